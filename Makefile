@@ -1,0 +1,40 @@
+# Two commands: `make run` sets up and starts the platform with demo data; `make test` sets up and
+# runs the whole test suite. Everything else here is what those two need.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+# Use the machine's uv when there is one, otherwise a private copy bootstrapped from PyPI.
+UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
+VENV_BIN := .venv/bin
+
+.PHONY: run test env test-env browsers clean
+
+run: env
+	$(VENV_BIN)/voter-platform up
+
+test: test-env browsers
+	$(VENV_BIN)/pytest
+
+env: $(UV)
+	$(UV) sync --frozen
+
+test-env: $(UV)
+	$(UV) sync --frozen --extra test
+
+.uv/bin/uv:
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+# Headless Chromium and chromedriver for the browser tests, from Debian, when missing and root.
+browsers:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing chromium and chromium-driver from Debian..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "chromium/chromedriver not found and not root: install them to run the browser tests" >&2; \
+	fi
+
+# Remove generated data and environments (keeps the vendored data/reference, samples, layouts).
+clean:
+	rm -rf .venv .uv dbt/target dbt/logs data/landing data/warehouse data/published data/dagster_home

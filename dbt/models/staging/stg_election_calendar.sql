@@ -1,0 +1,18 @@
+-- Federal general elections, one row per election date.
+with source as (
+    select * from {{ source('elections', 'election_calendar') }}
+),
+
+renamed as (
+    select
+        election_date,
+        year::integer as election_year,
+        election_type,
+        cycle_type,
+        president_on_ballot,
+        senate_class_up,
+        status = 'HELD' as is_held
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,99 @@
+"""`voter-platform build`: materialize everything for the files in the landing folder, headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from voter_platform.settings import DataDirError, configure_environment
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="materialize the election reference and every partition with files in the landing folder",
+        description=(
+            "Materialize, in this process and without the UI, the election reference data and then, for "
+            "every snapshot date that has files in the landing folder (oldest first), the raw voter "
+            "partition, its marts and the published snapshot. Prints a summary and exits non-zero when a "
+            "run or a blocking check fails. Do not run it while `dagster dev` is writing the same data "
+            "directory: DuckDB allows one writer."
+        ),
+    )
+    parser.add_argument(
+        "--partition",
+        action="append",
+        metavar="YYYY-MM-DD",
+        help="build only this snapshot date (repeatable); default: every date found in the landing folder",
+    )
+    parser.set_defaults(func=run)
+
+
+@dataclass
+class PartitionOutcome:
+    partition: str
+    success: bool
+    assets: int
+    checks_passed: int
+    checks_failed: int
+    blocking_failed: int
+    voters_loaded: int | None
+    rows_quarantined: int | None
+
+    @property
+    def status(self) -> str:
+        if self.blocking_failed:
+            return "BLOCKED"
+        return "ok" if self.success else "FAILED"
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        paths = configure_environment()
+    except DataDirError as error:
+        print(f"voter-platform build: {error}", file=sys.stderr)
+        return 2
+
+    from voter_platform.lib.landing import scan_landing
+
+    files = scan_landing(paths.landing)
+    partitions = sorted({landing_file.partition_key for landing_file in files})
+    if args.partition:
+        partitions = [key for key in partitions if key in set(args.partition)]
+    if not partitions:
+        print(f"Nothing to build: no voter files in {paths.landing}")
+        return 0
+
+    print(f"Building {len(partitions)} partition(s) from {len(files)} file(s) in {paths.landing}")
+    # Importing the definitions prepares the dbt manifest when it is missing or stale.
+    from voter_platform.cli.materialize import build_elections, build_partition
+
+    outcomes = [build_elections()]
+    for partition in partitions:
+        outcomes.append(build_partition(partition))
+    print_summary(outcomes)
+    return 0 if all(outcome.success and not outcome.blocking_failed for outcome in outcomes) else 1
+
+
+def print_summary(outcomes: list[PartitionOutcome]) -> None:
+    header = ("partition", "status", "assets", "checks passed", "checks failed", "voters loaded", "quarantined")
+    rows = [
+        (
+            outcome.partition,
+            outcome.status,
+            str(outcome.assets),
+            str(outcome.checks_passed),
+            str(outcome.checks_failed),
+            "-" if outcome.voters_loaded is None else f"{outcome.voters_loaded:,}",
+            "-" if outcome.rows_quarantined is None else f"{outcome.rows_quarantined:,}",
+        )
+        for outcome in outcomes
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("{:<%d}" % width for width in widths)
+    print()
+    print(line.format(*header))
+    print(line.format(*("-" * width for width in widths)))
+    for row in rows:
+        print(line.format(*row))

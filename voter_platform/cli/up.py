@@ -1,0 +1,109 @@
+"""`voter-platform up`: prepare, seed demo data, then run the Dagster UI and the dashboard together.
+
+Both servers run in their own process groups (`dagster dev` ignores SIGTERM for a while when it is not
+a group leader); on Ctrl-C or SIGTERM both groups are stopped, forcefully after a grace period, so no
+process is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from voter_platform.settings import REPO_ROOT, DataDirError, configure_environment
+
+STOP_GRACE_SECONDS = 15
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "up",
+        help="start the Dagster UI and the dashboard side by side (seeds demo data when landing is empty)",
+        description=(
+            "Prepare the dbt manifest, put demo voter files into the landing folder when it is empty, then "
+            "start `dagster dev` (UI, daemon: landing sensor and schedules) and the Dash dashboard. "
+            "Ctrl-C stops both."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface both servers listen on (default %(default)s)")
+    parser.add_argument("--dagster-port", type=int, default=3000, help="Dagster UI port (default %(default)s)")
+    parser.add_argument("--dashboard-port", type=int, default=8050, help="dashboard port (default %(default)s)")
+    parser.add_argument("--no-demo", action="store_true", help="do not seed demo files into an empty landing folder")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        paths = configure_environment()
+    except DataDirError as error:
+        print(f"voter-platform up: {error}", file=sys.stderr)
+        return 2
+
+    from voter_platform.defs.transform.project import prepare_manifest
+    from voter_platform.demo import seed_demo_data
+
+    prepare_manifest()
+    if not args.no_demo:
+        seeded = seed_demo_data(paths)
+        if seeded:
+            print(f"Seeded {len(seeded)} demo file(s) into {paths.landing}")
+
+    bin_dir = Path(sys.executable).parent
+    servers = {
+        "Dagster UI": [
+            str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
+            "-h", args.host, "-p", str(args.dagster_port),
+        ],
+        "Dashboard": [
+            str(bin_dir / "voter-platform"), "dashboard", "--host", args.host, "--port", str(args.dashboard_port),
+        ],
+    }
+    processes = {name: subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True) for name, command in servers.items()}
+
+    print()
+    print(f"  Dagster UI:  http://{args.host}:{args.dagster_port}")
+    print(f"  Dashboard:   http://{args.host}:{args.dashboard_port}")
+    print(f"  Landing:     {paths.landing}  (drop voter files here)")
+    print("  Ctrl-C stops both.")
+    print()
+
+    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(process.poll() is None for process in processes.values()):
+            time.sleep(0.5)
+        exited = [name for name, process in processes.items() if process.poll() is not None]
+        print(f"{', '.join(exited)} exited; stopping the rest.", file=sys.stderr)
+        status = 1
+    except KeyboardInterrupt:
+        status = 0
+    finally:
+        stop_all(processes.values())
+    return status
+
+
+def stop_all(processes) -> None:
+    """SIGTERM every process group, then SIGKILL whatever is still alive after the grace period."""
+    for process in processes:
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass

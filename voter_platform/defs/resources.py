@@ -1,0 +1,23 @@
+"""Resources shared by every domain, all pointing into the one data directory."""
+
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+from dagster_duckdb_pandas import DuckDBPandasIOManager
+
+from voter_platform.defs.transform.project import dbt_project
+from voter_platform.settings import DataPaths
+
+# Every step that writes the DuckDB warehouse declares this pool; dagster.yaml limits it to one run
+# at a time, because DuckDB allows a single writing process per database file.
+WAREHOUSE_POOL = "warehouse"
+
+
+def build_resources(paths: DataPaths) -> dict[str, object]:
+    warehouse = str(paths.warehouse)
+    return {
+        "warehouse": DuckDBResource(database=warehouse),
+        # Modest Python tables (election reference, summaries) go through the I/O manager; the
+        # multi-million-row raw tables are written by SQL through `warehouse`.
+        "io_manager": DuckDBPandasIOManager(database=warehouse),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    }

@@ -1,0 +1,90 @@
+"""What is in the landing folder: each file, its snapshot date (= partition) and its format.
+
+Shared by the landing sensor and `voter-platform build`, so both map a file to the same partition.
+A file's as-of date comes from its name when it carries one (`voters_NC_2026-11-20.csv`,
+`VR_Snapshot_20210215.txt`), otherwise from the day it landed (its modification time, UTC).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+# ISO (2026-11-20, 2026_11_20) or compact (20261120) dates, not glued to other digits.
+_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d{2}|19\d{2})[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+# Names the platform itself writes while copying, and editor/OS droppings.
+_IGNORED_PREFIXES = (".", "~", "_")
+_IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp")
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    size: int
+    mtime: float
+    partition_key: str
+    date_source: str  # "file name" or "modification time"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def run_key(self) -> str:
+        """Name + mtime + size: an untouched file never runs twice; a corrected one runs again."""
+        return f"{self.name}:{self.mtime_ns}:{self.size}"
+
+    @property
+    def mtime_ns(self) -> int:
+        return int(self.mtime * 1_000_000_000)
+
+
+def as_of_date_from_name(name: str) -> date | None:
+    """The snapshot date written in a file name, or None when it has none (or an impossible one)."""
+    for match in _DATE_IN_NAME.finditer(name):
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+    return None
+
+
+def landed_on(mtime: float) -> date:
+    return datetime.fromtimestamp(mtime, tz=timezone.utc).date()
+
+
+def is_candidate(path: Path) -> bool:
+    """Regular files that are not hidden, temporary or still being written under a temp name."""
+    name = path.name
+    return path.is_file() and not name.startswith(_IGNORED_PREFIXES) and not name.lower().endswith(_IGNORED_SUFFIXES)
+
+
+def describe(path: Path) -> LandingFile:
+    stat = path.stat()
+    named = as_of_date_from_name(path.name)
+    as_of = named or landed_on(stat.st_mtime)
+    return LandingFile(
+        path=path,
+        size=stat.st_size,
+        mtime=stat.st_mtime,
+        partition_key=as_of.isoformat(),
+        date_source="file name" if named else "modification time",
+    )
+
+
+def scan_landing(folder: Path) -> list[LandingFile]:
+    """Every candidate file in the landing folder (not recursive), sorted by partition then name.
+
+    A file that disappears while being looked at is simply not listed.
+    """
+    files = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        try:
+            if is_candidate(path):
+                files.append(describe(path))
+        except FileNotFoundError:
+            continue
+    return sorted(files, key=lambda landing_file: (landing_file.partition_key, landing_file.name))

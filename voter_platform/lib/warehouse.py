@@ -1,0 +1,155 @@
+"""The raw layer of the DuckDB warehouse: the tables the ingest writes and dbt reads.
+
+This is the contract between the ingest (voter_platform/lib/ingest, defs/ingest) and the dbt
+project (dbt/models/staging reads these as the `raw` source). Columns marked PII never leave the
+warehouse: staging models do not select them.
+
+Vocabularies (normalised by the ingest, whatever the source spelled):
+  party                Democrat | Republican | Libertarian | Green | Independent | Other | NULL (none recorded)
+  gender               F | M | X | U
+  registration_status  ACTIVE | INACTIVE | REMOVED | DENIED | TEMPORARY | NULL
+  election_type        GENERAL | PRIMARY | RUNOFF | SPECIAL | MUNICIPAL | OTHER
+  voting_method        IN_PERSON | EARLY | ABSENTEE | MAIL | PROVISIONAL | OTHER | NULL
+  history_coverage     per_election (the source ships one row per voter per election)
+                       | last_vote_only (only a last-vote date: earlier participation is unknown)
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+RAW_SCHEMA = "raw"
+
+RAW_TABLES_DDL = """
+create schema if not exists raw;
+
+-- One row per (source, snapshot date) the ingest has loaded. dbt's "latest snapshot on or before the
+-- analysis date" reads this table; only accepted snapshots count.
+create table if not exists raw.snapshots (
+    source_id            varchar   not null,  -- canonical:NC | goodparty:goodparty_voters | ncsbe:Statewide ...
+    partition_date       date      not null,  -- the snapshot's as-of date (Dagster partition)
+    file_format          varchar   not null,  -- canonical | goodparty | ncsbe
+    voters_file          varchar,
+    history_file         varchar,
+    history_coverage     varchar   not null,  -- per_election | last_vote_only
+    voters_loaded        bigint    not null,
+    history_rows_loaded  bigint    not null,
+    rows_quarantined     bigint    not null,
+    quarantine_rate_pct  double    not null,
+    accepted             boolean   not null,  -- false: over the quarantine threshold, kept for inspection only
+    run_id               varchar,
+    loaded_at            timestamp not null,
+    primary key (source_id, partition_date)
+);
+
+create table if not exists raw.voters (
+    partition_date       date      not null,
+    source_id            varchar   not null,
+    file_name            varchar   not null,
+    line_number          bigint    not null,  -- physical line in the file, 1 = header
+    voter_id             varchar   not null,  -- the source's id, unique per (source_id, partition_date)
+    first_name           varchar,             -- PII
+    middle_name          varchar,             -- PII
+    last_name            varchar,             -- PII
+    name_suffix          varchar,             -- PII
+    email                varchar,             -- PII
+    phone                varchar,             -- PII
+    street_address       varchar,             -- PII
+    city                 varchar,             -- PII
+    zip_code             varchar,             -- PII
+    birth_date           date,                -- PII
+    birth_year           integer,
+    age                  integer,             -- age on partition_date (given by the source or derived)
+    gender               varchar   not null,
+    race                 varchar,
+    ethnicity            varchar,
+    state                varchar   not null,  -- USPS code
+    county               varchar,             -- county name, upper case
+    party                varchar,
+    registration_status  varchar,
+    status_reason        varchar,
+    registered_date      date,
+    last_voted_date      date,
+    updated_at           timestamp,
+    record_fingerprint   varchar   not null,  -- md5 over (voter_id, first_name, last_name, email)
+    quality_flags        varchar[] not null   -- soft-rule findings on a loaded row, e.g. invalid_email
+);
+
+create table if not exists raw.vote_history (
+    partition_date       date      not null,
+    source_id            varchar   not null,
+    file_name            varchar   not null,
+    line_number          bigint    not null,
+    voter_id             varchar   not null,
+    election_date        date      not null,
+    election_type        varchar   not null,
+    election_label       varchar,             -- the source's own label, e.g. "11/08/2016 GENERAL"
+    voting_method        varchar,
+    party_ballot         varchar
+);
+
+-- Lines that could not be loaded, with why. raw_line is the text as read (PII: warehouse only).
+create table if not exists raw.quarantine (
+    partition_date       date      not null,
+    source_id            varchar,
+    file_name            varchar   not null,
+    line_number          bigint,              -- null only for file-level problems
+    record_kind          varchar   not null,  -- voter | vote_history | file
+    voter_id             varchar,
+    reasons              varchar[] not null,
+    raw_line             varchar
+);
+
+-- Lines that were loaded once but not twice: exact duplicates, and older conflicting versions of
+-- the same voter id. Never errors, never silently dropped.
+create table if not exists raw.superseded_records (
+    partition_date       date      not null,
+    source_id            varchar   not null,
+    file_name            varchar   not null,
+    line_number          bigint    not null,
+    record_kind          varchar   not null,  -- voter | vote_history
+    voter_id             varchar   not null,
+    kept_line_number     bigint    not null,  -- the line that was loaded instead
+    reason               varchar   not null   -- exact_duplicate | conflicting_older
+);
+
+-- Different ids that look like the same person; flagged, never merged.
+create table if not exists raw.possible_duplicates (
+    partition_date       date      not null,
+    source_id            varchar   not null,
+    voter_id             varchar   not null,
+    other_voter_id       varchar   not null,
+    match_rule           varchar   not null   -- same_name_and_email | same_name_and_birth_date
+);
+
+-- One row per file per run: what happened to it.
+create table if not exists raw.ingest_log (
+    run_id               varchar,
+    partition_date       date,
+    file_name            varchar   not null,
+    file_size            bigint,
+    file_sha256          varchar,
+    file_mtime           timestamp,
+    date_source          varchar,             -- file name | modification time
+    file_format          varchar,
+    source_id            varchar,
+    encoding             varchar,
+    status               varchar   not null,  -- loaded | unchanged | rejected | failed | unknown_format | missing
+    message              varchar,
+    lines_read           bigint,
+    header_lines         bigint,
+    blank_lines          bigint,
+    rows_loaded          bigint,
+    rows_quarantined     bigint,
+    rows_superseded      bigint,
+    rows_recovered       bigint,              -- records recovered from glued lines
+    quarantine_reasons   varchar,             -- JSON object reason -> count
+    started_at           timestamp,
+    finished_at          timestamp
+);
+"""
+
+
+def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and tables when missing (idempotent)."""
+    connection.execute(RAW_TABLES_DDL)

@@ -1,0 +1,126 @@
+"""Where the platform keeps its data, derived from one setting.
+
+`VOTER_PLATFORM_DATA` (default `./data`, relative to the current directory) is the only knob.
+Everything else hangs off it:
+
+    <data>/landing/      voter files are dropped here (watched by the landing sensor)
+    <data>/warehouse/    the DuckDB warehouse file (raw, reference, marts) and the key salt
+    <data>/published/    Parquet snapshots the dashboard reads
+    <data>/dagster_home/ Dagster's instance (runs, schedules, sensor cursors), seeded from dagster.yaml
+
+The vendored, version-controlled inputs (real election reference data, samples, layouts) live in
+the repository's own `data/` folder and do not move with the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_ENV_VAR = "VOTER_PLATFORM_DATA"
+DEFAULT_DATA_DIR = "data"
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+DAGSTER_YAML_TEMPLATE = REPO_ROOT / "dagster.yaml"
+REFERENCE_DIR = REPO_ROOT / "data" / "reference"
+SAMPLES_DIR = REPO_ROOT / "data" / "samples"
+LAYOUTS_DIR = REPO_ROOT / "data" / "layouts"
+
+WAREHOUSE_FILE_NAME = "voter_platform.duckdb"
+SALT_FILE_NAME = "voter_key_salt"
+# dbt reads the salt from the environment, so it never appears on a logged command line.
+SALT_ENV_VAR = "VOTER_PLATFORM_KEY_SALT"
+
+
+class DataDirError(Exception):
+    """The data-dir setting points somewhere the platform cannot use."""
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Every path the platform writes, derived from the data root."""
+
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.warehouse_dir / WAREHOUSE_FILE_NAME
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+    @property
+    def salt_file(self) -> Path:
+        return self.warehouse_dir / SALT_FILE_NAME
+
+    def ensure(self) -> "DataPaths":
+        """Create the folders, or raise DataDirError naming the path that is unusable."""
+        if self.root.exists() and not self.root.is_dir():
+            raise DataDirError(f"{DATA_ENV_VAR}={self.root} is a file, not a directory")
+        for folder in (self.root, self.landing, self.warehouse_dir, self.published, self.dagster_home):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DataDirError(f"cannot create {folder} ({DATA_ENV_VAR}={self.root}): {error.strerror}") from error
+            if not os.access(folder, os.W_OK):
+                raise DataDirError(f"{folder} is not writable ({DATA_ENV_VAR}={self.root})")
+        return self
+
+
+def data_paths() -> DataPaths:
+    """The data paths for the current environment (absolute, not created)."""
+    return DataPaths(Path(os.environ.get(DATA_ENV_VAR) or DEFAULT_DATA_DIR).expanduser().resolve())
+
+
+def voter_key_salt(paths: DataPaths) -> str:
+    """The salt that turns voter ids into published keys.
+
+    Generated once per data directory and kept beside the warehouse, so rebuilding a partition gives
+    the same keys while two installations never share them.
+    """
+    if not paths.salt_file.exists():
+        paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        paths.salt_file.write_text(secrets.token_hex(16))
+    return paths.salt_file.read_text().strip()
+
+
+def configure_environment() -> DataPaths:
+    """Create the data folders and point Dagster and dbt at them.
+
+    Called by every entry point (the Dagster code location, the CLI) before anything else, so that
+    `VOTER_PLATFORM_DATA` is absolute for dbt subprocesses, the voter-key salt is in the environment
+    and DAGSTER_HOME has the repo's instance configuration.
+    """
+    paths = data_paths().ensure()
+    os.environ[DATA_ENV_VAR] = str(paths.root)
+    os.environ[SALT_ENV_VAR] = voter_key_salt(paths)
+    # dbt and dagster are console scripts of this environment; find them even when it is not activated.
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    if not os.environ.get("DAGSTER_HOME"):
+        # Our default instance: keep its dagster.yaml identical to the repo's. A DAGSTER_HOME set by
+        # the user (e.g. one configured for Postgres) is theirs and is left alone.
+        os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
+        instance_yaml = paths.dagster_home / "dagster.yaml"
+        if not instance_yaml.exists() or instance_yaml.read_bytes() != DAGSTER_YAML_TEMPLATE.read_bytes():
+            shutil.copyfile(DAGSTER_YAML_TEMPLATE, instance_yaml)
+    return paths
