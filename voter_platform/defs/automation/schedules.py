@@ -20,6 +20,7 @@ daily_marts_schedule = dg.build_schedule_from_partitioned_job(
 @dg.schedule(
     job=election_reference_job,
     cron_schedule="0 3 1 * *",
+    execution_timezone="UTC",
     name="monthly_election_reference_schedule",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Reloads every election cycle of the reference data on the 1st of each month, in one run.",

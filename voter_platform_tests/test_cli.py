@@ -1,0 +1,58 @@
+"""The command line as a user meets it: help texts, an empty landing folder, a bad data setting."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voter_platform.cli import SUBCOMMANDS, main
+
+VOTER_PLATFORM = [sys.executable, "-m", "voter_platform.cli"]
+
+
+def run_cli(*args: str, data_dir: Path | str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VOTER_PLATFORM_DATA": str(data_dir)}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run([*VOTER_PLATFORM, *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def subcommand_names() -> list[str]:
+    return [module.__name__.rsplit(".", 1)[-1] for module in SUBCOMMANDS]
+
+
+@pytest.mark.parametrize("command", subcommand_names())
+def test_every_subcommand_explains_itself(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert f"usage: voter-platform {command}" in help_text
+    # A description beyond the usage line: what the command does.
+    assert len(help_text.split("\n\n", 2)[1].split()) >= 8
+
+
+def test_build_with_an_empty_landing_folder_says_there_is_nothing_to_build(tmp_path):
+    result = run_cli("build", data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    assert f"Nothing to build: no voter files in {tmp_path / 'data' / 'landing'}" in result.stdout
+
+
+def test_build_with_a_data_setting_that_is_a_file_fails_naming_the_path(tmp_path):
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("oops")
+    result = run_cli("build", data_dir=not_a_folder)
+    assert result.returncode != 0
+    assert str(not_a_folder) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_build_with_an_unwritable_data_setting_fails_naming_the_path(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "landing").write_text("a file where the landing folder should be")
+    result = run_cli("build", data_dir=blocked)
+    assert result.returncode != 0
+    assert str(blocked / "landing") in result.stderr
+    assert "Traceback" not in result.stderr

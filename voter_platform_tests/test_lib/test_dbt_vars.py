@@ -1,0 +1,22 @@
+from datetime import date, datetime, timezone
+
+import pytest
+
+from voter_platform.lib.dbt_vars import dbt_vars_for_window
+
+
+def test_one_partition_is_one_inclusive_date():
+    window = (datetime(2026, 11, 3, tzinfo=timezone.utc), datetime(2026, 11, 4, tzinfo=timezone.utc))
+    assert dbt_vars_for_window(*window) == {"first_analysis_date": "2026-11-03", "last_analysis_date": "2026-11-03"}
+
+
+def test_a_range_ends_the_day_before_the_window_end():
+    assert dbt_vars_for_window(date(2026, 11, 1), date(2026, 11, 8)) == {
+        "first_analysis_date": "2026-11-01",
+        "last_analysis_date": "2026-11-07",
+    }
+
+
+def test_an_empty_window_is_an_error():
+    with pytest.raises(ValueError, match="empty analysis window"):
+        dbt_vars_for_window(date(2026, 11, 3), date(2026, 11, 3))
