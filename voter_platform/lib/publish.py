@@ -111,8 +111,15 @@ def _labelled(*columns: str) -> str:
 
 
 def _weighted(column: str, weight: str = "voters") -> str:
-    """A voter-weighted average that rolls up correctly (the mean of means would not)."""
-    return f"sum({column} * {weight}) / nullif(sum(case when {column} is not null then {weight} end), 0) as {column}"
+    """A voter-weighted average that rolls up correctly (the mean of means would not).
+
+    Summed as decimals: a parallel floating-point sum depends on thread timing in its last bits, and the
+    published bytes must not.
+    """
+    return (
+        f"(sum(({column} * {weight})::decimal(38, 6)) "
+        f"/ nullif(sum(case when {column} is not null then {weight} end), 0))::double as {column}"
+    )
 
 
 _SEGMENT_DIMS = ("state", "party", "age_group", "gender", "engagement_tier")
