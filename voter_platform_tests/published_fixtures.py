@@ -19,7 +19,7 @@ from voter_platform.lib.warehouse import ensure_raw_tables
 
 # Dense enough that most cells are real, with one small state (WY) whose cells get suppressed.
 FIXTURE_STATES = ("PA", "NC", "GA", "AZ", "WY")
-FIXTURE_VOTERS = 4000
+FIXTURE_VOTERS = 12000
 FIRST_DATE = date(2025, 1, 6)
 SECOND_DATE = date(2025, 1, 8)
 # Fixed, so published files (and screenshots) do not depend on the clock.

@@ -335,12 +335,14 @@ def _insert_targeting(connection: duckdb.DuckDBPyConnection, d: str) -> None:
                          * sqrt(least(1.0, voters / 500.0))), 1) as opportunity_score
             from segments
         )
-        select {d}, substr(md5(concat_ws('|', state, age_group, party, gender)), 1, 16), state, age_group,
+        select {d}, concat_ws('|', state, age_group, party, gender), state, age_group,
                party, gender, voters, missed_last_voters, lapsed_2_3_voters, recoverable_voters, missed_last_pct,
                lapsed_2_3_pct, avg_tenure_years, opportunity_score,
-               rank() over (order by opportunity_score desc, recoverable_voters desc)::integer,
-               case when percent_rank() over (order by opportunity_score desc) < 0.2 then 'High'
-                    when percent_rank() over (order by opportunity_score desc) < 0.5 then 'Medium'
+               -- Ranked within its level (all genders, or the gender cuts), as the real mart does.
+               rank() over (partition by gender = 'All' order by voters >= 10 desc, opportunity_score desc)::integer,
+               case when voters < 10 then 'Low'
+                    when percent_rank() over (partition by gender = 'All' order by opportunity_score desc) < 0.2 then 'High'
+                    when percent_rank() over (partition by gender = 'All' order by opportunity_score desc) < 0.5 then 'Medium'
                     else 'Low' end,
                voters >= 10
         from scored
@@ -464,8 +466,8 @@ def _insert_data_quality(connection: duckdb.DuckDBPyConnection, d: str, day: dat
             cross join (select state, count(*) as voters from synthetic_voters group by state)
         ),
         reasons as (
-            select * from (values ('impossible_age', 0.0004), ('impossible_date', 0.0003),
-                                  ('blank_required_field', 0.0002), ('non_utf8', 0.0001),
+            select * from (values ('impossible_age', 0.0004), ('impossible_date:birth_date', 0.0003),
+                                  ('blank_required_field:voter_id', 0.0002), ('non_utf8', 0.0001),
                                   ('repeated_header', 0.0)) r(reason, share)
         ),
         quarantined as (
@@ -475,26 +477,30 @@ def _insert_data_quality(connection: duckdb.DuckDBPyConnection, d: str, day: dat
             from files cross join reasons
         ),
         totals as (
-            select f.partition_date, f.file_name, f.state, f.voters, sum(q.rows) as quarantined, any_value(f.u) as u
+            select f.partition_date, f.file_name, f.state, f.voters, sum(q.rows) as quarantined,
+                   round(f.voters * 0.0005 * any_value(f.u))::bigint as superseded, any_value(f.u) as u
             from files f join quarantined q using (partition_date, file_name, state)
             group by f.partition_date, f.file_name, f.state, f.voters
         )
         select {d}, partition_date, file_name, 'canonical:' || state, 'canonical', 'volume', measure, rows,
-               100.0 * rows / (voters + quarantined + 1)
-        from totals, lateral (select * from (values ('lines_read', voters + quarantined + 1),
-                                                    ('rows_loaded', voters), ('rows_quarantined', quarantined))
+               case when measure in ('lines_read', 'header_lines', 'blank_lines') then null
+                    else 100.0 * rows / (voters + quarantined + superseded) end
+        from totals, lateral (select * from (values ('lines_read', voters + quarantined + superseded + 1),
+                                                    ('header_lines', 1), ('blank_lines', 0),
+                                                    ('rows_loaded', voters), ('rows_quarantined', quarantined),
+                                                    ('rows_superseded', superseded), ('rows_recovered', 0))
                               m(measure, rows))
         union all
         select {d}, q.partition_date, q.file_name, 'canonical:' || q.state, 'canonical', 'quarantine_reason',
-               q.reason, q.rows, 100.0 * q.rows / (t.voters + t.quarantined + 1)
+               q.reason, q.rows, 100.0 * q.rows / (t.voters + t.quarantined + t.superseded)
         from quarantined q join totals t using (partition_date, file_name, state)
         where q.rows > 0
         union all
         select {d}, partition_date, file_name, 'canonical:' || state, 'canonical', 'duplicates', 'exact_duplicate',
-               round(voters * 0.0005 * u)::bigint, 100.0 * round(voters * 0.0005 * u) / voters
+               superseded, 100.0 * superseded / (voters + quarantined + superseded)
         from totals
         union all
-        select {d}, partition_date, file_name, 'canonical:' || state, 'canonical', 'completeness', 'email_present',
+        select {d}, partition_date, file_name, 'canonical:' || state, 'canonical', 'completeness', 'email',
                round(voters * (0.55 + 0.2 * u))::bigint, 55 + 20 * u
         from totals
         """
