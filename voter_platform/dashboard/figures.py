@@ -53,10 +53,19 @@ FIRST_CYCLE, LAST_CYCLE = 2008, 2024
 GRAPH_CONFIG = {"displayModeBar": False}
 
 
+# A small template of our own: plotly's named templates carry defaults for every trace type, and copying one
+# into each figure cost ~70 ms a chart.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", colorway=list(PARTY_COLORS.values()),
+    xaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
+    yaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
+))
+
+
 def _layout(figure: go.Figure, title: str | None = None, height: int = 380, margin: dict | None = None,
             **extra) -> go.Figure:
     figure.update_layout(
-        template="plotly_white",
+        template=TEMPLATE,
         height=height,
         margin=margin or dict(l=56, r=16, t=36 if title else 12, b=44),
         font=dict(family=FONT, size=12, color=INK),
@@ -65,8 +74,6 @@ def _layout(figure: go.Figure, title: str | None = None, height: int = 380, marg
         hoverlabel=dict(font=dict(family=FONT)),
         **extra,
     )
-    figure.update_xaxes(gridcolor=GRID, zerolinecolor=GRID)
-    figure.update_yaxes(gridcolor=GRID, zerolinecolor=GRID)
     return figure
 
 
