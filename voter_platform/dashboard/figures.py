@@ -67,9 +67,11 @@ def _layout(figure: go.Figure, title: str | None = None, height: int = 380, marg
     figure.update_layout(
         template=TEMPLATE,
         height=height,
-        margin=margin or dict(l=56, r=16, t=36 if title else 12, b=44),
+        # A title (a note on what the chart shows) sits above the legend, which sits above the plot.
+        margin=margin or dict(l=56, r=16, t=84 if title else 12, b=44),
         font=dict(family=FONT, size=12, color=INK),
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=13, color=MUTED)) if title else None,
+        title=dict(text=title, x=0, xanchor="left", xref="paper", y=1, yref="container", yanchor="top",
+                   pad=dict(t=6), font=dict(size=12.5, color=MUTED)) if title else None,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None, traceorder="normal"),
         hoverlabel=dict(font=dict(family=FONT)),
         **extra,

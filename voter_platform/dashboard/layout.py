@@ -108,7 +108,8 @@ def manifest_data(store: PublishedStore) -> dict:
         manifest = store.manifest()
     except DashboardDataError as error:
         return {"version": None, "dates": [], "latest": None, "error": str(error)}
-    return {"version": manifest.version, "dates": list(manifest.dates), "latest": manifest.latest, "error": None}
+    # The version (mtime in ns) travels as a string: as a JSON number the browser would round it.
+    return {"version": str(manifest.version), "dates": list(manifest.dates), "latest": manifest.latest, "error": None}
 
 
 def build_layout(store: PublishedStore) -> html.Div:
@@ -182,7 +183,8 @@ def build_layout(store: PublishedStore) -> html.Div:
                     page_action="native", page_size=TABLE_PAGE_SIZE, style_as_list_view=True,
                     style_table={"overflowX": "auto"},
                     style_header={"fontWeight": "600", "backgroundColor": "#f8fafc", "borderBottom": "1px solid #cbd5e0"},
-                    style_cell={"fontFamily": "inherit", "fontSize": "13px", "padding": "6px 10px", "textAlign": "right"},
+                    style_cell={"fontFamily": "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+                                "fontSize": "13px", "padding": "6px 10px", "textAlign": "right"},
                     style_cell_conditional=[
                         {"if": {"column_id": column}, "textAlign": "left"}
                         for column in ("state", "age_group", "party", "gender", "priority_tier")

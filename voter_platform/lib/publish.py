@@ -33,8 +33,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # the dashboard imports this module's labels and must not load DuckDB at all
+    import duckdb
 
 ALL = "All"
 MART_SCHEMA = "marts"

@@ -1,5 +1,6 @@
 """Fixtures for the dashboard tests: a published snapshot of two dates, the app over it, headless Chromium."""
 
+import logging
 import shutil
 import socket
 from pathlib import Path
@@ -19,6 +20,9 @@ CHROME_ARGUMENTS = (
     "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1440,1800",
 )
 ARTIFACTS = REPO_ROOT / "artifacts"
+
+# One access-log line per request drowns the test output.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
 def pytest_setup_options():

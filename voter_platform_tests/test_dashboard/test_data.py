@@ -48,3 +48,17 @@ def test_only_dates_and_tables_in_the_manifest_can_be_read(published_dir):
     for date_choice, name in [("../../etc", "passwd"), (LATEST, "../manifest"), ("2031-01-01", "state_summary")]:
         with pytest.raises(UnreadablePublication):
             store.table(date_choice, name)
+
+
+def test_the_dashboard_loads_neither_dagster_definitions_nor_duckdb():
+    """It reads Parquet only: it cannot open (and lock) the warehouse, and runs where only the files are."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, voter_platform.dashboard.app;"
+        "loaded = [m for m in sys.modules if m == 'duckdb' or m.startswith(('voter_platform.defs', 'dagster'))];"
+        "print(loaded); sys.exit(1 if loaded else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
