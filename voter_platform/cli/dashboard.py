@@ -38,10 +38,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"voter-platform dashboard: {error}", file=sys.stderr)
             return 2
 
+    from waitress import serve
+
     from voter_platform.dashboard.app import create_app
 
     app = create_app(published)
-    print(f"Dashboard on http://{args.host}:{args.port}  (reading {published})")
-    # Flask's threaded server: each chart's callback is its own request, served in parallel.
-    app.run(host=args.host, port=args.port, debug=False, threaded=True)
+    print(f"Dashboard on http://{args.host}:{args.port}  (reading {published})", flush=True)
+    # Each chart's callback is its own request: a few threads serve a page's charts side by side.
+    serve(app.server, host=args.host, port=args.port, threads=8, ident="voter-platform")
     return 0

@@ -245,7 +245,7 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
                                      html.Span(" — every chart shows this state's segments", className="muted")]
 
     for chart_id in CHART_BUILDERS:
-        _register_chart(app, store, chart_id, filter_inputs)
+        _register_chart(app, store, chart_id)
 
     @app.callback(Output("kpis", "children"), *filter_inputs)
     def show_kpis(_, *values):
@@ -302,12 +302,20 @@ def clicked_state(click) -> str | None:
     return code if isinstance(code, str) and code.isalpha() and len(code) == 2 else None
 
 
-def _register_chart(app: Dash, store: PublishedStore, chart_id: str, filter_inputs: list) -> None:
+# The filters each chart follows; a chart is not re-rendered when a filter it ignores changes.
+CHART_FILTERS = {chart_id: FILTER_IDS for chart_id in CHART_BUILDERS} | {
+    "chart-changes": ("f-date", "f-state"),
+    "chart-quality": ("f-date",),
+}
+
+
+def _register_chart(app: Dash, store: PublishedStore, chart_id: str) -> None:
+    used = CHART_FILTERS[chart_id]
     extra = [Input("map-measure", "value")] if chart_id == "chart-map" else []
 
-    @app.callback(Output(chart_id, "figure"), *filter_inputs, *extra)
+    @app.callback(Output(chart_id, "figure"), Input("manifest", "data"),
+                  *[Input(component, "value") for component in used], *extra)
     def render(_, *values):
-        if chart_id == "chart-map":
-            *values, measure = values
-            return chart_figure(store, chart_id, *values, measure=measure)
-        return chart_figure(store, chart_id, *values)
+        measure = values[-1] if extra else None
+        given = dict(zip(used, values))
+        return chart_figure(store, chart_id, *(given.get(component) for component in FILTER_IDS), measure=measure)
