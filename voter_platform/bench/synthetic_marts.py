@@ -223,7 +223,7 @@ def _create_roll(connection: duckdb.DuckDBPyConnection, voters: int, day: date, 
         """
     )
     connection.execute(
-        f"""
+        """
         update synthetic_voters set
             engagement_tier = case when age_group = '18-29' and engagement_tier = 'Dormant' then 'Infrequent'
                                    else engagement_tier end
@@ -292,7 +292,8 @@ def _insert_marts(connection: duckdb.DuckDBPyConnection, day: date, first_day: d
         select {d}, election_date, election_year, state, party, gender, age_group, count(*),
                count(*) filter (where outcome = 'voted'), count(*) filter (where outcome = 'did_not_vote'),
                count(*) filter (where outcome = 'unknown'),
-               100.0 * count(*) filter (where outcome = 'voted') / nullif(count(*) filter (where outcome <> 'unknown'), 0),
+               100.0 * count(*) filter (where outcome = 'voted')
+                   / nullif(count(*) filter (where outcome <> 'unknown'), 0),
                100.0 * count(*) filter (where outcome <> 'unknown') / count(*)
         from synthetic_history group by election_date, election_year, state, party, gender, age_group;
 
@@ -300,7 +301,8 @@ def _insert_marts(connection: duckdb.DuckDBPyConnection, day: date, first_day: d
         select {d}, h.state, h.election_year, h.election_date, count(*),
                count(*) filter (where outcome = 'voted'), count(*) filter (where outcome = 'did_not_vote'),
                count(*) filter (where outcome = 'unknown'),
-               100.0 * count(*) filter (where outcome = 'voted') / nullif(count(*) filter (where outcome <> 'unknown'), 0),
+               100.0 * count(*) filter (where outcome = 'voted')
+                   / nullif(count(*) filter (where outcome <> 'unknown'), 0),
                any_value(o.vep_turnout_pct), any_value(o.ballots), any_value(o.vep)
         from synthetic_history h
         left join synthetic_official o on o.state = h.state and o.election_year = h.election_year
@@ -341,8 +343,10 @@ def _insert_targeting(connection: duckdb.DuckDBPyConnection, d: str) -> None:
                -- Ranked within its level (all genders, or the gender cuts), as the real mart does.
                rank() over (partition by gender = 'All' order by voters >= 10 desc, opportunity_score desc)::integer,
                case when voters < 10 then 'Low'
-                    when percent_rank() over (partition by gender = 'All' order by opportunity_score desc) < 0.2 then 'High'
-                    when percent_rank() over (partition by gender = 'All' order by opportunity_score desc) < 0.5 then 'Medium'
+                    when percent_rank() over (partition by gender = 'All' order by opportunity_score desc) < 0.2
+                        then 'High'
+                    when percent_rank() over (partition by gender = 'All' order by opportunity_score desc) < 0.5
+                        then 'Medium'
                     else 'Low' end,
                voters >= 10
         from scored
@@ -369,7 +373,8 @@ def _insert_state_summary(connection: duckdb.DuckDBPyConnection, d: str, day: da
                    count(*) filter (where party = 'Independent') as independent_voters,
                    count(*) filter (where party in ('Libertarian', 'Green', 'Other')) as other_party_voters,
                    count(*) filter (where party = 'Unknown') as unknown_party_voters,
-                   count(*) filter (where engagement_tier in ('Missed Last Election', 'Occasional')) as recoverable_voters,
+                   count(*) filter (where engagement_tier in ('Missed Last Election', 'Occasional'))
+                       as recoverable_voters,
                    avg((age_group = '18-29')::int) * 100 as pct_age_18_29,
                    avg((age_group = '30-49')::int) * 100 as pct_age_30_49,
                    avg((age_group = '50-64')::int) * 100 as pct_age_50_64,

@@ -7,6 +7,7 @@ parallel and one unreadable file blanks only the charts that need it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from voter_platform.dashboard.layout import (
     table_columns,
 )
 from voter_platform.lib.publish import ALL, DEFAULT_MIN_CELL_SIZE
+
+logger = logging.getLogger(__name__)
 
 FILTER_IDS = ("f-date", "f-state", "f-party", "f-tier", "f-age", "f-gender")
 MAX_INSIGHTS = 6
@@ -93,6 +96,9 @@ def chart_figure(store: PublishedStore, chart_id: str, *filter_values, measure: 
         figure = CHART_BUILDERS[chart_id](view, measure)
     except DashboardDataError as error:
         return figures.message_figure(str(error))
+    except Exception:  # noqa: BLE001 - a chart that cannot be drawn must not take the page down
+        logger.exception("chart %s failed for %s", chart_id, filter_values)
+        return figures.message_figure("This chart could not be drawn from the published data (see the server log)")
     if not figures.has_values(figure) and not figure.layout.annotations:
         return figures.message_figure(
             f"Nothing to draw: in this selection every count is under {view.min_cell_size} voters (suppressed)"
@@ -151,7 +157,8 @@ def kpis(view: View) -> list[tuple[str, str, str]]:
     def count(value) -> str:
         return small if pd.isna(value) else f"{value:,.0f}"
 
-    current_share = "—" if pd.isna(current) or pd.isna(all_tiers) or not all_tiers else f"{100 * current / all_tiers:.1f}%"
+    known = pd.notna(current) and pd.notna(all_tiers) and all_tiers
+    current_share = f"{100 * current / all_tiers:.1f}%" if known else "—"
     return [
         ("Registered voters", count(voters), "in the filtered segment"),
         ("Voted in the last election", current_share, "share of the segment (any tier)"),
@@ -317,5 +324,5 @@ def _register_chart(app: Dash, store: PublishedStore, chart_id: str) -> None:
                   *[Input(component, "value") for component in used], *extra)
     def render(_, *values):
         measure = values[-1] if extra else None
-        given = dict(zip(used, values))
+        given = dict(zip(used, values[: len(used)], strict=True))
         return chart_figure(store, chart_id, *(given.get(component) for component in FILTER_IDS), measure=measure)

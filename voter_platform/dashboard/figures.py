@@ -362,6 +362,7 @@ def partisanship_by_gender(registrations: pd.DataFrame, filters: Filters) -> go.
     """D − R margin (or the filtered party's share) among voters with a recorded party, by registration year."""
     rows = pick(registrations, state=filters.state, age_group=filters.age_group,
                 gender=_chosen(filters.gender, GENDERS), party=None)
+    rows = rows[rows.registration_year.notna()]
     if rows.empty:
         return message_figure("No registrations in this segment")
     table = rows.pivot(index=["gender", "registration_year"], columns="party", values="voters")
@@ -406,6 +407,7 @@ def registrations_by_year(registrations: pd.DataFrame, filters: Filters, min_cel
     """Voters on the roll by the year they registered, stacked by party."""
     rows = pick(registrations, state=filters.state, gender=filters.gender, age_group=filters.age_group,
                 party=_chosen(filters.party, PARTIES))
+    rows = rows[rows.registration_year.notna()]  # voters without a registration date have no bar
     if rows.empty:
         return message_figure("No registrations in this segment")
     table = _by(rows, "registration_year", "party", "voters")
@@ -527,21 +529,24 @@ def data_quality(quality: pd.DataFrame, max_files: int = 12) -> go.Figure:
     """Rows loaded, and lines quarantined by reason, for the most recent landing files."""
     if quality.empty:
         return message_figure("No file has been ingested up to this date")
-    files = (quality[["partition_date", "file_name"]].drop_duplicates()
-             .sort_values(["partition_date", "file_name"], ascending=[False, True]).head(max_files))
-    names = [str(name) for name in files.file_name]
-    rows = quality[quality.file_name.isin(names)]
-    volume = _by(pick(rows, measure_group="volume"), "file_name", "measure", "rows").reindex(names)
-    reasons = _by(pick(rows, measure_group="quarantine_reason"), "file_name", "measure", "rows").reindex(names)
+    # A file is a (snapshot date, name) pair: the same name can land again on another day.
+    quality = quality.assign(
+        file=pd.to_datetime(quality.partition_date).dt.strftime("%Y-%m-%d") + " · " + quality.file_name.astype(str))
+    files = (quality[["partition_date", "file"]].drop_duplicates()
+             .sort_values(["partition_date", "file"], ascending=[False, True]).head(max_files))
+    names = list(files.file)
+    rows = quality[quality.file.isin(names)]
+    volume = _by(pick(rows, measure_group="volume"), "file", "measure", "rows").reindex(names)
+    reasons = _by(pick(rows, measure_group="quarantine_reason"), "file", "measure", "rows").reindex(names)
     labels = [html.escape(name) for name in names]
     figure = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                            subplot_titles=("Rows loaded", "Lines quarantined, by reason"))
     for measure, color in (("rows_loaded", "#2f855a"), ("rows_superseded", "#a0aec0")):
         if measure in volume:
+            label = measure.replace("rows_", "")
             figure.add_trace(go.Bar(
-                y=labels, x=volume[measure], orientation="h", name=measure.replace("rows_", "").capitalize(),
-                marker_color=color, hovertemplate="%{y}<br>%{x:,} rows " + measure.replace("rows_", "") +
-                "<extra></extra>"), row=1, col=1)
+                y=labels, x=volume[measure], orientation="h", name=label.capitalize(), marker_color=color,
+                hovertemplate=f"%{{y}}<br>%{{x:,}} rows {label}<extra></extra>"), row=1, col=1)
     palette = ["#c53030", "#dd6b20", "#d69e2e", "#805ad5", "#3182ce", "#718096", "#b83280", "#2c7a7b"]
     for index, reason in enumerate(reasons.columns if not reasons.empty else []):
         figure.add_trace(go.Bar(

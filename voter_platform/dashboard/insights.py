@@ -139,7 +139,8 @@ def latest_changes(changes: pd.DataFrame, filters: Filters) -> list[Insight]:
         return []
     where = f" in {state_name(filters.state)}" if filters.is_drilled else ""
     parts = (
-        (f"On {pd.Timestamp(day):%Y-%m-%d}{where}: ", False), (f"{added:,.0f}", True), (" new registrations and ", False),
+        (f"On {pd.Timestamp(day):%Y-%m-%d}{where}: ", False), (f"{added:,.0f}", True),
+        (" new registrations and ", False),
         (f"{removed:,.0f}", True), (" removals (net ", False), (f"{added - removed:+,.0f}", True), (").", False),
     )
     return [Insight(parts, weight=float(added + removed))]

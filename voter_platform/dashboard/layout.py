@@ -95,7 +95,8 @@ def table_columns(min_cell_size: int) -> list[dict]:
     for column, name, kind in TARGETING_COLUMNS:
         spec = {"id": column, "name": name}
         if kind == "int":
-            spec.update(type="numeric", format=Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully(f"<{min_cell_size}"))
+            count_format = Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully(f"<{min_cell_size}")
+            spec.update(type="numeric", format=count_format)
         elif kind == "pct":
             spec.update(type="numeric", format=Format(precision=1, scheme=Scheme.fixed).nully("—"))
         columns.append(spec)
@@ -182,7 +183,8 @@ def build_layout(store: PublishedStore) -> html.Div:
                     id="targeting-table", columns=table_columns(DEFAULT_MIN_CELL_SIZE), data=[], sort_action="native",
                     page_action="native", page_size=TABLE_PAGE_SIZE, style_as_list_view=True,
                     style_table={"overflowX": "auto"},
-                    style_header={"fontWeight": "600", "backgroundColor": "#f8fafc", "borderBottom": "1px solid #cbd5e0"},
+                    style_header={"fontWeight": "600", "backgroundColor": "#f8fafc",
+                                  "borderBottom": "1px solid #cbd5e0"},
                     style_cell={"fontFamily": "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
                                 "fontSize": "13px", "padding": "6px 10px", "textAlign": "right"},
                     style_cell_conditional=[

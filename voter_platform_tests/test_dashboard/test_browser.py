@@ -71,7 +71,9 @@ def _click_map_tile(dash_duo, state: str) -> None:
         const graph = arguments[0], code = arguments[1];
         const trace = graph.data[1];
         let row = -1, column = -1;
-        trace.customdata.forEach((cells, r) => cells.forEach((cell, c) => { if (cell === code) { row = r; column = c; } }));
+        trace.customdata.forEach((cells, r) => cells.forEach((cell, c) => {
+            if (cell === code) { row = r; column = c; }
+        }));
         const layout = graph._fullLayout, box = graph.getBoundingClientRect();
         return [box.left + layout.xaxis._offset + layout.xaxis.l2p(column),
                 box.top + layout.yaxis._offset + layout.yaxis.l2p(row)];
@@ -91,7 +93,7 @@ def test_page_loads_with_every_chart_insights_and_the_banner(dash_duo, app, free
     dash_duo.wait_for_contains_text("#banner", "2025-01-09 06:30:00 UTC")
     _wait_for_every_chart(dash_duo)
     for chart_id in CHARTS:
-        assert _wait_until(lambda: _traces(dash_duo, chart_id), message=f"{chart_id} data"), chart_id
+        assert _wait_until(lambda chart=chart_id: _traces(dash_duo, chart), message=f"{chart_id} data")
     dash_duo.wait_for_contains_text("#insights", "missed only the last election")
     _wait_until(lambda: len(dash_duo.find_elements("#targeting-table td")) > 10, message="table rows")
     assert "Traceback" not in dash_duo.driver.page_source

@@ -154,3 +154,13 @@ def test_every_chart_draws_or_explains_for_any_filter_combination(store, chart_i
 
 def test_party_plurals_cover_every_party():
     assert set(PARTIES) <= set(figures.PARTY_PLURALS)
+
+
+def test_a_file_name_landing_again_on_another_day_is_its_own_bar(store):
+    quality = store.table(SECOND_DATE.isoformat(), "data_quality")
+    quality = quality[quality.file_name.astype(str).str.startswith("voters_PA_")].copy()
+    quality["file_name"] = "goodparty_voters.csv"  # the same name on every snapshot day
+    figure = figures.data_quality(quality)
+    [loaded] = [trace for trace in figure.data if trace.name == "Loaded"]
+    assert len(loaded.y) == len(set(loaded.y)) == quality.partition_date.nunique()
+    assert all(label.endswith("· goodparty_voters.csv") for label in loaded.y)

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from voter_platform.lib import publish
-from voter_platform_tests.published_fixtures import FIRST_DATE
 from voter_platform.lib.publish import (
     ALL,
     ENGAGEMENT_SEGMENTS,
@@ -17,6 +16,7 @@ from voter_platform.lib.publish import (
     TARGETING_OPPORTUNITIES,
     PublishError,
 )
+from voter_platform_tests.published_fixtures import FIRST_DATE
 
 DAY = date(2025, 3, 4)
 AT = datetime(2025, 3, 5, 1, 2, 3, tzinfo=timezone.utc)
