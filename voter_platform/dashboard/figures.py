@@ -520,7 +520,7 @@ def voter_changes(changes: pd.DataFrame, filters: Filters, min_cell_size: int) -
             hovertemplate=f"{CHANGE_LABELS[change]} on %{{x|%Y-%m-%d}}: %{{customdata}}<extra></extra>",
         ))
     figure.update_layout(barmode="group", bargap=0.15)
-    figure.update_xaxes(title="Snapshot date", type="date")
+    figure.update_xaxes(title="Snapshot date", type="date", tickformat="%b %d, %Y")
     figure.update_yaxes(title="Voters")
     return _layout(figure)
 
