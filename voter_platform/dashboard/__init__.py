@@ -1,0 +1,1 @@
+"""The Dash dashboard over the published snapshot (`<data>/published`); see app.py."""

@@ -1,0 +1,328 @@
+"""What happens when a filter changes, a state is clicked, the page refreshes, or the table is downloaded.
+
+The functions that do the work take the store and plain values (testable without a browser or a server);
+`register_callbacks` wires them to the page. Each chart has its own callback, so the charts render in
+parallel and one unreadable file blanks only the charts that need it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from voter_platform.dashboard import figures, insights
+from voter_platform.dashboard.data import DashboardDataError, Filters, PublishedStore, pick
+from voter_platform.dashboard.geography import state_name
+from voter_platform.dashboard.layout import (
+    TARGETING_COLUMNS,
+    date_options,
+    manifest_data,
+    state_options,
+    table_columns,
+)
+from voter_platform.lib.publish import ALL, DEFAULT_MIN_CELL_SIZE
+
+logger = logging.getLogger(__name__)
+
+FILTER_IDS = ("f-date", "f-state", "f-party", "f-tier", "f-age", "f-gender")
+MAX_INSIGHTS = 6
+
+
+@dataclass(frozen=True)
+class View:
+    """One analysis date seen through the filter bar."""
+
+    store: PublishedStore
+    analysis_date: str
+    filters: Filters
+    min_cell_size: int
+    published_at: str | None
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.store.table(self.analysis_date, name)
+
+
+def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None, tier=None, age=None,
+                 gender=None) -> View:
+    """The date and filters a request stands for, every value checked against what is published."""
+    manifest = store.manifest()
+    analysis_date = manifest.resolve(date_choice)
+    filters = Filters.parse(state, party, tier, age, gender, states=store.states(analysis_date))
+    record = store.publish_record(analysis_date)
+    return View(
+        store=store,
+        analysis_date=analysis_date,
+        filters=filters,
+        min_cell_size=int(record.get("min_cell_size") or DEFAULT_MIN_CELL_SIZE),
+        published_at=manifest.published_at.get(analysis_date) or record.get("published_at"),
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Charts
+# ------------------------------------------------------------------------------------------------------------
+
+CHART_BUILDERS: dict[str, Callable[[View, str | None], go.Figure]] = {
+    "chart-map": lambda view, measure: figures.us_map(
+        view.table("engagement_segments"), view.filters, measure or "voters", view.min_cell_size),
+    "chart-party": lambda view, _: figures.party_composition(
+        view.table("engagement_segments"), view.table("voter_snapshot"), view.filters, view.min_cell_size),
+    "chart-engagement": lambda view, _: figures.engagement_by_party(
+        view.table("engagement_segments"), view.filters, view.min_cell_size),
+    "chart-turnout": lambda view, _: figures.turnout_by_cycle(
+        view.table("partisan_trends"), view.table("turnout_comparison"), view.filters),
+    "chart-gender": lambda view, _: figures.partisanship_by_gender(view.table("registration_trends"), view.filters),
+    "chart-registrations": lambda view, _: figures.registrations_by_year(
+        view.table("registration_trends"), view.filters, view.min_cell_size),
+    "chart-opportunity": lambda view, _: figures.opportunity_heatmap(
+        view.table("targeting_opportunities"), view.filters, view.min_cell_size),
+    "chart-lean": lambda view, _: figures.lean_vs_result(
+        view.table("engagement_segments"), view.table("state_summary"), view.filters),
+    "chart-changes": lambda view, _: figures.voter_changes(
+        view.table("voter_changes"), view.filters, view.min_cell_size),
+    "chart-quality": lambda view, _: figures.data_quality(view.table("data_quality")),
+}
+
+
+def chart_figure(store: PublishedStore, chart_id: str, *filter_values, measure: str | None = None) -> go.Figure:
+    """The figure of one chart for a date choice and filter values (a plain message when data is missing)."""
+    try:
+        view = resolve_view(store, *filter_values)
+        figure = CHART_BUILDERS[chart_id](view, measure)
+    except DashboardDataError as error:
+        return figures.message_figure(str(error))
+    except Exception:  # noqa: BLE001 - a chart that cannot be drawn must not take the page down
+        logger.exception("chart %s failed for %s", chart_id, filter_values)
+        return figures.message_figure("This chart could not be drawn from the published data (see the server log)")
+    if not figures.has_values(figure) and not figure.layout.annotations:
+        return figures.message_figure(
+            f"Nothing to draw: in this selection every count is under {view.min_cell_size} voters (suppressed)"
+        )
+    return figure
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Targeting table, KPIs, insights, banner
+# ------------------------------------------------------------------------------------------------------------
+
+
+def targeting_rows(view: View) -> pd.DataFrame:
+    """The targeting table exactly as shown: the mart's segments matching the filters, best first.
+
+    'All' in the state, party or age filter lists every value; the gender filter picks the level (segments
+    over all genders, or one gender's cut), as the mart ranks them.
+    """
+    filters = view.filters
+    targeting = view.table("targeting_opportunities")
+    rows = pick(
+        targeting[targeting.is_segment],
+        gender=filters.gender,
+        state=filters.state if filters.state != ALL else None,
+        party=filters.party if filters.party != ALL else None,
+        age_group=filters.age_group if filters.age_group != ALL else None,
+    )
+    rows = rows.sort_values(["score_rank", "state", "age_group", "party"])
+    columns = [column for column, _, _ in TARGETING_COLUMNS] + ["suppressed"]
+    return rows[columns].astype({"state": str, "age_group": str, "party": str, "gender": str,
+                                 "priority_tier": str}).reset_index(drop=True)
+
+
+def targeting_csv(view: View) -> str:
+    return targeting_rows(view).to_csv(index=False)
+
+
+def _pick_one(frame: pd.DataFrame, column: str, **criteria):
+    rows = pick(frame, **criteria)
+    return rows[column].iloc[0] if len(rows) == 1 else float("nan")
+
+
+def kpis(view: View) -> list[tuple[str, str, str]]:
+    """Headline numbers for the filtered segment: (label, value, note)."""
+    filters = view.filters
+    cube = view.table("engagement_segments")
+    segment = dict(state=filters.state, party=filters.party, age_group=filters.age_group, gender=filters.gender)
+    voters = _pick_one(cube, "voters", **segment, engagement_tier=filters.engagement_tier)
+    all_tiers = _pick_one(cube, "voters", **segment, engagement_tier=ALL)
+    current = _pick_one(cube, "voters", **segment, engagement_tier="Current")
+    missed = _pick_one(cube, "voters", **segment, engagement_tier="Missed Last Election")
+    recoverable = _pick_one(view.table("targeting_opportunities"), "recoverable_voters", state=filters.state,
+                            party=filters.party, age_group=filters.age_group, gender=filters.gender)
+    small = f"<{view.min_cell_size}"
+
+    def count(value) -> str:
+        return small if pd.isna(value) else f"{value:,.0f}"
+
+    known = pd.notna(current) and pd.notna(all_tiers) and all_tiers
+    current_share = f"{100 * current / all_tiers:.1f}%" if known else "—"
+    return [
+        ("Registered voters", count(voters), "in the filtered segment"),
+        ("Voted in the last election", current_share, "share of the segment (any tier)"),
+        ("Missed only the last election", count(missed), "most recoverable"),
+        ("Recoverable voters", count(recoverable), "missed last + lapsed 2–3 elections"),
+    ]
+
+
+def insight_list(view: View) -> list[insights.Insight]:
+    found = [
+        *insights.missed_last_election(view.table("engagement_segments"), view.filters),
+        *insights.top_segment(view.table("targeting_opportunities"), view.filters),
+        *insights.registration_vs_result(view.table("state_summary"), view.filters),
+        *insights.turnout_against_official(view.table("turnout_comparison"), view.filters),
+        *insights.latest_changes(view.table("voter_changes"), view.filters),
+    ]
+    return found[:MAX_INSIGHTS]
+
+
+def banner(view: View) -> list:
+    published = (view.published_at or "unknown time").replace("T", " ").replace("+00:00", " UTC")
+    return [
+        html.Span("Analysis date ", className="muted"), html.Strong(view.analysis_date, id="banner-date"),
+        html.Span(" · published ", className="muted"), html.Span(published, id="banner-published"),
+        html.Br(),
+        html.Span(f"Counts under {view.min_cell_size} voters are suppressed", className="muted small"),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Wiring
+# ------------------------------------------------------------------------------------------------------------
+
+
+def register_callbacks(app: Dash, store: PublishedStore) -> None:
+    filter_inputs = [Input("manifest", "data")] + [Input(component, "value") for component in FILTER_IDS]
+
+    @app.callback(Output("manifest", "data"), Input("refresh", "n_intervals"), State("manifest", "data"),
+                  prevent_initial_call=True)
+    def refresh_manifest(_, current):
+        # Only a changed manifest re-renders the page; an unchanged one costs one stat() call.
+        latest = manifest_data(store)
+        return no_update if latest == current else latest
+
+    @app.callback(Output("status", "children"), Output("status", "style"), Output("content", "style"),
+                  Output("f-date", "options"), Input("manifest", "data"))
+    def show_status(manifest):
+        options = date_options(manifest.get("dates") or [], manifest.get("latest"))
+        if manifest.get("error"):
+            message = html.Div(className="status-box", children=[
+                html.H2("Nothing to show yet" if not manifest.get("dates") else "Data unavailable"),
+                html.P(manifest["error"]),
+            ])
+            return message, {"display": "block"}, {"display": "none"}, options
+        return None, {"display": "none"}, {"display": "block"}, options
+
+    @app.callback(Output("banner", "children"), Output("f-state", "options"), Output("footer", "children"),
+                  Input("manifest", "data"), Input("f-date", "value"))
+    def show_banner(_, date_choice):
+        try:
+            view = resolve_view(store, date_choice)
+        except DashboardDataError:
+            return None, state_options([]), None
+        footer = (f"Reads the published snapshot only (aggregates; no voter-level data). Blank cells and '<"
+                  f"{view.min_cell_size}' mark counts of fewer than {view.min_cell_size} voters, suppressed "
+                  "to protect privacy.")
+        return banner(view), state_options(store.states(view.analysis_date)), footer
+
+    @app.callback(
+        Output("f-state", "value"), Output("f-party", "value"), Output("f-tier", "value"), Output("f-age", "value"),
+        Output("f-gender", "value"), Output("chart-map", "clickData"),
+        Input("chart-map", "clickData"), Input("back", "n_clicks"), Input("reset", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def navigate(click, _back, _reset):
+        unchanged = [no_update] * 4
+        if ctx.triggered_id == "chart-map":
+            state = clicked_state(click)
+            # Clearing clickData lets the same state be clicked again after going back.
+            return (state if state else no_update), *unchanged, None
+        if ctx.triggered_id == "back":
+            return ALL, *unchanged, None
+        return ALL, ALL, ALL, ALL, ALL, None
+
+    @app.callback(Output("drill", "style"), Output("drill-text", "children"), Input("f-state", "value"))
+    def show_drill(state):
+        if not state or state == ALL:
+            return {"display": "none"}, None
+        return {"display": "flex"}, [html.Span("United States › ", className="muted"),
+                                     html.Strong(state_name(state)),
+                                     html.Span(" — every chart shows this state's segments", className="muted")]
+
+    for chart_id in CHART_BUILDERS:
+        _register_chart(app, store, chart_id)
+
+    @app.callback(Output("kpis", "children"), *filter_inputs)
+    def show_kpis(_, *values):
+        try:
+            view = resolve_view(store, *values)
+        except DashboardDataError:
+            return None
+        return [html.Div(className="kpi", children=[html.Div(label, className="kpi-label"),
+                                                     html.Div(value, className="kpi-value"),
+                                                     html.Div(note, className="kpi-note")])
+                for label, value, note in kpis(view)]
+
+    @app.callback(Output("insights", "children"), *filter_inputs)
+    def show_insights(_, *values):
+        try:
+            found = insight_list(resolve_view(store, *values))
+        except DashboardDataError as error:
+            return [html.Li(str(error))]
+        if not found:
+            return [html.Li("Nothing stands out in this selection.", className="muted")]
+        return [html.Li([html.Strong(part) if bold else part for part, bold in insight.parts]) for insight in found]
+
+    @app.callback(Output("targeting-table", "data"), Output("targeting-table", "columns"),
+                  Output("targeting-table", "page_current"), Output("table-count", "children"), *filter_inputs)
+    def show_table(_, *values):
+        try:
+            view = resolve_view(store, *values)
+            rows = targeting_rows(view)
+        except DashboardDataError as error:
+            return [], table_columns(DEFAULT_MIN_CELL_SIZE), 0, str(error)
+        data = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        return data, table_columns(view.min_cell_size), 0, f"{len(rows):,} segments"
+
+    @app.callback(Output("download", "data"), Input("download-button", "n_clicks"),
+                  *[State(component, "value") for component in FILTER_IDS], prevent_initial_call=True)
+    def download(_, *values):
+        try:
+            view = resolve_view(store, *values)
+        except DashboardDataError:
+            return no_update
+        filters = view.filters
+        # Only validated values reach the file name.
+        parts = [view.analysis_date, filters.state, filters.party, filters.age_group, filters.gender]
+        name = "targeting_" + "_".join(part.replace("+", "plus").replace(" ", "-") for part in parts if part != ALL)
+        return dcc.send_string(targeting_csv(view), f"{name}.csv", type="text/csv")
+
+
+def clicked_state(click) -> str | None:
+    """The state code of a map click (the tile's customdata), or None for a click outside a tile."""
+    try:
+        code = click["points"][0]["customdata"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    return code if isinstance(code, str) and code.isalpha() and len(code) == 2 else None
+
+
+# The filters each chart follows; a chart is not re-rendered when a filter it ignores changes.
+CHART_FILTERS = {chart_id: FILTER_IDS for chart_id in CHART_BUILDERS} | {
+    "chart-changes": ("f-date", "f-state"),
+    "chart-quality": ("f-date",),
+}
+
+
+def _register_chart(app: Dash, store: PublishedStore, chart_id: str) -> None:
+    used = CHART_FILTERS[chart_id]
+    extra = [Input("map-measure", "value")] if chart_id == "chart-map" else []
+
+    @app.callback(Output(chart_id, "figure"), Input("manifest", "data"),
+                  *[Input(component, "value") for component in used], *extra)
+    def render(_, *values):
+        measure = values[-1] if extra else None
+        given = dict(zip(used, values[: len(used)], strict=True))
+        return chart_figure(store, chart_id, *(given.get(component) for component in FILTER_IDS), measure=measure)

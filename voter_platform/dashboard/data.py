@@ -1,0 +1,225 @@
+"""Reading the published snapshot: the manifest, the Parquet files of a date, and the filters over them.
+
+The dashboard reads only `<data>/published` (written by the `published_snapshot` asset): never the warehouse.
+Files are cached in memory keyed by the manifest's modification time, which the publisher replaces last:
+while a run rewrites a date's files the cache keeps serving the previous complete set, and the first request
+after the new manifest lands reloads them.
+
+Everything a browser sends (a date, a state, a party...) is checked against the manifest or the known labels
+before it is used; an unknown value means 'All'. Nothing from a request becomes a path or a query.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from voter_platform.lib.publish import (
+    AGE_GROUPS,
+    ALL,
+    ENGAGEMENT_TIERS,
+    GENDERS,
+    MANIFEST_FILE,
+    PARTIES,
+    PUBLISH_RECORD_FILE,
+    PUBLISHED_TABLES,
+)
+
+LATEST = "latest"
+TABLE_NAMES = tuple(table.name for table in PUBLISHED_TABLES)
+# Label columns read as categoricals: comparisons on them are integer comparisons.
+_CATEGORY_COLUMNS = {
+    "state", "county", "party", "age_group", "gender", "engagement_tier", "change_type", "from_value", "to_value",
+    "measure_group", "measure", "file_name", "priority_tier",
+}
+
+
+class DashboardDataError(Exception):
+    """Something about the published files a user should read as a plain sentence, not a traceback."""
+
+
+class NothingPublished(DashboardDataError):
+    pass
+
+
+class UnreadablePublication(DashboardDataError):
+    pass
+
+
+@dataclass(frozen=True)
+class Manifest:
+    latest: str | None
+    dates: tuple[str, ...]
+    published_at: dict
+    version: int  # the manifest file's mtime in ns: the cache key
+
+    def resolve(self, choice: str | None) -> str:
+        """The analysis date a dropdown value stands for; 'latest' (or anything unknown) is the newest date."""
+        if choice in self.dates:
+            return choice
+        if not self.latest:
+            raise NothingPublished("Nothing has been published yet.")
+        return self.latest
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's filter bar: one value per dimension, 'All' meaning no filter."""
+
+    state: str = ALL
+    party: str = ALL
+    engagement_tier: str = ALL
+    age_group: str = ALL
+    gender: str = ALL
+
+    @classmethod
+    def parse(
+        cls, state=None, party=None, engagement_tier=None, age_group=None, gender=None,
+        states: Iterable[str] = (),
+    ) -> "Filters":
+        """Filters from request values, each checked against what it may be (unknown -> 'All')."""
+        return cls(
+            state=_allowed(state, states),
+            party=_allowed(party, PARTIES),
+            engagement_tier=_allowed(engagement_tier, ENGAGEMENT_TIERS),
+            age_group=_allowed(age_group, AGE_GROUPS),
+            gender=_allowed(gender, GENDERS),
+        )
+
+    def but(self, **changes: str) -> "Filters":
+        return replace(self, **changes)
+
+    @property
+    def is_drilled(self) -> bool:
+        return self.state != ALL
+
+
+def _allowed(value, allowed: Iterable[str]) -> str:
+    return value if isinstance(value, str) and value in set(allowed) else ALL
+
+
+def pick(frame: pd.DataFrame, **criteria) -> pd.DataFrame:
+    """Rows matching every criterion: a value (exact, 'All' included), a list of values, or None (any).
+
+    Published tables carry 'All' rollup rows, so picking `party='All'` gives the total over parties. The
+    dashboard never sums rows itself: suppressed cells would silently go missing from such a sum.
+    """
+    mask = pd.Series(True, index=frame.index)
+    for column, wanted in criteria.items():
+        if wanted is None:
+            continue
+        if isinstance(wanted, (list, tuple, set)):
+            mask &= frame[column].isin(list(wanted))
+        else:
+            mask &= frame[column] == wanted
+    return frame[mask]
+
+
+class PublishedStore:
+    """The published folder, read through a small cache keyed by the manifest's modification time."""
+
+    def __init__(self, published_dir: Path | str, cache_size: int = 32):
+        self.published_dir = Path(published_dir)
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- manifest ------------------------------------------------------------------------------------------
+
+    def manifest(self) -> Manifest:
+        path = self.published_dir / MANIFEST_FILE
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise NothingPublished(
+                "Nothing has been published yet. This page checks every few seconds and shows the data as soon "
+                "as the first analysis date is published."
+            ) from None
+        key = ("manifest", stat.st_mtime_ns, stat.st_size)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        try:
+            content = json.loads(path.read_text())
+            dates = tuple(sorted(str(day) for day in content.get("dates") or []))
+            manifest = Manifest(
+                latest=dates[-1] if dates else None,
+                dates=dates,
+                published_at=dict(content.get("published_at") or {}),
+                version=stat.st_mtime_ns,
+            )
+        except (OSError, ValueError, AttributeError, TypeError):
+            raise UnreadablePublication(
+                f"The list of published dates ({MANIFEST_FILE}) could not be read. It is rewritten by the next "
+                "publish; until then there is nothing to show."
+            ) from None
+        if not dates:
+            raise NothingPublished("Nothing has been published yet.")
+        return self._store(key, manifest)
+
+    # -- tables --------------------------------------------------------------------------------------------
+
+    def table(self, analysis_date: str, name: str) -> pd.DataFrame:
+        """One published table of a date listed in the manifest."""
+        manifest = self.manifest()
+        if analysis_date not in manifest.dates or name not in TABLE_NAMES:
+            raise UnreadablePublication(f"There is no published {name!r} for {analysis_date!r}.")
+        key = ("table", manifest.version, analysis_date, name)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        path = self.published_dir / analysis_date / f"{name}.parquet"
+        try:
+            frame = pq.read_table(path).to_pandas()
+        except Exception as error:  # noqa: BLE001 - any unreadable file is the same message to a user
+            raise UnreadablePublication(
+                f"The published file {name}.parquet for {analysis_date} could not be read "
+                f"({type(error).__name__}). The other charts are unaffected; republishing the date fixes it."
+            ) from None
+        for column in _CATEGORY_COLUMNS.intersection(frame.columns):
+            frame[column] = frame[column].astype("category")
+        return self._store(key, frame)
+
+    def publish_record(self, analysis_date: str) -> dict:
+        """The `_publish.json` of a date (publish time, minimum cell size), or {} when unreadable."""
+        manifest = self.manifest()
+        if analysis_date not in manifest.dates:
+            return {}
+        key = ("record", manifest.version, analysis_date)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        try:
+            record = json.loads((self.published_dir / analysis_date / PUBLISH_RECORD_FILE).read_text())
+        except (OSError, ValueError):
+            record = {}
+        return self._store(key, record)
+
+    def states(self, analysis_date: str) -> list[str]:
+        """The states present on a date (from the engagement cube)."""
+        cube = self.table(analysis_date, "engagement_segments")
+        return sorted(str(state) for state in cube["state"].unique() if state != ALL)
+
+    # -- cache ---------------------------------------------------------------------------------------------
+
+    def _cached(self, key):
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        return None
+
+    def _store(self, key, value):
+        with self._lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return value

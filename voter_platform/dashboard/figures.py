@@ -1,0 +1,566 @@
+"""Pure figure builders: published tables + filters in, plotly figures out. No I/O, no Dash.
+
+Every builder picks the rollup rows its filters name (see `data.pick`) rather than summing rows, so a
+suppressed cell shows as a gap ("fewer than N voters"), never as a silently smaller total. Labels that come
+from data files (county and file names) are HTML-escaped, because plotly renders a subset of HTML in text.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from voter_platform.dashboard.data import Filters, pick
+from voter_platform.dashboard.geography import TILE_COLUMNS, TILE_POSITIONS, TILE_ROWS, state_name
+from voter_platform.lib.publish import AGE_GROUPS, ALL, CHANGE_TYPES, ENGAGEMENT_TIERS, GENDERS, PARTIES
+
+FONT = "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+INK = "#1f2937"
+MUTED = "#6b7280"
+GRID = "#e5e7eb"
+EMPTY_TILE = "#eef0f3"
+
+PARTY_COLORS = {
+    "Democrat": "#2b6cb0", "Republican": "#c53030", "Libertarian": "#d69e2e", "Green": "#2f855a",
+    "Independent": "#805ad5", "Other": "#718096", "Unknown": "#cbd5e0", ALL: "#1f2937",
+}
+TIER_COLORS = {
+    "Current": "#1b7a4a", "Missed Last Election": "#f6ad55", "Occasional": "#ed8936", "Infrequent": "#c05621",
+    "Dormant": "#9b2c2c", "Never Voted": "#a0aec0",
+}
+GENDER_COLORS = {"Female": "#b83280", "Male": "#2c7a7b", "Other": "#d69e2e", "Unknown": "#a0aec0"}
+CHANGE_COLORS = {
+    "new_registration": "#2f855a", "removed": "#c53030", "moved": "#3182ce", "party_switch": "#805ad5",
+    "name_change": "#a0aec0",
+}
+CHANGE_LABELS = {
+    "new_registration": "New registrations", "removed": "Removed", "moved": "Moved county",
+    "party_switch": "Switched party", "name_change": "Changed name",
+}
+PARTY_PLURALS = {
+    "Democrat": "Democrats", "Republican": "Republicans", "Libertarian": "Libertarians", "Green": "Greens",
+    "Independent": "Independents", "Other": "voters of other parties", "Unknown": "voters with no recorded party",
+    ALL: "voters",
+}
+FIRST_CYCLE, LAST_CYCLE = 2008, 2024
+
+# No mode bar: it would sit on the legends, and the charts are for reading, not editing.
+GRAPH_CONFIG = {"displayModeBar": False}
+
+
+# A small template of our own: plotly's named templates carry defaults for every trace type, and copying one
+# into each figure cost ~70 ms a chart.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", colorway=list(PARTY_COLORS.values()),
+    xaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
+    yaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
+))
+
+
+def _layout(figure: go.Figure, title: str | None = None, height: int = 380, margin: dict | None = None,
+            **extra) -> go.Figure:
+    figure.update_layout(
+        template=TEMPLATE,
+        height=height,
+        # A title (a note on what the chart shows) sits above the legend, which sits above the plot.
+        margin=margin or dict(l=56, r=16, t=84 if title else 12, b=44),
+        font=dict(family=FONT, size=12, color=INK),
+        title=dict(text=title, x=0, xanchor="left", xref="paper", y=1, yref="container", yanchor="top",
+                   pad=dict(t=6), font=dict(size=12.5, color=MUTED)) if title else None,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None, traceorder="normal"),
+        hoverlabel=dict(font=dict(family=FONT)),
+        **extra,
+    )
+    return figure
+
+
+def has_values(figure: go.Figure) -> bool:
+    """Whether any trace has a value to draw (a trace whose values are all suppressed draws nothing)."""
+    for trace in figure.data:
+        if getattr(trace, "z", None) is not None:
+            values = trace.z
+        else:
+            values = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
+        if values is None:
+            continue
+        numbers = pd.to_numeric(pd.Series(np.ravel(np.asarray(values, dtype=object))), errors="coerce")
+        if numbers.notna().any():
+            return True
+    return False
+
+
+def message_figure(message: str, height: int = 380) -> go.Figure:
+    """An empty chart saying why it is empty (no data, unreadable file, not applicable)."""
+    figure = go.Figure()
+    figure.add_annotation(
+        text=html.escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+        font=dict(size=14, color=MUTED), align="center",
+    )
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return _layout(figure, height=height)
+
+
+def suppressed_note(min_cell_size: int) -> str:
+    return f"fewer than {min_cell_size} voters (suppressed)"
+
+
+def _segment(filters: Filters, *, party=True, tier=True, age=True, gender=True) -> dict:
+    """Cube criteria for the filter bar's segment, dimension by dimension."""
+    criteria = {}
+    if party:
+        criteria["party"] = filters.party
+    if tier:
+        criteria["engagement_tier"] = filters.engagement_tier
+    if age:
+        criteria["age_group"] = filters.age_group
+    if gender:
+        criteria["gender"] = filters.gender
+    return criteria
+
+
+def _by(frame: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
+    """Pivot picked rollup rows (one row per cell already: nothing is aggregated)."""
+    if frame.empty:
+        return pd.DataFrame()
+    table = frame.pivot(index=index, columns=columns, values=values)
+    table.index = table.index.astype(str)
+    table.columns = table.columns.astype(str)
+    return table
+
+
+def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return 100.0 * numerator / denominator.where(denominator > 0)
+
+
+def _format_count(value, min_cell_size: int) -> str:
+    return suppressed_note(min_cell_size) if pd.isna(value) else f"{value:,.0f}"
+
+
+def _format_pct(value) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.1f}%"
+
+
+def _chosen(filter_value: str, everything) -> list[str]:
+    return list(everything) if filter_value == ALL else [filter_value]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The map
+# ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapMeasure:
+    label: str
+    colorscale: str
+    value_format: str
+    ignores: str | None = None  # the filter this measure cannot follow
+    diverging: bool = False
+
+
+MAP_MEASURES = {
+    "voters": MapMeasure("Registered voters", "Blues", ",.0f"),
+    "share": MapMeasure("% of the state's registered voters", "Blues", ".1f"),
+    "margin": MapMeasure("Registration margin D − R (pts)", "RdBu", "+.1f", ignores="party", diverging=True),
+    "current": MapMeasure("% who voted in the last election", "Greens", ".1f", ignores="engagement tier"),
+    "missed": MapMeasure("% who missed only the last election", "Oranges", ".1f", ignores="engagement tier"),
+    "inactive": MapMeasure("% dormant or never voted", "Purples", ".1f", ignores="engagement tier"),
+    "tenure": MapMeasure("Average years registered", "Teal", ".1f"),
+}
+
+
+def map_values(cube: pd.DataFrame, filters: Filters, measure: str) -> pd.Series:
+    """The chosen measure per state for the filtered segment (NaN where suppressed or not applicable)."""
+    states = pick(cube, **_segment(filters, party=False, tier=False))
+    if measure in ("voters", "share", "tenure"):
+        segment = pick(states, party=filters.party, engagement_tier=filters.engagement_tier).set_index("state")
+        if measure == "voters":
+            return segment["voters"]
+        if measure == "tenure":
+            return segment["avg_tenure_years"]
+        return segment["share_of_state_pct"]
+    if measure == "margin":
+        parties = _by(pick(states, engagement_tier=filters.engagement_tier, party=["Democrat", "Republican", ALL]),
+                      "state", "party", "voters")
+        if parties.empty or "Democrat" not in parties or "Republican" not in parties:
+            return pd.Series(dtype=float)
+        return _share(parties["Democrat"] - parties["Republican"], parties[ALL])
+    tiers = _by(pick(states, party=filters.party), "state", "engagement_tier", "voters")
+    if tiers.empty:
+        return pd.Series(dtype=float)
+    wanted = {"current": ["Current"], "missed": ["Missed Last Election"], "inactive": ["Dormant", "Never Voted"]}
+    # A tier with no row at all has no voters; a suppressed one (NaN) makes the sum unknown, not smaller.
+    numerator = sum(tiers[tier] if tier in tiers else 0.0 for tier in wanted[measure])
+    return _share(numerator, tiers[ALL])
+
+
+def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: int) -> go.Figure:
+    """Tile-grid choropleth of the states; clicking a tile drills into that state (customdata = code)."""
+    spec = MAP_MEASURES.get(measure, MAP_MEASURES["voters"])
+    values = map_values(cube, filters, measure if measure in MAP_MEASURES else "voters")
+    present = {str(state) for state in cube["state"].unique()} - {ALL}
+    codes = np.full((TILE_ROWS, TILE_COLUMNS), "", dtype=object)
+    z = np.full((TILE_ROWS, TILE_COLUMNS), np.nan)
+    base = np.full((TILE_ROWS, TILE_COLUMNS), np.nan)
+    hover = np.full((TILE_ROWS, TILE_COLUMNS), "", dtype=object)
+    for code, (row, column) in TILE_POSITIONS.items():
+        codes[row, column] = code
+        base[row, column] = 0
+        value = values.get(code, np.nan)
+        if code not in present:
+            detail = "not in the published file"
+        elif pd.isna(value):
+            detail = "not available (no party registration)" if measure == "margin" else suppressed_note(min_cell_size)
+        else:
+            z[row, column] = value
+            detail = f"{spec.label}: {format(value, spec.value_format)}"
+        hover[row, column] = f"<b>{state_name(code)}</b><br>{detail}"
+    finite = z[np.isfinite(z)]
+    scale = dict(colorscale=spec.colorscale, reversescale=False)
+    if spec.diverging and finite.size:
+        bound = max(abs(finite.min()), abs(finite.max()), 1)
+        scale.update(zmin=-bound, zmax=bound)
+    figure = go.Figure()
+    for layer, showscale in ((base, False), (z, True)):
+        figure.add_trace(
+            go.Heatmap(
+                z=layer, customdata=codes, text=codes, hovertext=hover, texttemplate="%{text}",
+                hovertemplate="%{hovertext}<extra></extra>", xgap=4, ygap=4, showscale=showscale,
+                **(scale if showscale else dict(colorscale=[[0, EMPTY_TILE], [1, EMPTY_TILE]], zmin=0, zmax=1)),
+                colorbar=dict(title=dict(text=spec.label, side="right"), thickness=12, len=0.8),
+                textfont=dict(size=11),
+            )
+        )
+    if filters.state in TILE_POSITIONS:
+        row, column = TILE_POSITIONS[filters.state]
+        figure.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=row - 0.5, y1=row + 0.5,
+                         line=dict(color=INK, width=3))
+    figure.update_xaxes(visible=False, range=[-0.6, TILE_COLUMNS - 0.4], fixedrange=True)
+    figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", fixedrange=True)
+    note = f"{spec.ignores} filter not applied to this measure" if spec.ignores else None
+    return _layout(figure, title=note, height=400, margin=dict(l=8, r=8, t=30, b=8))
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Composition charts
+# ------------------------------------------------------------------------------------------------------------
+
+
+def party_composition(cube: pd.DataFrame, counties: pd.DataFrame, filters: Filters, min_cell_size: int) -> go.Figure:
+    """Share of each party per state; drilled into a state, per county (top 30 by voters)."""
+    parties = _chosen(filters.party, PARTIES)
+    if filters.is_drilled:
+        rows = pick(counties, state=filters.state, engagement_tier=filters.engagement_tier)
+        table = _by(rows, "county", "party", "voters")
+        title = f"By county in {state_name(filters.state)} — top 30 counties by voters"
+        if table.empty or ALL not in table:
+            return message_figure(f"No county detail published for {state_name(filters.state)}")
+        table = table.sort_values(ALL, ascending=False).head(30)
+        labels = [html.escape(str(county)) for county in table.index]
+    else:
+        rows = pick(cube, **_segment(filters, party=False))
+        table = _by(rows, "state", "party", "voters")
+        title = None
+        if table.empty or ALL not in table:
+            return message_figure("No voters in this segment")
+        table = table[table.index != ALL].sort_values(ALL, ascending=False)
+        labels = list(table.index)
+    figure = go.Figure()
+    for party in parties:
+        if party not in table:
+            continue
+        share = _share(table[party], table[ALL])
+        counts = [_format_count(value, min_cell_size) for value in table[party]]
+        figure.add_trace(go.Bar(
+            x=labels, y=share, name=party, marker_color=PARTY_COLORS[party], customdata=counts,
+            hovertemplate=f"%{{x}} · {party}: %{{y:.1f}}%<br>%{{customdata}} voters<extra></extra>",
+        ))
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(title="% of registered voters", ticksuffix="%")
+    figure.update_xaxes(tickangle=-45 if filters.is_drilled else 0, tickfont=dict(size=10))
+    return _layout(figure, title=title)
+
+
+def engagement_by_party(cube: pd.DataFrame, filters: Filters, min_cell_size: int) -> go.Figure:
+    """Engagement tier mix of each party (100% bars)."""
+    rows = pick(cube, state=filters.state, age_group=filters.age_group, gender=filters.gender)
+    table = _by(rows, "party", "engagement_tier", "voters")
+    if table.empty or ALL not in table:
+        return message_figure("No voters in this segment")
+    parties = [party for party in _chosen(filters.party, PARTIES) if party in table.index]
+    if filters.party == ALL:
+        parties.append(ALL)
+    table = table.reindex(parties)
+    labels = ["All parties" if party == ALL else party for party in parties]
+    figure = go.Figure()
+    for tier in _chosen(filters.engagement_tier, ENGAGEMENT_TIERS):
+        if tier not in table:
+            continue
+        counts = [_format_count(value, min_cell_size) for value in table[tier]]
+        figure.add_trace(go.Bar(
+            x=labels, y=_share(table[tier], table[ALL]), name=tier, marker_color=TIER_COLORS[tier],
+            customdata=counts, hovertemplate=f"%{{x}} · {tier}: %{{y:.1f}}%<br>%{{customdata}} voters<extra></extra>",
+        ))
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(title="% of the party's voters", ticksuffix="%")
+    return _layout(figure)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Turnout and registration over time
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _one_row_per_year(frame: pd.DataFrame, year: str = "election_year", on: str = "election_date") -> pd.DataFrame:
+    """Where a year has more than one election date, keep the latest (the November general)."""
+    return frame.sort_values(on).drop_duplicates([column for column in frame.columns if column in
+                                                  ("state", "party", "gender", "age_group")] + [year], keep="last")
+
+
+def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filters) -> go.Figure:
+    """File turnout per general election by party, beside the official VEP turnout."""
+    rows = pick(trends, state=filters.state, gender=filters.gender, age_group=filters.age_group,
+                party=[*_chosen(filters.party, PARTIES), ALL])
+    rows = rows[(rows.election_year >= FIRST_CYCLE) & (rows.election_year <= LAST_CYCLE)]
+    if rows.empty:
+        return message_figure("No general elections 2008–2024 in the voter file's history")
+    rows = _one_row_per_year(rows)
+    figure = go.Figure()
+    for party in [*_chosen(filters.party, PARTIES), ALL]:
+        line = rows[rows.party == party].sort_values("election_year")
+        if line.empty or line.turnout_pct.isna().all():
+            continue
+        is_total = party == ALL
+        figure.add_trace(go.Scatter(
+            x=line.election_year, y=line.turnout_pct, mode="lines+markers",
+            name="All parties (file)" if is_total else party,
+            line=dict(color=PARTY_COLORS[party], width=3 if is_total else 2),
+            hovertemplate=f"{'All parties' if is_total else party} %{{x}}: %{{y:.1f}}%<extra></extra>",
+        ))
+    official = pick(turnout, state=filters.state)
+    official = official[(official.election_year >= FIRST_CYCLE) & (official.election_year <= LAST_CYCLE)]
+    official = _one_row_per_year(official).sort_values("election_year")
+    if not official.empty and official.official_vep_turnout_pct.notna().any():
+        where = state_name(filters.state) if filters.is_drilled else "states in the file"
+        figure.add_trace(go.Scatter(
+            x=official.election_year, y=official.official_vep_turnout_pct, mode="lines+markers",
+            name=f"Official VEP turnout ({where})", line=dict(color=INK, dash="dash", width=2),
+            marker=dict(symbol="diamond"), hovertemplate="Official VEP %{x}: %{y:.1f}%<extra></extra>",
+        ))
+    figure.update_xaxes(dtick=2, range=[FIRST_CYCLE - 0.5, LAST_CYCLE + 0.5], title="General election")
+    figure.update_yaxes(title="Turnout", ticksuffix="%", rangemode="tozero")
+    return _layout(figure)
+
+
+def partisanship_by_gender(registrations: pd.DataFrame, filters: Filters) -> go.Figure:
+    """D − R margin (or the filtered party's share) among voters with a recorded party, by registration year."""
+    rows = pick(registrations, state=filters.state, age_group=filters.age_group,
+                gender=_chosen(filters.gender, GENDERS), party=None)
+    rows = rows[rows.registration_year.notna()]
+    if rows.empty:
+        return message_figure("No registrations in this segment")
+    table = rows.pivot(index=["gender", "registration_year"], columns="party", values="voters")
+    table.columns = table.columns.astype(str)
+    if ALL not in table:
+        return message_figure("No registrations in this segment")
+    unknown = table["Unknown"].fillna(0) if "Unknown" in table else 0.0
+    recorded = table[ALL] - unknown
+    if filters.party == ALL:
+        if "Democrat" not in table or "Republican" not in table or not (recorded > 0).any():
+            return message_figure("No party registration here: partisanship by registration is not available")
+        values = _share(table["Democrat"] - table["Republican"], recorded)
+        axis_title, hover = "Margin D − R (pts)", "%{y:+.1f} pts"
+    elif filters.party == "Unknown":
+        values = _share(table["Unknown"] if "Unknown" in table else table[ALL] * 0, table[ALL])
+        axis_title, hover = "% with no recorded party", "%{y:.1f}%"
+    else:
+        if filters.party not in table or not (recorded > 0).any():
+            return message_figure(f"No {PARTY_PLURALS[filters.party]} registered in this segment")
+        values = _share(table[filters.party], recorded)
+        axis_title, hover = f"% {filters.party} (of voters with a party)", "%{y:.1f}%"
+    values = values.reset_index(name="value")
+    figure = go.Figure()
+    for gender in _chosen(filters.gender, GENDERS):
+        line = values[(values.gender == gender) & values.value.notna()].sort_values("registration_year")
+        if line.empty:
+            continue
+        figure.add_trace(go.Scatter(
+            x=line.registration_year, y=line.value, mode="lines", name=gender,
+            line=dict(color=GENDER_COLORS[gender], width=2),
+            visible=True if filters.gender != ALL or gender in ("Female", "Male") else "legendonly",
+            hovertemplate=f"{gender}, registered %{{x}}: {hover}<extra></extra>",
+        ))
+    if filters.party == ALL:
+        figure.add_hline(y=0, line=dict(color=MUTED, width=1))
+    figure.update_xaxes(title="Year registered")
+    figure.update_yaxes(title=axis_title)
+    return _layout(figure)
+
+
+def registrations_by_year(registrations: pd.DataFrame, filters: Filters, min_cell_size: int) -> go.Figure:
+    """Voters on the roll by the year they registered, stacked by party."""
+    rows = pick(registrations, state=filters.state, gender=filters.gender, age_group=filters.age_group,
+                party=_chosen(filters.party, PARTIES))
+    rows = rows[rows.registration_year.notna()]  # voters without a registration date have no bar
+    if rows.empty:
+        return message_figure("No registrations in this segment")
+    table = _by(rows, "registration_year", "party", "voters")
+    table.index = table.index.astype(int)
+    table = table.sort_index()
+    figure = go.Figure()
+    for party in _chosen(filters.party, PARTIES):
+        if party not in table or table[party].isna().all():
+            continue
+        counts = [_format_count(value, min_cell_size) for value in table[party]]
+        figure.add_trace(go.Bar(
+            x=table.index, y=table[party], name=party, marker_color=PARTY_COLORS[party], customdata=counts,
+            hovertemplate=f"{party}, registered %{{x}}: %{{customdata}}<extra></extra>",
+        ))
+    figure.update_layout(barmode="stack", bargap=0.1)
+    figure.update_xaxes(title="Year registered")
+    figure.update_yaxes(title="Voters on today's roll")
+    return _layout(figure)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Targeting and comparison with results
+# ------------------------------------------------------------------------------------------------------------
+
+
+def opportunity_heatmap(targeting: pd.DataFrame, filters: Filters, min_cell_size: int) -> go.Figure:
+    """Opportunity score by age group x party (voter-weighted over states when no state is chosen)."""
+    ages = _chosen(filters.age_group, AGE_GROUPS)
+    parties = _chosen(filters.party, PARTIES)
+    rows = pick(targeting, state=filters.state, gender=filters.gender, age_group=ages, party=parties)
+    if rows.empty:
+        return message_figure("No targeting segments in this selection")
+    scores = _by(rows, "age_group", "party", "opportunity_score").reindex(index=ages, columns=parties)
+    voters = _by(rows, "age_group", "party", "recoverable_voters").reindex(index=ages, columns=parties)
+    keep_rows = scores.notna().any(axis=1) | (len(ages) == 1)
+    keep_columns = scores.notna().any(axis=0) | (len(parties) == 1)
+    scores, voters = scores.loc[keep_rows, keep_columns], voters.loc[keep_rows, keep_columns]
+    hover = np.vectorize(lambda count: _format_count(count, min_cell_size), otypes=[object])(voters.to_numpy())
+    figure = go.Figure(go.Heatmap(
+        z=scores.to_numpy(), x=list(scores.columns), y=list(scores.index), colorscale="YlOrRd", zmin=0,
+        text=np.where(np.isnan(scores.to_numpy(dtype=float)), "", np.round(scores.to_numpy(dtype=float)).astype(str)),
+        texttemplate="%{text}", customdata=hover, xgap=2, ygap=2,
+        colorbar=dict(title=dict(text="Score", side="right"), thickness=12),
+        hovertemplate="%{y} · %{x}<br>Opportunity score %{z:.1f}<br>Recoverable voters: %{customdata}"
+                      "<extra></extra>",
+    ))
+    figure.update_yaxes(title="Age group", autorange="reversed")
+    figure.update_xaxes(title="Party", side="bottom")
+    return _layout(figure)
+
+
+def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters) -> go.Figure:
+    """Registration margin of the filtered segment against the official presidential margin, per state."""
+    rows = pick(cube, **_segment(filters, party=False), party=["Democrat", "Republican", ALL])
+    parties = _by(rows, "state", "party", "voters")
+    if parties.empty or "Democrat" not in parties or "Republican" not in parties:
+        return message_figure("No state in the file has party registration")
+    margin = _share(parties["Democrat"] - parties["Republican"], parties[ALL])
+    official = summary.assign(state=summary.state.astype(str)).set_index("state")
+    frame = pd.DataFrame({"registration": margin, "total": parties[ALL]}).join(
+        official[["presidential_margin_pts", "presidential_year", "registration_lean"]], how="inner")
+    no_party_registration = frame.registration_lean.astype(str).eq("No party registration")
+    skipped = int(no_party_registration.sum())
+    frame = frame[~no_party_registration & frame.registration.notna() & frame.presidential_margin_pts.notna()]
+    if frame.empty:
+        return message_figure("No state with both a registration margin and a presidential result here")
+    year = int(frame.presidential_year.dropna().max()) if frame.presidential_year.notna().any() else ""
+    selected = frame.index == filters.state
+    size = 10 + 30 * np.sqrt(frame.total.fillna(0) / max(frame.total.max(), 1))
+    figure = go.Figure()
+    bound = float(np.nanmax(np.abs(frame[["registration", "presidential_margin_pts"]].to_numpy()))) + 5
+    figure.add_trace(go.Scatter(x=[-bound, bound], y=[-bound, bound], mode="lines", hoverinfo="skip",
+                                line=dict(color=MUTED, dash="dot", width=1), name="Registration = result"))
+    figure.add_trace(go.Scatter(
+        x=frame.registration, y=frame.presidential_margin_pts, mode="markers+text", text=list(frame.index),
+        textposition="top center", textfont=dict(size=10, color=MUTED), name="States",
+        customdata=[state_name(code) for code in frame.index],
+        marker=dict(size=size, color=frame.presidential_margin_pts, colorscale="RdBu", cmid=0, showscale=False,
+                    opacity=np.where(selected | (filters.state == ALL), 0.85, 0.3),
+                    line=dict(color=np.where(selected, INK, "white"), width=np.where(selected, 3, 1))),
+        hovertemplate="<b>%{customdata}</b><br>Registration D − R: %{x:+.1f} pts<br>"
+                      f"{year} president D − R: %{{y:+.1f}} pts<extra></extra>",
+    ))
+    figure.update_xaxes(title="Registration margin D − R (pts, voter file)", zeroline=True, range=[-bound, bound])
+    figure.update_yaxes(title=f"{year} presidential margin D − R (pts, official)", zeroline=True,
+                        range=[-bound, bound])
+    title = f"{skipped} state(s) without party registration not shown" if skipped else None
+    return _layout(figure, title=title, showlegend=False)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Changes and data quality
+# ------------------------------------------------------------------------------------------------------------
+
+
+def voter_changes(changes: pd.DataFrame, filters: Filters, min_cell_size: int) -> go.Figure:
+    """Voters added, removed, moved, switched per change day."""
+    rows = pick(changes, state=filters.state, from_value=ALL, to_value=ALL)
+    if rows.empty:
+        return message_figure("No changes yet: the first snapshot has no earlier one to compare with")
+    table = _by(rows, "change_date", "change_type", "voters").sort_index()
+    figure = go.Figure()
+    for change in CHANGE_TYPES:
+        if change not in table:
+            continue
+        counts = [_format_count(value, min_cell_size) for value in table[change]]
+        figure.add_trace(go.Bar(
+            x=pd.to_datetime(table.index), y=table[change], name=CHANGE_LABELS[change],
+            marker_color=CHANGE_COLORS[change], customdata=counts,
+            hovertemplate=f"{CHANGE_LABELS[change]} on %{{x|%Y-%m-%d}}: %{{customdata}}<extra></extra>",
+        ))
+    figure.update_layout(barmode="group", bargap=0.15)
+    figure.update_xaxes(title="Snapshot date", type="date", tickformat="%b %d, %Y")
+    figure.update_yaxes(title="Voters")
+    return _layout(figure)
+
+
+def data_quality(quality: pd.DataFrame, max_files: int = 12) -> go.Figure:
+    """Rows loaded, and lines quarantined by reason, for the most recent landing files."""
+    if quality.empty:
+        return message_figure("No file has been ingested up to this date")
+    # A file is a (snapshot date, name) pair: the same name can land again on another day.
+    quality = quality.assign(
+        file=pd.to_datetime(quality.partition_date).dt.strftime("%Y-%m-%d") + " · " + quality.file_name.astype(str))
+    files = (quality[["partition_date", "file"]].drop_duplicates()
+             .sort_values(["partition_date", "file"], ascending=[False, True]).head(max_files))
+    names = list(files.file)
+    rows = quality[quality.file.isin(names)]
+    volume = _by(pick(rows, measure_group="volume"), "file", "measure", "rows").reindex(names)
+    reasons = _by(pick(rows, measure_group="quarantine_reason"), "file", "measure", "rows").reindex(names)
+    labels = [html.escape(name) for name in names]
+    figure = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                           subplot_titles=("Rows loaded", "Lines quarantined, by reason"))
+    for measure, color in (("rows_loaded", "#2f855a"), ("rows_superseded", "#a0aec0")):
+        if measure in volume:
+            label = measure.replace("rows_", "")
+            figure.add_trace(go.Bar(
+                y=labels, x=volume[measure], orientation="h", name=label.capitalize(), marker_color=color,
+                hovertemplate=f"%{{y}}<br>%{{x:,}} rows {label}<extra></extra>"), row=1, col=1)
+    palette = ["#c53030", "#dd6b20", "#d69e2e", "#805ad5", "#3182ce", "#718096", "#b83280", "#2c7a7b"]
+    for index, reason in enumerate(reasons.columns if not reasons.empty else []):
+        figure.add_trace(go.Bar(
+            y=labels, x=reasons[reason], orientation="h", name=html.escape(reason),
+            marker_color=palette[index % len(palette)],
+            hovertemplate="%{y}<br>%{x:,} lines: " + html.escape(reason) + "<extra></extra>"), row=1, col=2)
+    if reasons.empty or reasons.fillna(0).to_numpy().sum() == 0:
+        figure.add_annotation(text="No line quarantined", x=0.78, y=0.5, xref="paper", yref="paper",
+                              showarrow=False, font=dict(color=MUTED))
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(autorange="reversed", tickfont=dict(size=10))
+    _layout(figure, height=max(300, 80 + 26 * len(names)))
+    figure.update_layout(margin=dict(l=8, r=16, t=48, b=36), legend=dict(y=-0.12, yanchor="top"))
+    figure.update_yaxes(automargin=True)
+    for annotation in figure.layout.annotations:
+        annotation.font = dict(size=12, color=MUTED)
+    return figure

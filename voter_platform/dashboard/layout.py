@@ -1,0 +1,202 @@
+"""The page: header with the publish banner, the filter bar, insights, the chart grid, the targeting table.
+
+Built per page load (Dash calls `build_layout` for each visitor), so a new visitor gets the dates and states
+published at that moment without waiting for the first refresh.
+"""
+
+from __future__ import annotations
+
+from dash import dash_table, dcc, html
+from dash.dash_table.Format import Format, Group, Scheme
+
+from voter_platform.dashboard.data import LATEST, DashboardDataError, PublishedStore
+from voter_platform.dashboard.figures import GRAPH_CONFIG, MAP_MEASURES
+from voter_platform.dashboard.geography import state_name
+from voter_platform.lib.publish import AGE_GROUPS, ALL, DEFAULT_MIN_CELL_SIZE, ENGAGEMENT_TIERS, GENDERS, PARTIES
+
+REFRESH_SECONDS = 5
+TABLE_PAGE_SIZE = 15
+
+# Chart id -> (title, what the chart shows, filters that do not apply to it).
+CHARTS = {
+    "chart-map": ("Registered voters by state", "Click a state to drill into it.", ()),
+    "chart-party": ("Party composition", "Share of each party among the segment's voters.", ()),
+    "chart-engagement": ("Engagement tiers by party", "How recently each party's voters last voted.", ()),
+    "chart-turnout": ("Turnout by general election, 2008–2024",
+                      "Voted ÷ (voted + did not vote) from the file's history, beside official VEP turnout.",
+                      ("engagement tier",)),
+    "chart-gender": ("Partisanship by gender over registration year",
+                     "D − R margin among voters with a recorded party, by the year they registered "
+                     "(the filtered party's share when a party is chosen).", ("engagement tier",)),
+    "chart-registrations": ("Registrations by year",
+                            "Voters on today's roll by the year they registered.", ("engagement tier",)),
+    "chart-opportunity": ("Opportunity score by age group and party",
+                          "0–100: weighs voters who missed only the last election, lapsed 2–3 elections, tenure and "
+                          "size. Summed over states weighted by voters.", ("engagement tier",)),
+    "chart-lean": ("Registration lean vs. official presidential margin",
+                   "Each state: the segment's D − R registration margin against the official result.",
+                   ("party",)),
+    "chart-changes": ("Voter changes over time", "New, removed, moved and switched voters per snapshot day.",
+                      ("party", "engagement tier", "age group", "gender")),
+    "chart-quality": ("Data quality: rows loaded and quarantined per file",
+                      "Most recent landing files up to the analysis date.",
+                      ("state", "party", "engagement tier", "age group", "gender")),
+}
+
+TARGETING_COLUMNS = [
+    ("score_rank", "Rank", "int"), ("state", "State", "text"), ("age_group", "Age group", "text"),
+    ("party", "Party", "text"), ("gender", "Gender", "text"), ("voters", "Voters", "int"),
+    ("missed_last_voters", "Missed last", "int"), ("lapsed_2_3_voters", "Lapsed 2–3", "int"),
+    ("recoverable_voters", "Recoverable", "int"), ("missed_last_pct", "Missed last %", "pct"),
+    ("lapsed_2_3_pct", "Lapsed 2–3 %", "pct"), ("avg_tenure_years", "Avg. years registered", "pct"),
+    ("opportunity_score", "Score", "pct"), ("priority_tier", "Priority", "text"),
+]
+
+
+def _options(values, all_label: str) -> list[dict]:
+    return [{"label": all_label, "value": ALL}] + [{"label": value, "value": value} for value in values]
+
+
+def date_options(dates, latest) -> list[dict]:
+    newest = [{"label": f"Latest ({latest})", "value": LATEST}] if latest else []
+    return newest + [{"label": day, "value": day} for day in sorted(dates, reverse=True)]
+
+
+def state_options(states) -> list[dict]:
+    return [{"label": "All states", "value": ALL}] + [
+        {"label": f"{state_name(code)} ({code})", "value": code} for code in states
+    ]
+
+
+def _filter(label: str, component) -> html.Div:
+    return html.Div(className="filter", children=[html.Label(label, htmlFor=component.id), component])
+
+
+def _dropdown(component_id: str, options, value=ALL) -> dcc.Dropdown:
+    return dcc.Dropdown(id=component_id, options=options, value=value, clearable=False, searchable=True)
+
+
+def _card(chart_id: str, controls=None, wide: bool = False) -> html.Section:
+    title, description, ignored = CHARTS[chart_id]
+    note = f"Not filtered by {', '.join(ignored)}." if ignored else "Follows every filter."
+    header = [html.Div([html.H2(title), html.P(description, className="card-description")])]
+    if controls is not None:
+        header.append(html.Div(controls, className="card-controls"))
+    return html.Section(className="card wide" if wide else "card", children=[
+        html.Div(header, className="card-header"),
+        dcc.Loading(dcc.Graph(id=chart_id, config=GRAPH_CONFIG), type="dot", color="#94a3b8", delay_show=400),
+        html.P(note, className="card-note", id=f"{chart_id}-note"),
+    ])
+
+
+def table_columns(min_cell_size: int) -> list[dict]:
+    """Targeting table columns; a suppressed count shows as '<N' rather than a blank."""
+    columns = []
+    for column, name, kind in TARGETING_COLUMNS:
+        spec = {"id": column, "name": name}
+        if kind == "int":
+            count_format = Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully(f"<{min_cell_size}")
+            spec.update(type="numeric", format=count_format)
+        elif kind == "pct":
+            spec.update(type="numeric", format=Format(precision=1, scheme=Scheme.fixed).nully("—"))
+        columns.append(spec)
+    return columns
+
+
+def manifest_data(store: PublishedStore) -> dict:
+    """What the page keeps of the manifest: enough to notice a new publish and list the dates."""
+    try:
+        manifest = store.manifest()
+    except DashboardDataError as error:
+        return {"version": None, "dates": [], "latest": None, "error": str(error)}
+    # The version (mtime in ns) travels as a string: as a JSON number the browser would round it.
+    return {"version": str(manifest.version), "dates": list(manifest.dates), "latest": manifest.latest, "error": None}
+
+
+def build_layout(store: PublishedStore) -> html.Div:
+    manifest = manifest_data(store)
+    try:
+        states = store.states(manifest["latest"]) if manifest["latest"] else []
+    except DashboardDataError:
+        states = []
+    return html.Div(className="page", children=[
+        dcc.Store(id="manifest", data=manifest),
+        dcc.Interval(id="refresh", interval=REFRESH_SECONDS * 1000),
+        dcc.Download(id="download"),
+        html.Header(className="header", children=[
+            html.Div([
+                html.H1("Voter roll dashboard"),
+                html.P("Who is registered, who votes, who lapsed, where the recoverable voters are, how the roll "
+                       "changed, and how it compares with official results.", className="subtitle"),
+            ]),
+            html.Div(id="banner", className="banner"),
+        ]),
+        html.Div(id="status", className="status"),
+        html.Main(id="content", children=[
+            html.Div(className="filter-bar", children=[
+                _filter("Analysis date", _dropdown("f-date", date_options(manifest["dates"], manifest["latest"]),
+                                                   LATEST)),
+                _filter("State", _dropdown("f-state", state_options(states))),
+                _filter("Party", _dropdown("f-party", _options(PARTIES, "All parties"))),
+                _filter("Engagement tier", _dropdown("f-tier", _options(ENGAGEMENT_TIERS, "All tiers"))),
+                _filter("Age group", _dropdown("f-age", _options(AGE_GROUPS, "All ages"))),
+                _filter("Gender", _dropdown("f-gender", _options(GENDERS, "All genders"))),
+                html.Button("Reset filters", id="reset", className="button secondary"),
+            ]),
+            html.Div(id="drill", className="drill", children=[
+                html.Span(id="drill-text"),
+                html.Button("← Back to all states", id="back", className="button"),
+            ], style={"display": "none"}),
+            html.Div(id="kpis", className="kpis"),
+            html.Section(className="card insights", children=[
+                html.H2("What stands out"),
+                html.Ul(id="insights"),
+            ]),
+            html.Div(className="grid", children=[
+                _card("chart-map", controls=_filter("Colour by", dcc.Dropdown(
+                    id="map-measure", options=[{"label": m.label, "value": key} for key, m in MAP_MEASURES.items()],
+                    value="voters", clearable=False, searchable=False))),
+                _card("chart-party"),
+                _card("chart-engagement"),
+                _card("chart-turnout"),
+                _card("chart-gender"),
+                _card("chart-registrations"),
+                _card("chart-opportunity"),
+                _card("chart-lean"),
+                _card("chart-changes"),
+                _card("chart-quality"),
+            ]),
+            html.Section(className="card wide", children=[
+                html.Div(className="card-header", children=[
+                    html.Div([
+                        html.H2("Targeting segments"),
+                        html.P("State × age group × party segments ranked by opportunity score (the gender cut "
+                               "when a gender is chosen). Sort by any column; the download has every filtered row.",
+                               className="card-description"),
+                    ]),
+                    html.Div(className="card-controls", children=[
+                        html.Span(id="table-count", className="muted"),
+                        html.Button("Download CSV", id="download-button", className="button"),
+                    ]),
+                ]),
+                dash_table.DataTable(
+                    id="targeting-table", columns=table_columns(DEFAULT_MIN_CELL_SIZE), data=[], sort_action="native",
+                    page_action="native", page_size=TABLE_PAGE_SIZE, style_as_list_view=True,
+                    style_table={"overflowX": "auto"},
+                    style_header={"fontWeight": "600", "backgroundColor": "#f8fafc",
+                                  "borderBottom": "1px solid #cbd5e0"},
+                    style_cell={"fontFamily": "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+                                "fontSize": "13px", "padding": "6px 10px", "textAlign": "right"},
+                    style_cell_conditional=[
+                        {"if": {"column_id": column}, "textAlign": "left"}
+                        for column in ("state", "age_group", "party", "gender", "priority_tier")
+                    ],
+                    style_data_conditional=[
+                        {"if": {"filter_query": '{priority_tier} = "High"', "column_id": "priority_tier"},
+                         "color": "#9b2c2c", "fontWeight": "600"},
+                    ],
+                ),
+            ]),
+        ]),
+        html.Footer(className="footer", id="footer"),
+    ])

@@ -1,0 +1,587 @@
+"""Publishing rules: which mart rows become which Parquet file the dashboard reads, and how they are protected.
+
+Three rules shape every published file:
+
+1. **Rollups, not raw cells.** Each file carries 'All' levels for its filter dimensions (DuckDB GROUPING SETS /
+   CUBE), so the dashboard *picks* the row for a filter combination instead of summing rows. Summing in the
+   dashboard would be wrong twice over: suppressed cells would be silently dropped from totals, and averages
+   (tenure, scores) cannot be summed at all. Averages roll up weighted by voters.
+2. **Small cells are suppressed.** A count between 1 and `min_cell_size - 1` is replaced by null and the row is
+   flagged `suppressed = true`; every value derived from such a count (percentages, averages, scores) is nulled
+   too, so it cannot be recomputed. Zero is not a small cell: there is no one in it to identify. Official
+   election figures (public record) and file-level data-quality line counts are not voter cells and are kept.
+   Within a row, a total is suppressed with any small part that adds up to it (registered = voted + did not
+   vote + unknown), so the part cannot be recovered by subtraction. Differencing *between* rows (an 'All'
+   level minus its other members) is not prevented: that needs full secondary suppression over the
+   hierarchy, which this platform does not attempt.
+3. **No voter-level rows, no PII.** Every file is an aggregate of a mart; marts carry no names, emails,
+   addresses or birth dates in the first place.
+
+Files are written under a temporary name and renamed into place; `_publish.json` follows, and the top-level
+`manifest.json` is replaced last, so a reader that trusts the manifest never sees a half-written date.
+
+Everything here is plain Python over a DuckDB connection, testable without Dagster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the dashboard imports this module's labels and must not load DuckDB at all
+    import duckdb
+
+ALL = "All"
+MART_SCHEMA = "marts"
+
+DEFAULT_MIN_CELL_SIZE = 10
+MIN_CELL_SIZE_ENV_VAR = "VOTER_PLATFORM_MIN_CELL_SIZE"
+
+MANIFEST_FILE = "manifest.json"
+PUBLISH_RECORD_FILE = "_publish.json"
+
+# Labels used by every mart (shared brief, "Marts"); the dashboard orders its axes and colours by them.
+PARTIES = ("Democrat", "Republican", "Libertarian", "Green", "Independent", "Other", "Unknown")
+GENDERS = ("Female", "Male", "Other", "Unknown")
+AGE_GROUPS = ("18-29", "30-49", "50-64", "65+", "Unknown")
+ENGAGEMENT_TIERS = ("Current", "Missed Last Election", "Occasional", "Infrequent", "Dormant", "Never Voted")
+CHANGE_TYPES = ("new_registration", "removed", "moved", "party_switch", "name_change")
+
+
+class PublishError(Exception):
+    """The marts cannot be published as asked (missing table, bad setting); the message says what to do."""
+
+
+def min_cell_size_from_env(environ: Mapping[str, str] = os.environ) -> int:
+    """The suppression threshold: `VOTER_PLATFORM_MIN_CELL_SIZE`, else 10."""
+    raw = environ.get(MIN_CELL_SIZE_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_MIN_CELL_SIZE
+    return validate_min_cell_size(raw, source=MIN_CELL_SIZE_ENV_VAR)
+
+
+def validate_min_cell_size(value: int | str, source: str = "min_cell_size") -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise PublishError(f"{source}={value!r} is not a whole number of voters") from None
+    if number < 1:
+        raise PublishError(f"{source}={number} must be at least 1 (1 disables suppression)")
+    return number
+
+
+# ----------------------------------------------------------------------------------------------------------
+# What is published
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """One published Parquet file: the SQL that rolls a mart up, and which columns suppression protects.
+
+    `rollup_sql` is a template with `{date}` (a DATE literal) and `{mart}` (the mart relation). `counts` are
+    voter counts (suppressed when small). `complements` maps a total to the counts that add up to it: when one
+    of them is suppressed the total is too, or the small one could be recovered by subtraction within the row.
+    `derived` maps a value to the counts it was computed from (nulled when any of them is suppressed);
+    `implied` maps a percentage whose numerator is not published to its base count: it is nulled when the
+    number of voters it stands for (pct x base / 100) is a small cell.
+    """
+
+    name: str
+    mart: str
+    rollup_sql: str
+    counts: tuple[str, ...] = ()
+    complements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    implied: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.parquet"
+
+
+def _labelled(*columns: str) -> str:
+    """Select list turning GROUPING()'s rolled-up nulls into the label 'All' (a real null stays null)."""
+    return ", ".join(f"case when grouping({c}) = 1 then '{ALL}' else {c} end as {c}" for c in columns)
+
+
+def _weighted(column: str, weight: str = "voters") -> str:
+    """A voter-weighted average that rolls up correctly (the mean of means would not).
+
+    Summed as decimals: a parallel floating-point sum depends on thread timing in its last bits, and the
+    published bytes must not.
+    """
+    return (
+        f"(sum(({column} * {weight})::decimal(38, 6)) "
+        f"/ nullif(sum(case when {column} is not null then {weight} end), 0))::double as {column}"
+    )
+
+
+_SEGMENT_DIMS = ("state", "party", "age_group", "gender", "engagement_tier")
+
+_TIER_ORDER = " ".join(f"when '{tier}' then {order}" for order, tier in enumerate(ENGAGEMENT_TIERS, start=1))
+
+ENGAGEMENT_SEGMENTS = PublishedTable(
+    name="engagement_segments",
+    mart="engagement_segments",
+    # The main cube: every combination of the five filters, each with an 'All' level.
+    rollup_sql=f"""
+        with cube as (
+            select {_labelled(*_SEGMENT_DIMS)},
+                   sum(voters)::bigint as voters,
+                   {_weighted("avg_tenure_years")}
+            from {{mart}}
+            where analysis_date = {{date}}
+            group by cube ({", ".join(_SEGMENT_DIMS)})
+        )
+        select {{date}} as analysis_date, state, party, age_group, gender, engagement_tier,
+               case engagement_tier {_TIER_ORDER} end as tier_order,
+               voters, avg_tenure_years,
+               100.0 * voters / max(case when party = '{ALL}' and age_group = '{ALL}' and gender = '{ALL}'
+                                         and engagement_tier = '{ALL}' then voters end)
+                                over (partition by state) as share_of_state_pct
+        from cube
+    """,
+    counts=("voters",),
+    derived={"avg_tenure_years": ("voters",), "share_of_state_pct": ("voters",)},
+)
+
+VOTER_SNAPSHOT = PublishedTable(
+    name="voter_snapshot",
+    mart="voter_snapshot",
+    # County detail for the drill-down: party x engagement tier per county. Age and gender are not crossed
+    # with county here: at that grain almost every cell would be small and suppressed.
+    rollup_sql=f"""
+        select {{date}} as analysis_date, state, coalesce(county, 'Unknown') as county,
+               {_labelled("party", "engagement_tier")}, sum(voters)::bigint as voters
+        from {{mart}}
+        where analysis_date = {{date}}
+        group by state, coalesce(county, 'Unknown'), cube (party, engagement_tier)
+    """,
+    counts=("voters",),
+)
+
+PARTISAN_TRENDS = PublishedTable(
+    name="partisan_trends",
+    mart="partisan_trends",
+    rollup_sql=f"""
+        select {{date}} as analysis_date, election_date, election_year,
+               {_labelled("state", "party", "gender", "age_group")},
+               sum(registered_voters)::bigint as registered_voters, sum(voted)::bigint as voted,
+               sum(did_not_vote)::bigint as did_not_vote, sum(history_unknown)::bigint as history_unknown,
+               100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0) as turnout_pct,
+               100.0 * (sum(voted) + sum(did_not_vote)) / nullif(sum(registered_voters), 0) as known_history_pct
+        from {{mart}}
+        where analysis_date = {{date}}
+        group by election_date, election_year, cube (state, party, gender, age_group)
+    """,
+    counts=("registered_voters", "voted", "did_not_vote", "history_unknown"),
+    complements={"registered_voters": ("voted", "did_not_vote", "history_unknown")},
+    derived={
+        "turnout_pct": ("voted", "did_not_vote"),
+        "known_history_pct": ("registered_voters", "voted", "did_not_vote", "history_unknown"),
+    },
+)
+
+REGISTRATION_TRENDS = PublishedTable(
+    name="registration_trends",
+    mart="registration_trends",
+    rollup_sql=f"""
+        select {{date}} as analysis_date, registration_year,
+               {_labelled("state", "party", "gender", "age_group")}, sum(voters)::bigint as voters
+        from {{mart}}
+        where analysis_date = {{date}}
+        group by registration_year, cube (state, party, gender, age_group)
+    """,
+    counts=("voters",),
+)
+
+_TARGETING_DIMS = ("state", "age_group", "party")
+
+TARGETING_OPPORTUNITIES = PublishedTable(
+    name="targeting_opportunities",
+    mart="targeting_opportunities",
+    # The mart's own segments (state x age x party with gender 'All', and their gender cuts) are kept as they
+    # are, with their score, rank and priority; rollups over state, age group and party are added for the
+    # charts, with counts summed and the score weighted by voters (they have no rank or priority).
+    rollup_sql=f"""
+        with segments as (
+            select * from {{mart}} where analysis_date = {{date}}
+        ),
+        rolled as (
+            select {_labelled(*_TARGETING_DIMS)}, gender,
+                   sum(voters)::bigint as voters,
+                   sum(missed_last_voters)::bigint as missed_last_voters,
+                   sum(lapsed_2_3_voters)::bigint as lapsed_2_3_voters,
+                   sum(recoverable_voters)::bigint as recoverable_voters,
+                   {_weighted("avg_tenure_years")},
+                   {_weighted("opportunity_score")},
+                   grouping(state, age_group, party) = 0 as is_segment
+            from segments
+            group by gender, cube ({", ".join(_TARGETING_DIMS)})
+        )
+        select {{date}} as analysis_date,
+               case when rolled.is_segment then segments.segment_id end as segment_id,
+               rolled.state, rolled.age_group, rolled.party, rolled.gender,
+               rolled.voters, rolled.missed_last_voters, rolled.lapsed_2_3_voters, rolled.recoverable_voters,
+               100.0 * rolled.missed_last_voters / nullif(rolled.voters, 0) as missed_last_pct,
+               100.0 * rolled.lapsed_2_3_voters / nullif(rolled.voters, 0) as lapsed_2_3_pct,
+               rolled.avg_tenure_years, rolled.opportunity_score,
+               segments.score_rank, segments.priority_tier, rolled.is_segment
+        from rolled
+        left join segments
+          on rolled.is_segment
+         and segments.state = rolled.state and segments.age_group = rolled.age_group
+         and segments.party = rolled.party and segments.gender = rolled.gender
+    """,
+    counts=("voters", "missed_last_voters", "lapsed_2_3_voters", "recoverable_voters"),
+    complements={"recoverable_voters": ("missed_last_voters", "lapsed_2_3_voters")},
+    derived={
+        "missed_last_pct": ("missed_last_voters", "voters"),
+        "lapsed_2_3_pct": ("lapsed_2_3_voters", "voters"),
+        "avg_tenure_years": ("voters",),
+        "opportunity_score": ("voters",),
+    },
+)
+
+STATE_SUMMARY = PublishedTable(
+    name="state_summary",
+    mart="state_summary",
+    # One row per state already; the national level comes from the engagement cube.
+    rollup_sql="select * from {mart} where analysis_date = {date}",
+    counts=(
+        "voters", "democrat_voters", "republican_voters", "independent_voters", "other_party_voters",
+        "unknown_party_voters", "recoverable_voters",
+    ),
+    derived={
+        "democrat_pct": ("democrat_voters",),
+        "republican_pct": ("republican_voters",),
+        "independent_pct": ("independent_voters",),
+        "registration_margin_pts": ("democrat_voters", "republican_voters"),
+        "recoverable_pct": ("recoverable_voters", "voters"),
+        "engagement_opportunity_score": ("voters",),
+    },
+    implied={
+        column: "voters"
+        for column in (
+            "pct_age_18_29", "pct_age_30_49", "pct_age_50_64", "pct_age_65_plus", "pct_current",
+            "pct_missed_last", "pct_occasional", "pct_infrequent", "pct_dormant", "pct_never_voted",
+            "latest_file_turnout_pct",
+        )
+    },
+)
+
+TURNOUT_COMPARISON = PublishedTable(
+    name="turnout_comparison",
+    mart="turnout_comparison",
+    # Per state and for all states in the file together; the official figures for the total are summed over
+    # the same states, so file and official turnout compare like with like.
+    rollup_sql=f"""
+        select {{date}} as analysis_date, {_labelled("state")}, election_year, election_date,
+               sum(registered_voters)::bigint as registered_voters, sum(voted)::bigint as voted,
+               sum(did_not_vote)::bigint as did_not_vote, sum(history_unknown)::bigint as history_unknown,
+               100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0) as file_turnout_pct,
+               case when grouping(state) = 0 then max(official_vep_turnout_pct)
+                    else 100.0 * sum(official_ballots_counted) filter (where vep is not null)
+                         / nullif(sum(vep) filter (where official_ballots_counted is not null), 0)
+               end as official_vep_turnout_pct,
+               sum(official_ballots_counted)::bigint as official_ballots_counted, sum(vep)::bigint as vep
+        from {{mart}}
+        where analysis_date = {{date}}
+        group by election_year, election_date, grouping sets ((state), ())
+    """,
+    counts=("registered_voters", "voted", "did_not_vote", "history_unknown"),
+    complements={"registered_voters": ("voted", "did_not_vote", "history_unknown")},
+    derived={"file_turnout_pct": ("voted", "did_not_vote")},
+)
+
+VOTER_CHANGES = PublishedTable(
+    name="voter_changes",
+    mart="voter_changes",
+    # Party switches keep their from/to party (with 'All' levels); moves lose their county pair, which at
+    # county x county x day grain would be almost all small cells.
+    rollup_sql=f"""
+        with changes as (
+            select change_date, state, change_type,
+                   case when change_type = 'party_switch' then coalesce(from_value, 'Unknown') end as from_value,
+                   case when change_type = 'party_switch' then coalesce(to_value, 'Unknown') end as to_value,
+                   voters
+            from {{mart}}
+            where analysis_date = {{date}}
+        )
+        select {{date}} as analysis_date, change_date, {_labelled("state")}, change_type,
+               {_labelled("from_value", "to_value")}, sum(voters)::bigint as voters
+        from changes
+        group by grouping sets (
+            (change_date, change_type, state), (change_date, change_type),
+            (change_date, change_type, state, from_value, to_value), (change_date, change_type, from_value, to_value)
+        )
+        having change_type = 'party_switch' or grouping(from_value) = 1
+    """,
+    counts=("voters",),
+)
+
+DATA_QUALITY = PublishedTable(
+    name="data_quality",
+    mart="data_quality",
+    # Line counts per file and reason: about files, not voters, so nothing to suppress.
+    rollup_sql="select * from {mart} where analysis_date = {date}",
+)
+
+PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
+    ENGAGEMENT_SEGMENTS,
+    VOTER_SNAPSHOT,
+    PARTISAN_TRENDS,
+    REGISTRATION_TRENDS,
+    TARGETING_OPPORTUNITIES,
+    STATE_SUMMARY,
+    TURNOUT_COMPARISON,
+    VOTER_CHANGES,
+    DATA_QUALITY,
+)
+
+# The marts the publish reads: the Dagster asset depends on exactly these.
+SOURCE_MARTS: tuple[str, ...] = tuple(dict.fromkeys(table.mart for table in PUBLISHED_TABLES))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Suppression
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _is_small(expression: str, min_cell_size: int) -> str:
+    """SQL: the expression is a small cell (null is not: it is already unknown)."""
+    return f"coalesce(({expression}) > 0 and ({expression}) < {min_cell_size}, false)"
+
+
+def _suppression_conditions(table: PublishedTable, min_cell_size: int) -> dict[str, str]:
+    """SQL condition, per protected column, under which the value is nulled."""
+    conditions = {count: _is_small(count, min_cell_size) for count in table.counts}
+    for total, parts in table.complements.items():
+        conditions[total] = " or ".join([conditions[total], *(conditions[part] for part in parts)])
+    for column, counts in table.derived.items():
+        conditions[column] = " or ".join(f"({conditions[count]})" for count in counts)
+    for column, base in table.implied.items():
+        conditions[column] = f"{_is_small(f'round({column} * {base} / 100.0)', min_cell_size)} or ({conditions[base]})"
+    return conditions
+
+
+def suppression_select(table: PublishedTable, columns: Iterable[str], relation: str, min_cell_size: int) -> str:
+    """SQL selecting `relation` with small counts and everything derived from them nulled, plus a flag.
+
+    The flag `suppressed` is true on a row where anything was nulled, so the dashboard can say "fewer than N"
+    instead of showing a blank as if it were zero.
+    """
+    conditions = _suppression_conditions(table, min_cell_size)
+    select = [
+        f"case when {conditions[column]} then null else {column} end as {column}" if column in conditions else column
+        for column in columns
+    ]
+    flag = " or ".join(f"({condition})" for condition in conditions.values()) or "false"
+    select.append(f"({flag}) as suppressed")
+    return f"select {', '.join(select)} from {relation}"
+
+
+def suppressed_cells_sql(table: PublishedTable, relation: str, min_cell_size: int) -> str:
+    """SQL counting the voter-count cells that suppression nulls (the number reported in metadata)."""
+    conditions = _suppression_conditions(table, min_cell_size)
+    protected = [*table.counts, *table.implied]
+    terms = [f"count(*) filter (where {conditions[column]})" for column in protected]
+    return f"select {' + '.join(terms) if terms else '0'} from {relation}"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Writing a date
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    name: str
+    file_name: str
+    rows: int
+    bytes: int
+    suppressed_cells: int
+
+
+@dataclass(frozen=True)
+class DatePublication:
+    analysis_date: str
+    published_at: str
+    min_cell_size: int
+    files: tuple[PublishedFile, ...]
+
+    @property
+    def rows(self) -> int:
+        return sum(published.rows for published in self.files)
+
+    @property
+    def bytes(self) -> int:
+        return sum(published.bytes for published in self.files)
+
+    @property
+    def suppressed_cells(self) -> int:
+        return sum(published.suppressed_cells for published in self.files)
+
+    def record(self) -> dict:
+        """The content of `_publish.json`."""
+        return {
+            "analysis_date": self.analysis_date,
+            "published_at": self.published_at,
+            "min_cell_size": self.min_cell_size,
+            "rows": {published.name: published.rows for published in self.files},
+            "bytes": {published.name: published.bytes for published in self.files},
+            "suppressed_cells": {published.name: published.suppressed_cells for published in self.files},
+        }
+
+
+def missing_marts(connection: duckdb.DuckDBPyConnection, marts: Iterable[str] = SOURCE_MARTS) -> list[str]:
+    present = {
+        row[0]
+        for row in connection.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [MART_SCHEMA]
+        ).fetchall()
+    }
+    return [mart for mart in marts if mart not in present]
+
+
+def has_voters(connection: duckdb.DuckDBPyConnection, analysis_date: date) -> bool:
+    """Whether the marts describe any voter on this date (before the first snapshot, none do)."""
+    row = connection.execute(
+        f"select count(*) from {MART_SCHEMA}.engagement_segments where analysis_date = ?", [analysis_date]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def publish_date(
+    connection: duckdb.DuckDBPyConnection,
+    published_dir: Path,
+    analysis_date: date,
+    min_cell_size: int,
+    published_at: datetime | None = None,
+    tables: Iterable[PublishedTable] = PUBLISHED_TABLES,
+) -> DatePublication:
+    """Write every published file of one analysis date, then its `_publish.json` (not the manifest).
+
+    Each file goes to a temporary name in the date folder and is renamed over the old one, so a reader opens
+    either the previous complete file or the new complete file. Rows are sorted, so the same marts give the
+    same bytes.
+    """
+    tables = list(tables)
+    missing = missing_marts(connection, [table.mart for table in tables])
+    if missing:
+        raise PublishError(
+            f"cannot publish {analysis_date}: mart table(s) {', '.join(f'{MART_SCHEMA}.{m}' for m in missing)} "
+            "not found in the warehouse; build the marts first (marts_job)"
+        )
+    published_at = (published_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    date_dir = Path(published_dir) / analysis_date.isoformat()
+    date_dir.mkdir(parents=True, exist_ok=True)
+    files = tuple(
+        _publish_table(connection, table, date_dir, analysis_date, min_cell_size) for table in tables
+    )
+    publication = DatePublication(
+        analysis_date=analysis_date.isoformat(),
+        published_at=published_at.isoformat(timespec="seconds"),
+        min_cell_size=min_cell_size,
+        files=files,
+    )
+    write_json_atomically(date_dir / PUBLISH_RECORD_FILE, publication.record())
+    return publication
+
+
+def _publish_table(
+    connection: duckdb.DuckDBPyConnection, table: PublishedTable, date_dir: Path, analysis_date: date,
+    min_cell_size: int,
+) -> PublishedFile:
+    staged = f"publish_{table.name}"
+    rollup = table.rollup_sql.format(date=f"date '{analysis_date.isoformat()}'", mart=f"{MART_SCHEMA}.{table.mart}")
+    connection.execute(f"create or replace temp table {staged} as {rollup}")
+    try:
+        columns = [column[0] for column in connection.execute(f"select * from {staged} limit 0").description]
+        final = suppression_select(table, columns, staged, min_cell_size)
+        target = date_dir / table.file_name
+        temporary = date_dir / f".{table.file_name}.{uuid.uuid4().hex}.tmp"
+        try:
+            connection.execute(
+                f"copy ({final} order by all) to {_sql_string(temporary)} (format parquet, compression zstd)"
+            )
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+        rows = connection.execute(f"select count(*) from {staged}").fetchone()[0]
+        suppressed = connection.execute(suppressed_cells_sql(table, staged, min_cell_size)).fetchone()[0]
+    finally:
+        connection.execute(f"drop table if exists {staged}")
+    return PublishedFile(
+        name=table.name, file_name=table.file_name, rows=int(rows), bytes=target.stat().st_size,
+        suppressed_cells=int(suppressed or 0),
+    )
+
+
+def _sql_string(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The manifest
+# ----------------------------------------------------------------------------------------------------------
+
+_DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def read_manifest(published_dir: Path) -> dict:
+    """The manifest, or an empty one when nothing is published (a corrupt one raises)."""
+    path = Path(published_dir) / MANIFEST_FILE
+    if not path.exists():
+        return {"latest": None, "dates": [], "published_at": {}}
+    return json.loads(path.read_text())
+
+
+def update_manifest(published_dir: Path, publications: Iterable[DatePublication]) -> dict:
+    """Add the new dates to `manifest.json` and replace it atomically; returns the new manifest.
+
+    Dates already listed stay listed (with their publish time updated when republished). A manifest that
+    cannot be parsed is rebuilt from the `_publish.json` records of the date folders, the source of truth.
+    """
+    published_dir = Path(published_dir)
+    try:
+        manifest = read_manifest(published_dir)
+        published_at = dict(manifest.get("published_at") or {})
+    except (OSError, ValueError):
+        published_at = _published_at_from_records(published_dir)
+    for publication in publications:
+        published_at[publication.analysis_date] = publication.published_at
+    dates = sorted(published_at)
+    manifest = {
+        "latest": dates[-1] if dates else None,
+        "dates": dates,
+        "published_at": {day: published_at[day] for day in dates},
+    }
+    write_json_atomically(published_dir / MANIFEST_FILE, manifest)
+    return manifest
+
+
+def _published_at_from_records(published_dir: Path) -> dict[str, str]:
+    found = {}
+    for folder in sorted(published_dir.iterdir()):
+        record = folder / PUBLISH_RECORD_FILE
+        if folder.is_dir() and _DATE_FOLDER.match(folder.name) and record.exists():
+            found[folder.name] = json.loads(record.read_text())["published_at"]
+    return found
+
+
+def write_json_atomically(path: Path, content: dict) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

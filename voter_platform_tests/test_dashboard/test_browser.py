@@ -1,0 +1,166 @@
+"""The dashboard in headless Chromium (dash_duo): load, filter, drill down, download, live refresh.
+
+Screenshots go to artifacts/ (git-ignored) for a person to look at.
+"""
+
+import io
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+from voter_platform.dashboard.app import create_app
+from voter_platform.dashboard.callbacks import resolve_view, targeting_rows
+from voter_platform.dashboard.layout import CHARTS
+from voter_platform.lib.publish import MANIFEST_FILE
+from voter_platform_tests.published_fixtures import SECOND_DATE
+
+pytestmark = pytest.mark.browser
+
+LATEST = SECOND_DATE.isoformat()
+
+
+def _start(dash_duo, app, port):
+    dash_duo.start_server(app, port=port)
+    # Headless Chromium saves downloads only when told where.
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": dash_duo.download_path})
+
+
+def _wait_for_every_chart(dash_duo, timeout=30):
+    for chart_id in CHARTS:
+        dash_duo.wait_for_element(f"#{chart_id} .js-plotly-plot .main-svg", timeout=timeout)
+
+
+def _traces(dash_duo, chart_id) -> list[dict]:
+    return dash_duo.driver.execute_script(
+        "const graph = document.querySelector(arguments[0] + ' .js-plotly-plot');"
+        "return graph && graph.data ? graph.data.map(t => ({name: t.name || null, n: (t.x || []).length,"
+        " x: Array.from(t.x || []).map(String)})) : null;",
+        f"#{chart_id}",
+    )
+
+
+def _wait_until(condition, timeout=20, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def _full_page_screenshot(dash_duo, path: Path) -> None:
+    height = dash_duo.driver.execute_script("return document.documentElement.scrollHeight")
+    dash_duo.driver.set_window_size(1440, min(height + 40, 6000))
+    time.sleep(1.0)  # plotly redraws on resize
+    dash_duo.driver.save_screenshot(str(path))
+    dash_duo.driver.set_window_size(1440, 1800)
+
+
+def _click_map_tile(dash_duo, state: str) -> None:
+    """A real mouse click on a state's tile, at the pixel plotly draws it (computed from the axes)."""
+    graph = dash_duo.find_element("#chart-map .js-plotly-plot")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", graph)
+    x, y = dash_duo.driver.execute_script(
+        """
+        const graph = arguments[0], code = arguments[1];
+        const trace = graph.data[1];
+        let row = -1, column = -1;
+        trace.customdata.forEach((cells, r) => cells.forEach((cell, c) => {
+            if (cell === code) { row = r; column = c; }
+        }));
+        const layout = graph._fullLayout, box = graph.getBoundingClientRect();
+        return [box.left + layout.xaxis._offset + layout.xaxis.l2p(column),
+                box.top + layout.yaxis._offset + layout.yaxis.l2p(row)];
+        """,
+        graph, state,
+    )
+    actions = ActionBuilder(dash_duo.driver)
+    actions.pointer_action.move_to_location(int(x), int(y))
+    actions.pointer_action.pause(0.3)
+    actions.pointer_action.click()
+    actions.perform()
+
+
+def test_page_loads_with_every_chart_insights_and_the_banner(dash_duo, app, free_port, artifacts):
+    _start(dash_duo, app, free_port)
+    dash_duo.wait_for_contains_text("#banner", LATEST, timeout=20)
+    dash_duo.wait_for_contains_text("#banner", "2025-01-09 06:30:00 UTC")
+    _wait_for_every_chart(dash_duo)
+    for chart_id in CHARTS:
+        assert _wait_until(lambda chart=chart_id: _traces(dash_duo, chart), message=f"{chart_id} data")
+    dash_duo.wait_for_contains_text("#insights", "missed only the last election")
+    _wait_until(lambda: len(dash_duo.find_elements("#targeting-table td")) > 10, message="table rows")
+    assert "Traceback" not in dash_duo.driver.page_source
+    assert dash_duo.get_logs() == [], "browser console errors"
+    _full_page_screenshot(dash_duo, artifacts / "dashboard.png")
+
+
+def test_a_filter_changes_the_charts(dash_duo, app, free_port):
+    _start(dash_duo, app, free_port)
+    _wait_for_every_chart(dash_duo)
+    _wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="7 party traces")
+    dash_duo.select_dcc_dropdown("#f-party", value="Democrat")
+    _wait_until(lambda: [t["name"] for t in _traces(dash_duo, "chart-party")] == ["Democrat"],
+                message="only Democrats in the party chart")
+    _wait_until(lambda: [t["name"] for t in _traces(dash_duo, "chart-registrations")] == ["Democrat"],
+                message="only Democrats in registrations")
+    dash_duo.wait_for_contains_text("#table-count", "segments")
+    rows = dash_duo.find_elements("#targeting-table tbody tr")
+    assert rows and all("Democrat" in row.text for row in rows[1:])
+
+
+def test_clicking_a_state_on_the_map_drills_into_it_and_back(dash_duo, app, free_port, artifacts):
+    _start(dash_duo, app, free_port)
+    _wait_for_every_chart(dash_duo)
+    _wait_until(lambda: _traces(dash_duo, "chart-map"), message="map data")
+    _click_map_tile(dash_duo, "PA")
+    dash_duo.wait_for_contains_text("#drill", "Pennsylvania", timeout=15)
+    dash_duo.wait_for_contains_text("#f-state", "Pennsylvania")
+    _wait_until(lambda: all(x.startswith("County") for x in _traces(dash_duo, "chart-party")[0]["x"]),
+                message="party chart by county")
+    dash_duo.wait_for_contains_text("#chart-party", "By county in Pennsylvania")
+    _full_page_screenshot(dash_duo, artifacts / "dashboard_drilled_pa.png")
+    dash_duo.find_element("#back").click()
+    _wait_until(lambda: not dash_duo.find_element("#drill").is_displayed(), message="drill bar hidden")
+    dash_duo.wait_for_contains_text("#f-state", "All states")
+    _wait_until(lambda: "PA" in _traces(dash_duo, "chart-party")[0]["x"], message="party chart by state")
+
+
+def test_the_csv_download_arrives_with_the_filtered_rows(dash_duo, app, free_port, store):
+    _start(dash_duo, app, free_port)
+    _wait_for_every_chart(dash_duo)
+    dash_duo.select_dcc_dropdown("#f-state", value="North Carolina (NC)")
+    dash_duo.select_dcc_dropdown("#f-gender", value="Female")
+    dash_duo.wait_for_contains_text("#drill", "North Carolina")
+    expected = targeting_rows(resolve_view(store, "latest", "NC", None, None, None, "Female"))
+    dash_duo.wait_for_text_to_equal("#table-count", f"{len(expected):,} segments")
+    dash_duo.find_element("#download-button").click()
+    folder = Path(dash_duo.download_path)
+    [path] = _wait_until(lambda: [p for p in folder.glob("*.csv")], message="downloaded CSV")
+    assert path.name == f"targeting_{LATEST}_NC_Female.csv"
+    downloaded = pd.read_csv(io.StringIO(path.read_text()), float_precision="round_trip")
+    pd.testing.assert_frame_equal(downloaded, expected, check_dtype=False)
+
+
+def test_an_empty_dashboard_says_so_then_shows_the_first_publish(dash_duo, tmp_path, free_port, session_published,
+                                                                 artifacts):
+    published = tmp_path / "published"
+    _start(dash_duo, create_app(published), free_port)
+    dash_duo.wait_for_contains_text("#status", "Nothing has been published yet", timeout=20)
+    assert not dash_duo.find_element("#content").is_displayed()
+    assert "Traceback" not in dash_duo.driver.page_source
+    dash_duo.driver.save_screenshot(str(artifacts / "dashboard_nothing_published.png"))
+    # The first publish lands (files first, manifest last), while the page is open.
+    shutil.copytree(session_published, published, ignore=shutil.ignore_patterns(MANIFEST_FILE))
+    shutil.copyfile(session_published / MANIFEST_FILE, published / MANIFEST_FILE)
+    dash_duo.wait_for_contains_text("#banner", LATEST, timeout=20)
+    _wait_until(lambda: dash_duo.find_element("#content").is_displayed(), message="content shown")
+    _wait_for_every_chart(dash_duo)
+    _wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="party chart filled")
+    assert not dash_duo.find_element("#status").is_displayed()

@@ -1,0 +1,197 @@
+"""The publishing rules on hand-made marts: rollup levels, suppression, derived values, manifest."""
+
+import json
+from datetime import date, datetime, timezone
+
+import duckdb
+import pandas as pd
+import pytest
+
+from voter_platform.lib import publish
+from voter_platform.lib.publish import (
+    ALL,
+    ENGAGEMENT_SEGMENTS,
+    PARTISAN_TRENDS,
+    STATE_SUMMARY,
+    TARGETING_OPPORTUNITIES,
+    PublishError,
+)
+from voter_platform_tests.published_fixtures import FIRST_DATE
+
+DAY = date(2025, 3, 4)
+AT = datetime(2025, 3, 5, 1, 2, 3, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def connection():
+    with duckdb.connect() as connection:
+        connection.execute("create schema marts")
+        yield connection
+
+
+def _publish_one(connection, tmp_path, table, min_cell_size=10, day=DAY) -> tuple[pd.DataFrame, object]:
+    publication = publish.publish_date(connection, tmp_path, day, min_cell_size, published_at=AT, tables=[table])
+    return pd.read_parquet(tmp_path / day.isoformat() / table.file_name), publication
+
+
+def _segments(connection, rows):
+    connection.execute(
+        """create table marts.engagement_segments (analysis_date date, state varchar, party varchar,
+           age_group varchar, gender varchar, engagement_tier varchar, tier_order integer, voters bigint,
+           avg_tenure_years double, share_of_state_pct double)"""
+    )
+    for state, party, tier, voters, tenure in rows:
+        connection.execute(
+            "insert into marts.engagement_segments values (?, ?, ?, '30-49', 'Female', ?, 1, ?, ?, null)",
+            [DAY, state, party, tier, voters, tenure],
+        )
+
+
+def _row(frame, **dims):
+    mask = pd.Series(True, index=frame.index)
+    for column, value in dims.items():
+        mask &= frame[column] == value
+    assert mask.sum() == 1, f"expected exactly one row for {dims}, found {mask.sum()}"
+    return frame[mask].iloc[0]
+
+
+def test_cube_has_one_row_per_filter_combination_with_all_levels_summing_the_members(connection, tmp_path):
+    _segments(connection, [
+        ("PA", "Democrat", "Current", 100, 10.0),
+        ("PA", "Republican", "Current", 50, 4.0),
+        ("PA", "Democrat", "Dormant", 30, 20.0),
+        ("NC", "Democrat", "Current", 40, 2.0),
+    ])
+    cube, _ = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS, min_cell_size=1)
+    dims = ["state", "party", "age_group", "gender", "engagement_tier"]
+    assert not cube.duplicated(dims).any()
+    everyone = _row(cube, state=ALL, party=ALL, age_group=ALL, gender=ALL, engagement_tier=ALL)
+    assert everyone.voters == 220
+    pa_democrats = _row(cube, state="PA", party="Democrat", age_group=ALL, gender=ALL, engagement_tier=ALL)
+    assert pa_democrats.voters == 130
+    # Averages roll up weighted by voters, not as a mean of means.
+    assert pa_democrats.avg_tenure_years == pytest.approx((100 * 10.0 + 30 * 20.0) / 130)
+    # Share of the state's voters, from the state's own 'All' row.
+    assert pa_democrats.share_of_state_pct == pytest.approx(100 * 130 / 180)
+    national_current = _row(cube, state=ALL, party=ALL, age_group=ALL, gender=ALL, engagement_tier="Current")
+    assert national_current.voters == 190 and national_current.tier_order == 1
+
+
+def test_small_counts_are_nulled_and_flagged_with_what_derives_from_them_but_zero_is_kept(connection, tmp_path):
+    _segments(connection, [
+        ("PA", "Democrat", "Current", 100, 10.0),
+        ("PA", "Green", "Current", 4, 30.0),
+        ("PA", "Libertarian", "Current", 0, None),
+    ])
+    cube, publication = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS)
+    green = _row(cube, state="PA", party="Green", age_group=ALL, gender=ALL, engagement_tier=ALL)
+    assert pd.isna(green.voters) and green.suppressed
+    assert pd.isna(green.avg_tenure_years) and pd.isna(green.share_of_state_pct)
+    libertarian = _row(cube, state="PA", party="Libertarian", age_group=ALL, gender=ALL, engagement_tier=ALL)
+    assert libertarian.voters == 0 and not libertarian.suppressed
+    democrats = _row(cube, state="PA", party="Democrat", age_group=ALL, gender=ALL, engagement_tier=ALL)
+    assert democrats.voters == 100 and not democrats.suppressed
+    # The 'All' level is computed before suppression: totals include the small cell (it is not dropped).
+    assert _row(cube, state="PA", party=ALL, age_group=ALL, gender=ALL, engagement_tier=ALL).voters == 104
+    small_rows = cube[cube.party == "Green"]
+    assert small_rows.voters.isna().all()
+    assert publication.suppressed_cells == len(small_rows)
+
+
+def test_a_total_is_suppressed_with_a_small_part_so_the_part_cannot_be_recovered(connection, tmp_path):
+    connection.execute(
+        """create table marts.partisan_trends (analysis_date date, election_date date, election_year integer,
+           state varchar, party varchar, gender varchar, age_group varchar, registered_voters bigint,
+           voted bigint, did_not_vote bigint, history_unknown bigint, turnout_pct double,
+           known_history_pct double)"""
+    )
+    connection.execute(
+        "insert into marts.partisan_trends values (?, date '2024-11-05', 2024, 'PA', 'Democrat', 'Female', "
+        "'30-49', 85, 50, 30, 5, null, null)",
+        [DAY],
+    )
+    trends, _ = _publish_one(connection, tmp_path, PARTISAN_TRENDS)
+    row = _row(trends, state="PA", party="Democrat", gender="Female", age_group="30-49")
+    assert pd.isna(row.history_unknown) and pd.isna(row.registered_voters)
+    assert pd.isna(row.known_history_pct)
+    assert row.voted == 50 and row.did_not_vote == 30
+    assert row.turnout_pct == pytest.approx(62.5)
+    assert row.suppressed
+
+
+def test_percentages_without_a_published_numerator_are_suppressed_by_the_count_they_imply(connection, tmp_path):
+    columns = ", ".join(
+        f"{name} {kind}" for name, kind in [
+            ("analysis_date", "date"), ("state", "varchar"), ("state_name", "varchar"), ("voters", "bigint"),
+            *[(c, "bigint") for c in ("democrat_voters", "republican_voters", "independent_voters",
+                                      "other_party_voters", "unknown_party_voters", "recoverable_voters")],
+            *[(c, "double") for c in ("democrat_pct", "republican_pct", "independent_pct",
+                                      "registration_margin_pts", "recoverable_pct", "engagement_opportunity_score",
+                                      *STATE_SUMMARY.implied)],
+        ]
+    )
+    connection.execute(f"create table marts.state_summary ({columns})")
+    connection.execute(
+        "insert into marts.state_summary (analysis_date, state, state_name, voters, democrat_voters, "
+        "republican_voters, democrat_pct, republican_pct, registration_margin_pts, pct_age_18_29, pct_dormant) "
+        "values (?, 'WY', 'Wyoming', 200, 150, 6, 75.0, 3.0, 72.0, 2.0, 40.0)",
+        [DAY],
+    )
+    summary, _ = _publish_one(connection, tmp_path, STATE_SUMMARY)
+    row = summary.iloc[0]
+    assert row.voters == 200 and row.democrat_voters == 150 and row.democrat_pct == 75.0
+    assert pd.isna(row.republican_voters) and pd.isna(row.republican_pct) and pd.isna(row.registration_margin_pts)
+    assert pd.isna(row.pct_age_18_29)  # 2% of 200 = 4 voters
+    assert row.pct_dormant == 40.0  # 80 voters
+    assert row.suppressed
+
+
+def test_targeting_keeps_the_marts_segments_and_adds_weighted_rollups(fixture_warehouse, tmp_path):
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as connection:
+        targeting, _ = _publish_one(connection, tmp_path, TARGETING_OPPORTUNITIES, min_cell_size=1, day=FIRST_DATE)
+    segments = targeting[targeting.is_segment]
+    assert segments.score_rank.notna().all() and segments.priority_tier.notna().all()
+    rollups = targeting[~targeting.is_segment]
+    assert rollups.score_rank.isna().all() and len(rollups) > 0
+    # A state's all-ages all-parties level: counts summed, score weighted by voters over its segments.
+    pa = segments[(segments.state == "PA") & (segments.gender == ALL)]
+    level = _row(targeting, state="PA", age_group=ALL, party=ALL, gender=ALL)
+    assert level.voters == pa.voters.sum()
+    assert level.recoverable_voters == pa.recoverable_voters.sum()
+    assert level.opportunity_score == pytest.approx((pa.opportunity_score * pa.voters).sum() / pa.voters.sum())
+    assert level.missed_last_pct == pytest.approx(100 * pa.missed_last_voters.sum() / pa.voters.sum())
+
+
+def test_min_cell_size_comes_from_the_environment_and_bad_values_name_the_setting():
+    assert publish.min_cell_size_from_env({}) == 10
+    assert publish.min_cell_size_from_env({"VOTER_PLATFORM_MIN_CELL_SIZE": "25"}) == 25
+    with pytest.raises(PublishError, match="VOTER_PLATFORM_MIN_CELL_SIZE='ten'"):
+        publish.min_cell_size_from_env({"VOTER_PLATFORM_MIN_CELL_SIZE": "ten"})
+    with pytest.raises(PublishError, match="at least 1"):
+        publish.min_cell_size_from_env({"VOTER_PLATFORM_MIN_CELL_SIZE": "0"})
+
+
+def test_a_missing_mart_fails_with_the_table_name(connection, tmp_path):
+    with pytest.raises(PublishError, match=r"marts\.engagement_segments.*build the marts first"):
+        publish.publish_date(connection, tmp_path, DAY, 10, tables=[ENGAGEMENT_SEGMENTS])
+
+
+def test_manifest_lists_dates_in_order_and_survives_a_corrupt_copy(connection, tmp_path):
+    _segments(connection, [("PA", "Democrat", "Current", 100, 10.0)])
+    first = publish.publish_date(connection, tmp_path, DAY, 10, published_at=AT, tables=[ENGAGEMENT_SEGMENTS])
+    earlier = publish.publish_date(connection, tmp_path, date(2025, 3, 1), 10, published_at=AT,
+                                   tables=[ENGAGEMENT_SEGMENTS])
+    publish.update_manifest(tmp_path, [first])
+    manifest = publish.update_manifest(tmp_path, [earlier])
+    assert manifest == {
+        "latest": "2025-03-04",
+        "dates": ["2025-03-01", "2025-03-04"],
+        "published_at": {"2025-03-01": "2025-03-05T01:02:03+00:00", "2025-03-04": "2025-03-05T01:02:03+00:00"},
+    }
+    assert json.loads((tmp_path / "manifest.json").read_text()) == manifest
+    record = json.loads((tmp_path / "2025-03-04" / "_publish.json").read_text())
+    assert record["rows"]["engagement_segments"] > 0 and record["min_cell_size"] == 10
+    (tmp_path / "manifest.json").write_text("{ not json")
+    rebuilt = publish.update_manifest(tmp_path, [])
+    assert rebuilt["dates"] == ["2025-03-01", "2025-03-04"]
+    assert not [path for path in tmp_path.rglob("*.tmp")]
