@@ -119,6 +119,21 @@ class GenerateConfig:
             raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
         if self.format == "ncsbe" and self.states not in (None, ("NC",)):
             raise ConfigError("--format ncsbe writes North Carolina files: use --states NC (or omit --states)")
+        if self.states is not None:
+            from voter_platform.generate.reference import states
+
+            unknown = [code for code in self.states if code not in states()]
+            if unknown or not self.states:
+                raise ConfigError(f"--states: unknown state code(s) {', '.join(unknown)}; use USPS codes such as NC,PA")
+
+    @property
+    def state_codes(self) -> list[str]:
+        """The states simulated, in USPS-code order (NC alone for ncsbe)."""
+        from voter_platform.generate.reference import states
+
+        if self.format == "ncsbe":
+            return ["NC"]
+        return sorted(self.states) if self.states is not None else list(states())
 
 
 def _rate(value: str, option: str) -> float:

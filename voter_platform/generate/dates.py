@@ -19,21 +19,32 @@ def from_days(days: int) -> date:
 
 
 def year_month_day(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    as_dates = np.asarray(days, dtype="int64").astype("datetime64[D]")
-    years = as_dates.astype("datetime64[Y]")
-    months = as_dates.astype("datetime64[M]")
-    year = years.astype(np.int64) + 1970
-    month = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
-    day = (as_dates - months.astype("datetime64[D]")).astype(np.int64) + 1
+    """Civil (year, month, day) of each date, by integer arithmetic (H. Hinnant's civil_from_days)."""
+    z = np.asarray(days, dtype=np.int64) + 719_468
+    era = np.floor_divide(z, 146_097)
+    day_of_era = z - era * 146_097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
+    year = year_of_era + era * 400 + (month <= 2)
     return year, month, day
 
 
 def age_on(birth_days: np.ndarray, on_days: np.ndarray | int) -> np.ndarray:
-    """Completed years of age on a date (birthday counted on the day itself)."""
+    """Completed years of age on a date (a birthday counts from the day itself; 29 February from 1 March)."""
+    if np.ndim(on_days) == 0:
+        # One date for everyone: count the anniversaries "on_days minus k years" on or after each birth.
+        anniversaries = add_years(np.full(_MAX_YEARS + 1, on_days), -np.arange(_MAX_YEARS, -1, -1))
+        return (_MAX_YEARS - np.searchsorted(anniversaries, birth_days, side="left")).astype(np.int16)
     birth_year, birth_month, birth_day = year_month_day(birth_days)
-    year, month, day = year_month_day(np.broadcast_to(on_days, np.shape(birth_days)))
-    before_birthday = (month < birth_month) | ((month == birth_month) & (day < birth_day))
+    year, month, day = year_month_day(on_days)
+    before_birthday = (month * 100 + day) < (birth_month * 100 + birth_day)
     return (year - birth_year - before_birthday).astype(np.int16)
+
+
+_MAX_YEARS = 200
 
 
 def add_years(days: np.ndarray | int, years: np.ndarray | int) -> np.ndarray:

@@ -96,13 +96,13 @@ def _voting_methods(rng: np.random.Generator, roll: Roll, year: int) -> np.ndarr
     known = sorted(METHOD_SHARES_BY_YEAR)
     same_kind = [known_year for known_year in known if known_year % 4 == year % 4 and known_year <= year]
     shares = np.array(METHOD_SHARES_BY_YEAR[same_kind[-1]])
-    cumulative = np.tile(np.cumsum(shares / shares.sum()), (len(geography().state_codes), 1))
-    for state, since in ALL_MAIL_SINCE.items():
-        if year >= since:
-            cumulative[geography().state_index(state)] = np.cumsum(ALL_MAIL_SHARES)
     draw = np.where(rng.random(len(roll)) < METHOD_HABIT, roll.method_habit, rng.random(len(roll), dtype=np.float32))
-    method = (draw[:, None] > cumulative[roll.state]).sum(axis=1)
-    return (np.minimum(method, len(VOTING_METHODS) - 1) + 1).astype(np.uint8)
+    method = np.searchsorted(np.cumsum(shares / shares.sum())[:-1], draw, side="right")
+    for state, since in ALL_MAIL_SINCE.items():
+        in_state = roll.state == geography().state_index(state)
+        if year >= since and in_state.any():
+            method[in_state] = np.searchsorted(np.cumsum(ALL_MAIL_SHARES)[:-1], draw[in_state], side="right")
+    return (method + 1).astype(np.uint8)
 
 
 def last_voted_index(votes: np.ndarray, elections: list[int]) -> np.ndarray:

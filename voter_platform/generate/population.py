@@ -44,7 +44,7 @@ RACE_PARTY_TILT = {  # group -> (D multiplier, R multiplier) relative to all reg
 EMAIL_SHARE = 0.65
 PHONE_SHARE = 0.55
 # Mean years since a voter's current registration (exponential); capped by the 18th birthday.
-MEAN_TENURE_YEARS = 11.0
+MEAN_TENURE_YEARS = 15.0
 # Mean days since the record was last touched, before the first snapshot.
 MEAN_DAYS_SINCE_UPDATE = 420.0
 

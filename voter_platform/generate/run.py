@@ -17,7 +17,6 @@ from voter_platform.generate.config import GenerateConfig
 from voter_platform.generate.formats import Layout, Snapshot
 from voter_platform.generate.history import elections_before
 from voter_platform.generate.population import geography
-from voter_platform.generate.reference import states as reference_states
 from voter_platform.generate.roll import Roll
 from voter_platform.generate.seeds import rng_for
 from voter_platform.generate.simulation import Simulation
@@ -48,25 +47,11 @@ class GenerateResult:
         )
 
 
-def selected_states(config: GenerateConfig) -> list[str]:
-    if config.format == "ncsbe":
-        return ["NC"]
-    known = reference_states()
-    if config.states is None:
-        return list(known)
-    unknown = [code for code in config.states if code not in known]
-    if unknown:
-        from voter_platform.generate.config import ConfigError
-
-        raise ConfigError(f"--states: unknown state code(s) {', '.join(unknown)}; use USPS codes such as NC,PA")
-    return list(config.states)
-
-
 def generate(config: GenerateConfig, progress: Callable[[str], None] | None = None) -> GenerateResult:
     """Write `config.days` daily snapshots into `config.out`; same config and seed, same bytes."""
     started = time.perf_counter()
     config.out.mkdir(parents=True, exist_ok=True)
-    simulation = Simulation(config.voters, config.start, config.seed, selected_states(config), config.churn)
+    simulation = Simulation(config.voters, config.start, config.seed, config.state_codes, config.churn)
     result = GenerateResult()
     for offset in range(config.days):
         day = config.start + timedelta(days=offset)
@@ -87,7 +72,7 @@ def _write_snapshot(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> I
     if config.format == "canonical":
         order = np.argsort(roll.state, kind="stable")  # state blocks, serial order inside each
         bounds = np.searchsorted(roll.state[order], np.arange(len(geography().state_codes) + 1))
-        for code in selected_states(config):
+        for code in config.state_codes:
             state_index = geography().state_index(code)
             members = order[bounds[state_index] : bounds[state_index + 1]]
             yield from _write_files(

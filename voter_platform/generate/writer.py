@@ -78,13 +78,12 @@ class DelimitedFileWriter:
             return
         sink = pa.BufferOutputStream()
         pacsv.write_csv(table, sink, self._options)
-        data = sink.getvalue().to_pybytes()
+        data = sink.getvalue()  # an Arrow buffer: written as is when nothing needs to change
+        lines = table.num_rows
         if self._injector is not None:
-            data, lines = self._injector.apply(data, first_line=self._lines + 1)
-        else:
-            lines = table.num_rows
+            data, lines = self._injector.apply(data.to_pybytes(), first_line=self._lines + 1)
         if self.layout.encoding != "utf-8":
-            data = data.decode("utf-8").encode(self.layout.encoding)
+            data = bytes(data).decode("utf-8").encode(self.layout.encoding)
         self._handle.write(data)
         self._lines += lines
         self._rows += lines
