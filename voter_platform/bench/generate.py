@@ -17,7 +17,9 @@ def bench_generate(voters: int, out_dir: Path, seed: int = 1) -> dict:
     Returns the measured figures; the caller prints them and removes `out_dir`. Peak memory is the
     process's resident-set high-water mark (ru_maxrss), so run it in a fresh process for a clean figure.
     """
-    result = generate(GenerateConfig(voters=voters, start=BENCH_START, days=1, format="canonical", out=Path(out_dir), seed=seed))
+    result = generate(
+        GenerateConfig(voters=voters, start=BENCH_START, days=1, format="canonical", out=Path(out_dir), seed=seed)
+    )
     return {
         "stage": "generate",
         "voters": result.voter_records,

@@ -7,7 +7,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from voter_platform.generate.config import DEFECT_KINDS, DEFECT_PROFILES, FORMATS, ChurnRates, ConfigError, DefectRates, GenerateConfig
+from voter_platform.generate.config import (
+    DEFECT_KINDS,
+    DEFECT_PROFILES,
+    FORMATS,
+    ChurnRates,
+    ConfigError,
+    DefectRates,
+    GenerateConfig,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,12 +41,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--out /tmp/voters --seed 7 --defects light"
         ),
     )
-    parser.add_argument("--voters", type=int, required=True, metavar="N", help="voters on the roll of the first snapshot")
-    parser.add_argument("--start", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD", help="date of the first snapshot")
-    parser.add_argument("--days", type=int, default=1, metavar="D", help="number of consecutive daily snapshots (default %(default)s)")
+    parser.add_argument(
+        "--voters", type=int, required=True, metavar="N", help="voters on the roll of the first snapshot"
+    )
+    parser.add_argument(
+        "--start", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD", help="date of the first snapshot"
+    )
+    parser.add_argument(
+        "--days", type=int, default=1, metavar="D", help="number of consecutive daily snapshots (default %(default)s)"
+    )
     parser.add_argument("--format", choices=FORMATS, default="canonical", help="file layout (default %(default)s)")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into (created if missing)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed; same seed, same bytes (default %(default)s)")
+    parser.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder to write into (created if missing)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="random seed; same seed, same bytes (default %(default)s)"
+    )
     parser.add_argument(
         "--states",
         metavar="NC,PA,...",
@@ -59,7 +77,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="KIND=RATE,...",
         help=(
             "daily probability per voter of each change between snapshots; defaults "
-            + ", ".join(f"{name}={getattr(defaults, name)}" for name in ("new", "removed", "moved", "party_switch", "name_change"))
+            + ", ".join(
+                f"{name}={getattr(defaults, name)}"
+                for name in ("new", "removed", "moved", "party_switch", "name_change")
+            )
         ),
     )
     parser.set_defaults(func=run)
@@ -76,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
             format=args.format,
             out=args.out,
             seed=args.seed,
-            states=tuple(code.strip().upper() for code in args.states.split(",") if code.strip()) if args.states else None,
+            states=tuple(code.strip().upper() for code in args.states.split(",") if code.strip())
+            if args.states
+            else None,
             churn=ChurnRates.parse(args.churn),
             defects=DefectRates.parse(args.defects),
         )

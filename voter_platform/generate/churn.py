@@ -50,7 +50,9 @@ def advance_one_day(roll: Roll, day: int, rates: ChurnRates, seed: int, next_ser
     for state_index in np.flatnonzero(per_state):
         count = int(rng.binomial(per_state[state_index], rates.new))
         if count:
-            people = draw_people(rng_for(seed, "new", day, state_index), codes[state_index], count, day, new_registrations=True)
+            people = draw_people(
+                rng_for(seed, "new", day, state_index), codes[state_index], count, day, new_registrations=True
+            )
             people.serial = np.arange(next_serial, next_serial + count, dtype=np.int64)
             next_serial += count
             new_people.append(people)

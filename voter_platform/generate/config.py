@@ -88,7 +88,9 @@ class DefectRates:
         for part in text.split(","):
             name, _, value = part.partition("=")
             if name.strip() not in rates:
-                raise ConfigError(f"--defects: unknown defect {name.strip()!r}; expected one of {', '.join(DEFECT_KINDS)}")
+                raise ConfigError(
+                    f"--defects: unknown defect {name.strip()!r}; expected one of {', '.join(DEFECT_KINDS)}"
+                )
             rates[name.strip()] = _rate(value, f"--defects {name.strip()}")
         return cls(rates, text)
 

@@ -89,7 +89,7 @@ class DefectInjector:
         plan = _ChunkPlan()
         taken = set(int(row) for row in picks)
         glue_rows = []
-        for row, kind in zip((int(row) for row in picks), kinds):
+        for row, kind in zip((int(row) for row in picks), kinds, strict=True):
             if kind == "glued_lines":
                 glue_rows.append(row)
             elif kind in _INSERTED:
@@ -134,7 +134,11 @@ class DefectInjector:
         fields = line.decode("utf-8").split(self.layout.delimiter)
         column = None
         if kind == "blank_field":
-            candidates = [name for name in (*self.layout.required_columns, *self.layout.optional_columns) if self._value(fields, name)]
+            candidates = [
+                name
+                for name in (*self.layout.required_columns, *self.layout.optional_columns)
+                if self._value(fields, name)
+            ]
             if not candidates:
                 return None
             column = candidates[int(self.rng.integers(len(candidates)))]
@@ -212,7 +216,11 @@ class DefectInjector:
         self._set(fields, column, other.upper() if current.isupper() else other)
         if self.layout.updated_column:
             updated = self._value(fields, self.layout.updated_column)
-            self._set(fields, self.layout.updated_column, _earlier(updated, self.layout.updated_style, int(self.rng.integers(30, 700))))
+            self._set(
+                fields,
+                self.layout.updated_column,
+                _earlier(updated, self.layout.updated_style, int(self.rng.integers(30, 700))),
+            )
         return self.layout.delimiter.join(fields).encode("utf-8")
 
     # -- assembly ---------------------------------------------------------------------------------

@@ -71,16 +71,52 @@ class Layout:
 
 
 VOTER_DEFECTS = (
-    "blank_field", "state_name", "malformed_email", "impossible_age", "impossible_date", "exact_duplicate",
-    "conflicting_duplicate", "glued_lines", "repeated_header", "trailing_empty_columns", "non_utf8",
+    "blank_field",
+    "state_name",
+    "malformed_email",
+    "impossible_age",
+    "impossible_date",
+    "exact_duplicate",
+    "conflicting_duplicate",
+    "glued_lines",
+    "repeated_header",
+    "trailing_empty_columns",
+    "non_utf8",
 )
-HISTORY_DEFECTS = ("blank_field", "state_name", "impossible_date", "exact_duplicate", "glued_lines", "repeated_header", "trailing_empty_columns")
+HISTORY_DEFECTS = (
+    "blank_field",
+    "state_name",
+    "impossible_date",
+    "exact_duplicate",
+    "glued_lines",
+    "repeated_header",
+    "trailing_empty_columns",
+)
 
 CANONICAL_VOTERS = Layout(
     columns=(
-        "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "birth_date", "gender", "race",
-        "ethnicity", "party", "registration_status", "status_reason", "registered_date", "street_address", "city",
-        "state", "zip_code", "county", "email", "phone", "last_voted_date", "updated_at",
+        "voter_id",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "name_suffix",
+        "birth_date",
+        "gender",
+        "race",
+        "ethnicity",
+        "party",
+        "registration_status",
+        "status_reason",
+        "registered_date",
+        "street_address",
+        "city",
+        "state",
+        "zip_code",
+        "county",
+        "email",
+        "phone",
+        "last_voted_date",
+        "updated_at",
     ),
     id_column="voter_id",
     state_column="state",
@@ -92,7 +128,19 @@ CANONICAL_VOTERS = Layout(
     age_column="birth_date",
     age_style="birth_date",
     date_columns=(("registered_date", "iso"), ("last_voted_date", "iso")),
-    optional_columns=("first_name", "last_name", "gender", "party", "registered_date", "street_address", "city", "zip_code", "county", "email", "phone"),
+    optional_columns=(
+        "first_name",
+        "last_name",
+        "gender",
+        "party",
+        "registered_date",
+        "street_address",
+        "city",
+        "zip_code",
+        "county",
+        "email",
+        "phone",
+    ),
     defect_kinds=VOTER_DEFECTS,
 )
 CANONICAL_HISTORY = Layout(
@@ -105,7 +153,19 @@ CANONICAL_HISTORY = Layout(
 )
 # The header and value styles of the case-study sample, byte for byte.
 GOODPARTY_VOTERS = Layout(
-    columns=("id", "first_name", "last_name", "age", "gender", "state", "party", "email", "registered_date", "last_voted_date", "updated_at"),
+    columns=(
+        "id",
+        "first_name",
+        "last_name",
+        "age",
+        "gender",
+        "state",
+        "party",
+        "email",
+        "registered_date",
+        "last_voted_date",
+        "updated_at",
+    ),
     id_column="id",
     state_column="state",
     email_column="email",
@@ -131,7 +191,17 @@ NCVOTER = Layout(
     age_column="age_at_year_end",
     age_style="nc",
     date_columns=(("registr_dt", "mdy"),),
-    optional_columns=("first_name", "middle_name", "res_street_address", "zip_code", "full_phone_number", "party_cd", "gender_code", "race_code", "birth_state"),
+    optional_columns=(
+        "first_name",
+        "middle_name",
+        "res_street_address",
+        "zip_code",
+        "full_phone_number",
+        "party_cd",
+        "gender_code",
+        "race_code",
+        "birth_state",
+    ),
     # Non-UTF-8 bytes are not a defect in a latin-1 file; there is no email column.
     defect_kinds=tuple(kind for kind in VOTER_DEFECTS if kind not in ("non_utf8", "malformed_email")),
 )
@@ -163,8 +233,12 @@ class Snapshot:
 
 _ELECTION_DAYS = np.array([to_days(election.day) for election in reference.general_elections()], dtype=np.int32)
 _CANONICAL_PARTY = pa.array(list(PARTY_NAMES) + [""])
-_GOODPARTY_PARTY = pa.array(["Democrat", "Republican", "Independent", "Independent", "Independent", "Independent", "Independent"])
-_CANONICAL_RACE = pa.array(["White", "Black", "", "Asian", "American Indian", "Pacific Islander", "Two or More", "Other", ""])
+_GOODPARTY_PARTY = pa.array(
+    ["Democrat", "Republican", "Independent", "Independent", "Independent", "Independent", "Independent"]
+)
+_CANONICAL_RACE = pa.array(
+    ["White", "Black", "", "Asian", "American Indian", "Pacific Islander", "Two or More", "Other", ""]
+)
 _HISPANIC = RACE_GROUPS.index("Hispanic")
 _UNDESIGNATED = RACE_GROUPS.index("Undesignated")
 _EMAIL_SEPARATORS = pa.array([".", "", "_"])
@@ -206,7 +280,9 @@ def street_addresses(chunk: Roll, upper: bool = False) -> pa.Array:
     street, street_type = NAMES.street, NAMES.street_type
     if upper:
         street, street_type = pc.utf8_upper(street), pc.utf8_upper(street_type)
-    return join(integers(chunk.street_no), " ", decoded(chunk.street, street), " ", decoded(chunk.street_type, street_type))
+    return join(
+        integers(chunk.street_no), " ", decoded(chunk.street, street), " ", decoded(chunk.street_type, street_type)
+    )
 
 
 def history_rows(chunk: Roll, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -229,7 +305,9 @@ def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
     county_names = pa.array(geo.county_names)
     last_voted, never_voted = _last_voted(chunk, snapshot)
     hispanic = chunk.race == _HISPANIC
-    race = np.where(hispanic, np.where(chunk.serial % 2 == 0, 0, 7), chunk.race)  # Hispanic voters report White or Other
+    race = np.where(
+        hispanic, np.where(chunk.serial % 2 == 0, 0, 7), chunk.race
+    )  # Hispanic voters report White or Other
     ethnicity = np.where(hispanic, 0, np.where(chunk.race == _UNDESIGNATED, 2, 1))
     return pa.table(
         {
@@ -244,7 +322,9 @@ def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
             "ethnicity": dictionary(ethnicity, ["Hispanic", "Not Hispanic", ""]),
             "party": dictionary(chunk.party, _CANONICAL_PARTY),
             "registration_status": dictionary(chunk.status, ["ACTIVE", "INACTIVE"]),
-            "status_reason": dictionary(chunk.reason, ["VERIFIED", "CONFIRMATION NOT RETURNED", "CONFIRMATION RETURNED UNDELIVERABLE"]),
+            "status_reason": dictionary(
+                chunk.reason, ["VERIFIED", "CONFIRMATION NOT RETURNED", "CONFIRMATION RETURNED UNDELIVERABLE"]
+            ),
             "registered_date": date_column(chunk.registered),
             "street_address": street_addresses(chunk),
             "city": dictionary(chunk.county, county_names),
@@ -252,7 +332,9 @@ def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
             "zip_code": digits(chunk.zip, 5),
             "county": dictionary(chunk.county, county_names),
             "email": email_addresses(chunk),
-            "phone": with_empty(digits(np.maximum(chunk.phone, 0), 4, prefix=f"{AREA_CODES[state]}-555-"), chunk.phone < 0),
+            "phone": with_empty(
+                digits(np.maximum(chunk.phone, 0), 4, prefix=f"{AREA_CODES[state]}-555-"), chunk.phone < 0
+            ),
             "last_voted_date": date_column(last_voted, never_voted),
             "updated_at": pa.array(chunk.updated, type=pa.timestamp("s")),
         }
@@ -307,8 +389,17 @@ def _month_day_year_time(seconds: np.ndarray) -> pa.Array:
     hour, rest = np.divmod(second_of_day, 3600)
     minute, second = np.divmod(rest, 60)
     return join(
-        integers(month), "/", integers(day), "/", integers(year), " ",
-        integers(hour), ":", digits(minute, 2), ":", digits(second, 2),
+        integers(month),
+        "/",
+        integers(day),
+        "/",
+        integers(year),
+        " ",
+        integers(hour),
+        ":",
+        digits(minute, 2),
+        ":",
+        digits(second, 2),
     )
 
 
@@ -388,12 +479,16 @@ def ncvoter(chunk: Roll, snapshot: Snapshot) -> pa.Table:
         "status_cd": dictionary(chunk.status, ["A", "I"]),
         "voter_status_desc": dictionary(chunk.status, ["ACTIVE", "INACTIVE"]),
         "reason_cd": dictionary(chunk.reason, ["AV", "IN", "IU"]),
-        "voter_status_reason_desc": dictionary(chunk.reason, ["VERIFIED", "CONFIRMATION NOT RETURNED", "CONFIRMATION RETURNED UNDELIVERABLE"]),
+        "voter_status_reason_desc": dictionary(
+            chunk.reason, ["VERIFIED", "CONFIRMATION NOT RETURNED", "CONFIRMATION RETURNED UNDELIVERABLE"]
+        ),
         "res_street_address": street_addresses(chunk, upper=True),
         "res_city_desc": dictionary(local, geo.city),
         "state_cd": constant("NC", count),
         "zip_code": digits(chunk.zip, 5),
-        "full_phone_number": pc.if_else(pa.array(chunk.phone >= 0), digits(np.maximum(chunk.phone, 0), 4, prefix="919555"), ""),
+        "full_phone_number": pc.if_else(
+            pa.array(chunk.phone >= 0), digits(np.maximum(chunk.phone, 0), 4, prefix="919555"), ""
+        ),
         "confidential_ind": constant("N", count),
         "registr_dt": month_day_year(chunk.registered),
         "race_code": dictionary(race, _NC_RACE),
@@ -402,7 +497,9 @@ def ncvoter(chunk: Roll, snapshot: Snapshot) -> pa.Table:
         "gender_code": dictionary(gender, ["F", "M", "U", "U"]),
         "birth_year": integers(birth_year),
         "age_at_year_end": integers(year_end - birth_year),
-        "birth_state": pc.if_else(pa.array(born_in_state < 93), dictionary(birth_state, state_codes).cast(pa.string()), ""),
+        "birth_state": pc.if_else(
+            pa.array(born_in_state < 93), dictionary(birth_state, state_codes).cast(pa.string()), ""
+        ),
         "drivers_lic": dictionary(_mix(chunk.serial, 5) % 100 < 88, ["N", "Y"]),
         "precinct_abbrv": precinct_code,
         "precinct_desc": join("PRECINCT ", precinct_code),

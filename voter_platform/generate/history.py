@@ -28,7 +28,6 @@ from voter_platform.generate.roll import (
     REASON_NOT_RETURNED,
     REASON_UNDELIVERABLE,
     REASON_VERIFIED,
-    VOTING_METHODS,
     Roll,
 )
 from voter_platform.generate.seeds import rng_for

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -32,10 +33,23 @@ GENDER_SHARES = np.array([0.530, 0.455, 0.002, 0.013])
 
 # Race/ethnicity groups: approximate shares of US registered voters (no vendored source; labelled
 # approximate) and Pew's party tilt where Pew publishes one (Black, Hispanic, White; registered voters).
-RACE_GROUPS = ("White", "Black", "Hispanic", "Asian", "American Indian", "Pacific Islander", "Two or More", "Other", "Undesignated")
+RACE_GROUPS = (
+    "White",
+    "Black",
+    "Hispanic",
+    "Asian",
+    "American Indian",
+    "Pacific Islander",
+    "Two or More",
+    "Other",
+    "Undesignated",
+)
 RACE_SHARES = np.array([0.655, 0.120, 0.105, 0.040, 0.008, 0.003, 0.020, 0.020, 0.029])
 RACE_PARTY_TILT = {  # group -> (D multiplier, R multiplier) relative to all registered voters
-    "Black": (83 / 49, 13 / 48),  # R share not in the retrieved Pew text: 13 is the midpoint of its "roughly 12-14" note
+    "Black": (
+        83 / 49,
+        13 / 48,
+    ),  # R share not in the retrieved Pew text: 13 is the midpoint of its "roughly 12-14" note
     "Hispanic": (61 / 49, 35 / 48),  # R share: 100 - 61 - 4 (no lean), derived
     "White": (42 / 49, 53 / 44),  # 2019 figures against the 2019 total (49 D / 44 R)
 }
@@ -152,7 +166,7 @@ def voters_per_state(total: int, state_codes: list[str]) -> dict[str, int]:
     counts = np.floor(exact).astype(np.int64)
     for index in np.argsort(-(exact - counts), kind="stable")[: total - counts.sum()]:
         counts[index] += 1
-    return dict(zip(state_codes, counts.tolist()))
+    return dict(zip(state_codes, counts.tolist(), strict=True))
 
 
 def draw_people(
@@ -245,7 +259,7 @@ def _draw_birth_days(rng: np.random.Generator, age_band: np.ndarray, as_of_day: 
     weights = reference.single_year_age_weights()
     first_age = AGE_BAND_EDGES[0]
     ages = np.empty(len(age_band), dtype=np.int64)
-    for band, (low, high) in enumerate(zip(AGE_BAND_EDGES[:-1], AGE_BAND_EDGES[1:])):
+    for band, (low, high) in enumerate(pairwise(AGE_BAND_EDGES)):
         members = np.flatnonzero(age_band == band)
         band_weights = weights[low - first_age : high - first_age]
         ages[members] = low + rng.choice(high - low, size=len(members), p=band_weights / band_weights.sum())

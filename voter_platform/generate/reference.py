@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from statistics import NormalDist
 
@@ -83,7 +84,7 @@ def states() -> dict[str, State]:
 
 
 def age_band_labels() -> list[str]:
-    return [f"{low}-{high - 1}" for low, high in zip(AGE_BAND_EDGES[:-1], AGE_BAND_EDGES[1:])]
+    return [f"{low}-{high - 1}" for low, high in pairwise(AGE_BAND_EDGES)]
 
 
 def single_year_age_weights() -> np.ndarray:
@@ -104,9 +105,7 @@ def age_band_shares() -> np.ndarray:
     """Share of registered voters in each model age band (sums to 1)."""
     weights = single_year_age_weights()
     ages = np.arange(AGE_BAND_EDGES[0], MAX_AGE + 1)
-    return np.array(
-        [weights[(ages >= low) & (ages < high)].sum() for low, high in zip(AGE_BAND_EDGES[:-1], AGE_BAND_EDGES[1:])]
-    )
+    return np.array([weights[(ages >= low) & (ages < high)].sum() for low, high in pairwise(AGE_BAND_EDGES)])
 
 
 @cache
@@ -218,7 +217,9 @@ def party_tilt() -> PartyTilt:
     for band, low in enumerate(AGE_BAND_EDGES[:-1]):
         pew_low = max(candidate for candidate in pew_lows if candidate <= low)
         by_age[band, 0], by_age[band, 1] = pew_age[pew_low]
-    gender_rows = {row["group"]: row for row in rows if row["group_dimension"] == "gender" and row["value_type"] == "derived"}
+    gender_rows = {
+        row["group"]: row for row in rows if row["group_dimension"] == "gender" and row["value_type"] == "derived"
+    }
     adults = next(row for row in rows if row["group_dimension"] == "total" and row["population"] == "U.S. adults")
     adult_d, adult_r = float(adults["dem_or_lean_dem_pct"]), float(adults["rep_or_lean_rep_pct"])
     by_gender = np.ones((4, len(PARTY_CODES)))
@@ -266,7 +267,9 @@ def turnout_target_pct(state: str, year: int) -> float:
     table = vep_turnout_pct()
     if (state, year) in table:
         return table[(state, year)]
-    known = sorted(known_year for known_state, known_year in table if known_state == state and known_year % 4 == year % 4)
+    known = sorted(
+        known_year for known_state, known_year in table if known_state == state and known_year % 4 == year % 4
+    )
     return table[(state, known[-1])]
 
 
@@ -333,9 +336,21 @@ def ncvoter_columns() -> tuple[str, ...]:
 
 # 15 columns of `ncvhis`, in the order documented in data/layouts/SOURCES.md.
 NCVHIS_COLUMNS = (
-    "county_id", "county_desc", "voter_reg_num", "election_lbl", "election_desc", "voting_method",
-    "voted_party_cd", "voted_party_desc", "pct_label", "pct_description", "ncid", "voted_county_id",
-    "voted_county_desc", "vtd_label", "vtd_description",
+    "county_id",
+    "county_desc",
+    "voter_reg_num",
+    "election_lbl",
+    "election_desc",
+    "voting_method",
+    "voted_party_cd",
+    "voted_party_desc",
+    "pct_label",
+    "pct_description",
+    "ncid",
+    "voted_county_id",
+    "voted_county_desc",
+    "vtd_label",
+    "vtd_description",
 )
 
 

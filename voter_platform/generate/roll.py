@@ -63,7 +63,9 @@ class Roll:
 
     @staticmethod
     def concat(rolls: list["Roll"]) -> "Roll":
-        return Roll(**{item.name: np.concatenate([getattr(roll, item.name) for roll in rolls]) for item in fields(Roll)})
+        return Roll(
+            **{item.name: np.concatenate([getattr(roll, item.name) for roll in rolls]) for item in fields(Roll)}
+        )
 
     @property
     def nbytes(self) -> int:

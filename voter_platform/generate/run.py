@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -81,18 +80,38 @@ def _write_snapshot(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> I
                 members,
                 snapshot,
                 [
-                    (f"voters_{code}_{date_text}.csv", formats.CANONICAL_VOTERS, lambda chunk, c=code: formats.canonical_voters(chunk, c, snapshot)),
-                    (f"vote_history_{code}_{date_text}.csv", formats.CANONICAL_HISTORY, lambda chunk, c=code: formats.canonical_history(chunk, c, snapshot)),
+                    (
+                        f"voters_{code}_{date_text}.csv",
+                        formats.CANONICAL_VOTERS,
+                        lambda chunk, c=code: formats.canonical_voters(chunk, c, snapshot),
+                    ),
+                    (
+                        f"vote_history_{code}_{date_text}.csv",
+                        formats.CANONICAL_HISTORY,
+                        lambda chunk, c=code: formats.canonical_history(chunk, c, snapshot),
+                    ),
                 ],
             )
     elif config.format == "goodparty":
         yield from _write_files(
-            config, roll, np.arange(len(roll)), snapshot,
-            [(f"goodparty_voters_{date_text}.csv", formats.GOODPARTY_VOTERS, lambda chunk: formats.goodparty_voters(chunk, snapshot))],
+            config,
+            roll,
+            np.arange(len(roll)),
+            snapshot,
+            [
+                (
+                    f"goodparty_voters_{date_text}.csv",
+                    formats.GOODPARTY_VOTERS,
+                    lambda chunk: formats.goodparty_voters(chunk, snapshot),
+                )
+            ],
         )
     else:
         yield from _write_files(
-            config, roll, np.arange(len(roll)), snapshot,
+            config,
+            roll,
+            np.arange(len(roll)),
+            snapshot,
             [
                 (f"ncvoter_Statewide_{date_text}.txt", formats.NCVOTER, lambda chunk: formats.ncvoter(chunk, snapshot)),
                 (f"ncvhis_Statewide_{date_text}.txt", formats.NCVHIS, lambda chunk: formats.ncvhis(chunk, snapshot)),
@@ -121,7 +140,7 @@ def _write_files(
     try:
         for start in range(0, len(members), config.chunk_size):
             chunk = roll.take(members[start : start + config.chunk_size])
-            for writer, (_, _, build) in zip(writers, outputs):
+            for writer, (_, _, build) in zip(writers, outputs, strict=True):
                 writer.write(build(chunk))
     except BaseException:
         for writer in writers:

@@ -50,7 +50,9 @@ class Simulation:
         """Apply each day's churn up to `day`, and cast the votes of any general election passed."""
         while self.as_of < day:
             self.as_of += timedelta(days=1)
-            self.roll, self.next_serial = advance_one_day(self.roll, to_days(self.as_of), self.churn, self.seed, self.next_serial)
+            self.roll, self.next_serial = advance_one_day(
+                self.roll, to_days(self.as_of), self.churn, self.seed, self.next_serial
+            )
             for election_index in elections_before(self.as_of):
                 if election_index not in self.elections_cast:
                     cast_votes(self.roll, election_index, self.seed)

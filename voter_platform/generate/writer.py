@@ -98,7 +98,9 @@ class DelimitedFileWriter:
             defects = len(self._injector.rows)
             write_manifest(manifest, self.path.name, self._injector.rows)
         os.replace(self._temporary, self.path)
-        injected_headers = sum(1 for row in (self._injector.rows if self._injector else ()) if row.defect == "repeated_header")
+        injected_headers = sum(
+            1 for row in (self._injector.rows if self._injector else ()) if row.defect == "repeated_header"
+        )
         return WrittenFile(self.path, self._rows - injected_headers, self.path.stat().st_size, defects, manifest)
 
     def abort(self) -> None:

@@ -37,7 +37,9 @@ def warehouse(canonical_run) -> duckdb.DuckDBPyConnection:
     return load_canonical(duckdb.connect(), config.out, "2026-11-03")
 
 
-def load_canonical(connection: duckdb.DuckDBPyConnection, folder, day: str, suffix: str = "") -> duckdb.DuckDBPyConnection:
+def load_canonical(
+    connection: duckdb.DuckDBPyConnection, folder, day: str, suffix: str = ""
+) -> duckdb.DuckDBPyConnection:
     connection.execute(
         f"create table voters{suffix} as select * from read_csv('{folder}/voters_*_{day}.csv', header = true, "
         "columns = {" + _CANONICAL_TYPES + "})"
@@ -53,16 +55,35 @@ def load_canonical(connection: duckdb.DuckDBPyConnection, folder, day: str, suff
 _CANONICAL_TYPES = ", ".join(
     f"'{name}': '{kind}'"
     for name, kind in {
-        "voter_id": "varchar", "first_name": "varchar", "middle_name": "varchar", "last_name": "varchar",
-        "name_suffix": "varchar", "birth_date": "date", "gender": "varchar", "race": "varchar", "ethnicity": "varchar",
-        "party": "varchar", "registration_status": "varchar", "status_reason": "varchar", "registered_date": "date",
-        "street_address": "varchar", "city": "varchar", "state": "varchar", "zip_code": "varchar", "county": "varchar",
-        "email": "varchar", "phone": "varchar", "last_voted_date": "date", "updated_at": "timestamp",
+        "voter_id": "varchar",
+        "first_name": "varchar",
+        "middle_name": "varchar",
+        "last_name": "varchar",
+        "name_suffix": "varchar",
+        "birth_date": "date",
+        "gender": "varchar",
+        "race": "varchar",
+        "ethnicity": "varchar",
+        "party": "varchar",
+        "registration_status": "varchar",
+        "status_reason": "varchar",
+        "registered_date": "date",
+        "street_address": "varchar",
+        "city": "varchar",
+        "state": "varchar",
+        "zip_code": "varchar",
+        "county": "varchar",
+        "email": "varchar",
+        "phone": "varchar",
+        "last_voted_date": "date",
+        "updated_at": "timestamp",
     }.items()
 )
 
 
-def small_run(out, format: str, *, voters: int = 3_000, days: int = 1, seed: int = 5, defects: str = "none", **options) -> GenerateResult:
+def small_run(
+    out, format: str, *, voters: int = 3_000, days: int = 1, seed: int = 5, defects: str = "none", **options
+) -> GenerateResult:
     """A quick run for format, defect and determinism checks."""
     return generate(
         GenerateConfig(

@@ -25,7 +25,13 @@ def defective_runs(tmp_path_factory):
     runs = {}
     for format_name in ("canonical", "goodparty", "ncsbe"):
         out = tmp_path_factory.mktemp(f"defects_{format_name}")
-        result = small_run(out, format_name, voters=6_000, defects=str(RATE), states=("NC", "CA") if format_name == "canonical" else None)
+        result = small_run(
+            out,
+            format_name,
+            voters=6_000,
+            defects=str(RATE),
+            states=("NC", "CA") if format_name == "canonical" else None,
+        )
         runs[format_name] = result
     return runs
 
@@ -151,7 +157,7 @@ def _clean(layout: Layout, line: bytes) -> bool:
             return False
     if layout is formats.GOODPARTY_VOTERS:
         # Every goodparty value is filled except last_voted_date for never-voters.
-        if any(value == "" for name, value in zip(layout.columns, fields) if name != "last_voted_date"):
+        if any(value == "" for name, value in zip(layout.columns, fields, strict=True) if name != "last_voted_date"):
             return False
     return True
 
@@ -180,7 +186,11 @@ def test_manifest_matches_the_file_line_by_line(defective_runs, format_name):
                 ids[_value(layout, _fields(layout, line), layout.id_column)] += 1
         # Apart from the listed duplicates, every voter appears once.
         assert not [voter for voter, count in ids.items() if count > 1]
-    expected = set(formats.NCVOTER.defect_kinds) | set(formats.NCVHIS.defect_kinds) if format_name == "ncsbe" else set(DEFECT_KINDS)
+    expected = (
+        set(formats.NCVOTER.defect_kinds) | set(formats.NCVHIS.defect_kinds)
+        if format_name == "ncsbe"
+        else set(DEFECT_KINDS)
+    )
     assert set(kinds_seen) == expected, f"kinds never injected: {expected - set(kinds_seen)}"
 
 

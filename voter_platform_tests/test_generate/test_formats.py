@@ -35,7 +35,10 @@ def goodparty_file(tmp_path_factory):
 def ncsbe_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("ncsbe_format")
     result = small_run(out, "ncsbe", voters=30_000, start=date(2026, 11, 4))
-    assert sorted(item.path.name for item in result.files) == ["ncvhis_Statewide_2026-11-04.txt", "ncvoter_Statewide_2026-11-04.txt"]
+    assert sorted(item.path.name for item in result.files) == [
+        "ncvhis_Statewide_2026-11-04.txt",
+        "ncvoter_Statewide_2026-11-04.txt",
+    ]
     return out
 
 
@@ -46,12 +49,21 @@ def _rows(path, delimiter=","):
 
 def test_canonical_files_per_state_with_exact_headers(canonical_dir):
     names = sorted(path.name for path in canonical_dir.iterdir() if path.is_file())
-    assert names == [f"{kind}_{state}_2026-11-03.csv" for kind in ("vote_history", "voters") for state in ("CT", "NC", "TX")]
+    assert names == [
+        f"{kind}_{state}_2026-11-03.csv" for kind in ("vote_history", "voters") for state in ("CT", "NC", "TX")
+    ]
     voters = (canonical_dir / "voters_NC_2026-11-03.csv").read_bytes()
     history = (canonical_dir / "vote_history_NC_2026-11-03.csv").read_bytes()
     assert voters.split(b"\n", 1)[0] == b",".join(name.encode() for name in CANONICAL_VOTERS.columns)
     assert history.split(b"\n", 1)[0] == b"voter_id,state,election_date,election_type,voting_method,party_ballot"
-    assert CANONICAL_HISTORY.columns == ("voter_id", "state", "election_date", "election_type", "voting_method", "party_ballot")
+    assert CANONICAL_HISTORY.columns == (
+        "voter_id",
+        "state",
+        "election_date",
+        "election_type",
+        "voting_method",
+        "party_ballot",
+    )
     for data in (voters, history):
         data.decode("utf-8")  # valid UTF-8 (accented names included)
         assert b"\r" not in data and b'"' not in data and data.endswith(b"\n")
@@ -63,7 +75,10 @@ def test_canonical_values_use_the_documented_vocabularies(canonical_dir):
     column = {name: [row[index] for row in body] for index, name in enumerate(header)}
     assert all(len(row) == 22 for row in body)
     assert set(column["party"]) <= {"Democrat", "Republican", "Libertarian", "Independent"}  # NC's parties in 2016
-    assert set(column["gender"]) <= {"F", "M", "X", "U"} and set(column["registration_status"]) == {"ACTIVE", "INACTIVE"}
+    assert set(column["gender"]) <= {"F", "M", "X", "U"} and set(column["registration_status"]) == {
+        "ACTIVE",
+        "INACTIVE",
+    }
     assert set(column["state"]) == {"NC"}
     assert all(re.fullmatch(r"NC\d{9}", value) for value in column["voter_id"])
     assert len(set(column["voter_id"])) == len(body)

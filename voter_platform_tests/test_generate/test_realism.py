@@ -15,6 +15,7 @@ import pytest
 from voter_platform.generate import reference
 from voter_platform_tests.test_generate.conftest import load_canonical, small_run
 
+
 def test_voters_per_state_follow_real_registration(warehouse):
     counts = dict(warehouse.execute("select state, count(*) from voters group by state").fetchall())
     states = reference.states()
@@ -106,7 +107,11 @@ def test_counties_are_the_states_real_counties_in_proportion(warehouse):
     simulated = set(warehouse.execute("select distinct state, county from voters").fetchall())
     real = {(code, county.name) for code, state in reference.states().items() for county in state.counties}
     assert simulated <= real
-    california = dict(warehouse.execute("select county, count(*) / sum(count(*)) over () from voters where state = 'CA' group by county").fetchall())
+    california = dict(
+        warehouse.execute(
+            "select county, count(*) / sum(count(*)) over () from voters where state = 'CA' group by county"
+        ).fetchall()
+    )
     counties = {county.name: county.total for county in reference.states()["CA"].counties}
     for name in ("Los Angeles", "San Diego", "Orange"):
         assert california[name] == pytest.approx(counties[name] / sum(counties.values()), abs=0.015), name
@@ -180,12 +185,16 @@ def test_an_election_passed_adds_its_history_rows(tmp_path):
     connection = duckdb.connect()
     load_canonical(connection, tmp_path, "2026-11-03", "_eve")
     load_canonical(connection, tmp_path, "2026-11-04", "_after")
-    assert connection.execute("select count(*) from history_eve where election_date >= date '2026-01-01'").fetchone()[0] == 0
+    assert (
+        connection.execute("select count(*) from history_eve where election_date >= date '2026-01-01'").fetchone()[0]
+        == 0
+    )
     turnout = dict(
         connection.execute(
             """
             select v.state, count(h.voter_id) / count(*)
-            from voters_after v left join history_after h on h.voter_id = v.voter_id and h.election_date = date '2026-11-03'
+            from voters_after v
+            left join history_after h on h.voter_id = v.voter_id and h.election_date = date '2026-11-03'
             where v.registered_date < date '2026-11-03' group by v.state
             """
         ).fetchall()

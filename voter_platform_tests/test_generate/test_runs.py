@@ -12,7 +12,6 @@ from voter_platform.cli import main
 from voter_platform.demo import GOODPARTY_SAMPLE
 from voter_platform.generate import formats
 from voter_platform.generate.config import ChurnRates, ConfigError, GenerateConfig
-from voter_platform.generate.run import generate
 from voter_platform.lib.landing import scan_landing
 from voter_platform.settings import DataPaths
 from voter_platform_tests.test_generate.conftest import small_run
@@ -45,7 +44,9 @@ def _roll(path) -> dict[str, dict[str, str]]:
 def test_churn_between_two_snapshots_is_near_the_configured_rates(tmp_path):
     rates = ChurnRates(new=0.01, removed=0.008, moved=0.006, party_switch=0.004, name_change=0.003)
     voters = 40_000
-    small_run(tmp_path, "canonical", voters=voters, days=2, states=("NC", "PA", "FL"), churn=rates, start=date(2026, 6, 1))
+    small_run(
+        tmp_path, "canonical", voters=voters, days=2, states=("NC", "PA", "FL"), churn=rates, start=date(2026, 6, 1)
+    )
     before, after = {}, {}
     for state in ("NC", "PA", "FL"):
         before |= _roll(tmp_path / f"voters_{state}_2026-06-01.csv")
@@ -57,9 +58,13 @@ def test_churn_between_two_snapshots_is_near_the_configured_rates(tmp_path):
     switched = sum(before[key]["party"] != after[key]["party"] for key in stayed)
     renamed = sum(before[key]["last_name"] != after[key]["last_name"] for key in stayed)
     # Expected counts with a 5-sigma binomial margin (moves lose the rare redraw into the same county).
-    for observed, expected in ((len(new), rates.new * voters), (len(removed), rates.removed * voters),
-                               (moved, rates.moved * voters * 0.97), (switched, rates.party_switch * voters),
-                               (renamed, rates.name_change * voters)):
+    for observed, expected in (
+        (len(new), rates.new * voters),
+        (len(removed), rates.removed * voters),
+        (moved, rates.moved * voters * 0.97),
+        (switched, rates.party_switch * voters),
+        (renamed, rates.name_change * voters),
+    ):
         assert abs(observed - expected) <= 5 * expected**0.5 + 2, (observed, expected)
     # A change is dated the day before the snapshot that shows it.
     changed = [key for key in stayed if before[key]["updated_at"] != after[key]["updated_at"]]
@@ -93,7 +98,9 @@ def test_files_appear_complete_or_not_at_all(tmp_path, monkeypatch):
 
 def test_configuration_errors_name_the_option(tmp_path):
     with pytest.raises(ConfigError, match="--states"):
-        GenerateConfig(voters=10, start=date(2026, 1, 1), days=1, format="canonical", out=tmp_path, seed=1, states=("ZZ",))
+        GenerateConfig(
+            voters=10, start=date(2026, 1, 1), days=1, format="canonical", out=tmp_path, seed=1, states=("ZZ",)
+        )
     with pytest.raises(ConfigError, match="ncsbe"):
         GenerateConfig(voters=10, start=date(2026, 1, 1), days=1, format="ncsbe", out=tmp_path, seed=1, states=("PA",))
     with pytest.raises(ConfigError, match="--churn: unknown kind"):
@@ -111,13 +118,35 @@ def test_cli_help_says_what_it_does(capsys):
 
 
 def test_cli_writes_files_and_reports_speed_and_memory(tmp_path, capsys):
-    code = main(["generate", "--voters", "2000", "--start", "2026-11-02", "--days", "2", "--format", "goodparty",
-                 "--out", str(tmp_path), "--seed", "3", "--defects", "light"])
+    code = main(
+        [
+            "generate",
+            "--voters",
+            "2000",
+            "--start",
+            "2026-11-02",
+            "--days",
+            "2",
+            "--format",
+            "goodparty",
+            "--out",
+            str(tmp_path),
+            "--seed",
+            "3",
+            "--defects",
+            "light",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "voters/s" in out and "peak memory" in out and "MB" in out
-    assert sorted(path.name for path in tmp_path.glob("*.csv")) == ["goodparty_voters_2026-11-02.csv", "goodparty_voters_2026-11-03.csv"]
-    assert main(["generate", "--voters", "10", "--start", "2026-11-02", "--out", str(tmp_path), "--states", "NC,XX"]) == 2
+    assert sorted(path.name for path in tmp_path.glob("*.csv")) == [
+        "goodparty_voters_2026-11-02.csv",
+        "goodparty_voters_2026-11-03.csv",
+    ]
+    assert (
+        main(["generate", "--voters", "10", "--start", "2026-11-02", "--out", str(tmp_path), "--states", "NC,XX"]) == 2
+    )
     assert "XX" in capsys.readouterr().err
 
 
