@@ -7,7 +7,8 @@ repeated mid-file, trailing empty columns, bytes that are not UTF-8. Each affect
 listed in the manifest (`file_name,line_number,defect,detail`, 1 = header) with its detail: the
 column touched, or the line a duplicate repeats. A line carries at most one defect.
 
-Only the few affected lines are touched in Python; the rest of the chunk is copied as slices.
+Only the few affected lines are touched in Python; line boundaries are found with numpy and the rest
+of the chunk is copied as a handful of slices.
 """
 
 from __future__ import annotations
@@ -76,13 +77,13 @@ class DefectInjector:
         counts = {kind: int(self.rng.binomial(line_count, rate)) for kind, rate in self.rates.items()}
         if not any(counts.values()):
             return data, line_count
-        lines = data.split(b"\n")[:-1]
+        lines = _Lines(data)
         plan = self._plan(lines, counts)
         return self._assemble(lines, plan, first_line)
 
     # -- planning ---------------------------------------------------------------------------------
 
-    def _plan(self, lines: list[bytes], counts: dict[str, int]) -> _ChunkPlan:
+    def _plan(self, lines: "_Lines", counts: dict[str, int]) -> _ChunkPlan:
         total = min(sum(counts.values()), len(lines))
         picks = self.rng.choice(len(lines), size=total, replace=False)
         kinds = [kind for kind, count in counts.items() for _ in range(count)][:total]
@@ -106,7 +107,7 @@ class DefectInjector:
                 taken.add(neighbour)
         return plan
 
-    def _plan_insert(self, plan: _ChunkPlan, lines: list[bytes], row: int, kind: str) -> None:
+    def _plan_insert(self, plan: _ChunkPlan, lines: "_Lines", row: int, kind: str) -> None:
         if kind == "repeated_header":
             plan.inserted_before.setdefault(row, []).append(_Insert(kind, self._header))
         elif kind == "exact_duplicate":
@@ -225,46 +226,74 @@ class DefectInjector:
 
     # -- assembly ---------------------------------------------------------------------------------
 
-    def _assemble(self, lines: list[bytes], plan: _ChunkPlan, first_line: int) -> tuple[bytes, int]:
-        out: list[bytes] = []
-        placed: dict[int, int] = {}  # row -> index in `out`
-        pending: list[tuple[int, str, int]] = []  # (index in out, defect, row whose line is the detail)
-        found: list[tuple[int, str, str]] = []  # (index in out, defect, detail)
-        events = sorted(set(plan.replaced) | plan.glued | set(plan.inserted_before) | plan.anchors)
+    def _assemble(self, lines: "_Lines", plan: _ChunkPlan, first_line: int) -> tuple[bytes, int]:
+        """Untouched stretches are copied as single slices of the chunk; only event lines are rebuilt."""
+        pieces: list[bytes] = []
+        written = 0  # output lines so far
+        placed: dict[int, int] = {}  # row -> its output line index
+        pending: list[tuple[int, str, int]] = []  # (output index, defect, row whose line number is the detail)
+        found: list[tuple[int, str, str]] = []  # (output index, defect, detail)
+
+        def emit(text: bytes) -> int:
+            nonlocal written
+            pieces.append(text + b"\n")
+            written += 1
+            return written - 1
+
         cursor = 0
-        for row in events:
+        for row in sorted(set(plan.replaced) | plan.glued | set(plan.inserted_before) | plan.anchors):
             if row < cursor:
                 continue  # the second half of a glued pair
-            out.extend(lines[cursor:row])
+            pieces.append(lines.block(cursor, row))
+            written += row - cursor
+            cursor = row
             for insert in plan.inserted_before.get(row, ()):
-                out.append(insert.text)
+                index = emit(insert.text)
                 if insert.detail_row is None:
-                    found.append((len(out) - 1, insert.defect, insert.detail))
+                    found.append((index, insert.defect, insert.detail))
                 else:
-                    pending.append((len(out) - 1, insert.defect, insert.detail_row))
+                    pending.append((index, insert.defect, insert.detail_row))
             if row >= len(lines):
-                cursor = row
                 break
             if row in plan.glued:
-                out.append(lines[row] + lines[row + 1])
-                found.append((len(out) - 1, "glued_lines", ""))
-                placed[row] = placed[row + 1] = len(out) - 1
+                index = emit(lines[row] + lines[row + 1])
+                found.append((index, "glued_lines", ""))
+                placed[row] = placed[row + 1] = index
                 cursor = row + 2
                 continue
             if row in plan.replaced:
                 text, defect, detail = plan.replaced[row]
-                out.append(text)
-                found.append((len(out) - 1, defect, detail))
+                placed[row] = emit(text)
+                found.append((placed[row], defect, detail))
             else:
-                out.append(lines[row])
-            placed[row] = len(out) - 1
+                placed[row] = emit(lines[row])
             cursor = row + 1
-        out.extend(lines[cursor:])
+        pieces.append(lines.block(cursor, len(lines)))
+        written += len(lines) - cursor
         for index, defect, row in pending:
             found.append((index, defect, str(first_line + placed[row])))
         for index, defect, detail in sorted(found):
             self.rows.append(ManifestRow(first_line + index, defect, detail))
-        return b"\n".join(out) + b"\n", len(out)
+        return b"".join(pieces), written
+
+
+class _Lines:
+    """Random access to the lines of a chunk by their offsets, without splitting it into a list."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+        self.starts = np.concatenate(([0], self.ends[:-1] + 1))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, row: int) -> bytes:
+        return self.data[self.starts[row] : self.ends[row]]
+
+    def block(self, first: int, stop: int) -> bytes:
+        """Rows first..stop-1 with their newlines, as one slice."""
+        return self.data[self.starts[first] : self.ends[stop - 1] + 1] if stop > first else b""
 
 
 def _earlier(updated: str, style: str | None, days: int) -> str:

@@ -31,6 +31,7 @@ def defective_runs(tmp_path_factory):
             voters=6_000,
             defects=str(RATE),
             states=("NC", "CA") if format_name == "canonical" else None,
+            chunk_size=1_000,  # several chunks per file: line numbers must run on across chunk boundaries
         )
         runs[format_name] = result
     return runs
