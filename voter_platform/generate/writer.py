@@ -28,7 +28,7 @@ MANIFEST_COLUMNS = ("file_name", "line_number", "defect", "detail")
 @dataclass(frozen=True)
 class WrittenFile:
     path: Path
-    rows: int  # data lines written (header and injected header lines excluded, duplicates included)
+    lines: int  # physical lines, header included
     bytes: int
     defects: int
     manifest: Path | None
@@ -42,8 +42,24 @@ def manifest_path(path: Path) -> Path:
     return path.parent / MANIFEST_DIR / f"{path.name}.defects.csv"
 
 
+def render(table: pa.Table, layout: Layout) -> tuple[pa.Buffer, int]:
+    """A table as text lines without header, and their count. Thread-safe; Arrow releases the GIL."""
+    options = pacsv.WriteOptions(
+        include_header=False,
+        delimiter=layout.delimiter,
+        # Canonical and GoodParty values never contain a delimiter or a quote, so no value needs
+        # quotes (RFC 4180) and Arrow refuses to write one that would; NCSBE quotes every value.
+        quoting_style="all_valid" if layout.quote_all else "none",
+        batch_size=32_768,
+    )
+    sink = pa.BufferOutputStream()
+    if table.num_rows:
+        pacsv.write_csv(table, sink, options)
+    return sink.getvalue(), table.num_rows
+
+
 class DelimitedFileWriter:
-    """One output file: header, then Arrow tables appended as text, defects injected on the way."""
+    """One output file: header, then rendered chunks appended in order, defects injected on the way."""
 
     def __init__(
         self,
@@ -56,14 +72,6 @@ class DelimitedFileWriter:
     ) -> None:
         self.path = path
         self.layout = layout
-        self._options = pacsv.WriteOptions(
-            include_header=False,
-            delimiter=layout.delimiter,
-            # Canonical and GoodParty values never contain a delimiter or a quote, so no value needs
-            # quotes (RFC 4180) and Arrow refuses to write one that would; NCSBE quotes every value.
-            quoting_style="all_valid" if layout.quote_all else "none",
-            batch_size=32_768,
-        )
         self._injector = None
         if defect_rates and any(rate > 0 for rate in defect_rates.values()):
             self._injector = DefectInjector(layout, defect_rates, defect_rng, as_of)
@@ -71,22 +79,20 @@ class DelimitedFileWriter:
         self._handle = open(self._temporary, "wb")
         self._handle.write(layout.header())
         self._lines = 1  # the header
-        self._rows = 0
 
-    def write(self, table: pa.Table) -> None:
-        if table.num_rows == 0:
+    def write_rendered(self, data: pa.Buffer, lines: int) -> None:
+        """Append rendered text, injecting this file's defects. Chunks must arrive in file order."""
+        if not lines:
             return
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(table, sink, self._options)
-        data = sink.getvalue()  # an Arrow buffer: written as is when nothing needs to change
-        lines = table.num_rows
         if self._injector is not None:
             data, lines = self._injector.apply(data.to_pybytes(), first_line=self._lines + 1)
         if self.layout.encoding != "utf-8":
             data = bytes(data).decode("utf-8").encode(self.layout.encoding)
         self._handle.write(data)
         self._lines += lines
-        self._rows += lines
+
+    def write(self, table: pa.Table) -> None:
+        self.write_rendered(*render(table, self.layout))
 
     def close(self) -> WrittenFile:
         """Finish the file: manifest first, then the data file appears under its real name."""
@@ -98,10 +104,11 @@ class DelimitedFileWriter:
             defects = len(self._injector.rows)
             write_manifest(manifest, self.path.name, self._injector.rows)
         os.replace(self._temporary, self.path)
-        injected_headers = sum(
-            1 for row in (self._injector.rows if self._injector else ()) if row.defect == "repeated_header"
-        )
-        return WrittenFile(self.path, self._rows - injected_headers, self.path.stat().st_size, defects, manifest)
+        return WrittenFile(self.path, self._lines, self.path.stat().st_size, defects, manifest)
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
 
     def abort(self) -> None:
         self._handle.close()
