@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from voter_platform.generate import reference
-from voter_platform.generate.dates import SECONDS_PER_DAY, age_on, to_days
+from voter_platform.generate.dates import age_on, to_days
 from voter_platform.generate.population import geography
 from voter_platform.generate.reference import AGE_BAND_EDGES, MAX_AGE
 from voter_platform.generate.roll import (
@@ -132,7 +132,3 @@ def reactivate_voters(roll: Roll, election_index: int, updated_seconds: np.ndarr
     roll.status[back] = ACTIVE
     roll.reason[back] = REASON_VERIFIED
     roll.updated[back] = updated_seconds[back]
-
-
-def election_day_seconds(election_index: int) -> int:
-    return to_days(reference.general_elections()[election_index].day) * SECONDS_PER_DAY

@@ -83,10 +83,6 @@ def states() -> dict[str, State]:
     return result
 
 
-def age_band_labels() -> list[str]:
-    return [f"{low}-{high - 1}" for low, high in pairwise(AGE_BAND_EDGES)]
-
-
 def single_year_age_weights() -> np.ndarray:
     """Relative weight of each single year of age 18..MAX_AGE among registered voters."""
     ages = np.arange(AGE_BAND_EDGES[0], MAX_AGE + 1)

@@ -66,7 +66,3 @@ class Roll:
         return Roll(
             **{item.name: np.concatenate([getattr(roll, item.name) for roll in rolls]) for item in fields(Roll)}
         )
-
-    @property
-    def nbytes(self) -> int:
-        return sum(getattr(self, item.name).nbytes for item in fields(self))

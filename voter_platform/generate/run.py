@@ -115,7 +115,9 @@ def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[
     return plans
 
 
-def _write_snapshot(config: GenerateConfig, roll: Roll, snapshot: Snapshot, pool: ThreadPoolExecutor) -> list[WrittenFile]:
+def _write_snapshot(
+    config: GenerateConfig, roll: Roll, snapshot: Snapshot, pool: ThreadPoolExecutor
+) -> list[WrittenFile]:
     """Write every file of one day: chunks are built and rendered in worker threads, written here in order.
 
     Rendering (numpy and Arrow kernels, which release the GIL) runs ahead by a few chunks; appending,
