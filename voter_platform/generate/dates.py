@@ -47,11 +47,21 @@ def age_on(birth_days: np.ndarray, on_days: np.ndarray | int) -> np.ndarray:
 _MAX_YEARS = 200
 
 
+def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of civil dates (the inverse of year_month_day, H. Hinnant's days_from_civil)."""
+    year = np.asarray(year, dtype=np.int64) - (np.asarray(month) <= 2)
+    era = np.floor_divide(year, 400)
+    year_of_era = year - era * 400
+    day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
+
+
 def add_years(days: np.ndarray | int, years: np.ndarray | int) -> np.ndarray:
     """Same month and day `years` later (element-wise); 29 February becomes 1 March in a common year."""
-    as_dates = np.asarray(days, dtype="int64").astype("datetime64[D]")
-    months = as_dates.astype("datetime64[M]")
-    day_of_month = as_dates - months.astype("datetime64[D]")
-    month_shift = (12 * np.asarray(years, dtype=np.int64)).astype("timedelta64[M]")
-    shifted = (months + month_shift).astype("datetime64[D]") + day_of_month
-    return shifted.astype(np.int64).astype(np.int32)
+    year, month, day = year_month_day(days)
+    year = year + np.asarray(years, dtype=np.int64)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    moved = (month == 2) & (day == 29) & ~leap
+    shifted = days_from_civil(year, np.where(moved, 3, month), np.where(moved, 1, day))
+    return shifted.astype(np.int32)

@@ -24,10 +24,13 @@ from voter_platform.generate.arrow_text import (
     decoded,
     dictionary,
     digits,
+    fixed_width_buffer,
     integers,
     join,
     month_day_year,
+    strings_from_buffer,
     with_empty,
+    write_digits,
 )
 from voter_platform.generate.dates import SECONDS_PER_DAY, age_on, to_days, year_month_day
 from voter_platform.generate.history import last_voted_index
@@ -232,6 +235,7 @@ class Snapshot:
 # --- shared pieces -------------------------------------------------------------------------------
 
 _ELECTION_DAYS = np.array([to_days(election.day) for election in reference.general_elections()], dtype=np.int32)
+_ELECTION_DATES = pa.array([election.day.isoformat() for election in reference.general_elections()])
 _CANONICAL_PARTY = pa.array(list(PARTY_NAMES) + [""])
 _GOODPARTY_PARTY = pa.array(
     ["Democrat", "Republican", "Independent", "Independent", "Independent", "Independent", "Independent"]
@@ -346,9 +350,10 @@ def canonical_history(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
     count = len(voter)
     return pa.table(
         {
-            "voter_id": digits(chunk.serial[voter], 9, prefix=state),
+            # Per-vote columns index per-voter and per-election values: the writer expands them.
+            "voter_id": dictionary(voter, digits(chunk.serial, 9, prefix=state)),
             "state": constant(state, count),
-            "election_date": date_column(_ELECTION_DAYS[election]),
+            "election_date": dictionary(election, _ELECTION_DATES),
             "election_type": constant("GENERAL", count),
             "voting_method": dictionary(method - 1, VOTING_METHODS),
             "party_ballot": constant("", count),
@@ -417,12 +422,10 @@ def ncid(serial: np.ndarray) -> pa.StringArray:
     """NCSBE-style statewide id: two letters and six digits (e.g. "BN123456"), scrambled from the serial."""
     scrambled = (serial.astype(np.int64) * _NCID_MULTIPLIER + 12_345_678) % _NCID_SPACE
     letters, number = np.divmod(scrambled, 1_000_000)
-    count = len(serial)
-    buffer = np.empty((count, 8), dtype=np.uint8)
+    buffer = fixed_width_buffer(len(serial), 8)
     buffer[:, 0], buffer[:, 1] = letters // 26 + 65, letters % 26 + 65
-    buffer[:, 2:] = (number[:, None] // 10 ** np.arange(5, -1, -1)) % 10 + 48
-    offsets = np.arange(0, (count + 1) * 8, 8, dtype=np.int32)
-    return pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(buffer.tobytes()))
+    write_digits(buffer, 2, 6, number)
+    return strings_from_buffer(buffer)
 
 
 @dataclass(frozen=True)
@@ -519,27 +522,32 @@ def ncvoter(chunk: Roll, snapshot: Snapshot) -> pa.Table:
 def ncvhis(chunk: Roll, snapshot: Snapshot) -> pa.Table:
     geo = _nc_geography()
     voter, election, method = history_rows(chunk, snapshot)
-    local = chunk.county[voter].astype(np.int64) - geography().state_first_county[geography().state_index("NC")]
-    serial = chunk.serial[voter]
-    precinct = digits(_mix(serial, 1) % geo.precincts[local] + 1, 2)
+    local = chunk.county.astype(np.int64) - geography().state_first_county[geography().state_index("NC")]
+    precinct = digits(_mix(chunk.serial, 1) % geo.precincts[local] + 1, 2)
     labels = reference.nc_election_labels()
     elections = reference.general_elections()
-    party = chunk.party[voter]
+
+    def per_voter(values: pa.Array) -> pa.DictionaryArray:
+        """A per-voter value repeated on each of the voter's history rows (expanded by the writer)."""
+        return dictionary(voter, values)
+
+    county_id, county_desc = decoded(local, geo.county_id), decoded(local, geo.county_desc)
+    precinct_desc = join("PRECINCT ", precinct)
     values = {
-        "county_id": dictionary(local, geo.county_id),
-        "county_desc": dictionary(local, geo.county_desc),
-        "voter_reg_num": digits(serial, 12),
+        "county_id": per_voter(county_id),
+        "county_desc": per_voter(county_desc),
+        "voter_reg_num": per_voter(digits(chunk.serial, 12)),
         "election_lbl": dictionary(election, [f"{item.day:%m/%d/%Y}" for item in elections]),
         "election_desc": dictionary(election, [labels[item.day] for item in elections]),
         "voting_method": dictionary(method - 1, _NC_METHODS),
-        "voted_party_cd": dictionary(party, _NC_PARTY_CODES),
-        "voted_party_desc": dictionary(party, _NC_PARTY_DESC),
-        "pct_label": precinct,
-        "pct_description": join("PRECINCT ", precinct),
-        "ncid": ncid(serial),
-        "voted_county_id": dictionary(local, geo.county_id),
-        "voted_county_desc": dictionary(local, geo.county_desc),
-        "vtd_label": precinct,
-        "vtd_description": join("PRECINCT ", precinct),
+        "voted_party_cd": dictionary(chunk.party[voter], _NC_PARTY_CODES),
+        "voted_party_desc": dictionary(chunk.party[voter], _NC_PARTY_DESC),
+        "pct_label": per_voter(precinct),
+        "pct_description": per_voter(precinct_desc),
+        "ncid": per_voter(ncid(chunk.serial)),
+        "voted_county_id": per_voter(county_id),
+        "voted_county_desc": per_voter(county_desc),
+        "vtd_label": per_voter(precinct),
+        "vtd_description": per_voter(precinct_desc),
     }
     return pa.table({column: values[column] for column in NCVHIS_COLUMNS})

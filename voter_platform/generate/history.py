@@ -18,9 +18,9 @@ from datetime import date
 import numpy as np
 
 from voter_platform.generate import reference
-from voter_platform.generate.dates import age_on, to_days
+from voter_platform.generate.dates import add_years, to_days
 from voter_platform.generate.population import geography
-from voter_platform.generate.reference import AGE_BAND_EDGES, MAX_AGE
+from voter_platform.generate.reference import AGE_BAND_EDGES
 from voter_platform.generate.roll import (
     ACTIVE,
     DID_NOT_VOTE,
@@ -33,6 +33,7 @@ from voter_platform.generate.roll import (
 from voter_platform.generate.seeds import rng_for
 
 RHO = 0.75
+ADULT_AGE = AGE_BAND_EDGES[0]
 # Share of elections in which a voter uses their habitual method rather than a fresh choice.
 METHOD_HABIT = 0.75
 
@@ -69,10 +70,10 @@ def cast_votes(roll: Roll, election_index: int, seed: int) -> None:
     election = reference.general_elections()[election_index]
     election_day = to_days(election.day)
     rng = rng_for(seed, "election", election_index)
-    age = age_on(roll.birth, election_day)
-    eligible = (age >= AGE_BAND_EDGES[0]) & (roll.registered < election_day)
-    shift = reference.turnout_shift_by_age()[np.clip(age, AGE_BAND_EDGES[0], MAX_AGE) - AGE_BAND_EDGES[0]]
-    score = np.sqrt(RHO) * roll.propensity + np.sqrt(1 - RHO) * rng.standard_normal(len(roll), dtype=np.float32) + shift
+    # Born on or before this day = 18 or older on election day.
+    eligible = (roll.birth <= add_years(election_day, -ADULT_AGE)) & (roll.registered < election_day)
+    score = np.sqrt(RHO) * roll.propensity + np.sqrt(1 - RHO) * rng.standard_normal(len(roll), dtype=np.float32)
+    score += _age_shift(roll.birth, election_day)
     voted = np.zeros(len(roll), dtype=bool)
     codes = geography().state_codes
     order = np.argsort(roll.state, kind="stable")
@@ -88,6 +89,15 @@ def cast_votes(roll: Roll, election_index: int, seed: int) -> None:
         top = np.argpartition(score[members], len(members) - voters)[len(members) - voters :]
         voted[members[top]] = True
     roll.votes[:, election_index] = np.where(voted, _voting_methods(rng, roll, election.year), DID_NOT_VOTE)
+
+
+def _age_shift(birth: np.ndarray, on_day: int) -> np.ndarray:
+    """The Census turnout shift of each voter's age band on `on_day` (band found from birth-date cut-offs)."""
+    bands = reference.turnout_shift_by_age_band()
+    # Latest birth date of each band (its lowest age), oldest band first so the cut-offs ascend.
+    cutoffs = np.array([add_years(on_day, -low) for low, _ in reversed(bands)])
+    shifts = np.array([shift for _, shift in reversed(bands)] + [bands[0][1]], dtype=np.float32)
+    return shifts[np.searchsorted(cutoffs, birth, side="left")]
 
 
 def _voting_methods(rng: np.random.Generator, roll: Roll, year: int) -> np.ndarray:

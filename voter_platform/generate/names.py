@@ -258,9 +258,12 @@ class NameTables:
 
     def draw_first(self, rng: np.random.Generator, is_female: np.ndarray) -> np.ndarray:
         """First-name indices (into `self.first`) matching each person's gender."""
-        female = rng.choice(len(FEMALE_FIRST), size=len(is_female), p=self.female_weights) + self.female_offset
-        male = rng.choice(len(MALE_FIRST), size=len(is_female), p=self.male_weights) + self.male_offset
-        return np.where(is_female, female, male).astype(np.uint16)
+        names = np.empty(len(is_female), dtype=np.uint16)
+        women = np.flatnonzero(is_female)
+        men = np.flatnonzero(~is_female)
+        names[women] = rng.choice(len(FEMALE_FIRST), size=len(women), p=self.female_weights) + self.female_offset
+        names[men] = rng.choice(len(MALE_FIRST), size=len(men), p=self.male_weights) + self.male_offset
+        return names
 
     def draw_last(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.choice(len(LAST), size=size, p=self.last_weights).astype(np.uint16)

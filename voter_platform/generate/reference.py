@@ -156,8 +156,8 @@ def registrant_age_shares_by_census_band() -> dict[tuple[int, int | None], float
 
 
 @cache
-def turnout_shift_by_age() -> np.ndarray:
-    """Shift of the latent turnout score for each single year of age 18..MAX_AGE (probit scale).
+def turnout_shift_by_age_band() -> tuple[tuple[int, float], ...]:
+    """(lowest age, shift of the latent turnout score) per Census age band, youngest first (probit scale).
 
     From the same CPS 2008 table: the probit of each band's voting rate among citizens minus the
     probit of the overall rate, so young voters sit lower and 65-74 highest, as the Census reports.
@@ -166,21 +166,17 @@ def turnout_shift_by_age() -> np.ndarray:
     for row in _read("census_cps_registration_by_age.csv"):
         if row["year"] != "2008":
             continue
-        band = (int(row["age_min"]), int(row["age_max"]) if row["age_max"] else MAX_AGE)
-        if row["age_group"] == "Total":
-            band = "total"
+        band = "total" if row["age_group"] == "Total" else int(row["age_min"])
         if row["measure"] == "citizen_population":
             citizens[band] = float(row["value"])
         elif row["measure"] == "voted":
             voted[band] = float(row["value"])
     probit = NormalDist().inv_cdf
     overall = probit(voted["total"] / citizens["total"])
-    ages = np.arange(AGE_BAND_EDGES[0], MAX_AGE + 1)
-    shift = np.zeros(len(ages))
-    for band in citizens:
-        if band != "total":
-            shift[(ages >= band[0]) & (ages <= band[1])] = probit(voted[band] / citizens[band]) - overall
-    return shift
+    return tuple(
+        (low, probit(voted[low] / citizens[low]) - overall)
+        for low in sorted(band for band in citizens if band != "total")
+    )
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,8 @@ class Roll:
     def __len__(self) -> int:
         return len(self.serial)
 
-    def take(self, index: np.ndarray) -> "Roll":
-        """The voters at `index` (integer positions or a boolean mask), as a new roll."""
+    def take(self, index: np.ndarray | slice) -> "Roll":
+        """The voters at `index` (integer positions, a boolean mask, or a slice: then views, not copies)."""
         return Roll(**{item.name: getattr(self, item.name)[index] for item in fields(self)})
 
     @staticmethod

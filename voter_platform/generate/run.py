@@ -130,7 +130,7 @@ def _write_snapshot(
     written: list[WrittenFile] = []
 
     def render_chunk(plan: _FilePlan, positions: np.ndarray) -> tuple[pa.Buffer, int]:
-        return render(plan.build(roll.take(positions)), plan.layout)
+        return render(plan.build(roll.take(_as_slice(positions))), plan.layout)
 
     def _writer(plan: _FilePlan) -> DelimitedFileWriter:
         if plan.name not in writers:
@@ -175,3 +175,10 @@ def _write_snapshot(
                 writer.abort()
         raise
     return written
+
+
+def _as_slice(positions: np.ndarray) -> slice | np.ndarray:
+    """A run of consecutive positions as a slice, so taking the chunk makes views instead of copies."""
+    if len(positions) and positions[-1] - positions[0] + 1 == len(positions) and np.all(np.diff(positions) == 1):
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
