@@ -19,7 +19,20 @@ Modules, in the order data flows through them:
     run          a whole run: days x files, rendered in worker threads, written in order
 """
 
-from voter_platform.generate.config import ChurnRates, DefectRates, GenerateConfig
-from voter_platform.generate.run import GenerateResult, generate
+import importlib
 
 __all__ = ["ChurnRates", "DefectRates", "GenerateConfig", "GenerateResult", "generate"]
+_HOME = {
+    "ChurnRates": "config",
+    "DefectRates": "config",
+    "GenerateConfig": "config",
+    "GenerateResult": "run",
+    "generate": "run",
+}
+
+
+def __getattr__(name: str):
+    # Lazy, so that `voter-platform --help` and the other subcommands do not load numpy and Arrow.
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(name)
