@@ -132,7 +132,7 @@ class DefectInjector:
         if kind == "trailing_empty_columns":
             extra = int(self.rng.integers(1, 4))
             return line + self._delimiter * extra, str(extra)
-        fields = line.decode("utf-8").split(self.layout.delimiter)
+        fields = line.decode(self.layout.encoding).split(self.layout.delimiter)
         column = None
         if kind == "blank_field":
             candidates = [
@@ -171,7 +171,7 @@ class DefectInjector:
             return self.layout.delimiter.join(fields).encode("latin-1"), column
         else:
             raise ValueError(f"unknown defect {kind}")
-        return self.layout.delimiter.join(fields).encode("utf-8"), column
+        return self.layout.delimiter.join(fields).encode(self.layout.encoding), column
 
     def _value(self, fields: list[str], column: str | None) -> str:
         if column is None:
@@ -206,7 +206,7 @@ class DefectInjector:
 
     def _stale_version(self, line: bytes) -> bytes | None:
         """The same voter id with another surname and, where the layout has one, an older updated_at."""
-        fields = line.decode("utf-8").split(self.layout.delimiter)
+        fields = line.decode(self.layout.encoding).split(self.layout.delimiter)
         column = self.layout.last_name_column
         if column is None:
             return None
@@ -222,7 +222,7 @@ class DefectInjector:
                 self.layout.updated_column,
                 _earlier(updated, self.layout.updated_style, int(self.rng.integers(30, 700))),
             )
-        return self.layout.delimiter.join(fields).encode("utf-8")
+        return self.layout.delimiter.join(fields).encode(self.layout.encoding)
 
     # -- assembly ---------------------------------------------------------------------------------
 
