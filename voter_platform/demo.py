@@ -1,20 +1,49 @@
-"""Demo data for `voter-platform up`: put sample voter files into an empty landing folder."""
+"""Demo data for `voter-platform up`: put sample voter files into an empty landing folder.
+
+The demo is a simulated national roll of about 100,000 voters in the canonical layout, one
+snapshot a day on 2026-11-02, 11-03 and 11-04 (so the 3 November general election appears in the
+last day's history and the roll churns between days), with the light defect profile the ingest has
+to cope with, plus the original case-study file `goodparty_voters.csv` exactly as it was given. It
+is deterministic (fixed seed) and takes a couple of seconds.
+"""
 
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 from voter_platform.settings import SAMPLES_DIR, DataPaths
 
 GOODPARTY_SAMPLE = SAMPLES_DIR / "goodparty_voters.csv"
+DEMO_VOTERS = 100_000
+DEMO_START = date(2026, 11, 2)
+DEMO_DAYS = 3
+DEMO_SEED = 20261103
+DEMO_DEFECTS = "light"
 
 
 def seed_demo_data(paths: DataPaths) -> list[Path]:
     """Seed the landing folder when it holds no files; return what was written (nothing otherwise)."""
     if any(path.is_file() for path in paths.landing.iterdir()):
         return []
-    return [_copy_atomically(GOODPARTY_SAMPLE, paths.landing / GOODPARTY_SAMPLE.name)]
+    from voter_platform.generate.config import DefectRates, GenerateConfig
+    from voter_platform.generate.run import generate
+
+    result = generate(
+        GenerateConfig(
+            voters=DEMO_VOTERS,
+            start=DEMO_START,
+            days=DEMO_DAYS,
+            format="canonical",
+            out=paths.landing,
+            seed=DEMO_SEED,
+            defects=DefectRates.parse(DEMO_DEFECTS),
+        )
+    )
+    written = [item.path for item in result.files]
+    written.append(_copy_atomically(GOODPARTY_SAMPLE, paths.landing / GOODPARTY_SAMPLE.name))
+    return written
 
 
 def _copy_atomically(source: Path, target: Path) -> Path:

@@ -1,0 +1,1 @@
+"""Benchmark functions, one module per stage; `voter-platform bench` runs and prints them."""

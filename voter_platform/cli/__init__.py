@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from voter_platform.cli import build, dashboard, up
+from voter_platform.cli import build, dashboard, generate, up
 
 # Each module exposes `register(subparsers)` adding its subcommand with a `func(args) -> int`.
-SUBCOMMANDS = [up, build, dashboard]
+SUBCOMMANDS = [up, build, generate, dashboard]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,304 @@
+"""Injecting the integrity problems real voter files have, and recording exactly where they are.
+
+Defects are applied to the serialised lines of a chunk, after the clean text is written, so each one
+is precisely what a reader of the file would see: a blank field, a state written in full, an
+impossible date, a duplicate or conflicting record, two records glued on one line, a header
+repeated mid-file, trailing empty columns, bytes that are not UTF-8. Each affected physical line is
+listed in the manifest (`file_name,line_number,defect,detail`, 1 = header) with its detail: the
+column touched, or the line a duplicate repeats. A line carries at most one defect.
+
+Only the few affected lines are touched in Python; line boundaries are found with numpy and the rest
+of the chunk is copied as a handful of slices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from voter_platform.generate import reference
+from voter_platform.generate.formats import Layout
+from voter_platform.generate.names import ACCENTED_FIRST, LAST
+
+# How far (in lines) a duplicate may sit from the record it repeats, within a chunk.
+DUPLICATE_DISTANCE = 40
+# Insertion-type defects, applied as extra lines; the rest rewrite a line in place.
+_INSERTED = ("exact_duplicate", "conflicting_duplicate", "repeated_header")
+_MALFORMED_EMAILS = (
+    lambda email: email.replace("@", ""),  # no @ at all
+    lambda email: email.replace("@", "@@"),  # two of them
+    lambda email: email.split("@")[0] + "@",  # no domain
+    lambda email: email.split("@")[0] + "@" + email.split("@")[1].replace(".", ""),  # domain without a dot
+    lambda email: email.replace("@", " @"),  # a space inside
+)
+_IMPOSSIBLE_AGES = ("-1", "0", "3", "9", "12", "131", "142", "157", "205")
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    line_number: int
+    defect: str
+    detail: str
+
+
+@dataclass
+class _Insert:
+    defect: str
+    text: bytes
+    detail: str = ""
+    detail_row: int | None = None  # resolved to that row's line number once it is placed
+
+
+@dataclass
+class _ChunkPlan:
+    replaced: dict[int, tuple[bytes, str, str]] = field(default_factory=dict)  # row -> (line, defect, detail)
+    glued: set[int] = field(default_factory=set)  # row i is glued to row i + 1
+    inserted_before: dict[int, list[_Insert]] = field(default_factory=dict)
+    anchors: set[int] = field(default_factory=set)  # rows whose line numbers are referenced
+
+
+class DefectInjector:
+    """Applies a file's defects chunk by chunk; `rows` collects the manifest."""
+
+    def __init__(self, layout: Layout, rates: dict[str, float], rng: np.random.Generator, as_of: date) -> None:
+        self.layout = layout
+        self.rates = {kind: rate for kind, rate in rates.items() if rate > 0 and kind in layout.defect_kinds}
+        self.rng = rng
+        self.as_of = as_of
+        self.rows: list[ManifestRow] = []
+        self._delimiter = layout.delimiter.encode()
+        self._header = layout.header().rstrip(b"\n")
+
+    def apply(self, data: bytes, first_line: int) -> tuple[bytes, int]:
+        """The chunk's text with its defects, and its number of lines. `first_line` = its first line's number."""
+        line_count = data.count(b"\n")
+        counts = {kind: int(self.rng.binomial(line_count, rate)) for kind, rate in self.rates.items()}
+        if not any(counts.values()):
+            return data, line_count
+        lines = _Lines(data)
+        plan = self._plan(lines, counts)
+        return self._assemble(lines, plan, first_line)
+
+    # -- planning ---------------------------------------------------------------------------------
+
+    def _plan(self, lines: "_Lines", counts: dict[str, int]) -> _ChunkPlan:
+        total = min(sum(counts.values()), len(lines))
+        picks = self.rng.choice(len(lines), size=total, replace=False)
+        kinds = [kind for kind, count in counts.items() for _ in range(count)][:total]
+        plan = _ChunkPlan()
+        taken = set(int(row) for row in picks)
+        glue_rows = []
+        for row, kind in zip((int(row) for row in picks), kinds, strict=True):
+            if kind == "glued_lines":
+                glue_rows.append(row)
+            elif kind in _INSERTED:
+                self._plan_insert(plan, lines, row, kind)
+            else:
+                replacement = self._rewrite(lines[row], kind)
+                if replacement is not None:
+                    plan.replaced[row] = (replacement[0], kind, replacement[1])
+        # Glue last: the next line must exist and carry nothing else, and nothing may be inserted between.
+        for row in glue_rows:
+            neighbour = row + 1
+            if neighbour < len(lines) and neighbour not in taken and neighbour not in plan.inserted_before:
+                plan.glued.add(row)
+                taken.add(neighbour)
+        return plan
+
+    def _plan_insert(self, plan: _ChunkPlan, lines: "_Lines", row: int, kind: str) -> None:
+        if kind == "repeated_header":
+            plan.inserted_before.setdefault(row, []).append(_Insert(kind, self._header))
+        elif kind == "exact_duplicate":
+            # A later copy of this line; its detail is this line's number.
+            target = min(len(lines), row + int(self.rng.integers(1, DUPLICATE_DISTANCE)))
+            plan.inserted_before.setdefault(target, []).append(_Insert(kind, lines[row], detail_row=row))
+            plan.anchors.add(row)
+        elif kind == "conflicting_duplicate":
+            stale = self._stale_version(lines[row])
+            if stale is None:
+                return
+            # An older version of the record placed before it, so "newest updated_at" and
+            # "last in the file" both keep the true record.
+            target = max(0, row - int(self.rng.integers(0, DUPLICATE_DISTANCE)))
+            plan.inserted_before.setdefault(target, []).append(_Insert(kind, stale, detail_row=row))
+            plan.anchors.add(row)
+
+    # -- line rewrites ----------------------------------------------------------------------------
+
+    def _rewrite(self, line: bytes, kind: str) -> tuple[bytes, str] | None:
+        """(new line, detail) for an in-place defect, or None when this line cannot carry it."""
+        if kind == "trailing_empty_columns":
+            extra = int(self.rng.integers(1, 4))
+            return line + self._delimiter * extra, str(extra)
+        fields = line.decode(self.layout.encoding).split(self.layout.delimiter)
+        column = None
+        if kind == "blank_field":
+            candidates = [
+                name
+                for name in (*self.layout.required_columns, *self.layout.optional_columns)
+                if self._value(fields, name)
+            ]
+            if not candidates:
+                return None
+            column = candidates[int(self.rng.integers(len(candidates)))]
+            self._set(fields, column, "")
+        elif kind == "state_name":
+            column = self.layout.state_column
+            code = self._value(fields, column)
+            if code not in reference.states():
+                return None
+            self._set(fields, column, reference.states()[code].name)
+        elif kind == "malformed_email":
+            column = self.layout.email_column
+            email = self._value(fields, column)
+            if not email:
+                return None
+            self._set(fields, column, _MALFORMED_EMAILS[int(self.rng.integers(len(_MALFORMED_EMAILS)))](email))
+        elif kind == "impossible_age":
+            column = self.layout.age_column
+            self._impossible_age(fields)
+        elif kind == "impossible_date":
+            filled = [(name, style) for name, style in self.layout.date_columns if self._value(fields, name)]
+            if not filled:
+                return None
+            column, style = filled[int(self.rng.integers(len(filled)))]
+            self._set(fields, column, self._impossible_date(self._value(fields, column), style))
+        elif kind == "non_utf8":
+            column = self.layout.first_name_column
+            self._set(fields, column, ACCENTED_FIRST[int(self.rng.integers(len(ACCENTED_FIRST)))])
+            return self.layout.delimiter.join(fields).encode("latin-1"), column
+        else:
+            raise ValueError(f"unknown defect {kind}")
+        return self.layout.delimiter.join(fields).encode(self.layout.encoding), column
+
+    def _value(self, fields: list[str], column: str | None) -> str:
+        if column is None:
+            return ""
+        value = fields[self.layout.index(column)]
+        return value[1:-1] if self.layout.quote_all else value
+
+    def _set(self, fields: list[str], column: str, value: str) -> None:
+        fields[self.layout.index(column)] = f'"{value}"' if self.layout.quote_all else value
+
+    def _impossible_age(self, fields: list[str]) -> None:
+        old = self.rng.random() < 0.7
+        years = int(self.rng.integers(125, 160)) if old else int(self.rng.integers(1, 13))
+        style = self.layout.age_style
+        if style == "birth_date":
+            birth = date.fromisoformat(self._value(fields, "birth_date"))
+            self._set(fields, "birth_date", f"{self.as_of.year - years:04d}-{birth.month:02d}-{min(birth.day, 28):02d}")
+        elif style == "age":
+            self._set(fields, "age", _IMPOSSIBLE_AGES[int(self.rng.integers(len(_IMPOSSIBLE_AGES)))])
+        elif style == "nc":
+            self._set(fields, "age_at_year_end", str(years))
+            self._set(fields, "birth_year", str(self.as_of.year - years))
+
+    def _impossible_date(self, value: str, style: str) -> str:
+        """A date after the snapshot, or one no calendar has (30 February, month 13)."""
+        if self.rng.random() < 0.5:
+            future = self.as_of + timedelta(days=int(self.rng.integers(15, 1500)))
+            return future.isoformat() if style == "iso" else f"{future:%m/%d/%Y}"
+        year = value[:4] if style == "iso" else value[-4:]
+        month, day = [("02", "30"), ("02", "31"), ("04", "31"), ("13", "05"), ("00", "12")][int(self.rng.integers(5))]
+        return f"{year}-{month}-{day}" if style == "iso" else f"{month}/{day}/{year}"
+
+    def _stale_version(self, line: bytes) -> bytes | None:
+        """The same voter id with another surname and, where the layout has one, an older updated_at."""
+        fields = line.decode(self.layout.encoding).split(self.layout.delimiter)
+        column = self.layout.last_name_column
+        if column is None:
+            return None
+        current = self._value(fields, column)
+        other = LAST[int(self.rng.integers(len(LAST)))]
+        if other.upper() == current.upper():
+            other = LAST[(LAST.index(other) + 1) % len(LAST)]
+        self._set(fields, column, other.upper() if current.isupper() else other)
+        if self.layout.updated_column:
+            updated = self._value(fields, self.layout.updated_column)
+            self._set(
+                fields,
+                self.layout.updated_column,
+                _earlier(updated, self.layout.updated_style, int(self.rng.integers(30, 700))),
+            )
+        return self.layout.delimiter.join(fields).encode(self.layout.encoding)
+
+    # -- assembly ---------------------------------------------------------------------------------
+
+    def _assemble(self, lines: "_Lines", plan: _ChunkPlan, first_line: int) -> tuple[bytes, int]:
+        """Untouched stretches are copied as single slices of the chunk; only event lines are rebuilt."""
+        pieces: list[bytes] = []
+        written = 0  # output lines so far
+        placed: dict[int, int] = {}  # row -> its output line index
+        pending: list[tuple[int, str, int]] = []  # (output index, defect, row whose line number is the detail)
+        found: list[tuple[int, str, str]] = []  # (output index, defect, detail)
+
+        def emit(text: bytes) -> int:
+            nonlocal written
+            pieces.append(text + b"\n")
+            written += 1
+            return written - 1
+
+        cursor = 0
+        for row in sorted(set(plan.replaced) | plan.glued | set(plan.inserted_before) | plan.anchors):
+            if row < cursor:
+                continue  # the second half of a glued pair
+            pieces.append(lines.block(cursor, row))
+            written += row - cursor
+            cursor = row
+            for insert in plan.inserted_before.get(row, ()):
+                index = emit(insert.text)
+                if insert.detail_row is None:
+                    found.append((index, insert.defect, insert.detail))
+                else:
+                    pending.append((index, insert.defect, insert.detail_row))
+            if row >= len(lines):
+                break
+            if row in plan.glued:
+                index = emit(lines[row] + lines[row + 1])
+                found.append((index, "glued_lines", ""))
+                placed[row] = placed[row + 1] = index
+                cursor = row + 2
+                continue
+            if row in plan.replaced:
+                text, defect, detail = plan.replaced[row]
+                placed[row] = emit(text)
+                found.append((placed[row], defect, detail))
+            else:
+                placed[row] = emit(lines[row])
+            cursor = row + 1
+        pieces.append(lines.block(cursor, len(lines)))
+        written += len(lines) - cursor
+        for index, defect, row in pending:
+            found.append((index, defect, str(first_line + placed[row])))
+        for index, defect, detail in sorted(found):
+            self.rows.append(ManifestRow(first_line + index, defect, detail))
+        return b"".join(pieces), written
+
+
+class _Lines:
+    """Random access to the lines of a chunk by their offsets, without splitting it into a list."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+        self.starts = np.concatenate(([0], self.ends[:-1] + 1))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, row: int) -> bytes:
+        return self.data[self.starts[row] : self.ends[row]]
+
+    def block(self, first: int, stop: int) -> bytes:
+        """Rows first..stop-1 with their newlines, as one slice."""
+        return self.data[self.starts[first] : self.ends[stop - 1] + 1] if stop > first else b""
+
+
+def _earlier(updated: str, style: str | None, days: int) -> str:
+    if style == "iso":
+        moment = datetime.strptime(updated, "%Y-%m-%d %H:%M:%S") - timedelta(days=days)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    moment = datetime.strptime(updated, "%m/%d/%Y %H:%M:%S") - timedelta(days=days)
+    return f"{moment.month}/{moment.day}/{moment.year} {moment.hour}:{moment:%M:%S}"
