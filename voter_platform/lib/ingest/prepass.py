@@ -178,6 +178,13 @@ def blank_line_numbers(path: Path) -> list[int]:
     return numbers
 
 
+def read_header_line(path: Path) -> str:
+    """The first line of a file, decoded as the pre-pass does (for a quick look without a full pass)."""
+    with path.open("rb") as handle:
+        head = handle.read(HEADER_PEEK_BYTES)
+    return _first_line(head, _bom(head))
+
+
 def _bom(head: bytes) -> str | None:
     if head.startswith(UTF8_BOM):
         return "utf-8"
