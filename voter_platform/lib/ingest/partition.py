@@ -28,7 +28,7 @@ import duckdb
 from voter_platform.lib.ingest.duck import first, run, scalar
 from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, Layout, UnknownFormatError, detect_layout, source_id
 from voter_platform.lib.ingest.load import Destination, delete_previous_rows, drop_staging, json_counts, load_staged_file
-from voter_platform.lib.ingest.prepass import FileFacts, count_lines, inspect_file, readable_copy
+from voter_platform.lib.ingest.prepass import FileFacts, count_lines, inspect_file, read_header_line, readable_copy
 from voter_platform.lib.ingest.results import (
     DUPLICATE_DROP,
     EMPTY,
@@ -184,7 +184,9 @@ def _inspect(input_file: InputFile) -> _Plan:
     try:
         stat = path.stat()
         outcome.mtime = datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None)
-        facts = inspect_file(path)
+        header = read_header_line(path)
+        delimiter = _delimiter_of(header)
+        facts = inspect_file(path, delimiter)
     except FileNotFoundError:
         outcome.status = MISSING
         outcome.message = "listed for this run but no longer in the landing folder (deleted or renamed after the sensor saw it)"
@@ -213,6 +215,14 @@ def _inspect(input_file: InputFile) -> _Plan:
     outcome.source_id = source_id(layout.format, path.name)
     outcome.encoding = facts.encoding_for(layout.format.encoding)
     return plan
+
+
+def _delimiter_of(header_line: str) -> str | None:
+    """The format's delimiter when the header is recognised (the pre-pass counts it)."""
+    try:
+        return detect_layout(header_line).format.delimiter
+    except UnknownFormatError:
+        return None
 
 
 def _group_by_source(plans: list[_Plan]) -> tuple[dict[str, _SourceGroup], list[tuple[str, list[_Plan]]]]:
@@ -303,6 +313,9 @@ def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_dat
             bytes_path=plan.path if facts.line_endings == "mixed" else read_path,
             physical_lines=physical_lines,
             mixed_line_endings=facts.line_endings == "mixed",
+            # The pre-pass counts describe the file itself, not a working copy.
+            delimiter_bytes=facts.delimiter_bytes if read_path == plan.path else None,
+            quote_bytes=facts.quote_bytes if read_path == plan.path else None,
         )
         # On an error the transaction is rolled back, and the staging tables with it.
         outcome.reader = stage_file(connection, staging, source, partition_date)

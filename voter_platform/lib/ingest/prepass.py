@@ -54,6 +54,8 @@ class FileFacts:
     line_endings: str  # lf | crlf | cr | mixed | none
     header_line: str  # first line, decoded, without its line ending or BOM
     physical_lines: int  # LF-separated lines (a last line without LF counts)
+    delimiter_bytes: int | None = None  # occurrences of the format's delimiter (when asked)
+    quote_bytes: int | None = None  # occurrences of '"' (when asked)
 
     @property
     def is_empty(self) -> bool:
@@ -76,10 +78,16 @@ class FileFacts:
         return encoding == "utf-16" or self.line_endings in ("cr", "mixed")
 
 
-def inspect_file(path: Path) -> FileFacts:
-    """Hash and characterise `path` in one chunked pass."""
+def inspect_file(path: Path, delimiter: str | None = None) -> FileFacts:
+    """Hash and characterise `path` in one chunked pass.
+
+    With the format's `delimiter`, also count delimiter and quote bytes: the staging compares that
+    count with the fields DuckDB parsed, which reveals lines with extra (empty) trailing fields that
+    DuckDB's reader accepts silently (see stage.py).
+    """
     sha = hashlib.sha256()
-    size = lf = cr = crlf = 0
+    size = lf = cr = crlf = delimiters = quotes = 0
+    delimiter_byte = delimiter.encode() if delimiter else None
     last_byte = b""
     utf8 = _Utf8Evidence()
     with path.open("rb") as handle:
@@ -96,6 +104,10 @@ def inspect_file(path: Path) -> FileFacts:
                 crlf += chunk.count(b"\r\n") + (1 if last_byte == b"\r" and chunk.startswith(b"\n") else 0)
             if not is_utf16:
                 utf8.feed(chunk)
+            if delimiter_byte:
+                delimiters += chunk.count(delimiter_byte)
+                if b'"' in chunk:
+                    quotes += chunk.count(b'"')
             last_byte = chunk[-1:]
             chunk = handle.read(CHUNK_BYTES)
     return FileFacts(
@@ -107,6 +119,8 @@ def inspect_file(path: Path) -> FileFacts:
         line_endings=_line_endings(lf, cr, crlf) if not is_utf16 else "lf",
         header_line=_first_line(head, bom),
         physical_lines=lf + (1 if size and last_byte != b"\n" else 0),
+        delimiter_bytes=delimiters if delimiter_byte and not is_utf16 else None,
+        quote_bytes=quotes if delimiter_byte and not is_utf16 else None,
     )
 
 
@@ -291,6 +305,43 @@ def physical_lines(path: Path, line_numbers: set[int]) -> dict[int, bytes]:
         while index < len(wanted) and wanted[index] == line and partial:
             found[wanted[index]] = partial.rstrip(b"\r")
             index += 1
+    return found
+
+
+def lines_with_quotes(path: Path, delimiter: str) -> dict[int, tuple[int, int]]:
+    """line number -> (delimiter bytes, fields) for every line that contains a double quote.
+
+    A quoted field may hold the delimiter (an address "1 Main St, Apt 4"); knowing how many such
+    delimiters there are keeps the trailing-field arithmetic of stage.py exact. Only called when the
+    pre-pass counted few quotes.
+    """
+    import csv
+
+    found: dict[int, tuple[int, int]] = {}
+    delimiter_byte = delimiter.encode()
+    line = 1  # number of the line `pending` starts with
+    pending = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            complete, pending = data[:cut], data[cut:]
+            position = 0
+            line_at_position = line
+            while (quote := complete.find(b'"', position)) != -1:
+                start = complete.rfind(b"\n", 0, quote) + 1
+                end = complete.find(b"\n", quote)
+                line_at_position += complete.count(b"\n", position, start)
+                text = complete[start:end].rstrip(b"\r")
+                fields = next(csv.reader([text.decode("latin-1")], delimiter=delimiter))
+                found[line_at_position] = (text.count(delimiter_byte), len(fields))
+                position = end + 1
+                line_at_position += 1
+            line += complete.count(b"\n")
+    if pending and b'"' in pending:
+        text = pending.rstrip(b"\r")
+        fields = next(csv.reader([text.decode("latin-1")], delimiter=delimiter))
+        found[line] = (text.count(delimiter_byte), len(fields))
     return found
 
 

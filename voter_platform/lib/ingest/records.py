@@ -285,11 +285,14 @@ def record_staging_sql(table: str, layout: Layout, reader_sql: str, snapshot: da
     dates are), so the reader refuses it and the careful path classifies it.
     """
     kind = layout.format.record_kind
-    n = layout.field_count
+    n, m = layout.field_count, layout.named_count
+    # Older goodparty files: fields after the last named column must be empty.
+    unnamed_empty = " and ".join(f"nullif(trim(c{i}), '') is null" for i in range(m + 1, n + 1))
+    line_kind = f"case when {unnamed_empty} then 'record' else 'values_in_unnamed_columns' end" if n > m else "'record'"
     return f"""
         create or replace temp table {table} as
-        with base as (select row_index, {_fast_base_select(layout)} from ({reader_sql}))
-        select row_index, row_index + 1 as line_number, 0::tinyint as part, 'record' as line_kind,
+        with base as (select row_index, {line_kind} as line_kind, {_fast_base_select(layout)} from ({reader_sql}))
+        select row_index, row_index + 1 as line_number, 0::tinyint as part, line_kind,
             {n} as field_count, null::varchar as irregular_raw, null::varchar[] as issues,
             null::varchar[] as flags, null::varchar as disposition,
             {_derived_select(kind, snapshot)}
