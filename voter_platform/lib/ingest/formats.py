@@ -372,6 +372,11 @@ def source_id(file_format: FileFormat, file_name: str) -> str:
     The voters and vote-history files of one jurisdiction share it, which is how they pair up.
     """
     stem = PurePath(file_name).stem
+    if file_format.family == "canonical":
+        # One pair of files per state: voters_<ST>_<date>.csv, vote_history_<ST>_<date>.csv.
+        state = re.match(r"(?i)^(?:voters|vote_history)_([a-z]{2})(?=_|$)", stem)
+        if state:
+            return f"canonical:{state[1].upper()}"
     if as_of_date_from_name(stem) is not None:
         stem = re.sub(r"(?<!\d)(?:19|20)\d{2}[-_]?\d{2}[-_]?\d{2}(?!\d)", "", stem)
     for word in file_format.name_words:
