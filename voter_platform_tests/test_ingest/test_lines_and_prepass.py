@@ -38,16 +38,18 @@ def test_renumbering_sql_matches_the_formula(seed):
         assert [row[0] for row in connection.execute("select line_number from staged order by row_index").fetchall()] == accepted
 
 
-def test_many_skips_use_the_asof_join(monkeypatch):
+@pytest.mark.parametrize("inline_limit", [2, 4096])
+def test_renumbering_from_a_provisional_line_number(monkeypatch, inline_limit):
+    """The fast staging numbers rows row + 1 (after the header) and corrects that in place."""
     from voter_platform.lib.ingest import lines as lines_module
 
-    monkeypatch.setattr(lines_module, "INLINE_RENUMBER_LIMIT", 2)
+    monkeypatch.setattr(lines_module, "INLINE_RENUMBER_LIMIT", inline_limit)  # 2: the ASOF join path
     skipped = (3, 4, 9, 12, 13, 20)
-    accepted = [line for line in range(1, 25) if line not in skipped]
+    accepted = [line for line in range(2, 25) if line not in skipped]
     with duckdb.connect() as connection:
-        connection.execute("create table staged as select range + 1 as row_index, range + 1 as line_number from range(?)", [len(accepted)])
-        connection.execute(Renumbering(skipped).update_sql("staged"))
-        assert [row[0] for row in connection.execute("select line_number from staged order by row_index").fetchall()] == accepted
+        connection.execute("create table staged as select range + 2 as line_number from range(?)", [len(accepted)])
+        connection.execute(Renumbering(skipped, first_line=2).update_sql("staged", row_index_sql="(line_number - 1)"))
+        assert [row[0] for row in connection.execute("select line_number from staged order by line_number").fetchall()] == accepted
 
 
 def test_line_reader_keeps_file_order_and_reports_bad_lines(tmp_path: Path):

@@ -117,33 +117,34 @@ class Renumbering:
             largest_j[line - (self.first_line - 1) - j] = j
         return sorted(largest_j.items())
 
-    def update_sql(self, table: str, only_where: str = "true") -> str | None:
-        """UPDATE table.line_number from row_index, or None when the numbers are already right."""
+    def update_sql(self, table: str, only_where: str = "true", row_index_sql: str = "row_index") -> str | None:
+        """UPDATE table.line_number from the row index, or None when the numbers are already right."""
         if not self.skipped:
             return None
         shifts = self._shifts()
-        base = f"row_index + {self.first_line - 1}"
+        base = f"{row_index_sql} + {self.first_line - 1}"
         if len(shifts) <= INLINE_RENUMBER_LIMIT:
-            return f"update {table} set line_number = {base} + {_case_tree(shifts)} where {only_where}"
+            return f"update {table} set line_number = {base} + {_case_tree(shifts, row_index_sql)} where {only_where}"
         values = ", ".join(f"({shifted}, {j})" for shifted, j in shifts)
+        qualified = row_index_sql.replace("line_number", f"{table}.line_number").replace("row_index", f"{table}.row_index")
         return f"""
-            update {table} set line_number = {table}.row_index + {self.first_line - 1} + renumbered.rejected_before
+            update {table} set line_number = {qualified} + {self.first_line - 1} + renumbered.rejected_before
             from (
                 select staged.row_index, shifts.rejected_before
-                from (select distinct row_index from {table} where {only_where}) staged
+                from (select distinct {row_index_sql} as row_index from {table} where {only_where}) staged
                 asof join (values {values}) as shifts(shifted, rejected_before) on shifts.shifted < staged.row_index
             ) renumbered
-            where {table}.row_index = renumbered.row_index
+            where {qualified} = renumbered.row_index
         """
 
 
-def _case_tree(shifts: list[tuple[int, int]], lower_shift: int = 0) -> str:
-    """Binary search as nested CASE: the largest j with S_j - j < row_index (0 when none)."""
+def _case_tree(shifts: list[tuple[int, int]], row_index_sql: str = "row_index", lower_shift: int = 0) -> str:
+    """Binary search as nested CASE: the largest j with S_j - j < row index (0 when none)."""
     if not shifts:
         return str(lower_shift)
     middle = len(shifts) // 2
     shifted, j = shifts[middle]
     return (
-        f"(case when row_index > {shifted} then {_case_tree(shifts[middle + 1:], j)} "
-        f"else {_case_tree(shifts[:middle], lower_shift)} end)"
+        f"(case when {row_index_sql} > {shifted} then {_case_tree(shifts[middle + 1:], row_index_sql, j)} "
+        f"else {_case_tree(shifts[:middle], row_index_sql, lower_shift)} end)"
     )

@@ -96,10 +96,13 @@ def load_staged_file(
     else:
         run(connection, superseded_sql(staging, kind, f"{staging}_superseded", None))
     _set_disposition(connection, staging, f"{staging}_superseded", SUPERSEDED)
+    # Flagged records get their flags, and values outside a vocabulary their canonical stand-in
+    # (Other, U, NULL): only these few rows are touched, the insert then copies columns as they are.
+    coercions = ", ".join(f"{column} = {expression}" for column, expression in _COERCIONS[kind].items())
     run(
         connection,
         f"""
-        update {staging} set flags = v.flags from {staging}_verdicts v
+        update {staging} set flags = v.flags, {coercions} from {staging}_verdicts v
         where {staging}.line_number = v.line_number and {staging}.part = v.part
           and {staging}.disposition is null and len(v.flags) > 0
         """,
@@ -212,6 +215,25 @@ def _insert_quarantine(
         connection.unregister("quarantined_lines")
 
 
+def _in_vocabulary(column: str, vocabulary: tuple[str, ...], otherwise: str) -> str:
+    return f"case when {column} is null or {column} in {_sql_tuple(vocabulary)} then {column} else {otherwise} end"
+
+
+# Unknown spellings (flagged by the rules) are written as the vocabulary's catch-all.
+_COERCIONS = {
+    VOTER: {
+        "gender": _in_vocabulary("gender", vocab.GENDERS, "'U'"),
+        "party": _in_vocabulary("party", vocab.PARTIES, "'Other'"),
+        "registration_status": _in_vocabulary("registration_status", vocab.REGISTRATION_STATUSES, "null"),
+    },
+    "vote_history": {
+        "election_type": f"case when election_type in {_sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end",
+        "voting_method": _in_vocabulary("voting_method", vocab.VOTING_METHODS, "'OTHER'"),
+        "party_ballot": _in_vocabulary("party_ballot", vocab.PARTIES, "'Other'"),
+    },
+}
+
+
 def _insert_records_sql(staging: str, record_kind: str) -> str:
     loaded = f"from {staging} where line_kind = 'record' and disposition is null"
     if record_kind == VOTER:
@@ -220,11 +242,7 @@ def _insert_records_sql(staging: str, record_kind: str) -> str:
             select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
                 line_number, voter_id, first_name, middle_name, last_name, name_suffix,
                 email, phone, street_address, city, zip_code, birth_date, birth_year, age,
-                case when gender in {_sql_tuple(vocab.GENDERS)} then gender else 'U' end as gender,
-                race, ethnicity, state, county,
-                case when party is null or party in {_sql_tuple(vocab.PARTIES)} then party else 'Other' end as party,
-                case when registration_status in {_sql_tuple(vocab.REGISTRATION_STATUSES)} then registration_status end
-                    as registration_status,
+                gender, race, ethnicity, state, county, party, registration_status,
                 status_reason, registered_date, last_voted_date, updated_at,
                 -- The case study's change-detection fingerprint; '|' keeps ("ab","c") apart from ("a","bc").
                 md5(concat_ws('|', voter_id, coalesce(first_name, ''), coalesce(last_name, ''), coalesce(email, '')))
@@ -235,13 +253,7 @@ def _insert_records_sql(staging: str, record_kind: str) -> str:
     return f"""
         insert into raw.vote_history by name
         select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-            line_number, voter_id, election_date,
-            case when election_type in {_sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end as election_type,
-            election_label,
-            case when voting_method is null or voting_method in {_sql_tuple(vocab.VOTING_METHODS)} then voting_method
-                else 'OTHER' end as voting_method,
-            case when party_ballot is null or party_ballot in {_sql_tuple(vocab.PARTIES)} then party_ballot
-                else 'Other' end as party_ballot,
+            line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot,
             coalesce(flags, []) as quality_flags
         {loaded}
     """

@@ -278,26 +278,41 @@ def _base_name(record_kind: str, column: str) -> str:
     return column
 
 
-def record_staging_sql(table: str, layout: Layout, reader_sql: str, snapshot: date) -> str:
-    """CREATE the staging table from the typed rows DuckDB's reader accepted (after the header).
+def record_staging_sql(table: str, layout: Layout, reader_sql: str, snapshot: date) -> list[str]:
+    """Statements that create the staging table from the typed rows DuckDB's reader accepted.
 
     Every such row is a record: a repeated header cannot be typed (it holds column names where
-    dates are), so the reader refuses it and the careful path classifies it.
+    dates are), so the reader refuses it and the careful path classifies it. The table is created
+    narrow (line number and typed columns) and the bookkeeping columns are added afterwards with
+    their defaults, which costs nothing per row (writing millions of constants does).
+    `line_number` starts as row + 1 (the reader skips the header) and is corrected in stage.py
+    when the reader skipped other lines.
     """
     kind = layout.format.record_kind
     n, m = layout.field_count, layout.named_count
-    # Older goodparty files: fields after the last named column must be empty.
-    unnamed_empty = " and ".join(f"nullif(trim(c{i}), '') is null" for i in range(m + 1, n + 1))
-    line_kind = f"case when {unnamed_empty} then 'record' else 'values_in_unnamed_columns' end" if n > m else "'record'"
-    return f"""
+    kind_column = ""
+    if n > m:
+        # Older goodparty files: the fields after the last named column must be empty.
+        unnamed_empty = " and ".join(f"nullif(trim(c{i}), '') is null" for i in range(m + 1, n + 1))
+        kind_column = f"case when {unnamed_empty} then 'record' else 'values_in_unnamed_columns' end as line_kind, "
+    statements = [
+        f"""
         create or replace temp table {table} as
-        with base as (select row_index, {line_kind} as line_kind, {_fast_base_select(layout)} from ({reader_sql}))
-        select row_index, row_index + 1 as line_number, 0::tinyint as part, line_kind,
-            {n} as field_count, null::varchar as irregular_raw, null::varchar[] as issues,
-            null::varchar[] as flags, null::varchar as disposition,
-            {_derived_select(kind, snapshot)}
-        from base
-    """
+        select row_index + 1 as line_number, {kind_column}{_derived_select(kind, snapshot)}
+        from (select row_index, {_fast_base_select(layout)}{", c" + ", c".join(str(i) for i in range(m + 1, n + 1)) if n > m else ""}
+              from ({reader_sql}))
+        """,
+        f"alter table {table} add column row_index bigint",
+        f"alter table {table} add column part tinyint default 0",
+        f"alter table {table} add column field_count integer default {n}",
+        f"alter table {table} add column irregular_raw varchar",
+        f"alter table {table} add column issues varchar[]",
+        f"alter table {table} add column flags varchar[]",
+        f"alter table {table} add column disposition varchar",
+    ]
+    if not kind_column:
+        statements.append(f"alter table {table} add column line_kind varchar default 'record'")
+    return statements
 
 
 # --- careful path: whole lines split in SQL -------------------------------------------------------

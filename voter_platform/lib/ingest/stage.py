@@ -101,7 +101,8 @@ def _stage_with_record_reader(
     layout = source.layout
     rejects = f"{table}_rejects"
     reader = record_reader_sql(source.read_path, source.encoding, layout, rejects)
-    run(connection, record_staging_sql(table, layout, reader, snapshot))
+    for statement in record_staging_sql(table, layout, reader, snapshot):
+        run(connection, statement)
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
     accepted = int(scalar(connection, f"select count(*) from {table}"))
@@ -113,7 +114,8 @@ def _stage_with_record_reader(
     if accepted + len(skipped) + 1 != source.physical_lines or 1 in rejected:
         run(connection, f"drop table {table}")
         return False
-    renumber = Renumbering(tuple(skipped), first_line=2).update_sql(table)
+    # Rows were numbered row + 1; with lines skipped, row = line_number - 1.
+    renumber = Renumbering(tuple(skipped), first_line=2).update_sql(table, row_index_sql="(line_number - 1)")
     if renumber:
         run(connection, renumber)
     _add_lines(connection, table, "header", [1])
