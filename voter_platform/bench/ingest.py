@@ -186,26 +186,22 @@ def _count_lines(path: Path) -> int:
 
 
 def _validation_alone(path: Path, snapshot: date, database: Path) -> dict:
-    """Pandera (as the platform runs it) vs the same rules as one DuckDB query, on staged records."""
+    """Pandera (as the platform runs it) vs the same rules as one DuckDB query, on loaded voter rows."""
     import duckdb
 
-    from voter_platform.lib.ingest.formats import detect_layout
-    from voter_platform.lib.ingest.prepass import inspect_file
-    from voter_platform.lib.ingest.schemas import validate_staging
-    from voter_platform.lib.ingest.stage import FileToStage, stage_file
+    from voter_platform.lib.ingest import IngestOptions, InputFile, ingest_partition
+    from voter_platform.lib.ingest.records import earliest_birth_date_sql
+    from voter_platform.lib.ingest.schemas import validate_records
 
-    facts = inspect_file(path)
-    layout = detect_layout(facts.header_line)
     with duckdb.connect(str(database)) as connection:
-        connection.execute("set produce_arrow_string_view = true").fetchall()
-        source = FileToStage(layout, path, facts.encoding_for(layout.format.encoding), path, facts.physical_lines, False)
-        stage_file(connection, "staging", source, snapshot)
-        records = connection.execute("select count(*) from staging where line_kind = 'record'").fetchall()[0][0]
+        ingest_partition(connection, snapshot, [InputFile(path)], options=IngestOptions(quarantine_threshold_pct=100))
+        relation = f"select *, 0::tinyint as part, {earliest_birth_date_sql(snapshot)} as earliest_birth_date from raw.voters"
+        records = connection.execute("select count(*) from raw.voters").fetchall()[0][0]
         started = time.perf_counter()
-        validation = validate_staging(connection, "staging", layout.format.record_kind, snapshot, ("voter_id",))
+        validation = validate_records(connection, [relation], "voter", snapshot)
         pandera_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        sql_failures = connection.execute(rules_as_sql("staging", layout.format.record_kind, snapshot)).fetchall()
+        sql_failures = connection.execute(rules_as_sql(relation, snapshot)).fetchall()
         sql_seconds = time.perf_counter() - started
     pandera_failures = validation.failures.height
     if len(sql_failures) != pandera_failures:
@@ -218,11 +214,9 @@ def _validation_alone(path: Path, snapshot: date, database: Path) -> dict:
     }
 
 
-def rules_as_sql(staging: str, record_kind: str, snapshot: date) -> str:
-    """The voter rules of schemas.py as one SQL query (for this comparison only: the platform's
-    rules live in the pandera models). Returns (line_number, part, rule) per failure."""
-    if record_kind != "voter":
-        raise ValueError("the SQL comparison covers the voter rules")
+def rules_as_sql(relation: str, snapshot: date) -> str:
+    """The voter rules of schemas.py as one SQL query over `relation` (for this comparison only: the
+    platform's rules live in the pandera models). Returns (line_number, part, rule) per failure."""
     from voter_platform.lib.ingest import vocabularies as vocab
     from voter_platform.lib.ingest.schemas import EMAIL_PATTERN, ZIP_PATTERN
 
@@ -232,9 +226,9 @@ def rules_as_sql(staging: str, record_kind: str, snapshot: date) -> str:
     genders = ", ".join(f"'{gender}'" for gender in vocab.GENDERS)
     statuses = ", ".join(f"'{status}'" for status in vocab.REGISTRATION_STATUSES)
     rules = {
-        "missing_voter_id": "voter_id is null",
-        "missing_state": "state is null",
-        "unknown_state": f"state not in ({codes})",
+        "missing_voter_id": "voter_id is null or voter_id = ''",
+        "missing_state": "state is null or state = ''",
+        "unknown_state": f"state <> '' and state not in ({codes})",
         "age_out_of_range": "age not between 18 and 120",
         "birth_date_after_snapshot": f"birth_date > {snap}",
         "registered_date_after_snapshot": f"registered_date > {snap}",
@@ -254,7 +248,7 @@ def rules_as_sql(staging: str, record_kind: str, snapshot: date) -> str:
     return f"""
         select line_number, part, rule from (
             select line_number, part, unnest(list_filter([{checks}], lambda x: x is not null)) as rule
-            from {staging} where line_kind = 'record'
+            from ({relation})
         )
     """
 

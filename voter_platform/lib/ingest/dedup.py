@@ -22,25 +22,25 @@ from voter_platform.lib.ingest.records import typed_columns
 DEDUP_KEYS = {VOTER: ("voter_id",), "vote_history": ("voter_id", "election_date", "election_type")}
 
 
-def superseded_sql(staging: str, record_kind: str, target: str, repeated_hashes: str | None) -> str:
+def superseded_sql(candidates: str, record_kind: str, target: str, repeated_hashes: str | None) -> str:
     """CREATE `target` (line_number, part, voter_id, kept_line_number, reason) for the losers.
 
-    Candidates are the staged records not already quarantined (disposition NULL). `repeated_hashes`
-    is a table of 64-bit key hashes seen more than once (collected while validating, see
-    schemas.py); only the records with those hashes are compared exactly. None: no key repeats,
-    nothing is superseded.
+    `candidates` is a relation of the records still in the running (not quarantined) with their
+    typed columns. `repeated_hashes` is a table of 64-bit key hashes seen more than once (collected
+    while validating, see schemas.py); only the records with those hashes are compared exactly.
+    None: no key repeats, nothing is superseded.
     """
     keys = DEDUP_KEYS[record_kind]
     key_list = ", ".join(keys)
     key_join = " and ".join(f"versions.{key} is not distinct from winners.{key}" for key in keys)
-    value_columns = ", ".join(column for column in typed_columns(record_kind) if column != "earliest_birth_date")
+    value_columns = ", ".join(typed_columns(record_kind))
     newest = "updated_at" if record_kind == VOTER else "null::timestamp"
-    candidates = f"{staging} where line_kind = 'record' and disposition is null"
     if repeated_hashes is None:
         return f"""
             create or replace temp table {target} as
-            select line_number, part, voter_id, null::bigint as kept_line_number, null::varchar as reason
-            from {staging} where false
+            select null::bigint as line_number, null::tinyint as part, null::varchar as voter_id,
+                null::bigint as kept_line_number, null::varchar as reason
+            where false
         """
     return f"""
         create or replace temp table {target} as
@@ -49,7 +49,8 @@ def superseded_sql(staging: str, record_kind: str, target: str, repeated_hashes:
                 -- Records without updated_at compare as oldest, then by position in the file.
                 coalesce({newest}, timestamp '0001-01-01') as newest,
                 hash({value_columns}) as row_hash
-            from {candidates} and hash({key_list}) in (select key_hash from {repeated_hashes})
+            from {candidates} as candidates
+            where hash({key_list}) in (select key_hash from {repeated_hashes})
         ),
         version_summary as (
             select {key_list}, row_hash, max(newest) as newest,

@@ -28,6 +28,7 @@ import duckdb
 
 from voter_platform.lib.ingest.duck import run, sql_string
 from voter_platform.lib.ingest.formats import Layout
+from voter_platform.lib.ingest.records import REQUIRED_COLUMNS
 from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER
 
 MAX_LINE_BYTES = 1 << 20
@@ -51,6 +52,8 @@ def record_reader_sql(path: Path, encoding: str, layout: Layout, rejects_table: 
     """(row_index, c1..cN) for every line after the header that DuckDB parses into the N typed fields."""
     columns = ", ".join(f"'c{i}': {sql_string(sql_type)}" for i, sql_type in enumerate(layout.reader_types(), start=1))
     file_format = layout.format
+    required = [layout.source_position(column) for column in REQUIRED_COLUMNS[file_format.record_kind]]
+    not_null = ", ".join(f"'c{position}'" for position in required if position is not None)
     return f"""
         select row_number() over () as row_index, *
         from read_csv(
@@ -58,6 +61,7 @@ def record_reader_sql(path: Path, encoding: str, layout: Layout, rejects_table: 
             columns = {{{columns}}},
             header = false, skip = 1, delim = {sql_string(file_format.delimiter)}, quote = '"', escape = '"',
             auto_detect = false, strict_mode = true, null_padding = false,
+            force_not_null = [{not_null}],
             dateformat = {sql_string(file_format.date_format)},
             timestampformat = {sql_string(file_format.timestamp_format)},
             max_line_size = {MAX_LINE_BYTES}, encoding = {sql_string(_duckdb_encoding(encoding))},

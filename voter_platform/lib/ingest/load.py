@@ -1,16 +1,19 @@
-"""Turn a staged file into raw rows: rules, quarantine, dedup, then the inserts.
+"""Decide each record's fate and make the raw tables say so: rules, quarantine, dedup, flags.
 
-Runs inside the partition's transaction (partition.py); every statement is set-based SQL except the
-pandera validation, which streams the staged records through polars (schemas.py).
+Runs inside the partition's transaction (partition.py), after stage.py has written the file's sound
+records straight into the raw table ("bulk" rows, part 0) and everything else into a small staging
+table (careful rows). A physical line is in one or the other, never both, so a line number is
+enough to find a record's row.
 
-Each staged record gets exactly one destination, written into its `disposition`:
+    validate    the pandera rules over bulk + careful records (one export, schemas.py)
+    findings    (line, part, finding): failed rules, typing issues of careful rows, and what the
+                reader could not say about bulk rows (trailing empty fields, unnamed values)
+    quarantine  records with a quarantining finding, and unloadable lines -> raw.quarantine
+    dedup       among the rest, one version per key -> the others to raw.superseded_records
+    flags       the rest keeps its flags (values outside a vocabulary become Other / U / NULL)
+    careful     loaded careful records are inserted; quarantined or superseded bulk rows deleted
 
-    quarantined  an unloadable line, a typing problem, or a failed quarantine rule  -> raw.quarantine
-    superseded   a valid record that lost to another version of the same key        -> raw.superseded_records
-    NULL         loaded, with its flags                                             -> raw.voters / raw.vote_history
-
-The few records with something to say are collected in small side tables first and written back
-by key, so the final insert is a plain filtered scan of the staging table.
+Only the few records with something to say are touched; sound bulk rows are never rewritten.
 """
 
 from __future__ import annotations
@@ -25,132 +28,181 @@ import pyarrow as pa
 
 from voter_platform.lib.ingest import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import DEDUP_KEYS, possible_duplicates_sql, superseded_sql
-from voter_platform.lib.ingest.duck import run, scalar
+from voter_platform.lib.ingest.duck import run, scalar, sql_string
 from voter_platform.lib.ingest.formats import VOTER, Layout
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
-from voter_platform.lib.ingest.records import TYPING_FLAG_ISSUES, TYPING_QUARANTINE_ISSUES, UNLOADABLE_LINE_KINDS
+from voter_platform.lib.ingest.records import (
+    FINGERPRINT_SQL,
+    TYPING_FLAG_ISSUES,
+    TYPING_QUARANTINE_ISSUES,
+    UNLOADABLE_LINE_KINDS,
+    earliest_birth_date_sql,
+    typed_columns,
+)
 from voter_platform.lib.ingest.results import FileOutcome
-from voter_platform.lib.ingest.schemas import FLAG, QUARANTINE, RULES, validate_staging
+from voter_platform.lib.ingest.schemas import FLAG, QUARANTINE, RULES, validate_records
+from voter_platform.lib.ingest.stage import StagedFile, Target
 
 QUARANTINED = "quarantined"
 SUPERSEDED = "superseded"
 
-
-@dataclass(frozen=True)
-class Destination:
-    """Where a staged file's rows go and how they are labelled."""
-
-    partition_date: date
-    source_id: str
-    file_name: str
-    layout: Layout
-
-    @property
-    def record_kind(self) -> str:
-        return self.layout.format.record_kind
-
-    def params(self) -> dict[str, object]:
-        return {"partition_date": self.partition_date, "source_id": self.source_id, "file_name": self.file_name}
+# Every finding and what it does to a record.
+FINDING_ACTIONS = {
+    **{name: rule.action for name, rule in RULES.items()},
+    **{issue: QUARANTINE for issue in TYPING_QUARANTINE_ISSUES},
+    **{issue: FLAG for issue in TYPING_FLAG_ISSUES},
+    "values_in_unnamed_columns": QUARANTINE,
+}
 
 
 def _sql_tuple(values) -> str:
-    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+    return "(" + ", ".join(sql_string(value) for value in values) + ")"
 
 
-def delete_previous_rows(connection: duckdb.DuckDBPyConnection, destination: Destination) -> None:
+def _in_vocabulary(column: str, vocabulary: tuple[str, ...], otherwise: str) -> str:
+    return f"case when {column} is null or {column} in {_sql_tuple(vocabulary)} then {column} else {otherwise} end"
+
+
+# Values outside a vocabulary (flagged by the rules) are written as the vocabulary's catch-all.
+COERCIONS = {
+    VOTER: {
+        "gender": _in_vocabulary("gender", vocab.GENDERS, "'U'"),
+        "party": _in_vocabulary("party", vocab.PARTIES, "'Other'"),
+        "registration_status": _in_vocabulary("registration_status", vocab.REGISTRATION_STATUSES, "null"),
+    },
+    "vote_history": {
+        "election_type": f"case when election_type in {_sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end",
+        "voting_method": _in_vocabulary("voting_method", vocab.VOTING_METHODS, "'OTHER'"),
+        "party_ballot": _in_vocabulary("party_ballot", vocab.PARTIES, "'Other'"),
+    },
+}
+
+
+def delete_previous_rows(connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str, record_kind: str) -> None:
     """Remove what an earlier run loaded for this source, date and kind of record."""
-    params = {"partition_date": destination.partition_date, "source_id": destination.source_id}
-    main_table = "raw.voters" if destination.record_kind == VOTER else "raw.vote_history"
+    params = {"partition_date": partition_date, "source_id": source_id}
+    main_table = "raw.voters" if record_kind == VOTER else "raw.vote_history"
     where = "partition_date = $partition_date and source_id = $source_id"
     run(connection, f"delete from {main_table} where {where}", params)
     for table in ("raw.quarantine", "raw.superseded_records"):
-        run(connection, f"delete from {table} where {where} and record_kind = $kind", {**params, "kind": destination.record_kind})
-    if destination.record_kind == VOTER:
+        run(connection, f"delete from {table} where {where} and record_kind = $kind", {**params, "kind": record_kind})
+    if record_kind == VOTER:
         run(connection, f"delete from raw.possible_duplicates where {where}", params)
 
 
-def load_staged_file(
-    connection: duckdb.DuckDBPyConnection,
-    staging: str,
-    destination: Destination,
-    outcome: FileOutcome,
-    bytes_path: Path,
-    encoding: str,
-) -> None:
-    """Validate, deduplicate and insert one staged file; fill the counts of `outcome`."""
-    kind = destination.record_kind
-    validation = validate_staging(connection, staging, kind, destination.partition_date, DEDUP_KEYS[kind])
-    connection.register("rule_failures", validation.failures.to_arrow())
-    try:
-        run(connection, _verdicts_sql(staging))
-    finally:
-        connection.unregister("rule_failures")
-    run(connection, _quarantined_sql(staging, destination.layout))
-    _set_disposition(connection, staging, f"{staging}_quarantined", QUARANTINED)
-    if validation.repeated_key_hashes.len():
-        connection.register("repeated_key_hashes", validation.repeated_key_hashes.to_frame().to_arrow())
-        try:
-            run(connection, superseded_sql(staging, kind, f"{staging}_superseded", "repeated_key_hashes"))
-        finally:
-            connection.unregister("repeated_key_hashes")
-    else:
-        run(connection, superseded_sql(staging, kind, f"{staging}_superseded", None))
-    _set_disposition(connection, staging, f"{staging}_superseded", SUPERSEDED)
-    # Flagged records get their flags, and values outside a vocabulary their canonical stand-in
-    # (Other, U, NULL): only these few rows are touched, the insert then copies columns as they are.
-    coercions = ", ".join(f"{column} = {expression}" for column, expression in _COERCIONS[kind].items())
-    run(
-        connection,
-        f"""
-        update {staging} set flags = v.flags, {coercions} from {staging}_verdicts v
-        where {staging}.line_number = v.line_number and {staging}.part = v.part
-          and {staging}.disposition is null and len(v.flags) > 0
-        """,
-    )
+@dataclass(frozen=True)
+class FileToLoad:
+    staging: str
+    staged: StagedFile
+    target: Target
+    layout: Layout
+    bytes_path: Path
+    encoding: str
 
-    _insert_quarantine(connection, staging, destination, bytes_path, encoding)
-    outcome.rows_loaded = int(scalar(connection, _insert_records_sql(staging, kind), destination.params()))
+
+def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: FileOutcome) -> None:
+    """Decide every record of a staged file and write the outcome; fill the counts of `outcome`."""
+    staging, target, kind = file.staging, file.target, file.target.record_kind
+    snapshot = target.partition_date
+    validation = validate_records(connection, _records_sql(file, snapshot), kind, snapshot)
+    _write_findings(connection, file, validation.failures)
+    run(connection, _verdicts_sql(staging))
+    run(connection, _quarantined_sql(file))
+    _delete_bulk_rows(connection, target, f"{staging}_quarantined")
+    _set_disposition(connection, staging, f"{staging}_quarantined", QUARANTINED)
+
+    repeated = validation.repeated_key_hashes
+    if repeated.len():
+        connection.register("repeated_key_hashes", repeated.to_frame().to_arrow())
+    try:
+        candidates = _candidates_sql(file)
+        run(connection, superseded_sql(candidates, kind, f"{staging}_superseded", "repeated_key_hashes" if repeated.len() else None))
+    finally:
+        if repeated.len():
+            connection.unregister("repeated_key_hashes")
+    _delete_bulk_rows(connection, target, f"{staging}_superseded")
+    _set_disposition(connection, staging, f"{staging}_superseded", SUPERSEDED)
+
+    _apply_flags(connection, file)
+    _insert_careful_records(connection, file)
+    _insert_quarantine(connection, file)
     run(
         connection,
         f"""
         insert into raw.superseded_records by name
         select $partition_date as partition_date, $source_id as source_id, $file_name as file_name, line_number,
             '{kind}' as record_kind, voter_id, kept_line_number, reason
-        from {staging}_superseded
-        order by line_number, part
+        from {staging}_superseded order by line_number, part
         """,
-        destination.params(),
+        target.params,
     )
     if kind == VOTER:
-        _insert_possible_duplicates(connection, destination)
-    _count(connection, staging, outcome)
+        _insert_possible_duplicates(connection, target)
+    _count(connection, file, outcome)
+
+
+def _literal_where(target: Target) -> str:
+    return (
+        f"partition_date = date '{target.partition_date.isoformat()}' and source_id = {sql_string(target.source_id)} "
+        f"and file_name = {sql_string(target.file_name)}"
+    )
+
+
+def _records_sql(file: FileToLoad, snapshot: date) -> list[str]:
+    """The file's records as two relations, bulk rows and careful records (validate_records unions them)."""
+    extra = f", {earliest_birth_date_sql(snapshot)} as earliest_birth_date" if file.target.record_kind == VOTER else ""
+    return [
+        f"select *, 0::tinyint as part{extra} from {file.target.table} where {_literal_where(file.target)}",
+        f"select *{extra} from {file.staging} where line_kind = 'record'",
+    ]
+
+
+def _write_findings(connection: duckdb.DuckDBPyConnection, file: FileToLoad, failures) -> None:
+    """(line, part, finding) for every failed rule, typing issue and reader-level finding."""
+    staged = file.staged
+    extra = [(line, 0, finding) for line, finding in staged.bulk_flags.items()]
+    extra += [(line, 0, finding) for line, finding in staged.bulk_reasons.items()]
+    reader_findings = pa.table(
+        {
+            "line_number": pa.array([line for line, _, _ in extra], pa.int64()),
+            "part": pa.array([part for _, part, _ in extra], pa.int8()),
+            "finding": pa.array([finding for _, _, finding in extra], pa.string()),
+        }
+    )
+    connection.register("rule_failures", failures.to_arrow())
+    connection.register("reader_findings", reader_findings)
+    try:
+        run(
+            connection,
+            f"""
+            create or replace temp table {file.staging}_findings as
+            select line_number, part, rule as finding from rule_failures
+            union all
+            select line_number, part, unnest(issues) from {file.staging} where line_kind = 'record' and issues is not null
+            union all
+            select line_number, part, finding from reader_findings
+            """,
+        )
+    finally:
+        connection.unregister("rule_failures")
+        connection.unregister("reader_findings")
 
 
 def _verdicts_sql(staging: str) -> str:
-    """Per record with something to say: its quarantine reasons and its flags (typing + rules)."""
-    actions = ", ".join(f"('{name}', '{rule.action}')" for name, rule in RULES.items())
+    """Per record with something to say: its quarantine reasons and its flags, sorted."""
+    actions = ", ".join(f"({sql_string(name)}, {sql_string(action)})" for name, action in FINDING_ACTIONS.items())
     return f"""
         create or replace temp table {staging}_verdicts as
-        with rule_lists as (
-            select line_number, part,
-                list(rule order by rule) filter (where action = '{QUARANTINE}') as quarantine_rules,
-                list(rule order by rule) filter (where action = '{FLAG}') as flag_rules
-            from rule_failures join (values {actions}) as actions(rule, action) using (rule)
-            group by all
-        ),
-        issue_rows as (
-            select line_number, part, issues from {staging} where line_kind = 'record' and issues is not null
-        )
         select line_number, part,
-            list_filter(coalesce(issues, []), lambda x: list_contains({vocab.sql_list(TYPING_QUARANTINE_ISSUES)}, x))
-                || coalesce(quarantine_rules, []) as reasons,
-            list_filter(coalesce(issues, []), lambda x: list_contains({vocab.sql_list(TYPING_FLAG_ISSUES)}, x))
-                || coalesce(flag_rules, []) as flags
-        from issue_rows full join rule_lists using (line_number, part)
+            coalesce(list(distinct finding order by finding) filter (where action = '{QUARANTINE}'), []) as reasons,
+            coalesce(list(distinct finding order by finding) filter (where action = '{FLAG}'), []) as flags
+        from {staging}_findings join (values {actions}) as actions(finding, action) using (finding)
+        group by all
     """
 
 
-def _quarantined_sql(staging: str, layout: Layout) -> str:
+def _quarantined_sql(file: FileToLoad) -> str:
+    layout, staging, target = file.layout, file.staging, file.target
     n, m = layout.field_count, layout.named_count
     expected = f"{n}" + (f" (or {m} named)" if m != n else "")
     detail = f"""case line_kind
@@ -165,14 +217,28 @@ def _quarantined_sql(staging: str, layout: Layout) -> str:
     end"""
     return f"""
         create or replace temp table {staging}_quarantined as
-        select s.line_number, s.part, s.voter_id, v.reasons, null::varchar as detail
-        from {staging} s join {staging}_verdicts v using (line_number, part)
-        where s.line_kind = 'record' and len(v.reasons) > 0
+        select v.line_number, v.part, coalesce(b.voter_id, s.voter_id) as voter_id, v.reasons,
+            case when list_contains(v.reasons, 'values_in_unnamed_columns') then 'values after the last named column ({m})' end
+                as detail
+        from {staging}_verdicts v
+        left join (select line_number, voter_id from {target.table} where {_literal_where(target)}) b
+            on b.line_number = v.line_number and v.part = 0
+        left join {staging} s on s.line_number = v.line_number and s.part = v.part and s.line_kind = 'record'
+        where len(v.reasons) > 0
         union all
         select line_number, part, null::varchar as voter_id, [line_kind] as reasons, {detail} as detail
         from {staging}
         where line_kind in {_sql_tuple(UNLOADABLE_LINE_KINDS)}
     """
+
+
+def _delete_bulk_rows(connection: duckdb.DuckDBPyConnection, target: Target, keys_table: str) -> None:
+    """Remove bulk rows by line number (a careful line has no bulk row, so its number matches none)."""
+    run(
+        connection,
+        f"delete from {target.table} where {target.where} and line_number in (select line_number from {keys_table} where part = 0)",
+        target.params,
+    )
 
 
 def _set_disposition(connection: duckdb.DuckDBPyConnection, staging: str, keys_table: str, disposition: str) -> None:
@@ -185,16 +251,65 @@ def _set_disposition(connection: duckdb.DuckDBPyConnection, staging: str, keys_t
     )
 
 
-def _insert_quarantine(
-    connection: duckdb.DuckDBPyConnection, staging: str, destination: Destination, bytes_path: Path, encoding: str
-) -> None:
+def _candidates_sql(file: FileToLoad) -> str:
+    """Records still in the running for their key: bulk rows left, and careful records not quarantined."""
+    columns = ", ".join(typed_columns(file.target.record_kind))
+    return f"""
+        (select line_number, 0::tinyint as part, {columns} from {file.target.table} where {_literal_where(file.target)}
+         union all
+         select line_number, part, {columns} from {file.staging} where line_kind = 'record' and disposition is null)
+    """
+
+
+def _apply_flags(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
+    """Flagged records get their flags, and values outside a vocabulary their canonical stand-in."""
+    staging, target, kind = file.staging, file.target, file.target.record_kind
+    coercions = ", ".join(f"{column} = {expression}" for column, expression in COERCIONS[kind].items())
+    run(
+        connection,
+        f"""
+        update {target.table} set quality_flags = v.flags, {coercions} from {staging}_verdicts v
+        where {target.table}.partition_date = $partition_date and {target.table}.source_id = $source_id
+          and {target.table}.file_name = $file_name and {target.table}.line_number = v.line_number
+          and v.part = 0 and len(v.flags) > 0 and len(v.reasons) = 0
+        """,
+        target.params,
+    )
+    run(
+        connection,
+        f"""
+        update {staging} set flags = v.flags, {coercions} from {staging}_verdicts v
+        where {staging}.line_number = v.line_number and {staging}.part = v.part
+          and {staging}.disposition is null and len(v.flags) > 0
+        """,
+    )
+
+
+def _insert_careful_records(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
+    kind = file.target.record_kind
+    fingerprint = f", {FINGERPRINT_SQL} as record_fingerprint" if kind == VOTER else ""
+    run(
+        connection,
+        f"""
+        insert into {file.target.table} by name
+        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
+            line_number, {", ".join(typed_columns(kind))}{fingerprint}, coalesce(flags, []) as quality_flags
+        from {file.staging} where line_kind = 'record' and disposition is null
+        order by line_number, part
+        """,
+        file.target.params,
+    )
+
+
+def _insert_quarantine(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
     """Quarantine rows with the text of their line, fetched from the file by line number."""
+    staging = file.staging
     line_numbers = {row[0] for row in run(connection, f"select distinct line_number from {staging}_quarantined")}
-    raw = physical_lines(bytes_path, line_numbers) if line_numbers else {}
+    raw = physical_lines(file.bytes_path, line_numbers) if line_numbers else {}
     lines = pa.table(
         {
             "line_number": pa.array(list(raw), pa.int64()),
-            "raw_line": pa.array([decode_for_quarantine(data, encoding) for data in raw.values()], pa.string()),
+            "raw_line": pa.array([decode_for_quarantine(data, file.encoding) for data in raw.values()], pa.string()),
         }
     )
     connection.register("quarantined_lines", lines)
@@ -204,62 +319,17 @@ def _insert_quarantine(
             f"""
             insert into raw.quarantine by name
             select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-                q.line_number, '{destination.record_kind}' as record_kind, q.voter_id, q.reasons,
-                l.raw_line, q.detail
+                q.line_number, '{file.target.record_kind}' as record_kind, q.voter_id, q.reasons, l.raw_line, q.detail
             from {staging}_quarantined q left join quarantined_lines l using (line_number)
             order by q.line_number, q.part
             """,
-            destination.params(),
+            file.target.params,
         )
     finally:
         connection.unregister("quarantined_lines")
 
 
-def _in_vocabulary(column: str, vocabulary: tuple[str, ...], otherwise: str) -> str:
-    return f"case when {column} is null or {column} in {_sql_tuple(vocabulary)} then {column} else {otherwise} end"
-
-
-# Unknown spellings (flagged by the rules) are written as the vocabulary's catch-all.
-_COERCIONS = {
-    VOTER: {
-        "gender": _in_vocabulary("gender", vocab.GENDERS, "'U'"),
-        "party": _in_vocabulary("party", vocab.PARTIES, "'Other'"),
-        "registration_status": _in_vocabulary("registration_status", vocab.REGISTRATION_STATUSES, "null"),
-    },
-    "vote_history": {
-        "election_type": f"case when election_type in {_sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end",
-        "voting_method": _in_vocabulary("voting_method", vocab.VOTING_METHODS, "'OTHER'"),
-        "party_ballot": _in_vocabulary("party_ballot", vocab.PARTIES, "'Other'"),
-    },
-}
-
-
-def _insert_records_sql(staging: str, record_kind: str) -> str:
-    loaded = f"from {staging} where line_kind = 'record' and disposition is null"
-    if record_kind == VOTER:
-        return f"""
-            insert into raw.voters by name
-            select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-                line_number, voter_id, first_name, middle_name, last_name, name_suffix,
-                email, phone, street_address, city, zip_code, birth_date, birth_year, age,
-                gender, race, ethnicity, state, county, party, registration_status,
-                status_reason, registered_date, last_voted_date, updated_at,
-                -- The case study's change-detection fingerprint; '|' keeps ("ab","c") apart from ("a","bc").
-                md5(concat_ws('|', voter_id, coalesce(first_name, ''), coalesce(last_name, ''), coalesce(email, '')))
-                    as record_fingerprint,
-                coalesce(flags, []) as quality_flags
-            {loaded}
-        """
-    return f"""
-        insert into raw.vote_history by name
-        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-            line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot,
-            coalesce(flags, []) as quality_flags
-        {loaded}
-    """
-
-
-def _insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, destination: Destination) -> None:
+def _insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, target: Target) -> None:
     loaded = "(select * from raw.voters where partition_date = $partition_date and source_id = $source_id)"
     run(
         connection,
@@ -269,15 +339,17 @@ def _insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, destinati
         from ({possible_duplicates_sql(loaded)})
         order by voter_id, other_voter_id, match_rule
         """,
-        {"partition_date": destination.partition_date, "source_id": destination.source_id},
+        {"partition_date": target.partition_date, "source_id": target.source_id},
     )
 
 
-def _count(connection: duckdb.DuckDBPyConnection, staging: str, outcome: FileOutcome) -> None:
+def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: FileOutcome) -> None:
+    staging, target = file.staging, file.target
     lines = dict(run(connection, f"select line_kind, count(*) from {staging} where part = 0 group by all"))
-    outcome.header_lines = lines.get("header", 0)
-    outcome.blank_lines = lines.get("blank", 0)
-    outcome.glued_lines = lines.get("glued", 0)
+    outcome.header_lines = int(lines.get("header", 0))
+    outcome.blank_lines = int(lines.get("blank", 0))
+    outcome.glued_lines = int(lines.get("glued", 0))
+    outcome.rows_loaded = int(scalar(connection, f"select count(*) from {target.table} where {target.where}", target.params))
     outcome.rows_quarantined = int(scalar(connection, f"select count(*) from {staging}_quarantined"))
     outcome.rows_superseded = int(scalar(connection, f"select count(*) from {staging}_superseded"))
     outcome.quarantine_reasons = dict(
@@ -292,11 +364,8 @@ def _count(connection: duckdb.DuckDBPyConnection, staging: str, outcome: FileOut
             connection,
             f"""
             select flag, count(*) from (
-                select unnest(flags) as flag from {staging}_verdicts v
-                where len(flags) > 0 and not exists (
-                    select 1 from {staging} s
-                    where s.line_number = v.line_number and s.part = v.part and s.disposition is not null
-                )
+                select unnest(quality_flags) as flag from {target.table}
+                where {_literal_where(target)} and len(quality_flags) > 0
             ) group by all order by all
             """,
         )
@@ -304,7 +373,7 @@ def _count(connection: duckdb.DuckDBPyConnection, staging: str, outcome: FileOut
 
 
 def drop_staging(connection: duckdb.DuckDBPyConnection, staging: str) -> None:
-    for suffix in ("", "_verdicts", "_quarantined", "_superseded"):
+    for suffix in ("", "_findings", "_verdicts", "_quarantined", "_superseded"):
         run(connection, f"drop table if exists {staging}{suffix}")
 
 

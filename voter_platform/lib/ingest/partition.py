@@ -27,7 +27,7 @@ import duckdb
 
 from voter_platform.lib.ingest.duck import first, run, scalar
 from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, Layout, UnknownFormatError, detect_layout, source_id
-from voter_platform.lib.ingest.load import Destination, delete_previous_rows, drop_staging, json_counts, load_staged_file
+from voter_platform.lib.ingest.load import FileToLoad, delete_previous_rows, drop_staging, json_counts, load_file
 from voter_platform.lib.ingest.prepass import FileFacts, count_lines, inspect_file, read_header_line, readable_copy
 from voter_platform.lib.ingest.results import (
     DUPLICATE_DROP,
@@ -44,7 +44,7 @@ from voter_platform.lib.ingest.results import (
     PartitionOutcome,
     SnapshotOutcome,
 )
-from voter_platform.lib.ingest.stage import FileToStage, stage_file
+from voter_platform.lib.ingest.stage import FileToStage, Target, stage_file
 from voter_platform.lib.warehouse import ensure_raw_tables
 
 DEFAULT_QUARANTINE_THRESHOLD_PCT = 5.0
@@ -300,8 +300,8 @@ def _skip(plan: _Plan, status: str, message: str) -> None:
 def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_date: date, options: IngestOptions) -> None:
     facts, layout, outcome = plan.facts, plan.layout, plan.outcome
     assert facts is not None and layout is not None and outcome.source_id and outcome.encoding
-    destination = Destination(partition_date, outcome.source_id, plan.path.name, layout)
-    delete_previous_rows(connection, destination)
+    delete_previous_rows(connection, partition_date, outcome.source_id, layout.format.record_kind)
+    target = Target(partition_date, outcome.source_id, plan.path.name, layout.format.record_kind)
     staging = f"staging_{next(_staging_names)}"
     with readable_copy(plan.path, facts, outcome.encoding, options.work_dir) as (read_path, read_encoding):
         physical_lines = count_lines(read_path) if read_path != plan.path else facts.physical_lines
@@ -318,9 +318,10 @@ def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_dat
             quote_bytes=facts.quote_bytes if read_path == plan.path else None,
         )
         # On an error the transaction is rolled back, and the staging tables with it.
-        outcome.reader = stage_file(connection, staging, source, partition_date)
+        staged = stage_file(connection, staging, source, target, partition_date)
+        outcome.reader = staged.reader
         outcome.lines_read = source.physical_lines
-        load_staged_file(connection, staging, destination, outcome, source.bytes_path, read_encoding)
+        load_file(connection, FileToLoad(staging, staged, target, layout, source.bytes_path, read_encoding), outcome)
         drop_staging(connection, staging)
     outcome.finished_at = _now()
 

@@ -98,9 +98,10 @@ VOTER_TYPED_COLUMNS = (
     "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "email", "phone",
     "street_address", "city", "zip_code", "birth_date", "birth_year", "age", "gender", "race",
     "ethnicity", "state", "county", "party", "registration_status", "status_reason", "registered_date",
-    "last_voted_date", "updated_at", "earliest_birth_date",
+    "last_voted_date", "updated_at",
 )
-HISTORY_TYPED_COLUMNS = HISTORY_SOURCE_COLUMNS
+# raw.vote_history has no state: a history file's state is its voters file's.
+HISTORY_TYPED_COLUMNS = tuple(column for column in HISTORY_SOURCE_COLUMNS if column != "state")
 
 # Free text and the columns typed the same way on both paths.
 _VOTER_PASSTHROUGH = (
@@ -187,7 +188,7 @@ def _issues_sql(checks: list[tuple[str, str]]) -> str:
 
 
 def _derived_select(record_kind: str, snapshot: date) -> str:
-    """From base columns to the staging's typed columns (the same on both paths)."""
+    """From base columns to the typed columns (the same on both paths)."""
     if record_kind != VOTER:
         return ", ".join(HISTORY_TYPED_COLUMNS)
     snap = f"date '{snapshot.isoformat()}'"
@@ -196,12 +197,24 @@ def _derived_select(record_kind: str, snapshot: date) -> str:
         coalesce(given_birth_year, year(birth_date)) as birth_year,
         coalesce(given_age, date_sub('year', birth_date, {snap})) as age,
         coalesce(gender, 'U') as gender, race, ethnicity, state, county, party, registration_status, registered_date,
-        last_voted_date, updated_at,
-        -- The earliest birth date the record allows (exact, from the birth year, or from the age on
-        -- the snapshot date): "registered at 16 or older" must not reject a possible record.
-        coalesce(birth_date, make_date(given_birth_year, 1, 1), ({snap} - to_years(given_age + 1))::date + 1)
-            as earliest_birth_date
+        last_voted_date, updated_at
     """
+
+
+def earliest_birth_date_sql(snapshot: date) -> str:
+    """The earliest birth date a voter record allows: exact, from the birth year, or from the age on
+    the snapshot date. "Registered at 16 or older" is checked against it, so an age-only source
+    never rejects a possible record."""
+    snap = f"date '{snapshot.isoformat()}'"
+    return f"coalesce(birth_date, make_date(birth_year, 1, 1), ({snap} - to_years(age + 1))::date + 1)"
+
+
+# The case study's change-detection fingerprint; '|' keeps ("ab", "c") apart from ("a", "bc").
+FINGERPRINT_SQL = "md5(concat_ws('|', voter_id, coalesce(first_name, ''), coalesce(last_name, ''), coalesce(email, '')))"
+
+# Canonical columns the raw tables require: the fast reader must not turn their empty fields into
+# NULL (it keeps '' so the rules quarantine the record, or refuses the line when the field is typed).
+REQUIRED_COLUMNS = {VOTER: ("voter_id", "state"), "vote_history": ("voter_id", "election_date", "election_type")}
 
 
 # --- fast path: DuckDB's typed record reader ------------------------------------------------------
@@ -227,6 +240,8 @@ def _fast_base_select(layout: Layout) -> str:
             expression = field
         else:
             expression = _fast_text_column(name, _trimmed(field))
+        if name in REQUIRED_COLUMNS[kind] and (fast_type is None or fast_type.canonical):
+            expression = f"coalesce({expression}, '')"  # never NULL in a raw table: the rules catch ''
         columns.append(f"{expression} as {_base_name(kind, name)}")
     return ", ".join(columns)
 
@@ -278,41 +293,35 @@ def _base_name(record_kind: str, column: str) -> str:
     return column
 
 
-def record_staging_sql(table: str, layout: Layout, reader_sql: str, snapshot: date) -> list[str]:
-    """Statements that create the staging table from the typed rows DuckDB's reader accepted.
+def record_insert_sql(layout: Layout, reader_sql: str, snapshot: date) -> str:
+    """INSERT the typed rows DuckDB's reader accepted (after the header) straight into the raw table.
 
-    Every such row is a record: a repeated header cannot be typed (it holds column names where
-    dates are), so the reader refuses it and the careful path classifies it. The table is created
-    narrow (line number and typed columns) and the bookkeeping columns are added afterwards with
-    their defaults, which costs nothing per row (writing millions of constants does).
-    `line_number` starts as row + 1 (the reader skips the header) and is corrected in stage.py
-    when the reader skipped other lines.
+    Parameters: $partition_date, $source_id, $file_name. Every such row is a record: a repeated header
+    cannot be typed (it holds column names where dates are), so the reader refuses it and the
+    careful path classifies it. `line_number` starts as row + 1 and is corrected when the reader
+    skipped other lines (stage.py); records that fail a rule are moved out afterwards (load.py).
     """
     kind = layout.format.record_kind
+    table = "raw.voters" if kind == VOTER else "raw.vote_history"
+    fingerprint = f", {FINGERPRINT_SQL} as record_fingerprint" if kind == VOTER else ""
+    return f"""
+        insert into {table} by name
+        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
+            line_number, {", ".join(typed_columns(kind))}{fingerprint}, []::varchar[] as quality_flags
+        from (
+            select row_index + 1 as line_number, {_derived_select(kind, snapshot)}
+            from (select row_index, {_fast_base_select(layout)} from ({reader_sql}))
+        )
+    """
+
+
+def unnamed_fields_sql(layout: Layout, reader_sql: str) -> str | None:
+    """Older goodparty files: SELECT the rows (by row + 1) whose unnamed trailing fields hold values."""
     n, m = layout.field_count, layout.named_count
-    kind_column = ""
-    if n > m:
-        # Older goodparty files: the fields after the last named column must be empty.
-        unnamed_empty = " and ".join(f"nullif(trim(c{i}), '') is null" for i in range(m + 1, n + 1))
-        kind_column = f"case when {unnamed_empty} then 'record' else 'values_in_unnamed_columns' end as line_kind, "
-    statements = [
-        f"""
-        create or replace temp table {table} as
-        select row_index + 1 as line_number, {kind_column}{_derived_select(kind, snapshot)}
-        from (select row_index, {_fast_base_select(layout)}{", c" + ", c".join(str(i) for i in range(m + 1, n + 1)) if n > m else ""}
-              from ({reader_sql}))
-        """,
-        f"alter table {table} add column row_index bigint",
-        f"alter table {table} add column part tinyint default 0",
-        f"alter table {table} add column field_count integer default {n}",
-        f"alter table {table} add column irregular_raw varchar",
-        f"alter table {table} add column issues varchar[]",
-        f"alter table {table} add column flags varchar[]",
-        f"alter table {table} add column disposition varchar",
-    ]
-    if not kind_column:
-        statements.append(f"alter table {table} add column line_kind varchar default 'record'")
-    return statements
+    if n <= m:
+        return None
+    filled = " or ".join(f"nullif(trim(c{i}), '') is not null" for i in range(m + 1, n + 1))
+    return f"select row_index + 1 as line_number from ({reader_sql}) where {filled}"
 
 
 # --- careful path: whole lines split in SQL -------------------------------------------------------

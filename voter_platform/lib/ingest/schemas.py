@@ -112,15 +112,16 @@ def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
 
         @pa.check("voter_id", name="missing_voter_id")
         def _voter_id_present(cls, data):
-            return data.lazyframe.select(pl.col(data.key).is_not_null())
+            return data.lazyframe.select(pl.col(data.key).is_not_null() & (pl.col(data.key) != ""))
 
         @pa.check("state", name="missing_state")
         def _state_present(cls, data):
-            return data.lazyframe.select(pl.col(data.key).is_not_null())
+            return data.lazyframe.select(pl.col(data.key).is_not_null() & (pl.col(data.key) != ""))
 
         @pa.check("state", name="unknown_state")
         def _state_is_code(cls, data):
-            return data.lazyframe.select(_known(data.key, pl.col(data.key).is_in(vocab.STATE_CODES)))
+            state = pl.col(data.key)
+            return data.lazyframe.select(state.is_null() | (state == "") | state.is_in(vocab.STATE_CODES))
 
         @pa.check("age", name="age_out_of_range")
         def _age_in_range(cls, data):
@@ -212,7 +213,7 @@ def vote_history_rules(snapshot: date) -> type[pa.DataFrameModel]:
 
         @pa.check("voter_id", name="missing_voter_id")
         def _voter_id_present(cls, data):
-            return data.lazyframe.select(pl.col(data.key).is_not_null())
+            return data.lazyframe.select(pl.col(data.key).is_not_null() & (pl.col(data.key) != ""))
 
         @pa.check("election_date", name="missing_election_date")
         def _election_date_present(cls, data):
@@ -275,26 +276,23 @@ class Validation:
     repeated_key_hashes: pl.Series  # 64-bit hashes of record keys that occur more than once
 
 
-def validate_staging(
-    connection: duckdb.DuckDBPyConnection,
-    staging_table: str,
-    record_kind: str,
-    snapshot: date,
-    key_columns: tuple[str, ...],
+def validate_records(
+    connection: duckdb.DuckDBPyConnection, relations: list[str], record_kind: str, snapshot: date
 ) -> Validation:
-    """Run the pandera rules over every staged record, one Arrow batch at a time.
+    """Run the pandera rules over the records of `relations` (SELECTs), one Arrow batch at a time.
 
     Only the columns the rules read are exported, cast to the model's types. The same pass collects
-    a hash of each record's key, so that finding duplicate keys (dedup.py) does not need its own
-    aggregation over millions of rows.
+    a hash of each record's dedup key, so that finding duplicate keys (dedup.py) does not need its
+    own aggregation over millions of rows.
     """
+    from voter_platform.lib.ingest.dedup import DEDUP_KEYS
+
     model = rules_for(record_kind, snapshot)
     columns = _exported_columns(model)
     select = ", ".join(f"{name}::{_duckdb_type(dtype)} as {name}" for name, dtype in columns.items())
-    key_hash = f"hash({', '.join(key_columns)}) as key_hash"
-    reader = connection.sql(
-        f"select {select}, {key_hash} from {staging_table} where line_kind = 'record'"
-    ).to_arrow_reader(BATCH_ROWS)
+    key_hash = f"hash({', '.join(DEDUP_KEYS[record_kind])}) as key_hash"
+    union = " union all ".join(f"select {select}, {key_hash} from ({relation})" for relation in relations)
+    reader = connection.sql(union).to_arrow_reader(BATCH_ROWS)
     failures = [pl.DataFrame(schema=FAILURE_SCHEMA)]
     key_hashes = [pl.Series("key_hash", [], dtype=pl.UInt64)]
     for frame in _frames(reader):

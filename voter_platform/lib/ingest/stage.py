@@ -1,25 +1,29 @@
-"""Stage one file: every physical line becomes a row of a staging table (see records.py).
+"""Read one file: the bulk of its records straight into the raw table, everything else into a small
+staging table, with every physical line accounted for.
 
-The fast way is DuckDB's own CSV parser (the record reader). What it does not hand back is put
-back from elsewhere:
+The fast way is DuckDB's own CSV parser (the record reader), typing each field as it parses and
+writing the rows into `raw.voters` / `raw.vote_history` in the same statement: a sound file costs
+about what a bare `read_csv` into a table costs. What the reader does not hand back is put back
+from elsewhere, into the staging table (records.py has its columns):
 
 * lines it refuses (a field that does not fit its type, a wrong field count, bad quoting, bad
-  bytes) are re-read by number and split in SQL (the careful path);
-* empty lines, which it skips silently, come from a scan for empty lines;
+  bytes, an empty required field) are re-read by number and split in SQL (the careful path);
+* the header, and the empty lines it skips silently (found by a scan for empty lines);
 * lines with extra *empty* trailing fields, which it accepts silently, are found by arithmetic: the
-  pre-pass counted the delimiter bytes of the file; the parsed rows account for (fields - 1) each,
-  the refused lines and the header for their own, quoted delimiters for the rest. Any surplus means
-  such lines exist, and a line-level scan finds them to flag them.
+  pre-pass counted the delimiter bytes of the file; accepted rows account for N - 1 each, the
+  refused lines and the header for their own, quoted delimiters for the rest. Any surplus means
+  such lines exist, and a line-level scan finds them (they are flagged, see load.py).
 
-If the rows cannot be numbered (a quoted field spanning lines) or the file mixes line endings, the
-whole file goes through the line reader instead. Either way the staging table ends with exactly one
-part-0 row per physical line, which `stage_file` verifies.
+Rows are numbered row + 1 as they are written and renumbered in place when the reader skipped
+lines (lines.py). If the rows cannot be numbered (a quoted field spanning lines) or the file mixes
+line endings, the bulk insert is undone and the whole file goes through the line reader into the
+staging table instead. Either way, raw rows + staging lines = physical lines, which is verified.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from voter_platform.lib.ingest.duck import run, scalar
-from voter_platform.lib.ingest.formats import Layout
+from voter_platform.lib.ingest.formats import VOTER, Layout
 from voter_platform.lib.ingest.lines import (
     MAX_LINE_BYTES,
     Renumbering,
@@ -42,7 +46,8 @@ from voter_platform.lib.ingest.records import (
     glued_records_sql,
     line_staging_select,
     mark_unsplit_glued_sql,
-    record_staging_sql,
+    record_insert_sql,
+    unnamed_fields_sql,
 )
 
 RECORD_READER = "duckdb read_csv"
@@ -62,7 +67,7 @@ QUOTE_SCAN_LIMIT = 200_000
 
 
 class StagingError(RuntimeError):
-    """The staging table does not account for every line: a bug, never silently ignored."""
+    """The raw rows and the staging table do not account for every line: a bug, never ignored."""
 
 
 @dataclass(frozen=True)
@@ -78,68 +83,115 @@ class FileToStage:
     quote_bytes: int | None = None
 
 
-def stage_file(connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, snapshot: date) -> str:
-    """Create the staging table `table`; return which reader parsed the bulk of the file."""
-    reader = RECORD_READER
-    if source.mixed_line_endings or not _stage_with_record_reader(connection, table, source, snapshot):
-        reader = LINE_READER
-        _stage_with_line_reader(connection, table, source, snapshot)
-    glued = glued_records_sql(table, source.layout, snapshot)
+@dataclass(frozen=True)
+class Target:
+    """The raw table rows of one file: `where` selects exactly them (with `params`)."""
+
+    partition_date: date
+    source_id: str
+    file_name: str
+    record_kind: str
+
+    @property
+    def table(self) -> str:
+        return "raw.voters" if self.record_kind == VOTER else "raw.vote_history"
+
+    where = "partition_date = $partition_date and source_id = $source_id and file_name = $file_name"
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {"partition_date": self.partition_date, "source_id": self.source_id, "file_name": self.file_name}
+
+
+@dataclass
+class StagedFile:
+    reader: str
+    bulk_rows: int  # records written straight into the raw table
+    # Lines of bulk rows that need a verdict the reader could not give: flag or quarantine reason.
+    bulk_flags: dict[int, str] = field(default_factory=dict)
+    bulk_reasons: dict[int, str] = field(default_factory=dict)
+
+
+def stage_file(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, target: Target, snapshot: date
+) -> StagedFile:
+    """Write the file's sound records into the raw table and the rest into `staging`."""
+    staged = None
+    if not source.mixed_line_endings:
+        staged = _read_with_record_reader(connection, staging, source, target, snapshot)
+    if staged is None:
+        _read_with_line_reader(connection, staging, source, snapshot)
+        staged = StagedFile(LINE_READER, 0)
+    glued = glued_records_sql(staging, source.layout, snapshot)
     if glued:
         run(connection, glued)
-    run(connection, mark_unsplit_glued_sql(table))
-    staged_lines = scalar(connection, f"select count(*) from {table} where part = 0")
+    run(connection, mark_unsplit_glued_sql(staging))
+    staged_lines = scalar(connection, f"select count(*) from {staging} where part = 0") + staged.bulk_rows
     if staged_lines != source.physical_lines:
-        raise StagingError(f"staged {staged_lines} lines but the file has {source.physical_lines}")
-    return reader
+        raise StagingError(f"read {staged_lines} lines but the file has {source.physical_lines}")
+    return staged
 
 
-def _stage_with_record_reader(
-    connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, snapshot: date
-) -> bool:
-    """Stage through DuckDB's CSV parser; False (and nothing staged) when its rows cannot be numbered."""
+def _read_with_record_reader(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, target: Target, snapshot: date
+) -> StagedFile | None:
+    """The fast path; None (and nothing written) when its rows cannot be numbered."""
     layout = source.layout
-    rejects = f"{table}_rejects"
+    rejects = f"{staging}_rejects"
     reader = record_reader_sql(source.read_path, source.encoding, layout, rejects)
-    for statement in record_staging_sql(table, layout, reader, snapshot):
-        run(connection, statement)
+    accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
-    accepted = int(scalar(connection, f"select count(*) from {table}"))
     # Lines neither accepted, refused nor the header were skipped as empty; anything else (a quoted
     # field spanning lines) means the rows cannot be numbered: the line reader takes over.
     counted = accepted + len(rejected) + 1
     blanks = blank_line_numbers(source.read_path) if counted < source.physical_lines else []
     skipped = sorted(set(rejected) | set(blanks))
     if accepted + len(skipped) + 1 != source.physical_lines or 1 in rejected:
-        run(connection, f"drop table {table}")
-        return False
-    # Rows were numbered row + 1; with lines skipped, row = line_number - 1.
-    renumber = Renumbering(tuple(skipped), first_line=2).update_sql(table, row_index_sql="(line_number - 1)")
+        run(connection, f"delete from {target.table} where {target.where}", target.params)
+        return None
+    # Rows were numbered row + 1 (after the header); with lines skipped, row = line_number - 1.
+    renumber = Renumbering(tuple(skipped), first_line=2).update_sql(
+        target.table, only_where=target.where, row_index_sql="(line_number - 1)"
+    )
     if renumber:
-        run(connection, renumber)
-    _add_lines(connection, table, "header", [1])
-    _add_lines(connection, table, "blank", blanks)
+        run(connection, renumber, target.params)
+
+    run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
+    _add_lines(connection, staging, "header", [1])
+    _add_lines(connection, staging, "blank", blanks)
     refused = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
-    _stage_refused_lines(connection, table, source, refused, snapshot)
+    _stage_refused_lines(connection, staging, source, refused, snapshot)
+
+    staged = StagedFile(RECORD_READER, accepted)
     if _extra_delimiters(source, accepted, refused) != 0:
-        _flag_trailing_empty_fields(connection, table, source, set(rejected))
-    return True
+        for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
+            staged.bulk_flags[line] = "trailing_empty_columns"
+    unnamed = unnamed_fields_sql(layout, record_reader_sql(source.read_path, source.encoding, layout, f"{rejects}_unnamed"))
+    if unnamed:
+        for (line,) in run(connection, f"select line_number from ({unnamed})"):
+            staged.bulk_reasons[physical_line_number(int(line) - 1, skipped, first_line=2)] = "values_in_unnamed_columns"
+        drop_rejects_tables(connection, f"{rejects}_unnamed")
+    return staged
+
+
+# A typed, empty staging table: the careful path inserts into it.
+_NO_LINES = "select null::bigint as row_index, null::bigint as line_number, null::varchar as raw where false"
 
 
 def _stage_refused_lines(
-    connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, refused: dict[int, bytes], snapshot: date
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, refused: dict[int, bytes], snapshot: date
 ) -> None:
     """Stage the lines the record reader refused through the line splitter."""
     readable: dict[int, str] = {}
     for line_number, data in refused.items():
         if len(data) > MAX_LINE_BYTES:
-            _add_lines(connection, table, "line_too_long", [line_number])
+            _add_lines(connection, staging, "line_too_long", [line_number])
             continue
         try:
             readable[line_number] = data.decode(source.encoding)
         except UnicodeDecodeError:
-            _add_lines(connection, table, "invalid_encoding", [line_number])
+            _add_lines(connection, staging, "invalid_encoding", [line_number])
     if not readable:
         return
     lines = pa.table({"line_number": pa.array(list(readable), pa.int64()), "raw": list(readable.values())})
@@ -148,7 +200,7 @@ def _stage_refused_lines(
         select = line_staging_select(
             source.layout, "select null::bigint as row_index, line_number, raw from refused_lines", snapshot
         )
-        run(connection, f"insert into {table} by name {select}")
+        run(connection, f"insert into {staging} by name {select}")
     finally:
         connection.unregister("refused_lines")
 
@@ -169,51 +221,39 @@ def _extra_delimiters(source: FileToStage, accepted: int, refused: dict[int, byt
     return accepted_delimiters - (source.layout.field_count - 1) * accepted
 
 
-def _flag_trailing_empty_fields(
-    connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, refused: set[int]
-) -> None:
-    """Find the accepted lines with more fields than the header (all extra ones empty) and flag them."""
+def _lines_with_trailing_fields(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, refused: set[int]
+) -> list[int]:
+    """Accepted lines with more fields than the header (DuckDB only accepts them when the extra ones are empty)."""
     layout = source.layout
     delimiter = layout.format.delimiter
-    rejects = f"{table}_scan_rejects"
-    candidates = connection.execute(
+    rejects = f"{staging}_scan_rejects"
+    candidates = run(
+        connection,
         f"""
         select row_index, raw from ({line_reader_sql(source.read_path, source.encoding, rejects)})
         where length(raw) - length(replace(raw, $delimiter, '')) > {layout.field_count - 1}
         """,
         {"delimiter": delimiter},
-    ).fetchall()
+    )
     unreadable = sorted(rejected_line_numbers(connection, rejects))
     drop_rejects_tables(connection, rejects)
-    flagged = []
+    lines = []
     for row_index, raw in candidates:
         line = physical_line_number(int(row_index), unreadable)
-        if line == 1 or line in refused:
-            continue
-        fields = next(csv.reader([raw], delimiter=delimiter))
-        if len(fields) > layout.field_count:
-            flagged.append(line)
-    if flagged:
-        run(
-            connection,
-            f"""
-            update {table} set issues = list_append(coalesce(issues, []), 'trailing_empty_columns')
-            where part = 0 and line_kind = 'record' and line_number in (select unnest($lines))
-            """,
-            {"lines": flagged},
-        )
+        if line != 1 and line not in refused and len(next(csv.reader([raw], delimiter=delimiter))) > layout.field_count:
+            lines.append(line)
+    return lines
 
 
-def _stage_with_line_reader(
-    connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, snapshot: date
-) -> None:
-    rejects = f"{table}_rejects"
+def _read_with_line_reader(connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, snapshot: date) -> None:
+    rejects = f"{staging}_rejects"
     reader = line_reader_sql(source.read_path, source.encoding, rejects)
     lines = f"select row_index, row_index as line_number, raw from ({reader})"
-    run(connection, f"create or replace temp table {table} as {line_staging_select(source.layout, lines, snapshot)}")
+    run(connection, f"create or replace temp table {staging} as {line_staging_select(source.layout, lines, snapshot)}")
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
-    renumber = Renumbering(tuple(sorted(rejected))).update_sql(table)
+    renumber = Renumbering(tuple(sorted(rejected))).update_sql(staging)
     if renumber:
         run(connection, renumber)
     raw = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
@@ -224,17 +264,17 @@ def _stage_with_line_reader(
             kind = "stray_carriage_return"
         by_kind.setdefault(kind, []).append(line_number)
     for kind, line_numbers in by_kind.items():
-        _add_lines(connection, table, kind, line_numbers)
+        _add_lines(connection, staging, kind, line_numbers)
 
 
-def _add_lines(connection: duckdb.DuckDBPyConnection, table: str, kind: str, line_numbers: list[int]) -> None:
+def _add_lines(connection: duckdb.DuckDBPyConnection, staging: str, kind: str, line_numbers: list[int]) -> None:
     """Staging rows for lines with no fields to type (the header, blank or unreadable lines)."""
     if not line_numbers:
         return
     run(
         connection,
         f"""
-        insert into {table} (row_index, line_number, part, line_kind, field_count, irregular_raw, issues)
+        insert into {staging} (row_index, line_number, part, line_kind, field_count, irregular_raw, issues)
         select null, unnest($lines), 0, $kind, 0, null, null
         """,
         {"lines": line_numbers, "kind": kind},
