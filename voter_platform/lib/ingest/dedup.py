@@ -87,15 +87,28 @@ def possible_duplicates_sql(loaded: str) -> str:
                 lower(trim(email)) as email, birth_date
             from {loaded}
         ),
+        -- Only people whose email (or name and birth date) occurs more than once can pair up.
+        shared_email as (
+            select * from people semi join (
+                select email from people where email is not null group by email having count(*) > 1
+            ) using (email)
+        ),
+        shared_name as (
+            select * from people semi join (
+                select first_name, last_name, birth_date from people
+                where first_name is not null and last_name is not null and birth_date is not null
+                group by all having count(*) > 1
+            ) using (first_name, last_name, birth_date)
+        ),
         by_email as (
             select a.voter_id, b.voter_id as other_voter_id, 'same_name_and_email' as match_rule
-            from people a join people b on a.email = b.email and a.voter_id < b.voter_id
+            from shared_email a join shared_email b on a.email = b.email and a.voter_id < b.voter_id
             where (a.first_name is null or b.first_name is null or a.first_name = b.first_name)
               and (a.last_name is null or b.last_name is null or a.last_name = b.last_name)
         ),
         by_birth_date as (
             select a.voter_id, b.voter_id as other_voter_id, 'same_name_and_birth_date' as match_rule
-            from people a join people b
+            from shared_name a join shared_name b
               on a.first_name = b.first_name and a.last_name = b.last_name and a.birth_date = b.birth_date
                 and a.voter_id < b.voter_id
         )

@@ -60,7 +60,7 @@ class IngestOptions:
     # Where working copies of oddly encoded files go (default: the system temp folder).
     work_dir: Path | None = None
     # DuckDB's memory for the run; beyond it, it spills to its temp directory.
-    memory_limit: str | None = "2GB"
+    memory_limit: str | None = "1536MB"
 
 
 @dataclass(frozen=True)
@@ -184,9 +184,13 @@ def _inspect(input_file: InputFile) -> _Plan:
     try:
         stat = path.stat()
         outcome.mtime = datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None)
-        header = read_header_line(path)
-        delimiter = _delimiter_of(header)
-        facts = inspect_file(path, delimiter)
+        layout = _layout_of(read_header_line(path))
+        facts = inspect_file(
+            path,
+            layout.format.delimiter if layout else None,
+            # A format that declares its encoding needs no evidence about the bytes.
+            encoding_evidence=layout is None or layout.format.encoding is None,
+        )
     except FileNotFoundError:
         outcome.status = MISSING
         outcome.message = "listed for this run but no longer in the landing folder (deleted or renamed after the sensor saw it)"
@@ -217,10 +221,10 @@ def _inspect(input_file: InputFile) -> _Plan:
     return plan
 
 
-def _delimiter_of(header_line: str) -> str | None:
-    """The format's delimiter when the header is recognised (the pre-pass counts it)."""
+def _layout_of(header_line: str) -> Layout | None:
+    """The layout when the header is recognised (the pre-pass then counts its delimiter)."""
     try:
-        return detect_layout(header_line).format.delimiter
+        return detect_layout(header_line)
     except UnknownFormatError:
         return None
 

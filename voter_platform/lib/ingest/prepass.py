@@ -78,12 +78,13 @@ class FileFacts:
         return encoding == "utf-16" or self.line_endings in ("cr", "mixed")
 
 
-def inspect_file(path: Path, delimiter: str | None = None) -> FileFacts:
+def inspect_file(path: Path, delimiter: str | None = None, encoding_evidence: bool = True) -> FileFacts:
     """Hash and characterise `path` in one chunked pass.
 
     With the format's `delimiter`, also count delimiter and quote bytes: the staging compares that
     count with the fields DuckDB parsed, which reveals lines with extra (empty) trailing fields that
-    DuckDB's reader accepts silently (see stage.py).
+    DuckDB's reader accepts silently (see stage.py). Without `encoding_evidence` (the format
+    declares its encoding) the UTF-8 validity of the bytes is not examined.
     """
     sha = hashlib.sha256()
     size = lf = cr = crlf = delimiters = quotes = 0
@@ -102,7 +103,7 @@ def inspect_file(path: Path, delimiter: str | None = None) -> FileFacts:
             if b"\r" in chunk:  # a memchr: nearly free when there is none
                 cr += chunk.count(b"\r")
                 crlf += chunk.count(b"\r\n") + (1 if last_byte == b"\r" and chunk.startswith(b"\n") else 0)
-            if not is_utf16:
+            if encoding_evidence and not is_utf16:
                 utf8.feed(chunk)
             if delimiter_byte:
                 delimiters += chunk.count(delimiter_byte)

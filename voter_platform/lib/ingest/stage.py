@@ -61,9 +61,10 @@ _LINE_READER_REJECTS = {
     "TOO MANY COLUMNS": "control_character",
 }
 
-# Up to this many quote bytes, quoted delimiters are counted line by line in Python; beyond it
-# (NC files quote every value) the trailing-field scan simply runs.
-QUOTE_SCAN_LIMIT = 200_000
+# Quoted delimiters are counted line by line in Python while quotes are rare (at most one quoted
+# line in eight, roughly: cheaper than scanning every line); beyond that (NC files quote every value)
+# the trailing-field scan simply runs.
+QUOTE_LINES_PER_QUOTE_BYTE = 4
 
 
 class StagingError(RuntimeError):
@@ -207,7 +208,9 @@ def _stage_refused_lines(
 
 def _extra_delimiters(source: FileToStage, accepted: int, refused: dict[int, bytes]) -> int | None:
     """Delimiters of the accepted rows beyond their N - 1 each (0: no trailing fields; None: unknown)."""
-    if source.delimiter_bytes is None or source.quote_bytes is None or source.quote_bytes > QUOTE_SCAN_LIMIT:
+    if source.delimiter_bytes is None or source.quote_bytes is None:
+        return None
+    if source.quote_bytes * QUOTE_LINES_PER_QUOTE_BYTE > source.physical_lines:
         return None
     delimiter = source.layout.format.delimiter
     header_delimiters = source.layout.field_count - 1
