@@ -24,6 +24,7 @@ from functools import lru_cache
 from collections.abc import Iterator
 
 import duckdb
+import numpy as np
 import pandera.polars as pa
 import polars as pl
 import pyarrow
@@ -294,11 +295,12 @@ def validate_records(
     union = " union all ".join(f"select {select}, {key_hash} from ({relation})" for relation in relations)
     reader = connection.sql(union).to_arrow_reader(BATCH_ROWS)
     failures = [pl.DataFrame(schema=FAILURE_SCHEMA)]
-    key_hashes = [pl.Series("key_hash", [], dtype=pl.UInt64)]
+    key_hashes = [np.empty(0, dtype=np.uint64)]
     for frame in _frames(reader):
-        key_hashes.append(frame.get_column("key_hash"))
+        # A copy: a column imported from Arrow keeps its whole batch alive (all the strings too).
+        key_hashes.append(frame.get_column("key_hash").to_numpy().copy())
         failures.append(_failures_of_batch(model, frame.drop("key_hash")))
-    hashes = pl.concat(key_hashes)
+    hashes = pl.Series("key_hash", np.concatenate(key_hashes))
     return Validation(pl.concat(failures), hashes.filter(hashes.is_duplicated()).unique())
 
 
