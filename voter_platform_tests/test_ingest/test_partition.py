@@ -171,3 +171,42 @@ def test_a_run_killed_during_the_write_leaves_the_previous_state(tmp_path, pair)
     with duckdb.connect(str(tmp_path / "clean.duckdb")) as clean:
         ingest(clean, pair)
         assert after_rerun == raw_content(clean)
+
+
+@pytest.mark.parametrize("inline_limit", [4096, 2])
+def test_line_numbers_survive_a_parallel_read_of_a_large_file(warehouse, landing, monkeypatch, inline_limit):
+    """Each record names its own line; refused lines are scattered through the file."""
+    import random
+
+    from voter_platform.lib.ingest import lines as lines_module
+    from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
+    from voter_platform_tests.test_ingest.defect_files import canonical_voter
+
+    monkeypatch.setattr(lines_module, "INLINE_RENUMBER_LIMIT", inline_limit)  # 2: renumber after the insert
+    generator = random.Random(11)
+    total = 150_000
+    refused = set(generator.sample(range(2, total + 1), 40))
+    out = [",".join(CANONICAL_VOTER_HEADER)]
+    for line in range(2, total + 1):
+        record = dict(canonical_voter(line, SNAPSHOT), voter_id=f"L{line}", state="North Carolina" if line in refused else "NC")
+        out.append(",".join(record[column] for column in CANONICAL_VOTER_HEADER))
+    path = landing / f"voters_NC_{SNAPSHOT}.csv"
+    path.write_text("\n".join(out) + "\n")
+    (file,) = ingest(warehouse, [path]).files
+    assert (file.rows_loaded, file.reconciles) == (total - 1, True)
+    mismatched = rows(warehouse, "select count(*) from raw.voters where line_number <> substr(voter_id, 2)::bigint")
+    assert mismatched == [(0,)]
+
+
+def test_a_placeholder_email_shared_by_many_is_not_a_person(warehouse, landing):
+    from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
+    from voter_platform_tests.test_ingest.defect_files import canonical_voter
+
+    records = [dict(canonical_voter(number, SNAPSHOT), email="none@none.com") for number in range(1, 200)]
+    records += [dict(canonical_voter(number, SNAPSHOT), email="twins@example.org", first_name="Ada", last_name="Twin") for number in (500, 501)]
+    path = landing / f"voters_NC_{SNAPSHOT}.csv"
+    path.write_text("\n".join([",".join(CANONICAL_VOTER_HEADER)] + [",".join(r[c] for c in CANONICAL_VOTER_HEADER) for r in records]) + "\n")
+    ingest(warehouse, [path])
+    assert rows(warehouse, "select voter_id, other_voter_id, match_rule from raw.possible_duplicates") == [
+        ("NC0000500", "NC0000501", "same_name_and_email")
+    ]

@@ -19,6 +19,9 @@ from __future__ import annotations
 from voter_platform.lib.ingest.formats import VOTER
 from voter_platform.lib.ingest.records import typed_columns
 
+# Larger groups sharing an email (or a name and birth date) are placeholders, not people.
+MAX_GROUP = 10
+
 DEDUP_KEYS = {VOTER: ("voter_id",), "vote_history": ("voter_id", "election_date", "election_type")}
 
 
@@ -80,6 +83,8 @@ def possible_duplicates_sql(loaded: str) -> str:
     * same_name_and_email: the same email, and first and last names that agree wherever both are
       present (a record whose name was left blank still matches the record it probably repeats);
     * same_name_and_birth_date: the same first name, last name and birth date, all present.
+
+    Groups of more than MAX_GROUP records are left out (placeholder values).
     """
     return f"""
         with people as (
@@ -87,17 +92,20 @@ def possible_duplicates_sql(loaded: str) -> str:
                 lower(trim(email)) as email, birth_date
             from {loaded}
         ),
-        -- Only people whose email (or name and birth date) occurs more than once can pair up.
+        -- Only people whose email (or name and birth date) occurs more than once can pair up. A
+        -- value shared by many records is a placeholder ("none@none.com"), not a person: listing
+        -- every pair would grow with the square of the group.
         shared_email as (
             select * from people semi join (
-                select email from people where email is not null group by email having count(*) > 1
+                select email from people where email is not null
+                group by email having count(*) between 2 and {MAX_GROUP}
             ) using (email)
         ),
         shared_name as (
             select * from people semi join (
                 select first_name, last_name, birth_date from people
                 where first_name is not null and last_name is not null and birth_date is not null
-                group by all having count(*) > 1
+                group by all having count(*) between 2 and {MAX_GROUP}
             ) using (first_name, last_name, birth_date)
         ),
         by_email as (

@@ -49,13 +49,18 @@ def _rejects_options(rejects_table: str) -> str:
 
 
 def record_reader_sql(path: Path, encoding: str, layout: Layout, rejects_table: str) -> str:
-    """(row_index, c1..cN) for every line after the header that DuckDB parses into the N typed fields."""
+    """(c1..cN) for every line after the header that DuckDB parses into the N typed fields, in file order.
+
+    No row numbers here: a row_number() window would make the parse single-threaded. The rows are
+    stored in a temporary table in file order (DuckDB preserves insertion order) and numbered from
+    its rowid.
+    """
     columns = ", ".join(f"'c{i}': {sql_string(sql_type)}" for i, sql_type in enumerate(layout.reader_types(), start=1))
     file_format = layout.format
     required = [layout.source_position(column) for column in REQUIRED_COLUMNS[file_format.record_kind]]
     not_null = ", ".join(f"'c{position}'" for position in required if position is not None)
     return f"""
-        select row_number() over () as row_index, *
+        select *
         from read_csv(
             {sql_string(str(path))},
             columns = {{{columns}}},
@@ -120,6 +125,14 @@ class Renumbering:
         for j, line in enumerate(sorted(self.skipped), start=1):
             largest_j[line - (self.first_line - 1) - j] = j
         return sorted(largest_j.items())
+
+    def line_number_sql(self, row_index_sql: str) -> str | None:
+        """The physical line as an expression of the row index, or None when there are too many
+        skipped lines for an inline expression (use update_sql after inserting then)."""
+        shifts = self._shifts()
+        if len(shifts) > INLINE_RENUMBER_LIMIT:
+            return None
+        return f"{row_index_sql} + {self.first_line - 1} + {_case_tree(shifts, row_index_sql)}"
 
     def update_sql(self, table: str, only_where: str = "true", row_index_sql: str = "row_index") -> str | None:
         """UPDATE table.line_number from the row index, or None when the numbers are already right."""

@@ -293,13 +293,13 @@ def _base_name(record_kind: str, column: str) -> str:
     return column
 
 
-def record_insert_sql(layout: Layout, reader_sql: str, snapshot: date) -> str:
-    """INSERT the typed rows DuckDB's reader accepted (after the header) straight into the raw table.
+def record_insert_sql(layout: Layout, rows: str, line_number_sql: str, snapshot: date) -> str:
+    """INSERT the typed rows DuckDB's reader accepted (`rows`: c1..cN) straight into the raw table.
 
-    Parameters: $partition_date, $source_id, $file_name. Every such row is a record: a repeated header
-    cannot be typed (it holds column names where dates are), so the reader refuses it and the
-    careful path classifies it. `line_number` starts as row + 1 and is corrected when the reader
-    skipped other lines (stage.py); records that fail a rule are moved out afterwards (load.py).
+    Parameters: $partition_date, $source_id, $file_name. `line_number_sql` numbers a row from its
+    `rowid` in `rows`. Every such row is a record: a repeated header cannot be typed (it holds column
+    names where dates are), so the reader refuses it and the careful path classifies it. Records
+    that fail a rule are moved out afterwards (load.py).
     """
     kind = layout.format.record_kind
     table = "raw.voters" if kind == VOTER else "raw.vote_history"
@@ -309,19 +309,20 @@ def record_insert_sql(layout: Layout, reader_sql: str, snapshot: date) -> str:
         select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
             line_number, {", ".join(typed_columns(kind))}{fingerprint}, []::varchar[] as quality_flags
         from (
-            select row_index + 1 as line_number, {_derived_select(kind, snapshot)}
-            from (select row_index, {_fast_base_select(layout)} from ({reader_sql}))
+            select line_number, {_derived_select(kind, snapshot)}
+            from (select {line_number_sql} as line_number, {_fast_base_select(layout)} from {rows})
         )
     """
 
 
-def unnamed_fields_sql(layout: Layout, reader_sql: str) -> str | None:
-    """Older goodparty files: SELECT the rows (by row + 1) whose unnamed trailing fields hold values."""
+def unnamed_fields_sql(layout: Layout, rows: str, row_index_sql: str) -> str | None:
+    """Older goodparty files: SELECT the row index of rows whose unnamed trailing fields hold values
+    (None for other layouts)."""
     n, m = layout.field_count, layout.named_count
     if n <= m:
         return None
     filled = " or ".join(f"nullif(trim(c{i}), '') is not null" for i in range(m + 1, n + 1))
-    return f"select row_index + 1 as line_number from ({reader_sql}) where {filled}"
+    return f"select {row_index_sql} as row_index from {rows} where {filled}"
 
 
 # --- careful path: whole lines split in SQL -------------------------------------------------------

@@ -139,8 +139,11 @@ def _read_with_record_reader(
     """The fast path; None (and nothing written) when its rows cannot be numbered."""
     layout = source.layout
     rejects = f"{staging}_rejects"
-    reader = record_reader_sql(source.read_path, source.encoding, layout, rejects)
-    accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
+    rows = f"{staging}_rows"
+    # In parallel, in file order: row r of the file (after the header) is rowid r - 1.
+    accepted = int(
+        scalar(connection, f"create or replace temp table {rows} as {record_reader_sql(source.read_path, source.encoding, layout, rejects)}")
+    )
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
     # Lines neither accepted, refused nor the header were skipped as empty; anything else (a quoted
@@ -149,30 +152,32 @@ def _read_with_record_reader(
     blanks = blank_line_numbers(source.read_path) if counted < source.physical_lines else []
     skipped = sorted(set(rejected) | set(blanks))
     if accepted + len(skipped) + 1 != source.physical_lines or 1 in rejected:
-        run(connection, f"delete from {target.table} where {target.where}", target.params)
+        run(connection, f"drop table {rows}")
         return None
-    # Rows were numbered row + 1 (after the header); with lines skipped, row = line_number - 1.
-    renumber = Renumbering(tuple(skipped), first_line=2).update_sql(
-        target.table, only_where=target.where, row_index_sql="(line_number - 1)"
-    )
-    if renumber:
-        run(connection, renumber, target.params)
+    # Row ids of a table created inside a transaction start at an offset: count from the first one.
+    first_rowid = int(scalar(connection, f"select coalesce(min(rowid), 0) from {rows}"))
+    row_index = f"(rowid - {first_rowid} + 1)"
+    renumbering = Renumbering(tuple(skipped), first_line=2)
+    line_number = renumbering.line_number_sql(row_index)
+    run(connection, record_insert_sql(layout, rows, line_number or f"{row_index} + 1", snapshot), target.params)
+    if line_number is None:  # thousands of skipped lines: renumber after the insert
+        run(connection, renumbering.update_sql(target.table, target.where, "(line_number - 1)"), target.params)
+
+    staged = StagedFile(RECORD_READER, accepted)
+    unnamed = unnamed_fields_sql(layout, rows, row_index)
+    if unnamed:
+        for (row_index,) in run(connection, unnamed):
+            staged.bulk_reasons[physical_line_number(int(row_index), skipped, first_line=2)] = "values_in_unnamed_columns"
+    run(connection, f"drop table {rows}")
 
     run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
     _add_lines(connection, staging, "header", [1])
     _add_lines(connection, staging, "blank", blanks)
     refused = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
     _stage_refused_lines(connection, staging, source, refused, snapshot)
-
-    staged = StagedFile(RECORD_READER, accepted)
     if _extra_delimiters(source, accepted, refused) != 0:
         for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
             staged.bulk_flags[line] = "trailing_empty_columns"
-    unnamed = unnamed_fields_sql(layout, record_reader_sql(source.read_path, source.encoding, layout, f"{rejects}_unnamed"))
-    if unnamed:
-        for (line,) in run(connection, f"select line_number from ({unnamed})"):
-            staged.bulk_reasons[physical_line_number(int(line) - 1, skipped, first_line=2)] = "values_in_unnamed_columns"
-        drop_rejects_tables(connection, f"{rejects}_unnamed")
     return staged
 
 
