@@ -293,13 +293,14 @@ def _base_name(record_kind: str, column: str) -> str:
     return column
 
 
-def record_insert_sql(layout: Layout, rows: str, line_number_sql: str, snapshot: date) -> str:
-    """INSERT the typed rows DuckDB's reader accepted (`rows`: c1..cN) straight into the raw table.
+def record_insert_sql(layout: Layout, reader_sql: str, snapshot: date) -> str:
+    """INSERT the typed rows DuckDB's reader accepted (c1..cN, after the header) into the raw table.
 
-    Parameters: $partition_date, $source_id, $file_name. `line_number_sql` numbers a row from its
-    `rowid` in `rows`. Every such row is a record: a repeated header cannot be typed (it holds column
-    names where dates are), so the reader refuses it and the careful path classifies it. Records
-    that fail a rule are moved out afterwards (load.py).
+    Parameters: $partition_date, $source_id, $file_name. The reader runs in parallel and DuckDB keeps
+    the file's order; line numbers are filled in afterwards from the rows' positions (stage.py), so
+    they are written as 0 here. Every such row is a record: a repeated header cannot be typed (it
+    holds column names where dates are), so the reader refuses it and the careful path classifies
+    it. Records that fail a rule are moved out afterwards (load.py).
     """
     kind = layout.format.record_kind
     table = "raw.voters" if kind == VOTER else "raw.vote_history"
@@ -307,22 +308,22 @@ def record_insert_sql(layout: Layout, rows: str, line_number_sql: str, snapshot:
     return f"""
         insert into {table} by name
         select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-            line_number, {", ".join(typed_columns(kind))}{fingerprint}, []::varchar[] as quality_flags
+            0 as line_number, {", ".join(typed_columns(kind))}{fingerprint}, []::varchar[] as quality_flags
         from (
-            select line_number, {_derived_select(kind, snapshot)}
-            from (select {line_number_sql} as line_number, {_fast_base_select(layout)} from {rows})
+            select {_derived_select(kind, snapshot)}
+            from (select {_fast_base_select(layout)} from ({reader_sql}))
         )
     """
 
 
-def unnamed_fields_sql(layout: Layout, rows: str, row_index_sql: str) -> str | None:
+def unnamed_fields_sql(layout: Layout, reader_sql: str) -> str | None:
     """Older goodparty files: SELECT the row index of rows whose unnamed trailing fields hold values
-    (None for other layouts)."""
+    (None for other layouts). Such files are small: a numbered (single-threaded) read is fine."""
     n, m = layout.field_count, layout.named_count
     if n <= m:
         return None
     filled = " or ".join(f"nullif(trim(c{i}), '') is not null" for i in range(m + 1, n + 1))
-    return f"select {row_index_sql} as row_index from {rows} where {filled}"
+    return f"select row_index from (select row_number() over () as row_index, * from ({reader_sql})) where {filled}"
 
 
 # --- careful path: whole lines split in SQL -------------------------------------------------------

@@ -139,11 +139,8 @@ def _read_with_record_reader(
     """The fast path; None (and nothing written) when its rows cannot be numbered."""
     layout = source.layout
     rejects = f"{staging}_rejects"
-    rows = f"{staging}_rows"
-    # In parallel, in file order: row r of the file (after the header) is rowid r - 1.
-    accepted = int(
-        scalar(connection, f"create or replace temp table {rows} as {record_reader_sql(source.read_path, source.encoding, layout, rejects)}")
-    )
+    reader = record_reader_sql(source.read_path, source.encoding, layout, rejects)
+    accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
     # Lines neither accepted, refused nor the header were skipped as empty; anything else (a quoted
@@ -152,23 +149,16 @@ def _read_with_record_reader(
     blanks = blank_line_numbers(source.read_path) if counted < source.physical_lines else []
     skipped = sorted(set(rejected) | set(blanks))
     if accepted + len(skipped) + 1 != source.physical_lines or 1 in rejected:
-        run(connection, f"drop table {rows}")
+        run(connection, f"delete from {target.table} where {target.where}", target.params)
         return None
-    # Row ids of a table created inside a transaction start at an offset: count from the first one.
-    first_rowid = int(scalar(connection, f"select coalesce(min(rowid), 0) from {rows}"))
-    row_index = f"(rowid - {first_rowid} + 1)"
-    renumbering = Renumbering(tuple(skipped), first_line=2)
-    line_number = renumbering.line_number_sql(row_index)
-    run(connection, record_insert_sql(layout, rows, line_number or f"{row_index} + 1", snapshot), target.params)
-    if line_number is None:  # thousands of skipped lines: renumber after the insert
-        run(connection, renumbering.update_sql(target.table, target.where, "(line_number - 1)"), target.params)
+    _number_lines(connection, target, Renumbering(tuple(skipped), first_line=2))
 
     staged = StagedFile(RECORD_READER, accepted)
-    unnamed = unnamed_fields_sql(layout, rows, row_index)
+    unnamed = unnamed_fields_sql(layout, record_reader_sql(source.read_path, source.encoding, layout, f"{rejects}_unnamed"))
     if unnamed:
         for (row_index,) in run(connection, unnamed):
             staged.bulk_reasons[physical_line_number(int(row_index), skipped, first_line=2)] = "values_in_unnamed_columns"
-    run(connection, f"drop table {rows}")
+        drop_rejects_tables(connection, f"{rejects}_unnamed")
 
     run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
     _add_lines(connection, staging, "header", [1])
@@ -179,6 +169,26 @@ def _read_with_record_reader(
         for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
             staged.bulk_flags[line] = "trailing_empty_columns"
     return staged
+
+
+def _number_lines(connection: duckdb.DuckDBPyConnection, target: Target, renumbering: Renumbering) -> None:
+    """Give the rows just inserted their physical line numbers, from their positions.
+
+    DuckDB appends the rows of one insert contiguously and in file order (it preserves insertion
+    order, also when the read runs in parallel), so the row's position is its rowid minus the first
+    rowid of the file's rows; lines the reader skipped shift the rest.
+    """
+    first_rowid = scalar(connection, f"select min(rowid) from {target.table} where {target.where}", target.params)
+    if first_rowid is None:
+        return
+    row_index = f"(rowid - {int(first_rowid)} + 1)"
+    line_number = renumbering.line_number_sql(row_index)
+    if line_number is not None:
+        run(connection, f"update {target.table} set line_number = {line_number} where {target.where}", target.params)
+        return
+    # Thousands of skipped lines: position first, then shift with an ASOF join.
+    run(connection, f"update {target.table} set line_number = {row_index} + 1 where {target.where}", target.params)
+    run(connection, renumbering.update_sql(target.table, target.where, "(line_number - 1)"), target.params)
 
 
 # A typed, empty staging table: the careful path inserts into it.
