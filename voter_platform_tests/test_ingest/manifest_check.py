@@ -16,7 +16,6 @@ import duckdb
 
 from voter_platform.lib.ingest.formats import VOTER, detect_layout
 from voter_platform.lib.ingest.prepass import read_header_line
-
 from voter_platform_tests.test_ingest.defect_files import ManifestRow, read_manifest
 
 REQUIRED = {

@@ -33,8 +33,8 @@ from voter_platform.lib.ingest import (
     PartitionFailed,
     PartitionOutcome,
     ingest_partition,
+    report,
 )
-from voter_platform.lib.ingest import report
 from voter_platform.lib.ingest.formats import FORMATS, VOTE_HISTORY, VOTER
 from voter_platform.lib.landing import describe
 

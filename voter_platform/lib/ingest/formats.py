@@ -22,17 +22,6 @@ from voter_platform.lib.landing import as_of_date_from_name
 VOTER = "voter"
 VOTE_HISTORY = "vote_history"
 
-# Canonical text columns every voter adapter produces (typed later by lib/ingest/typing.py).
-VOTER_SOURCE_COLUMNS = (
-    "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "birth_date", "birth_year",
-    "age", "gender", "race", "ethnicity", "party", "registration_status", "status_reason",
-    "registered_date", "street_address", "city", "state", "zip_code", "county", "email", "phone",
-    "last_voted_date", "updated_at",
-)
-HISTORY_SOURCE_COLUMNS = (
-    "voter_id", "state", "election_date", "election_type", "election_label", "voting_method", "party_ballot",
-)
-
 CANONICAL_VOTER_HEADER = (
     "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "birth_date", "gender", "race",
     "ethnicity", "party", "registration_status", "status_reason", "registered_date", "street_address",
@@ -48,7 +37,6 @@ GOODPARTY_HEADER = (
 # field of the next: group 1 = the last field (possibly empty), group 2 = the next record's id.
 _ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?"
 _US_TIMESTAMP = r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(?::\d{2})?"
-_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _PARTY_WORD = r"Democrat|Republican|Libertarian|Green|Independent|Other"
 
 

@@ -28,8 +28,8 @@ import duckdb
 
 from voter_platform.lib.ingest.duck import run, sql_string
 from voter_platform.lib.ingest.formats import Layout
-from voter_platform.lib.ingest.records import REQUIRED_COLUMNS
 from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER
+from voter_platform.lib.ingest.records import REQUIRED_COLUMNS
 
 MAX_LINE_BYTES = 1 << 20
 # Up to this many skipped lines are renumbered by an inline binary CASE tree (cheap on millions of

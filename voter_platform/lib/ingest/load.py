@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from voter_platform.lib.ingest import vocabularies as vocab
-from voter_platform.lib.ingest.dedup import DEDUP_KEYS, possible_duplicates_sql, superseded_sql
+from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
 from voter_platform.lib.ingest.duck import run, scalar, sql_string
 from voter_platform.lib.ingest.formats import VOTER, Layout
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines

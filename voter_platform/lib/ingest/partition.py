@@ -106,7 +106,7 @@ def ingest_partition(
     files: Sequence[InputFile],
     *,
     run_id: str | None = None,
-    options: IngestOptions = IngestOptions(),
+    options: IngestOptions | None = None,
     before_commit: Callable[[], None] | None = None,
 ) -> PartitionOutcome:
     """Load `files` as the snapshots of `partition_date`. Raises PartitionFailed on file-level errors.
@@ -114,6 +114,7 @@ def ingest_partition(
     `before_commit` runs inside the transaction after every row is written (tests use it to kill a
     run at the worst moment).
     """
+    options = options or IngestOptions()
     _configure(connection, options)
     ensure_raw_tables(connection)
     outcome = PartitionOutcome(partition_date, run_id, options.quarantine_threshold_pct)

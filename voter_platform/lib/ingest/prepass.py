@@ -39,7 +39,6 @@ LINE_READER_DELIMITER = "\x01"
 
 # Characters >= U+0080 that are not lone surrogates: a valid multi-byte UTF-8 sequence decoded.
 _VALID_MULTIBYTE = re.compile("[\u0080-\ud7ff\ue000-\U0010ffff]")
-_INVALID_BYTE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)

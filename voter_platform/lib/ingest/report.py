@@ -14,7 +14,6 @@ import duckdb
 from voter_platform.lib.ingest.duck import first, run
 from voter_platform.lib.ingest.schemas import RULES
 
-RAW_TABLES = ("snapshots", "voters", "vote_history", "quarantine", "superseded_records", "possible_duplicates", "ingest_log")
 SAMPLE_IDS = 5
 
 

@@ -17,11 +17,10 @@ Validation runs over the typed staging rows in Arrow record batches converted to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-
-from collections.abc import Iterator
 
 import duckdb
 import numpy as np
