@@ -2,16 +2,17 @@
 
 Two readers, one promise (each physical line is accounted for, with its number):
 
-* the *record reader* lets DuckDB's CSV parser split the fields (fast, parallel), in strict mode:
-  every line with the header's field count becomes one row, in file order; the lines it refuses
-  (wrong field count, bad quoting, bytes invalid in the encoding) are listed in its rejects table
-  with their line number, and empty lines are skipped (their numbers come from the pre-pass);
+* the *record reader* lets DuckDB's CSV parser split and type the fields (fast, parallel), in strict
+  mode: every line after the header that fits the layout's N typed fields becomes one row, in file
+  order; the lines it refuses (a field that does not fit, a wrong field count, bad quoting, bytes
+  invalid in the encoding) are listed in its rejects table with their line number; empty lines are
+  skipped silently (stage.py finds them);
 * the *line reader* reads each physical line as one VARCHAR (no quoting, a delimiter byte that never
-  occurs in text), blank lines as NULL rows; the fields are then split in SQL. It is used for the
-  refused lines, and for a whole file when the record reader cannot be trusted with it (mixed line
-  endings, or a quoted field spanning lines, noticed because the numbers do not add up).
+  occurs in text), blank lines as NULL rows; the fields are then split in SQL. It is used for a whole
+  file when the record reader cannot be trusted with it (mixed line endings, or a quoted field
+  spanning lines, noticed because the numbers do not add up) and to look at lines one by one.
 
-Both renumber accepted rows around the lines they skipped:
+Accepted rows are renumbered around the lines a reader skipped:
 
     accepted row r is physical line  r + #{j : S_j - j < r}   for skipped lines S_1 < S_2 < ...
 

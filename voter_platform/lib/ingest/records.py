@@ -1,8 +1,22 @@
-"""From lines to typed canonical records, in DuckDB SQL (one staging table per file).
+"""From fields to typed canonical records, in DuckDB SQL.
 
-The staging table holds one row per physical line (two for a glued line that could be split):
+Two paths produce the same *base* columns, and one shared layer derives the rest (age and birth
+year from the birth date; the earliest possible birth date is derived at validation time):
 
-    row_index      DuckDB's accepted-row number (NULL for lines re-read after a reject)
+* fast path (`record_insert_sql`): DuckDB's CSV reader parses each field straight into its type
+  (dates with the format's date format, ENUMs of the spellings the format uses, integers) and the
+  rows go straight into raw.voters / raw.vote_history. A line that does not fit (a state written
+  out, a masked date, a repeated header, a wrong field count, an empty required field) is refused
+  by the reader and takes the careful path. Almost every line of a sound file goes this way.
+* careful path (`line_staging_select`): the whole line is split in SQL and typed from text, in
+  layers, into a staging table of one row per line (two for a glued line that could be split):
+      adapted  t_<column>       the format's fields under canonical names (text)
+      parsed   d_/i_/m_ columns dates (several formats) and numbers parsed once; masked dates noticed
+      base     canonical        vocabularies applied to any spelling we know
+
+Staging columns:
+
+    row_index      the line reader's row number (NULL for lines re-read after a reject)
     line_number    physical line in the file, 1 = header
     part           0, or 1/2 for the two records of a glued line
     line_kind      header | blank | repeated_header | record | glued | glued_records_unrecoverable |
@@ -16,21 +30,8 @@ The staging table holds one row per physical line (two for a glued line that cou
     disposition    filled by load.py: NULL (loaded) | quarantined | superseded
     <canonical typed columns>
 
-Two paths produce the same *base* columns, and one shared layer derives the rest (age from the
-birth date, the earliest possible birth date, ...):
-
-* fast path: DuckDB's CSV reader parses each field straight into its type (dates with the format's
-  date format, ENUMs of the spellings the format uses, integers); a line that does not fit (a state
-  written out, a masked date, a repeated header, a wrong field count) is refused by the reader and
-  takes the careful path. Almost every line of a sound file goes this way, at the cost of a bare
-  read.
-* careful path: the whole line is split in SQL and typed from text, in layers:
-      adapted  t_<column>       the format's fields under canonical names (text)
-      parsed   d_/i_/m_ columns dates (several formats) and numbers parsed once; masked dates noticed
-      base     canonical        vocabularies applied to any spelling we know
-
 Values outside a vocabulary pass through upper-cased, so the pandera rules see (and flag) them;
-they are coerced when the rows are written.
+load.py writes them as the vocabulary's catch-all.
 """
 
 from __future__ import annotations
