@@ -44,7 +44,22 @@ def test_ncvoter_columns_are_found_by_name_with_historical_spellings():
 def test_unknown_header_lists_the_formats():
     with pytest.raises(UnknownFormatError) as error:
         detect_layout("a,b,c")
-    assert "unrecognised header 'a,b,c'. Expected one of: canonical voters: voter_id,first_name" in str(error.value)
+    assert str(error.value).startswith(
+        "line 1 is not a header the platform knows (3 fields, none a known column name). "
+        "Expected one of: canonical voters: voter_id,first_name"
+    )
+
+
+def test_a_near_miss_names_what_is_missing():
+    with pytest.raises(UnknownFormatError, match=r"closest: goodparty, 10 of its column names found; missing: updated_at\)"):
+        detect_layout(",".join(GOODPARTY_HEADER[:10]) + ",last_update")
+
+
+def test_a_missing_header_is_not_echoed():
+    """Without its header, line 1 is a voter: the message must not carry the record."""
+    with pytest.raises(UnknownFormatError) as error:
+        detect_layout("VOT001,James,Smith,34,M,CA,Independent,james.smith@email.com,2015-03-15,2024-11-05,2/8/2024 12:03:45")
+    assert "James" not in str(error.value) and "@" not in str(error.value)
 
 
 def test_an_empty_first_line_is_named():
@@ -53,7 +68,7 @@ def test_an_empty_first_line_is_named():
 
 
 def test_a_known_header_with_another_delimiter_is_named():
-    with pytest.raises(UnknownFormatError, match="goodparty header delimited by '\\\\t'"):
+    with pytest.raises(UnknownFormatError, match="line 1 is the goodparty header delimited by '\\\\t'"):
         detect_layout("\t".join(GOODPARTY_HEADER))
 
 

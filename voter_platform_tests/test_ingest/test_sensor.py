@@ -170,7 +170,7 @@ def test_an_unknown_file_is_reported_and_still_requested_so_its_partition_says_w
     sensor.tick()
     (request,) = ingest_requests(sensor.tick())
     assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == [notes.name]
-    assert sensor.logged(f"{notes.name}: not a voter file the platform knows: unrecognised header")
+    assert sensor.logged(f"{notes.name}: not a voter file the platform knows: line 1 is not a header")
 
 
 def test_an_unreadable_file_is_retried_and_never_stops_the_sensor(sensor, landing, monkeypatch):

@@ -337,19 +337,40 @@ def detect_layout(header_line: str) -> Layout:
     raise UnknownFormatError(_unknown_header_message(header_line))
 
 
+def _known_names(file_format: FileFormat) -> set[str]:
+    if file_format.header is not None:
+        return set(file_format.header)
+    return set(file_format.mapping.values()) | set(file_format.required_names) | {
+        spelling for spellings in file_format.aliases.values() for spelling in spellings
+    }
+
+
 def _unknown_header_message(header_line: str) -> str:
-    shown = header_line.strip()[:200]
-    if not shown:
-        lead = "the first line is empty"
-    else:
-        lead = f"unrecognised header {shown!r}"
+    """What was wrong with line 1, without echoing it: a file whose header is missing has a voter's
+    record there, and the message travels to logs and the Dagster UI. Only known column names and
+    counts are named."""
+    if not header_line.strip():
+        return "the first line is empty. Expected one of: " + "; ".join(f.description for f in FORMATS)
     for delimiter in _CANDIDATE_DELIMITERS:
         for file_format in FORMATS:
             if delimiter != file_format.delimiter and _match(file_format, split_header(header_line, delimiter)):
                 return (
-                    f"{lead}: it is the {file_format.name} header delimited by {delimiter!r}, "
+                    f"line 1 is the {file_format.name} header delimited by {delimiter!r}, "
                     f"but {file_format.name} files are delimited by {file_format.delimiter!r}"
                 )
+    lead = "line 1 is not a header the platform knows"
+    closest = max(FORMATS, key=lambda f: len(_known_names(f) & set(split_header(header_line, f.delimiter))))
+    found = _known_names(closest) & set(split_header(header_line, closest.delimiter))
+    if found:
+        expected_names = closest.header or tuple(sorted(closest.required_names))
+        missing = [name for name in expected_names if name not in found]
+        lead += (
+            f" (closest: {closest.name}, {len(found)} of its column names found"
+            + (f"; missing: {', '.join(missing)}" if missing else "; in another order or with extra columns")
+            + ")"
+        )
+    else:
+        lead += f" ({len(header_line.split(',')) if ',' in header_line else len(header_line.split(chr(9)))} fields, none a known column name)"
     expected = "; ".join(file_format.description for file_format in FORMATS)
     return f"{lead}. Expected one of: {expected}"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -149,13 +150,19 @@ def ingest_partition(
             before_commit()
         run(connection, "commit")
     except BaseException as error:
-        run(connection, "rollback")
+        try:
+            run(connection, "rollback")
+        except duckdb.Error:
+            pass  # the connection is gone with the transaction: nothing was written either way
         for file_outcome in outcome.files:
             if file_outcome.status not in (MISSING,):
                 file_outcome.status = FAILED
                 file_outcome.message = f"the run stopped before the partition was written: {type(error).__name__}: {_first_line(error)}"
         if isinstance(error, Exception):
-            _write_log_now(connection, outcome, outcome.files)
+            try:
+                _write_log_now(connection, outcome, outcome.files)
+            except duckdb.Error:
+                pass  # the original error says more than a failure to log it
         raise
     return outcome
 
@@ -170,8 +177,10 @@ def _configure(connection: duckdb.DuckDBPyConnection, options: IngestOptions) ->
 
 
 def _first_line(error: BaseException) -> str:
+    """The first line of an error, with quoted values blanked: a database error may quote a value
+    from the file, and this message is logged."""
     text = str(error).strip().splitlines()
-    return text[0][:300] if text else ""
+    return re.sub(r"(['\"]).*?\1", r"\1…\1", text[0][:300]) if text else ""
 
 
 # --- pre-pass and decisions -----------------------------------------------------------------------
@@ -211,7 +220,7 @@ def _inspect(input_file: InputFile) -> _Plan:
         layout = detect_layout(facts.header_line)
     except UnknownFormatError as error:
         outcome.status = UNKNOWN_FORMAT
-        outcome.message = f"line 1: {error}"
+        outcome.message = str(error)
         return plan
     plan.layout = layout
     outcome.file_format = layout.format.family
