@@ -30,14 +30,17 @@ from voter_platform.defs.automation.schedules import (  # noqa: E402
     monthly_election_reference_schedule,
 )
 from voter_platform.defs.elections.assets import election_reference_assets  # noqa: E402
+from voter_platform.defs.ingest.assets import raw_assets  # noqa: E402
+from voter_platform.defs.ingest.sensors import landing_sensor  # noqa: E402
 from voter_platform.defs.publish.assets import published_snapshot  # noqa: E402
 from voter_platform.defs.resources import build_resources  # noqa: E402
 from voter_platform.defs.transform.assets import dbt_models  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[*election_reference_assets, dbt_models, published_snapshot],
+    assets=[*election_reference_assets, *raw_assets, dbt_models, published_snapshot],
     jobs=[ingest_job, marts_job, election_reference_job],
     schedules=[daily_marts_schedule, monthly_election_reference_schedule],
+    sensors=[landing_sensor],
     resources=build_resources(paths),
     # Steps run one after another in the run's process: 2x faster start-up than a process per step,
     # and never two writers on the DuckDB file from the same run.

@@ -4,6 +4,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from dagster_duckdb_pandas import DuckDBPandasIOManager
 
+from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform.settings import DataPaths
 
@@ -20,4 +21,6 @@ def build_resources(paths: DataPaths) -> dict[str, object]:
         # multi-million-row raw tables are written by SQL through `warehouse`.
         "io_manager": DuckDBPandasIOManager(database=warehouse),
         "dbt": DbtCliResource(project_dir=dbt_project),
+        # The folder the landing sensor watches (a resource, so tests can point it anywhere).
+        "landing": LandingFolder(path=str(paths.landing)),
     }

@@ -39,6 +39,9 @@ create table if not exists raw.snapshots (
     accepted             boolean   not null,  -- false: over the quarantine threshold, kept for inspection only
     run_id               varchar,
     loaded_at            timestamp not null,
+    voters_file_sha256   varchar,             -- identifies the snapshot: the same file again is a no-op
+    history_file_sha256  varchar,
+    message              varchar,             -- why a snapshot was not accepted
     primary key (source_id, partition_date)
 );
 
@@ -85,7 +88,8 @@ create table if not exists raw.vote_history (
     election_type        varchar   not null,
     election_label       varchar,             -- the source's own label, e.g. "11/08/2016 GENERAL"
     voting_method        varchar,
-    party_ballot         varchar
+    party_ballot         varchar,
+    quality_flags        varchar[]            -- soft-rule findings, e.g. unknown_voting_method
 );
 
 -- Lines that could not be loaded, with why. raw_line is the text as read (PII: warehouse only).
@@ -97,7 +101,8 @@ create table if not exists raw.quarantine (
     record_kind          varchar   not null,  -- voter | vote_history | file
     voter_id             varchar,
     reasons              varchar[] not null,
-    raw_line             varchar
+    raw_line             varchar,
+    detail               varchar              -- e.g. "9 fields, expected 11"; never contains the line's values
 );
 
 -- Lines that were loaded once but not twice: exact duplicates, and older conflicting versions of
@@ -134,7 +139,8 @@ create table if not exists raw.ingest_log (
     file_format          varchar,
     source_id            varchar,
     encoding             varchar,
-    status               varchar   not null,  -- loaded | unchanged | rejected | failed | unknown_format | missing
+    status               varchar   not null,  -- loaded | rejected | unchanged | duplicate_drop | missing | empty
+                                              -- | unreadable | unknown_format | failed
     message              varchar,
     lines_read           bigint,
     header_lines         bigint,
@@ -145,11 +151,29 @@ create table if not exists raw.ingest_log (
     rows_recovered       bigint,              -- records recovered from glued lines
     quarantine_reasons   varchar,             -- JSON object reason -> count
     started_at           timestamp,
-    finished_at          timestamp
+    finished_at          timestamp,
+    file_layout          varchar,             -- e.g. goodparty (10 columns + 3 empty), ncsbe_ncvoter (71 columns)
+    glued_lines          bigint,              -- lines split into two records (each adds one record)
+    quality_flags        varchar,             -- JSON object flag -> count, over the loaded rows
+    quarantine_rate_pct  double               -- rows_quarantined / records, in percent
 );
+"""
+
+# Columns added after the first release: a warehouse created earlier gets them on the next run.
+RAW_TABLES_MIGRATIONS = """
+alter table raw.snapshots add column if not exists voters_file_sha256 varchar;
+alter table raw.snapshots add column if not exists history_file_sha256 varchar;
+alter table raw.snapshots add column if not exists message varchar;
+alter table raw.vote_history add column if not exists quality_flags varchar[];
+alter table raw.quarantine add column if not exists detail varchar;
+alter table raw.ingest_log add column if not exists file_layout varchar;
+alter table raw.ingest_log add column if not exists glued_lines bigint;
+alter table raw.ingest_log add column if not exists quality_flags varchar;
+alter table raw.ingest_log add column if not exists quarantine_rate_pct double;
 """
 
 
 def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and tables when missing (idempotent)."""
     connection.execute(RAW_TABLES_DDL)
+    connection.execute(RAW_TABLES_MIGRATIONS)

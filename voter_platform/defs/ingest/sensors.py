@@ -1,0 +1,235 @@
+"""The landing sensor: a file dropped in the landing folder starts the ingest of its snapshot date.
+
+Each tick looks at every landing file (name, size, mtime; see lib/landing.py) and keeps in its cursor:
+
+  max_mtime_ns   the newest modification time among the files it has requested (for the record)
+  requested      name -> "mtime_ns:size" of every file already handed to a run
+  looks          name -> "mtime_ns:size" of files seen at the previous tick but not yet requested
+
+A file is requested once it looks the same at two consecutive ticks (a copy still growing waits).
+Comparing each file with what was requested, rather than with a time, means a late file (copied
+with an old mtime) is still noticed; and a corrected file with the same name (new mtime or size) is
+requested again. Names that leave the folder leave the cursor, so it stays as small as the folder.
+
+Requests are grouped per partition: the run key is the partition plus the `name:mtime:size` of every
+file in the request (run keys dedupe forever, so an untouched file never runs twice), and the run
+config lists those files, so a file deleted before the run starts is reported as missing.
+
+Before the first ingest the election reference must be in the warehouse (dbt reads it): if it has
+never been materialized, the sensor requests one election_reference_job run for all cycles and
+holds the ingest requests until it has finished (if it fails, the ingest goes ahead and the marts
+report the missing reference).
+"""
+
+
+import json
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from voter_platform.defs.automation.jobs import election_reference_job, ingest_job
+from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.elections.assets import election_reference_assets
+from voter_platform.defs.ingest.assets import IngestConfig
+from voter_platform.defs.ingest.resources import LandingFolder
+from voter_platform.defs.partitions import analysis_date_partitions
+from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
+from voter_platform.lib.ingest.prepass import read_header_line
+from voter_platform.lib.landing import LandingFile
+
+SENSOR_INTERVAL_SECONDS = 30
+REFERENCE_BOOTSTRAP_RUN_KEY = "election-reference-before-first-ingest"
+RAW_OP_NAME = "raw_voter_files"
+_IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+@dataclass
+class LandingCursor:
+    max_mtime_ns: int = 0
+    requested: dict[str, str] = field(default_factory=dict)
+    looks: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str | None) -> "LandingCursor":
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(int(data.get("max_mtime_ns", 0)), dict(data.get("requested", {})), dict(data.get("looks", {})))
+
+    def dump(self) -> str:
+        return json.dumps(
+            {"max_mtime_ns": self.max_mtime_ns, "requested": self.requested, "looks": self.looks}, sort_keys=True
+        )
+
+
+def signature(file: LandingFile) -> str:
+    return f"{file.mtime_ns}:{file.size}"
+
+
+@dataclass
+class TickPlan:
+    """What one tick decided: files stable enough to request, per partition, and the next cursor."""
+
+    ready: dict[str, list[LandingFile]]  # partition -> files to list in its run
+    cursor: LandingCursor
+    waiting: list[str]
+
+
+def plan_tick(files: list[LandingFile], cursor: LandingCursor) -> TickPlan:
+    """Pure decision logic of a tick (no Dagster): which partitions to request, the next cursor."""
+    present = {file.name: file for file in files}
+    requested = {name: sig for name, sig in cursor.requested.items() if name in present}
+    looks: dict[str, str] = {}
+    changed_partitions: set[str] = set()
+    waiting = []
+    for file in files:
+        sig = signature(file)
+        if requested.get(file.name) == sig:
+            continue
+        if cursor.looks.get(file.name) == sig:
+            changed_partitions.add(file.partition_key)
+        else:
+            looks[file.name] = sig  # first look, or still changing: look again next tick
+            waiting.append(file.name)
+    ready: dict[str, list[LandingFile]] = {}
+    for partition in sorted(changed_partitions):
+        # The run loads every settled file of the partition (a vote history with its voters file).
+        ready[partition] = [
+            file for file in files if file.partition_key == partition and file.name not in looks
+        ]
+    next_cursor = LandingCursor(cursor.max_mtime_ns, requested, looks)
+    return TickPlan(ready, next_cursor, waiting)
+
+
+def mark_requested(cursor: LandingCursor, files: list[LandingFile]) -> None:
+    for file in files:
+        cursor.requested[file.name] = signature(file)
+        cursor.looks.pop(file.name, None)
+        cursor.max_mtime_ns = max(cursor.max_mtime_ns, file.mtime_ns)
+
+
+def run_key(partition: str, files: list[LandingFile]) -> str:
+    return partition + "|" + ";".join(sorted(file.run_key for file in files))
+
+
+def header_problem(file: LandingFile) -> str | None:
+    """Why a file's header is not one of ours (None when it is); OSError when it cannot be read."""
+    if file.size == 0:
+        return "the file is empty"
+    try:
+        detect_layout(read_header_line(file.path))
+    except UnknownFormatError as error:
+        return str(error)
+    return None
+
+
+def _reference_keys() -> list[dg.AssetKey]:
+    return [key for assets_def in election_reference_assets for key in assets_def.keys]
+
+
+def _reference_state(instance: dg.DagsterInstance) -> str:
+    """loaded | running | failed | missing."""
+    if all(instance.get_latest_materialization_event(key) is not None for key in _reference_keys()):
+        return "loaded"
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=election_reference_job.name), limit=1)
+    if not runs:
+        return "missing"
+    if runs[0].status in _IN_FLIGHT:
+        return "running"
+    return "failed" if runs[0].status != dg.DagsterRunStatus.SUCCESS else "loaded"
+
+
+@dg.sensor(
+    name="landing_sensor",
+    jobs=[ingest_job, election_reference_job],
+    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts the ingest of a snapshot date when its voter files land (once each file has stopped changing).",
+)
+def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) -> dg.SensorResult:
+    cursor = LandingCursor.parse(context.cursor)
+    files = landing.files()
+    plan = plan_tick(files, cursor)
+    if plan.waiting:
+        context.log.info(f"Waiting for {len(plan.waiting)} file(s) to settle: {', '.join(sorted(plan.waiting))}")
+    requests = []
+    for partition, partition_files in plan.ready.items():
+        runnable = _readable(context, partition_files, plan.cursor)
+        if not runnable:
+            continue
+        if not analysis_date_partitions.has_partition_key(partition):
+            context.log.warning(
+                f"{', '.join(file.name for file in runnable)}: snapshot date {partition} is outside the analysis "
+                f"dates ({analysis_date_partitions.start:%Y-%m-%d} .. today); not loaded"
+            )
+            mark_requested(plan.cursor, runnable)
+            continue
+        requests.append((partition, runnable))
+    if not requests:
+        return dg.SensorResult(cursor=plan.cursor.dump(), skip_reason=_skip_reason(plan))
+
+    reference = _reference_state(context.instance)
+    if reference in ("missing", "running"):
+        # Hold the files (not marked requested) until the reference has loaded.
+        for _, runnable in requests:
+            for file in runnable:
+                plan.cursor.looks[file.name] = signature(file)
+        if reference == "running":
+            return dg.SensorResult(cursor=plan.cursor.dump(), skip_reason="waiting for the election reference run to finish")
+        context.log.info("The election reference has never been loaded: requesting it before the first ingest.")
+        return dg.SensorResult(
+            run_requests=[
+                dg.RunRequest(
+                    run_key=REFERENCE_BOOTSTRAP_RUN_KEY,
+                    job_name=election_reference_job.name,
+                    tags=all_cycles_tags(),
+                )
+            ],
+            cursor=plan.cursor.dump(),
+        )
+    if reference == "failed":
+        context.log.warning("The election reference run failed: loading voter files anyway; the marts need the reference.")
+
+    run_requests = []
+    for partition, runnable in requests:
+        mark_requested(plan.cursor, runnable)
+        names = [file.name for file in runnable]
+        context.log.info(f"Requesting the ingest of {partition}: {', '.join(names)}")
+        run_requests.append(
+            dg.RunRequest(
+                run_key=run_key(partition, runnable),
+                job_name=ingest_job.name,
+                partition_key=partition,
+                run_config=dg.RunConfig(ops={RAW_OP_NAME: IngestConfig(files=names)}),
+                tags={"voter_platform/trigger": "landing_sensor"},
+            )
+        )
+    return dg.SensorResult(run_requests=run_requests, cursor=plan.cursor.dump())
+
+
+def _readable(context: dg.SensorEvaluationContext, files: list[LandingFile], cursor: LandingCursor) -> list[LandingFile]:
+    """Files whose header can be read; unknown formats are logged but still requested (the run
+    fails its partition with the expected formats and records the file in the ingest log)."""
+    readable = []
+    for file in files:
+        try:
+            problem = header_problem(file)
+        except OSError as error:
+            context.log.warning(f"{file.name}: cannot be read ({error.strerror or error}); will look again")
+            cursor.looks.pop(file.name, None)
+            continue
+        if problem:
+            context.log.warning(f"{file.name}: not a voter file the platform knows: {problem}")
+        readable.append(file)
+    return readable
+
+
+def _skip_reason(plan: TickPlan) -> str:
+    if plan.waiting:
+        return f"{len(plan.waiting)} file(s) still settling"
+    return "no new or changed files in the landing folder"

@@ -1,0 +1,168 @@
+"""Reading a file's lines with DuckDB while keeping every line's physical number.
+
+Two readers, one promise (each physical line is accounted for, with its number):
+
+* the *record reader* lets DuckDB's CSV parser split and type the fields (fast, parallel), in strict
+  mode: every line after the header that fits the layout's N typed fields becomes one row, in file
+  order; the lines it refuses (a field that does not fit, a wrong field count, bad quoting, bytes
+  invalid in the encoding) are listed in its rejects table with their line number; empty lines are
+  skipped silently (stage.py finds them);
+* the *line reader* reads each physical line as one VARCHAR (no quoting, a delimiter byte that never
+  occurs in text), blank lines as NULL rows; the fields are then split in SQL. It is used for a whole
+  file when the record reader cannot be trusted with it (mixed line endings, or a quoted field
+  spanning lines, noticed because the numbers do not add up) and to look at lines one by one.
+
+Accepted rows are renumbered around the lines a reader skipped:
+
+    accepted row r is physical line  r + #{j : S_j - j < r}   for skipped lines S_1 < S_2 < ...
+
+(every skipped line before a row shifts it by one; S_j - j is how many rows precede the j-th skip).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from voter_platform.lib.ingest.duck import run, sql_string
+from voter_platform.lib.ingest.formats import Layout
+from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER
+from voter_platform.lib.ingest.records import REQUIRED_COLUMNS
+
+MAX_LINE_BYTES = 1 << 20
+# Up to this many skipped lines are renumbered by an inline binary CASE tree (cheap on millions of
+# rows); beyond it, by an ASOF join.
+INLINE_RENUMBER_LIMIT = 4096
+
+
+def _duckdb_encoding(encoding: str) -> str:
+    return {"utf-8": "utf-8", "latin-1": "latin-1"}[encoding]
+
+
+def _rejects_options(rejects_table: str) -> str:
+    return (
+        f"ignore_errors = true, store_rejects = true, rejects_table = {sql_string(rejects_table)}, "
+        f"rejects_scan = {sql_string(rejects_table + '_scan')}"
+    )
+
+
+def record_reader_sql(path: Path, encoding: str, layout: Layout, rejects_table: str) -> str:
+    """(c1..cN) for every line after the header that DuckDB parses into the N typed fields, in file order.
+
+    No row numbers here: a row_number() window would make the parse single-threaded. The rows are
+    stored in a temporary table in file order (DuckDB preserves insertion order) and numbered from
+    its rowid.
+    """
+    columns = ", ".join(f"'c{i}': {sql_string(sql_type)}" for i, sql_type in enumerate(layout.reader_types(), start=1))
+    file_format = layout.format
+    required = [layout.source_position(column) for column in REQUIRED_COLUMNS[file_format.record_kind]]
+    not_null = ", ".join(f"'c{position}'" for position in required if position is not None)
+    return f"""
+        select *
+        from read_csv(
+            {sql_string(str(path))},
+            columns = {{{columns}}},
+            header = false, skip = 1, delim = {sql_string(file_format.delimiter)}, quote = '"', escape = '"',
+            auto_detect = false, strict_mode = true, null_padding = false,
+            force_not_null = [{not_null}],
+            dateformat = {sql_string(file_format.date_format)},
+            timestampformat = {sql_string(file_format.timestamp_format)},
+            max_line_size = {MAX_LINE_BYTES}, encoding = {sql_string(_duckdb_encoding(encoding))},
+            {_rejects_options(rejects_table)}
+        )
+    """
+
+
+def line_reader_sql(path: Path, encoding: str, rejects_table: str) -> str:
+    """(row_index, raw) for every physical line DuckDB can decode; blank lines as NULL."""
+    return f"""
+        select row_number() over () as row_index, raw
+        from read_csv(
+            {sql_string(str(path))},
+            columns = {{'raw': 'VARCHAR'}},
+            header = false, delim = chr({ord(LINE_READER_DELIMITER)}), quote = '', escape = '',
+            auto_detect = false, strict_mode = true,
+            max_line_size = {MAX_LINE_BYTES}, encoding = {sql_string(_duckdb_encoding(encoding))},
+            {_rejects_options(rejects_table)}
+        )
+    """
+
+
+def rejected_line_numbers(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> dict[int, str]:
+    """Line number -> DuckDB's error type, one entry per refused line."""
+    rows = connection.execute(f"select line, min(error_type) from {rejects_table} group by line").fetchall()
+    return {int(line): str(error_type) for line, error_type in rows}
+
+
+def drop_rejects_tables(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> None:
+    run(connection, f"drop table if exists {rejects_table}")
+    run(connection, f"drop table if exists {rejects_table}_scan")
+
+
+def physical_line_number(row_index: int, skipped: list[int], first_line: int = 1) -> int:
+    """The physical line of accepted row `row_index` (1-based), given the sorted skipped lines."""
+    shifted = [line - (first_line - 1) - j for j, line in enumerate(skipped, start=1)]
+    return row_index + (first_line - 1) + bisect.bisect_right(shifted, row_index - 1)
+
+
+@dataclass(frozen=True)
+class Renumbering:
+    """How to turn `row_index` into the physical line number for a set of skipped lines.
+
+    `first_line` is the physical line of row 1 when nothing is skipped (2 when the reader started
+    after the header); `skipped` are physical line numbers.
+    """
+
+    skipped: tuple[int, ...]
+    first_line: int = 1
+
+    def _shifts(self) -> list[tuple[int, int]]:
+        # (S_j - j, j) keeping the largest j for consecutive skips that share S_j - j, with lines
+        # counted from first_line.
+        largest_j: dict[int, int] = {}
+        for j, line in enumerate(sorted(self.skipped), start=1):
+            largest_j[line - (self.first_line - 1) - j] = j
+        return sorted(largest_j.items())
+
+    def line_number_sql(self, row_index_sql: str) -> str | None:
+        """The physical line as an expression of the row index, or None when there are too many
+        skipped lines for an inline expression (use update_sql after inserting then)."""
+        shifts = self._shifts()
+        if len(shifts) > INLINE_RENUMBER_LIMIT:
+            return None
+        return f"{row_index_sql} + {self.first_line - 1} + {_case_tree(shifts, row_index_sql)}"
+
+    def update_sql(self, table: str, only_where: str = "true", row_index_sql: str = "row_index") -> str | None:
+        """UPDATE table.line_number from the row index, or None when the numbers are already right."""
+        if not self.skipped:
+            return None
+        shifts = self._shifts()
+        base = f"{row_index_sql} + {self.first_line - 1}"
+        if len(shifts) <= INLINE_RENUMBER_LIMIT:
+            return f"update {table} set line_number = {base} + {_case_tree(shifts, row_index_sql)} where {only_where}"
+        values = ", ".join(f"({shifted}, {j})" for shifted, j in shifts)
+        qualified = row_index_sql.replace("line_number", f"{table}.line_number").replace("row_index", f"{table}.row_index")
+        return f"""
+            update {table} set line_number = {qualified} + {self.first_line - 1} + renumbered.rejected_before
+            from (
+                select staged.row_index, shifts.rejected_before
+                from (select distinct {row_index_sql} as row_index from {table} where {only_where}) staged
+                asof join (values {values}) as shifts(shifted, rejected_before) on shifts.shifted < staged.row_index
+            ) renumbered
+            where {qualified} = renumbered.row_index
+        """
+
+
+def _case_tree(shifts: list[tuple[int, int]], row_index_sql: str = "row_index", lower_shift: int = 0) -> str:
+    """Binary search as nested CASE: the largest j with S_j - j < row index (0 when none)."""
+    if not shifts:
+        return str(lower_shift)
+    middle = len(shifts) // 2
+    shifted, j = shifts[middle]
+    return (
+        f"(case when {row_index_sql} > {shifted} then {_case_tree(shifts[middle + 1:], row_index_sql, j)} "
+        f"else {_case_tree(shifts[:middle], row_index_sql, lower_shift)} end)"
+    )

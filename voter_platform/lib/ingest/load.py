@@ -1,0 +1,381 @@
+"""Decide each record's fate and make the raw tables say so: rules, quarantine, dedup, flags.
+
+Runs inside the partition's transaction (partition.py), after stage.py has written the file's sound
+records straight into the raw table ("bulk" rows, part 0) and everything else into a small staging
+table (careful rows). A physical line is in one or the other, never both, so a line number is
+enough to find a record's row.
+
+    validate    the pandera rules over bulk + careful records (one export, schemas.py)
+    findings    (line, part, finding): failed rules, typing issues of careful rows, and what the
+                reader could not say about bulk rows (trailing empty fields, unnamed values)
+    quarantine  records with a quarantining finding, and unloadable lines -> raw.quarantine
+    dedup       among the rest, one version per key -> the others to raw.superseded_records
+    flags       the rest keeps its flags (values outside a vocabulary become Other / U / NULL)
+    careful     loaded careful records are inserted; quarantined or superseded bulk rows deleted
+
+Only the few records with something to say are touched; sound bulk rows are never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from voter_platform.lib.ingest import vocabularies as vocab
+from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
+from voter_platform.lib.ingest.duck import run, scalar, sql_string
+from voter_platform.lib.ingest.formats import VOTER, Layout
+from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
+from voter_platform.lib.ingest.records import (
+    FINGERPRINT_SQL,
+    TYPING_FLAG_ISSUES,
+    TYPING_QUARANTINE_ISSUES,
+    UNLOADABLE_LINE_KINDS,
+    earliest_birth_date_sql,
+    typed_columns,
+)
+from voter_platform.lib.ingest.results import FileOutcome
+from voter_platform.lib.ingest.schemas import FLAG, QUARANTINE, RULES, validate_records
+from voter_platform.lib.ingest.stage import StagedFile, Target
+
+QUARANTINED = "quarantined"
+SUPERSEDED = "superseded"
+
+# Every finding and what it does to a record.
+FINDING_ACTIONS = {
+    **{name: rule.action for name, rule in RULES.items()},
+    **{issue: QUARANTINE for issue in TYPING_QUARANTINE_ISSUES},
+    **{issue: FLAG for issue in TYPING_FLAG_ISSUES},
+    "values_in_unnamed_columns": QUARANTINE,
+}
+
+
+def _sql_tuple(values) -> str:
+    return "(" + ", ".join(sql_string(value) for value in values) + ")"
+
+
+def _in_vocabulary(column: str, vocabulary: tuple[str, ...], otherwise: str) -> str:
+    return f"case when {column} is null or {column} in {_sql_tuple(vocabulary)} then {column} else {otherwise} end"
+
+
+# Values outside a vocabulary (flagged by the rules) are written as the vocabulary's catch-all.
+COERCIONS = {
+    VOTER: {
+        "gender": _in_vocabulary("gender", vocab.GENDERS, "'U'"),
+        "party": _in_vocabulary("party", vocab.PARTIES, "'Other'"),
+        "registration_status": _in_vocabulary("registration_status", vocab.REGISTRATION_STATUSES, "null"),
+    },
+    "vote_history": {
+        "election_type": f"case when election_type in {_sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end",
+        "voting_method": _in_vocabulary("voting_method", vocab.VOTING_METHODS, "'OTHER'"),
+        "party_ballot": _in_vocabulary("party_ballot", vocab.PARTIES, "'Other'"),
+    },
+}
+
+
+def delete_previous_rows(connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str, record_kind: str) -> None:
+    """Remove what an earlier run loaded for this source, date and kind of record."""
+    params = {"partition_date": partition_date, "source_id": source_id}
+    main_table = "raw.voters" if record_kind == VOTER else "raw.vote_history"
+    where = "partition_date = $partition_date and source_id = $source_id"
+    run(connection, f"delete from {main_table} where {where}", params)
+    for table in ("raw.quarantine", "raw.superseded_records"):
+        run(connection, f"delete from {table} where {where} and record_kind = $kind", {**params, "kind": record_kind})
+    if record_kind == VOTER:
+        run(connection, f"delete from raw.possible_duplicates where {where}", params)
+
+
+@dataclass(frozen=True)
+class FileToLoad:
+    staging: str
+    staged: StagedFile
+    target: Target
+    layout: Layout
+    bytes_path: Path
+    encoding: str
+
+
+def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: FileOutcome) -> None:
+    """Decide every record of a staged file and write the outcome; fill the counts of `outcome`."""
+    staging, target, kind = file.staging, file.target, file.target.record_kind
+    snapshot = target.partition_date
+    validation = validate_records(connection, _records_sql(file, snapshot), kind, snapshot)
+    _write_findings(connection, file, validation.failures)
+    run(connection, _verdicts_sql(staging))
+    run(connection, _quarantined_sql(file))
+    _delete_bulk_rows(connection, target, f"{staging}_quarantined")
+    _set_disposition(connection, staging, f"{staging}_quarantined", QUARANTINED)
+
+    repeated = validation.repeated_key_hashes
+    if repeated.len():
+        connection.register("repeated_key_hashes", repeated.to_frame().to_arrow())
+    try:
+        candidates = _candidates_sql(file)
+        run(connection, superseded_sql(candidates, kind, f"{staging}_superseded", "repeated_key_hashes" if repeated.len() else None))
+    finally:
+        if repeated.len():
+            connection.unregister("repeated_key_hashes")
+    _delete_bulk_rows(connection, target, f"{staging}_superseded")
+    _set_disposition(connection, staging, f"{staging}_superseded", SUPERSEDED)
+
+    _apply_flags(connection, file)
+    _insert_careful_records(connection, file)
+    _insert_quarantine(connection, file)
+    run(
+        connection,
+        f"""
+        insert into raw.superseded_records by name
+        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name, line_number,
+            '{kind}' as record_kind, voter_id, kept_line_number, reason
+        from {staging}_superseded order by line_number, part
+        """,
+        target.params,
+    )
+    if kind == VOTER:
+        _insert_possible_duplicates(connection, target)
+    _count(connection, file, outcome)
+
+
+def _literal_where(target: Target) -> str:
+    return (
+        f"partition_date = date '{target.partition_date.isoformat()}' and source_id = {sql_string(target.source_id)} "
+        f"and file_name = {sql_string(target.file_name)}"
+    )
+
+
+def _records_sql(file: FileToLoad, snapshot: date) -> list[str]:
+    """The file's records as two relations, bulk rows and careful records (validate_records unions them)."""
+    extra = f", {earliest_birth_date_sql(snapshot)} as earliest_birth_date" if file.target.record_kind == VOTER else ""
+    return [
+        f"select *, 0::tinyint as part{extra} from {file.target.table} where {_literal_where(file.target)}",
+        f"select *{extra} from {file.staging} where line_kind = 'record'",
+    ]
+
+
+def _write_findings(connection: duckdb.DuckDBPyConnection, file: FileToLoad, failures) -> None:
+    """(line, part, finding) for every failed rule, typing issue and reader-level finding."""
+    staged = file.staged
+    extra = [(line, 0, finding) for line, finding in staged.bulk_flags.items()]
+    extra += [(line, 0, finding) for line, finding in staged.bulk_reasons.items()]
+    reader_findings = pa.table(
+        {
+            "line_number": pa.array([line for line, _, _ in extra], pa.int64()),
+            "part": pa.array([part for _, part, _ in extra], pa.int8()),
+            "finding": pa.array([finding for _, _, finding in extra], pa.string()),
+        }
+    )
+    connection.register("rule_failures", failures.to_arrow())
+    connection.register("reader_findings", reader_findings)
+    try:
+        run(
+            connection,
+            f"""
+            create or replace temp table {file.staging}_findings as
+            select line_number, part, rule as finding from rule_failures
+            union all
+            select line_number, part, unnest(issues) from {file.staging} where line_kind = 'record' and issues is not null
+            union all
+            select line_number, part, finding from reader_findings
+            """,
+        )
+    finally:
+        connection.unregister("rule_failures")
+        connection.unregister("reader_findings")
+
+
+def _verdicts_sql(staging: str) -> str:
+    """Per record with something to say: its quarantine reasons and its flags, sorted."""
+    actions = ", ".join(f"({sql_string(name)}, {sql_string(action)})" for name, action in FINDING_ACTIONS.items())
+    return f"""
+        create or replace temp table {staging}_verdicts as
+        select line_number, part,
+            coalesce(list(distinct finding order by finding) filter (where action = '{QUARANTINE}'), []) as reasons,
+            coalesce(list(distinct finding order by finding) filter (where action = '{FLAG}'), []) as flags
+        from {staging}_findings join (values {actions}) as actions(finding, action) using (finding)
+        group by all
+    """
+
+
+def _quarantined_sql(file: FileToLoad) -> str:
+    layout, staging, target = file.layout, file.staging, file.target
+    n, m = layout.field_count, layout.named_count
+    expected = f"{n}" + (f" (or {m} named)" if m != n else "")
+    detail = f"""case line_kind
+        when 'wrong_field_count' then field_count || ' fields, expected {expected}'
+        when 'glued_records_unrecoverable' then field_count || ' fields: two records glued on one line that could not be separated'
+        when 'values_in_unnamed_columns' then 'values after the last named column ({m})'
+        when 'repeated_header' then 'the header line again'
+        when 'invalid_encoding' then 'bytes that are not valid text in the file''s encoding'
+        when 'control_character' then 'a control character inside the line'
+        when 'stray_carriage_return' then 'a carriage return inside the line'
+        when 'line_too_long' then 'longer than the 1 MiB line limit'
+    end"""
+    return f"""
+        create or replace temp table {staging}_quarantined as
+        select v.line_number, v.part, coalesce(b.voter_id, s.voter_id) as voter_id, v.reasons,
+            case when list_contains(v.reasons, 'values_in_unnamed_columns') then 'values after the last named column ({m})' end
+                as detail
+        from {staging}_verdicts v
+        left join (select line_number, voter_id from {target.table} where {_literal_where(target)}) b
+            on b.line_number = v.line_number and v.part = 0
+        left join {staging} s on s.line_number = v.line_number and s.part = v.part and s.line_kind = 'record'
+        where len(v.reasons) > 0
+        union all
+        select line_number, part, null::varchar as voter_id, [line_kind] as reasons, {detail} as detail
+        from {staging}
+        where line_kind in {_sql_tuple(UNLOADABLE_LINE_KINDS)}
+    """
+
+
+def _delete_bulk_rows(connection: duckdb.DuckDBPyConnection, target: Target, keys_table: str) -> None:
+    """Remove bulk rows by line number (a careful line has no bulk row, so its number matches none)."""
+    run(
+        connection,
+        f"delete from {target.table} where {target.where} and line_number in (select line_number from {keys_table} where part = 0)",
+        target.params,
+    )
+
+
+def _set_disposition(connection: duckdb.DuckDBPyConnection, staging: str, keys_table: str, disposition: str) -> None:
+    run(
+        connection,
+        f"""
+        update {staging} set disposition = '{disposition}' from {keys_table} k
+        where {staging}.line_number = k.line_number and {staging}.part = k.part
+        """,
+    )
+
+
+def _candidates_sql(file: FileToLoad) -> str:
+    """Records still in the running for their key: bulk rows left, and careful records not quarantined."""
+    columns = ", ".join(typed_columns(file.target.record_kind))
+    return f"""
+        (select line_number, 0::tinyint as part, {columns} from {file.target.table} where {_literal_where(file.target)}
+         union all
+         select line_number, part, {columns} from {file.staging} where line_kind = 'record' and disposition is null)
+    """
+
+
+def _apply_flags(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
+    """Flagged records get their flags, and values outside a vocabulary their canonical stand-in."""
+    staging, target, kind = file.staging, file.target, file.target.record_kind
+    coercions = ", ".join(f"{column} = {expression}" for column, expression in COERCIONS[kind].items())
+    run(
+        connection,
+        f"""
+        update {target.table} set quality_flags = v.flags, {coercions} from {staging}_verdicts v
+        where {target.table}.partition_date = $partition_date and {target.table}.source_id = $source_id
+          and {target.table}.file_name = $file_name and {target.table}.line_number = v.line_number
+          and v.part = 0 and len(v.flags) > 0 and len(v.reasons) = 0
+        """,
+        target.params,
+    )
+    run(
+        connection,
+        f"""
+        update {staging} set flags = v.flags, {coercions} from {staging}_verdicts v
+        where {staging}.line_number = v.line_number and {staging}.part = v.part
+          and {staging}.disposition is null and len(v.flags) > 0
+        """,
+    )
+
+
+def _insert_careful_records(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
+    kind = file.target.record_kind
+    fingerprint = f", {FINGERPRINT_SQL} as record_fingerprint" if kind == VOTER else ""
+    run(
+        connection,
+        f"""
+        insert into {file.target.table} by name
+        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
+            line_number, {", ".join(typed_columns(kind))}{fingerprint}, coalesce(flags, []) as quality_flags
+        from {file.staging} where line_kind = 'record' and disposition is null
+        order by line_number, part
+        """,
+        file.target.params,
+    )
+
+
+def _insert_quarantine(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
+    """Quarantine rows with the text of their line, fetched from the file by line number."""
+    staging = file.staging
+    line_numbers = {row[0] for row in run(connection, f"select distinct line_number from {staging}_quarantined")}
+    raw = physical_lines(file.bytes_path, line_numbers) if line_numbers else {}
+    lines = pa.table(
+        {
+            "line_number": pa.array(list(raw), pa.int64()),
+            "raw_line": pa.array([decode_for_quarantine(data, file.encoding) for data in raw.values()], pa.string()),
+        }
+    )
+    connection.register("quarantined_lines", lines)
+    try:
+        run(
+            connection,
+            f"""
+            insert into raw.quarantine by name
+            select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
+                q.line_number, '{file.target.record_kind}' as record_kind, q.voter_id, q.reasons, l.raw_line, q.detail
+            from {staging}_quarantined q left join quarantined_lines l using (line_number)
+            order by q.line_number, q.part
+            """,
+            file.target.params,
+        )
+    finally:
+        connection.unregister("quarantined_lines")
+
+
+def _insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, target: Target) -> None:
+    loaded = "(select * from raw.voters where partition_date = $partition_date and source_id = $source_id)"
+    run(
+        connection,
+        f"""
+        insert into raw.possible_duplicates by name
+        select $partition_date as partition_date, $source_id as source_id, voter_id, other_voter_id, match_rule
+        from ({possible_duplicates_sql(loaded)})
+        order by voter_id, other_voter_id, match_rule
+        """,
+        {"partition_date": target.partition_date, "source_id": target.source_id},
+    )
+
+
+def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: FileOutcome) -> None:
+    staging, target = file.staging, file.target
+    lines = dict(run(connection, f"select line_kind, count(*) from {staging} where part = 0 group by all"))
+    outcome.header_lines = int(lines.get("header", 0))
+    outcome.blank_lines = int(lines.get("blank", 0))
+    outcome.glued_lines = int(lines.get("glued", 0))
+    outcome.rows_loaded = int(scalar(connection, f"select count(*) from {target.table} where {target.where}", target.params))
+    outcome.rows_quarantined = int(scalar(connection, f"select count(*) from {staging}_quarantined"))
+    outcome.rows_superseded = int(scalar(connection, f"select count(*) from {staging}_superseded"))
+    outcome.quarantine_reasons = dict(
+        run(
+            connection,
+            f"select reason, count(*) from (select unnest(reasons) as reason from {staging}_quarantined) group by all order by all",
+        )
+    )
+    outcome.superseded_reasons = dict(run(connection, f"select reason, count(*) from {staging}_superseded group by all order by all"))
+    outcome.quality_flags = dict(
+        run(
+            connection,
+            f"""
+            select flag, count(*) from (
+                select unnest(quality_flags) as flag from {target.table}
+                where {_literal_where(target)} and len(quality_flags) > 0
+            ) group by all order by all
+            """,
+        )
+    )
+
+
+def drop_staging(connection: duckdb.DuckDBPyConnection, staging: str) -> None:
+    for suffix in ("", "_findings", "_verdicts", "_quarantined", "_superseded"):
+        run(connection, f"drop table if exists {staging}{suffix}")
+
+
+def json_counts(counts: dict[str, int]) -> str:
+    return json.dumps(counts, sort_keys=True)

@@ -1,0 +1,352 @@
+"""One pass over a file's bytes before DuckDB reads it: size, sha256, encoding, line endings, header.
+
+The pass works on large chunks with C-speed bytes methods (hashing, `isascii`, `count`), never a
+Python loop over lines: a 1 GB file costs about a second and a half here.
+
+Encoding decision (the file's own evidence first, then the format's declaration):
+
+* a UTF-8 BOM means UTF-8, a UTF-16 BOM means UTF-16 (transcoded to a UTF-8 working copy);
+* a format that declares its encoding gets it (canonical is UTF-8, NC files are latin-1);
+* otherwise: valid UTF-8 is UTF-8; invalid bytes without a single valid multi-byte UTF-8 sequence
+  mean a single-byte file, read as latin-1 throughout; a mix (valid multi-byte sequences *and*
+  invalid bytes) is UTF-8 with the offending lines quarantined as `invalid_encoding`.
+
+DuckDB's line reader needs one kind of line ending; a file mixing them (or using bare CRs) is
+rewritten to a working copy with LF endings, stray carriage returns turned into a byte the reader
+rejects, so those lines end up in quarantine with their original text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+CHUNK_BYTES = 16 << 20
+HEADER_PEEK_BYTES = 1 << 16
+
+UTF8_BOM = codecs.BOM_UTF8
+UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
+
+# The reader's field delimiter: a byte that never occurs in text. A line containing it is rejected
+# by DuckDB and quarantined, which is also how stray carriage returns are caught.
+LINE_READER_DELIMITER = "\x01"
+
+# Characters >= U+0080 that are not lone surrogates: a valid multi-byte UTF-8 sequence decoded.
+_VALID_MULTIBYTE = re.compile("[\u0080-\ud7ff\ue000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What the pre-pass learned about one file."""
+
+    size: int
+    sha256: str
+    bom: str | None  # utf-8 | utf-16-le | utf-16-be | None
+    invalid_utf8: bool  # some bytes are not valid UTF-8
+    valid_multibyte_utf8: bool  # some valid multi-byte UTF-8 sequence occurs
+    line_endings: str  # lf | crlf | cr | mixed | none
+    header_line: str  # first line, decoded, without its line ending or BOM
+    physical_lines: int  # LF-separated lines (a last line without LF counts)
+    delimiter_bytes: int | None = None  # occurrences of the format's delimiter (when asked)
+    quote_bytes: int | None = None  # occurrences of '"' (when asked)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.size == 0
+
+    def encoding_for(self, declared: str | None) -> str:
+        """The encoding the file is read with: BOM, then the format's declaration, then the evidence."""
+        if self.bom in UTF16_BOMS.values():
+            return "utf-16"
+        if self.bom == "utf-8":
+            return "utf-8"
+        if declared:
+            return declared
+        if self.invalid_utf8 and not self.valid_multibyte_utf8:
+            return "latin-1"
+        return "utf-8"
+
+    def needs_working_copy(self, encoding: str) -> bool:
+        """DuckDB reads the file as is unless it is UTF-16 or mixes line endings."""
+        return encoding == "utf-16" or self.line_endings in ("cr", "mixed")
+
+
+def inspect_file(path: Path, delimiter: str | None = None, encoding_evidence: bool = True) -> FileFacts:
+    """Hash and characterise `path` in one chunked pass.
+
+    With the format's `delimiter`, also count delimiter and quote bytes: the staging compares that
+    count with the fields DuckDB parsed, which reveals lines with extra (empty) trailing fields that
+    DuckDB's reader accepts silently (see stage.py). Without `encoding_evidence` (the format
+    declares its encoding) the UTF-8 validity of the bytes is not examined.
+    """
+    sha = hashlib.sha256()
+    size = lf = cr = crlf = delimiters = quotes = 0
+    delimiter_byte = delimiter.encode() if delimiter else None
+    last_byte = b""
+    utf8 = _Utf8Evidence()
+    with path.open("rb") as handle:
+        head = handle.read(HEADER_PEEK_BYTES)
+        bom = _bom(head)
+        is_utf16 = bom in UTF16_BOMS.values()
+        chunk = head
+        while chunk:
+            sha.update(chunk)
+            size += len(chunk)
+            lf += chunk.count(b"\n")
+            if b"\r" in chunk:  # a memchr: nearly free when there is none
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (1 if last_byte == b"\r" and chunk.startswith(b"\n") else 0)
+            if encoding_evidence and not is_utf16:
+                utf8.feed(chunk)
+            if delimiter_byte:
+                delimiters += chunk.count(delimiter_byte)
+                if b'"' in chunk:
+                    quotes += chunk.count(b'"')
+            last_byte = chunk[-1:]
+            chunk = handle.read(CHUNK_BYTES)
+    return FileFacts(
+        size=size,
+        sha256=sha.hexdigest(),
+        bom=bom,
+        invalid_utf8=utf8.invalid,
+        valid_multibyte_utf8=utf8.multibyte,
+        line_endings=_line_endings(lf, cr, crlf) if not is_utf16 else "lf",
+        header_line=_first_line(head, bom),
+        physical_lines=lf + (1 if size and last_byte != b"\n" else 0),
+        delimiter_bytes=delimiters if delimiter_byte and not is_utf16 else None,
+        quote_bytes=quotes if delimiter_byte and not is_utf16 else None,
+    )
+
+
+class _Utf8Evidence:
+    """Is the text valid UTF-8, and does it contain a valid multi-byte sequence?
+
+    ASCII chunks cost an `isascii()`. Other chunks go through a strict incremental decoder (C speed);
+    only after the first invalid byte does the slower byte-level inspection run, and it stops as soon
+    as both questions are answered.
+    """
+
+    def __init__(self) -> None:
+        self.invalid = False
+        self.multibyte = False
+        self._strict = codecs.getincrementaldecoder("utf-8")()
+        self._lenient = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+
+    def feed(self, chunk: bytes) -> None:
+        if (self.invalid and self.multibyte) or chunk.isascii():
+            return
+        if not self.invalid:
+            try:
+                self._strict.decode(chunk)
+                self.multibyte = True  # non-ASCII and valid
+                return
+            except UnicodeDecodeError:
+                self.invalid = True
+        text = self._lenient.decode(chunk)
+        self.multibyte = self.multibyte or bool(_VALID_MULTIBYTE.search(text))
+
+
+def count_lines(path: Path) -> int:
+    """Physical lines of a (working copy) file, counted as the pre-pass counts them."""
+    lf = size = 0
+    last_byte = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            size += len(chunk)
+            lf += chunk.count(b"\n")
+            last_byte = chunk[-1:]
+    return lf + (1 if size and last_byte != b"\n" else 0)
+
+
+_BLANK_LINE = re.compile(rb"(?m)^\r?\n")
+
+
+def blank_line_numbers(path: Path) -> list[int]:
+    """1-based numbers of the empty lines of a file.
+
+    DuckDB's record reader skips empty lines silently; this is only run when its row count says
+    lines are missing (searching every chunk for them up front costs more than hashing it).
+
+    Chunks are cut after their last newline so that every scanned piece starts at a line start.
+    """
+    numbers = []
+    line = 1  # number of the line `pending` starts with
+    pending = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            complete, pending = data[:cut], data[cut:]
+            position = 0
+            for match in _BLANK_LINE.finditer(complete):
+                line += complete.count(b"\n", position, match.start())
+                position = match.start()
+                numbers.append(line)
+            line += complete.count(b"\n", position)
+    return numbers
+
+
+def read_header_line(path: Path) -> str:
+    """The first line of a file, decoded as the pre-pass does (for a quick look without a full pass)."""
+    with path.open("rb") as handle:
+        head = handle.read(HEADER_PEEK_BYTES)
+    return _first_line(head, _bom(head))
+
+
+def _bom(head: bytes) -> str | None:
+    if head.startswith(UTF8_BOM):
+        return "utf-8"
+    for bom, name in UTF16_BOMS.items():
+        if head.startswith(bom):
+            return name
+    return None
+
+
+def _line_endings(lf: int, cr: int, crlf: int) -> str:
+    if cr == 0:
+        return "lf" if lf else "none"
+    if lf == 0:
+        return "cr"
+    return "crlf" if cr == crlf == lf else "mixed"
+
+
+def _first_line(head: bytes, bom: str | None) -> str:
+    """The header line as text: decoded leniently, since it only has to be recognised."""
+    if bom in UTF16_BOMS.values():
+        text = head[2:].decode(bom, errors="replace")
+    else:
+        text = head[3:].decode("utf-8", errors="replace") if bom == "utf-8" else head.decode("latin-1")
+    return re.split(r"\r\n|\n|\r", text, maxsplit=1)[0]
+
+
+@contextmanager
+def readable_copy(path: Path, facts: FileFacts, encoding: str, work_dir: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """Yield (path DuckDB should read, encoding to read it with), making a working copy if needed.
+
+    The copy keeps the line count: CRLF and LF both become LF, a bare CR in a file of LF lines becomes
+    the reader's delimiter byte (so that line is rejected and quarantined), a file of bare CRs gets LFs.
+    """
+    if not facts.needs_working_copy(encoding):
+        yield path, encoding
+        return
+    with tempfile.TemporaryDirectory(prefix="ingest-", dir=work_dir) as folder:
+        copy = Path(folder) / path.name
+        if encoding == "utf-16":
+            _transcode_utf16(path, copy, facts)
+            yield copy, "utf-8"
+        else:
+            _normalise_line_endings(path, copy, facts.line_endings)
+            yield copy, encoding
+
+
+def _normalise_line_endings(source: Path, target: Path, line_endings: str) -> None:
+    stray_cr = b"\n" if line_endings == "cr" else LINE_READER_DELIMITER.encode()
+    with source.open("rb") as reader, target.open("wb") as writer:
+        carry = b""
+        while chunk := reader.read(CHUNK_BYTES):
+            chunk = carry + chunk
+            # A CR at the end of a chunk may be the first half of a CRLF: decide with the next chunk.
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            if carry:
+                chunk = chunk[:-1]
+            writer.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", stray_cr))
+        writer.write(carry.replace(b"\r", stray_cr))
+
+
+def _transcode_utf16(source: Path, target: Path, facts: FileFacts) -> None:
+    # Undecodable UTF-16 (a lone surrogate) becomes U+FFFD: the line still arrives, visibly damaged.
+    decoder = codecs.getincrementaldecoder(facts.bom or "utf-16")(errors="replace")
+    with source.open("rb") as reader, target.open("w", encoding="utf-8", newline="") as writer:
+        reader.read(2)  # the BOM
+        carry = ""
+        while chunk := reader.read(CHUNK_BYTES):
+            text = carry + decoder.decode(chunk)
+            carry = "\r" if text.endswith("\r") else ""
+            if carry:
+                text = text[:-1]
+            writer.write(text.replace("\r\n", "\n").replace("\r", "\n"))
+        writer.write((carry + decoder.decode(b"", final=True)).replace("\r", "\n"))
+
+
+def physical_lines(path: Path, line_numbers: set[int]) -> dict[int, bytes]:
+    """The bytes of the given 1-based physical lines (LF-separated, line ending removed).
+
+    Used for the few lines DuckDB rejects: counting newlines chunk by chunk finds them without a
+    Python loop over every line.
+    """
+    wanted = sorted(line_numbers)
+    found: dict[int, bytes] = {}
+    if not wanted:
+        return found
+    line = 1  # the line the current chunk starts in
+    partial = b""
+    index = 0
+    with path.open("rb") as handle:
+        while index < len(wanted) and (chunk := handle.read(CHUNK_BYTES)):
+            newlines = chunk.count(b"\n")
+            last_line_in_chunk = line + newlines
+            if wanted[index] > last_line_in_chunk:
+                partial = chunk[chunk.rfind(b"\n") + 1 :] if newlines else partial + chunk
+                line = last_line_in_chunk
+                continue
+            pieces = (partial + chunk).split(b"\n")
+            for offset, piece in enumerate(pieces[:-1]):
+                while index < len(wanted) and wanted[index] == line + offset:
+                    found[wanted[index]] = piece.rstrip(b"\r")
+                    index += 1
+            partial = pieces[-1]
+            line = last_line_in_chunk
+        while index < len(wanted) and wanted[index] == line and partial:
+            found[wanted[index]] = partial.rstrip(b"\r")
+            index += 1
+    return found
+
+
+def lines_with_quotes(path: Path, delimiter: str) -> dict[int, tuple[int, int]]:
+    """line number -> (delimiter bytes, fields) for every line that contains a double quote.
+
+    A quoted field may hold the delimiter (an address "1 Main St, Apt 4"); knowing how many such
+    delimiters there are keeps the trailing-field arithmetic of stage.py exact. Only called when the
+    pre-pass counted few quotes.
+    """
+    import csv
+
+    found: dict[int, tuple[int, int]] = {}
+    delimiter_byte = delimiter.encode()
+    line = 1  # number of the line `pending` starts with
+    pending = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            complete, pending = data[:cut], data[cut:]
+            position = 0
+            line_at_position = line
+            while (quote := complete.find(b'"', position)) != -1:
+                start = complete.rfind(b"\n", 0, quote) + 1
+                end = complete.find(b"\n", quote)
+                line_at_position += complete.count(b"\n", position, start)
+                text = complete[start:end].rstrip(b"\r")
+                fields = next(csv.reader([text.decode("latin-1")], delimiter=delimiter))
+                found[line_at_position] = (text.count(delimiter_byte), len(fields))
+                position = end + 1
+                line_at_position += 1
+            line += complete.count(b"\n")
+    if pending and b'"' in pending:
+        text = pending.rstrip(b"\r")
+        fields = next(csv.reader([text.decode("latin-1")], delimiter=delimiter))
+        found[line] = (text.count(delimiter_byte), len(fields))
+    return found
+
+
+def decode_for_quarantine(raw: bytes, encoding: str) -> str:
+    """Text of a rejected line that keeps every byte visible (invalid bytes as \\xNN escapes)."""
+    if encoding == "latin-1":
+        return raw.decode("latin-1")
+    return raw.decode("utf-8", errors="backslashreplace")

@@ -1,0 +1,299 @@
+"""Read one file: the bulk of its records straight into the raw table, everything else into a small
+staging table, with every physical line accounted for.
+
+The fast way is DuckDB's own CSV parser (the record reader), typing each field as it parses and
+writing the rows into `raw.voters` / `raw.vote_history` in the same statement: a sound file costs
+about what a bare `read_csv` into a table costs. What the reader does not hand back is put back
+from elsewhere, into the staging table (records.py has its columns):
+
+* lines it refuses (a field that does not fit its type, a wrong field count, bad quoting, bad
+  bytes, an empty required field) are re-read by number and split in SQL (the careful path);
+* the header, and the empty lines it skips silently (found by a scan for empty lines);
+* lines with extra *empty* trailing fields, which it accepts silently, are found by arithmetic: the
+  pre-pass counted the delimiter bytes of the file; accepted rows account for N - 1 each, the
+  refused lines and the header for their own, quoted delimiters for the rest. Any surplus means
+  such lines exist, and a line-level scan finds them (they are flagged, see load.py).
+
+Rows are numbered row + 1 as they are written and renumbered in place when the reader skipped
+lines (lines.py). If the rows cannot be numbered (a quoted field spanning lines) or the file mixes
+line endings, the bulk insert is undone and the whole file goes through the line reader into the
+staging table instead. Either way, raw rows + staging lines = physical lines, which is verified.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from voter_platform.lib.ingest.duck import run, scalar
+from voter_platform.lib.ingest.formats import VOTER, Layout
+from voter_platform.lib.ingest.lines import (
+    MAX_LINE_BYTES,
+    Renumbering,
+    drop_rejects_tables,
+    line_reader_sql,
+    physical_line_number,
+    record_reader_sql,
+    rejected_line_numbers,
+)
+from voter_platform.lib.ingest.prepass import blank_line_numbers, lines_with_quotes, physical_lines
+from voter_platform.lib.ingest.records import (
+    glued_records_sql,
+    line_staging_select,
+    mark_unsplit_glued_sql,
+    record_insert_sql,
+    unnamed_fields_sql,
+)
+
+RECORD_READER = "duckdb read_csv"
+LINE_READER = "line reader"
+
+# The line reader's rejects: DuckDB error type -> line kind (= quarantine reason).
+_LINE_READER_REJECTS = {
+    "INVALID ENCODING": "invalid_encoding",
+    "INVALID UNICODE": "invalid_encoding",
+    "LINE SIZE OVER MAXIMUM": "line_too_long",
+    "TOO MANY COLUMNS": "control_character",
+}
+
+# Quoted delimiters are counted line by line in Python while quotes are rare (at most one quoted
+# line in eight, roughly: cheaper than scanning every line); beyond that (NC files quote every value)
+# the trailing-field scan simply runs.
+QUOTE_LINES_PER_QUOTE_BYTE = 4
+
+
+class StagingError(RuntimeError):
+    """The raw rows and the staging table do not account for every line: a bug, never ignored."""
+
+
+@dataclass(frozen=True)
+class FileToStage:
+    layout: Layout
+    read_path: Path  # what DuckDB reads (the file, or its working copy)
+    encoding: str  # utf-8 | latin-1 (of read_path)
+    bytes_path: Path  # where the original bytes of a line are fetched from
+    physical_lines: int
+    mixed_line_endings: bool = False
+    # From the pre-pass of read_path (None: not counted, e.g. a working copy): see the module doc.
+    delimiter_bytes: int | None = None
+    quote_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The raw table rows of one file: `where` selects exactly them (with `params`)."""
+
+    partition_date: date
+    source_id: str
+    file_name: str
+    record_kind: str
+
+    @property
+    def table(self) -> str:
+        return "raw.voters" if self.record_kind == VOTER else "raw.vote_history"
+
+    where = "partition_date = $partition_date and source_id = $source_id and file_name = $file_name"
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {"partition_date": self.partition_date, "source_id": self.source_id, "file_name": self.file_name}
+
+
+@dataclass
+class StagedFile:
+    reader: str
+    bulk_rows: int  # records written straight into the raw table
+    # Lines of bulk rows that need a verdict the reader could not give: flag or quarantine reason.
+    bulk_flags: dict[int, str] = field(default_factory=dict)
+    bulk_reasons: dict[int, str] = field(default_factory=dict)
+
+
+def stage_file(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, target: Target, snapshot: date
+) -> StagedFile:
+    """Write the file's sound records into the raw table and the rest into `staging`."""
+    staged = None
+    if not source.mixed_line_endings:
+        staged = _read_with_record_reader(connection, staging, source, target, snapshot)
+    if staged is None:
+        _read_with_line_reader(connection, staging, source, snapshot)
+        staged = StagedFile(LINE_READER, 0)
+    glued = glued_records_sql(staging, source.layout, snapshot)
+    if glued:
+        run(connection, glued)
+    run(connection, mark_unsplit_glued_sql(staging))
+    staged_lines = scalar(connection, f"select count(*) from {staging} where part = 0") + staged.bulk_rows
+    if staged_lines != source.physical_lines:
+        raise StagingError(f"read {staged_lines} lines but the file has {source.physical_lines}")
+    return staged
+
+
+def _read_with_record_reader(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, target: Target, snapshot: date
+) -> StagedFile | None:
+    """The fast path; None (and nothing written) when its rows cannot be numbered."""
+    layout = source.layout
+    rejects = f"{staging}_rejects"
+    reader = record_reader_sql(source.read_path, source.encoding, layout, rejects)
+    accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
+    rejected = rejected_line_numbers(connection, rejects)
+    drop_rejects_tables(connection, rejects)
+    # Lines neither accepted, refused nor the header were skipped as empty; anything else (a quoted
+    # field spanning lines) means the rows cannot be numbered: the line reader takes over.
+    counted = accepted + len(rejected) + 1
+    blanks = blank_line_numbers(source.read_path) if counted < source.physical_lines else []
+    skipped = sorted(set(rejected) | set(blanks))
+    if accepted + len(skipped) + 1 != source.physical_lines or 1 in rejected:
+        run(connection, f"delete from {target.table} where {target.where}", target.params)
+        return None
+    _number_lines(connection, target, Renumbering(tuple(skipped), first_line=2))
+
+    staged = StagedFile(RECORD_READER, accepted)
+    unnamed = unnamed_fields_sql(layout, record_reader_sql(source.read_path, source.encoding, layout, f"{rejects}_unnamed"))
+    if unnamed:
+        for (row_index,) in run(connection, unnamed):
+            staged.bulk_reasons[physical_line_number(int(row_index), skipped, first_line=2)] = "values_in_unnamed_columns"
+        drop_rejects_tables(connection, f"{rejects}_unnamed")
+
+    run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
+    _add_lines(connection, staging, "header", [1])
+    _add_lines(connection, staging, "blank", blanks)
+    refused = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
+    _stage_refused_lines(connection, staging, source, refused, snapshot)
+    if _extra_delimiters(source, accepted, refused) != 0:
+        for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
+            staged.bulk_flags[line] = "trailing_empty_columns"
+    return staged
+
+
+def _number_lines(connection: duckdb.DuckDBPyConnection, target: Target, renumbering: Renumbering) -> None:
+    """Give the rows just inserted their physical line numbers, from their positions.
+
+    DuckDB appends the rows of one insert contiguously and in file order (it preserves insertion
+    order, also when the read runs in parallel), so the row's position is its rowid minus the first
+    rowid of the file's rows; lines the reader skipped shift the rest.
+    """
+    first_rowid = scalar(connection, f"select min(rowid) from {target.table} where {target.where}", target.params)
+    if first_rowid is None:
+        return
+    row_index = f"(rowid - {int(first_rowid)} + 1)"
+    line_number = renumbering.line_number_sql(row_index)
+    if line_number is not None:
+        run(connection, f"update {target.table} set line_number = {line_number} where {target.where}", target.params)
+        return
+    # Thousands of skipped lines: position first, then shift with an ASOF join.
+    run(connection, f"update {target.table} set line_number = {row_index} + 1 where {target.where}", target.params)
+    run(connection, renumbering.update_sql(target.table, target.where, "(line_number - 1)"), target.params)
+
+
+# A typed, empty staging table: the careful path inserts into it.
+_NO_LINES = "select null::bigint as row_index, null::bigint as line_number, null::varchar as raw where false"
+
+
+def _stage_refused_lines(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, refused: dict[int, bytes], snapshot: date
+) -> None:
+    """Stage the lines the record reader refused through the line splitter."""
+    readable: dict[int, str] = {}
+    for line_number, data in refused.items():
+        if len(data) > MAX_LINE_BYTES:
+            _add_lines(connection, staging, "line_too_long", [line_number])
+            continue
+        try:
+            readable[line_number] = data.decode(source.encoding)
+        except UnicodeDecodeError:
+            _add_lines(connection, staging, "invalid_encoding", [line_number])
+    if not readable:
+        return
+    lines = pa.table({"line_number": pa.array(list(readable), pa.int64()), "raw": list(readable.values())})
+    connection.register("refused_lines", lines)
+    try:
+        select = line_staging_select(
+            source.layout, "select null::bigint as row_index, line_number, raw from refused_lines", snapshot
+        )
+        run(connection, f"insert into {staging} by name {select}")
+    finally:
+        connection.unregister("refused_lines")
+
+
+def _extra_delimiters(source: FileToStage, accepted: int, refused: dict[int, bytes]) -> int | None:
+    """Delimiters of the accepted rows beyond their N - 1 each (0: no trailing fields; None: unknown)."""
+    if source.delimiter_bytes is None or source.quote_bytes is None:
+        return None
+    if source.quote_bytes * QUOTE_LINES_PER_QUOTE_BYTE > source.physical_lines:
+        return None
+    delimiter = source.layout.format.delimiter
+    header_delimiters = source.layout.field_count - 1
+    refused_delimiters = sum(data.count(delimiter.encode()) for data in refused.values())
+    quoted = 0
+    if source.quote_bytes:
+        for line, (delimiters, fields) in lines_with_quotes(source.read_path, delimiter).items():
+            if line not in refused and line != 1:
+                quoted += delimiters - (fields - 1)
+    accepted_delimiters = source.delimiter_bytes - header_delimiters - refused_delimiters - quoted
+    return accepted_delimiters - (source.layout.field_count - 1) * accepted
+
+
+def _lines_with_trailing_fields(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, refused: set[int]
+) -> list[int]:
+    """Accepted lines with more fields than the header (DuckDB only accepts them when the extra ones are empty)."""
+    layout = source.layout
+    delimiter = layout.format.delimiter
+    rejects = f"{staging}_scan_rejects"
+    candidates = run(
+        connection,
+        f"""
+        select row_index, raw from ({line_reader_sql(source.read_path, source.encoding, rejects)})
+        where length(raw) - length(replace(raw, $delimiter, '')) > {layout.field_count - 1}
+        """,
+        {"delimiter": delimiter},
+    )
+    unreadable = sorted(rejected_line_numbers(connection, rejects))
+    drop_rejects_tables(connection, rejects)
+    lines = []
+    for row_index, raw in candidates:
+        line = physical_line_number(int(row_index), unreadable)
+        if line != 1 and line not in refused and len(next(csv.reader([raw], delimiter=delimiter))) > layout.field_count:
+            lines.append(line)
+    return lines
+
+
+def _read_with_line_reader(connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, snapshot: date) -> None:
+    rejects = f"{staging}_rejects"
+    reader = line_reader_sql(source.read_path, source.encoding, rejects)
+    lines = f"select row_index, row_index as line_number, raw from ({reader})"
+    run(connection, f"create or replace temp table {staging} as {line_staging_select(source.layout, lines, snapshot)}")
+    rejected = rejected_line_numbers(connection, rejects)
+    drop_rejects_tables(connection, rejects)
+    renumber = Renumbering(tuple(sorted(rejected))).update_sql(staging)
+    if renumber:
+        run(connection, renumber)
+    raw = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
+    by_kind: dict[str, list[int]] = {}
+    for line_number, error_type in rejected.items():
+        kind = _LINE_READER_REJECTS.get(error_type, "invalid_encoding")
+        if kind == "control_character" and b"\r" in raw.get(line_number, b""):
+            kind = "stray_carriage_return"
+        by_kind.setdefault(kind, []).append(line_number)
+    for kind, line_numbers in by_kind.items():
+        _add_lines(connection, staging, kind, line_numbers)
+
+
+def _add_lines(connection: duckdb.DuckDBPyConnection, staging: str, kind: str, line_numbers: list[int]) -> None:
+    """Staging rows for lines with no fields to type (the header, blank or unreadable lines)."""
+    if not line_numbers:
+        return
+    run(
+        connection,
+        f"""
+        insert into {staging} (row_index, line_number, part, line_kind, field_count, irregular_raw, issues)
+        select null, unnest($lines), 0, $kind, 0, null, null
+        """,
+        {"lines": line_numbers, "kind": kind},
+    )

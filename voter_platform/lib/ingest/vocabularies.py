@@ -1,0 +1,95 @@
+"""The platform's vocabularies and the source spellings that map onto them.
+
+One place for every "what does this source value mean" decision, so the SQL adapters, the pandera
+rules and the tests agree. Keys are compared upper-cased and trimmed.
+"""
+
+from __future__ import annotations
+
+# USPS codes of the 50 states and DC: the jurisdictions the election reference covers.
+STATE_NAMES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}
+STATE_CODES = tuple(STATE_NAMES)
+
+# Source spelling (upper case) -> USPS code: the codes themselves, full names, and the usual
+# written-out variants ("Washington DC").
+STATE_SPELLINGS = {
+    **{code: code for code in STATE_NAMES},
+    **{name.upper(): code for code, name in STATE_NAMES.items()},
+    "WASHINGTON DC": "DC", "WASHINGTON D.C.": "DC", "D.C.": "DC",
+}
+
+PARTIES = ("Democrat", "Republican", "Libertarian", "Green", "Independent", "Other")
+
+# Source spelling (upper case) -> party. Unaffiliated voters are Independent; any other recorded
+# party is Other (flagged when the spelling is not one we know).
+PARTY_SPELLINGS = {
+    **{spelling: "Democrat" for spelling in ("DEM", "D", "DEMOCRAT", "DEMOCRATIC", "DEMOCRATIC PARTY")},
+    **{spelling: "Republican" for spelling in ("REP", "R", "REPUBLICAN", "REPUBLICAN PARTY", "GOP")},
+    **{spelling: "Libertarian" for spelling in ("LIB", "L", "LIBERTARIAN", "LIBERTARIAN PARTY")},
+    **{spelling: "Green" for spelling in ("GRE", "GRN", "G", "GREEN", "GREEN PARTY")},
+    **{
+        spelling: "Independent"
+        for spelling in (
+            "UNA", "UNAFFILIATED", "NPA", "NO PARTY", "NO PARTY AFFILIATION", "NONE", "IND", "I",
+            "INDEPENDENT", "NONPARTISAN", "NON-PARTISAN", "DECLINE TO STATE", "DTS",
+        )
+    },
+    # NC's smaller recognised parties, and the generic label.
+    **{spelling: "Other" for spelling in ("CST", "NLB", "JFA", "WTP", "OTH", "OTHER", "CONSTITUTION")},
+}
+
+GENDERS = ("F", "M", "X", "U")
+GENDER_SPELLINGS = {
+    "F": "F", "FEMALE": "F", "W": "F", "WOMAN": "F",
+    "M": "M", "MALE": "M", "MAN": "M",
+    "X": "X", "NONBINARY": "X", "NON-BINARY": "X", "OTHER": "X",
+    "U": "U", "UNKNOWN": "U", "UNDESIGNATED": "U",
+}
+
+REGISTRATION_STATUSES = ("ACTIVE", "INACTIVE", "REMOVED", "DENIED", "TEMPORARY")
+# NC status codes (layout_ncvoter.txt) and descriptions.
+REGISTRATION_STATUS_SPELLINGS = {
+    **{status: status for status in REGISTRATION_STATUSES},
+    "A": "ACTIVE", "I": "INACTIVE", "R": "REMOVED", "D": "DENIED", "S": "TEMPORARY",
+}
+
+ELECTION_TYPES = ("GENERAL", "PRIMARY", "RUNOFF", "SPECIAL", "MUNICIPAL", "OTHER")
+
+VOTING_METHODS = ("IN_PERSON", "EARLY", "ABSENTEE", "MAIL", "PROVISIONAL", "OTHER")
+# NC ncvhis voting_method values (SOURCES.md in data/layouts) and the canonical spellings.
+VOTING_METHOD_SPELLINGS = {
+    **{method: method for method in VOTING_METHODS},
+    "IN-PERSON": "IN_PERSON", "IN PERSON": "IN_PERSON", "ELECTION DAY IN-PERSON": "IN_PERSON",
+    "ELECTION DAY": "IN_PERSON", "CURBSIDE": "IN_PERSON",
+    "ABSENTEE ONESTOP": "EARLY", "EARLY VOTING IN-PERSON": "EARLY", "ONE STOP": "EARLY",
+    "ABSENTEE CURBSIDE": "EARLY", "EARLY VOTING": "EARLY",
+    "ABSENTEE BY MAIL": "MAIL", "BY MAIL": "MAIL", "MAIL-IN": "MAIL",
+    "TRANSFER": "OTHER",
+}
+
+
+def sql_map(mapping: dict[str, str]) -> str:
+    """A DuckDB MAP literal for `mapping` (keys and values are trusted constants)."""
+    keys = ", ".join(_quote(key) for key in mapping)
+    values = ", ".join(_quote(value) for value in mapping.values())
+    return f"map([{keys}], [{values}])"
+
+
+def sql_list(values: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(_quote(value) for value in values) + "]"
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

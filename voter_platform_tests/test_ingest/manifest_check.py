@@ -1,0 +1,181 @@
+"""Compare what the ingest did with a file against its defect manifest (the generator's contract).
+
+`manifest_problems(connection, data_file)` returns a list of human-readable problems (empty when
+every line ended where the contract says): a manifest line's defect decides its expected fate, and
+every line the manifest does not mention must be loaded exactly once. Works on any file that has a
+manifest: the fixtures of defect_files.py today, generated files tomorrow.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from voter_platform.lib.ingest.formats import VOTER, detect_layout
+from voter_platform.lib.ingest.prepass import read_header_line
+from voter_platform_tests.test_ingest.defect_files import ManifestRow, read_manifest
+
+REQUIRED = {
+    VOTER: {"voter_id": "missing_voter_id", "state": "missing_state"},
+    "vote_history": {"voter_id": "missing_voter_id", "election_date": "missing_election_date"},
+}
+KNOWN_DEFECTS = {
+    "blank_field", "state_name", "malformed_email", "impossible_age", "impossible_date", "exact_duplicate",
+    "conflicting_duplicate", "glued_lines", "repeated_header", "trailing_empty_columns", "non_utf8",
+}
+
+
+def date_reasons(column: str) -> set[str]:
+    """Quarantine reasons that mean "this date column is impossible"."""
+    reasons = {f"{column}_after_snapshot", f"{column}_before_1900", f"unparseable_{column}"}
+    if column in ("registered_date", "birth_date"):
+        reasons.add("registered_date_before_age_16")
+    if column == "birth_date":
+        reasons.add("age_out_of_range")
+    return reasons
+
+
+def manifest_problems(connection: duckdb.DuckDBPyConnection, data_file: Path) -> list[str]:
+    manifest = read_manifest(data_file)
+    layout = detect_layout(read_header_line(data_file))
+    kind = layout.format.record_kind
+    canonical_of = {source: canonical for canonical, source in layout.format.mapping.items()}
+    outcome = _Outcome(connection, data_file.name, kind)
+    problems: list[str] = []
+    involved: set[int] = {1}
+    for row in manifest:
+        involved.add(row.line_number)
+        if row.defect in ("exact_duplicate", "conflicting_duplicate") and row.detail.isdigit():
+            involved.add(int(row.detail))
+        problem = _check_row(row, kind, canonical_of, outcome, data_file, layout.format.delimiter)
+        if problem:
+            problems.append(f"line {row.line_number} ({row.defect} {row.detail}): {problem}")
+    for line in range(2, outcome.lines_read(data_file) + 1):
+        if line in involved:
+            continue
+        if outcome.loaded(line) != 1 or line in outcome.quarantined or line in outcome.superseded:
+            problems.append(
+                f"line {line} (no defect): expected loaded once, got loaded={outcome.loaded(line)} "
+                f"quarantined={outcome.quarantined.get(line)} superseded={outcome.superseded.get(line)}"
+            )
+    return problems
+
+
+class _Outcome:
+    """Where each line of one file ended up in the raw tables."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, file_name: str, kind: str):
+        table = "raw.voters" if kind == VOTER else "raw.vote_history"
+        self.table = table
+        self.connection = connection
+        self.file_name = file_name
+        # line -> the quality flags of each record loaded from it (two for a split glued line)
+        self.flags: dict[int, list[list[str]]] = {}
+        rows = connection.execute(
+            f"select line_number, quality_flags from {table} where file_name = ? order by line_number", [file_name]
+        ).fetchall()
+        for line, flags in rows:
+            self.flags.setdefault(line, []).append(list(flags or []))
+        self.quarantined: dict[int, set[str]] = {}
+        for line, reasons in connection.execute(
+            "select line_number, reasons from raw.quarantine where file_name = ?", [file_name]
+        ).fetchall():
+            self.quarantined.setdefault(line, set()).update(reasons)
+        self.superseded = {
+            line: (reason, kept)
+            for line, reason, kept in connection.execute(
+                "select line_number, reason, kept_line_number from raw.superseded_records where file_name = ?", [file_name]
+            ).fetchall()
+        }
+
+    def loaded(self, line: int) -> int:
+        """How many records of this line were loaded."""
+        return len(self.flags.get(line, []))
+
+    def lines_read(self, data_file: Path) -> int:
+        return data_file.read_bytes().count(b"\n") + (0 if data_file.read_bytes().endswith(b"\n") else 1)
+
+    def value(self, line: int, column: str):
+        rows = self.connection.execute(
+            f"select {column} from {self.table} where file_name = ? and line_number = ?", [self.file_name, line]
+        ).fetchall()
+        return rows[0][0] if rows else None
+
+
+def _check_row(row: ManifestRow, kind: str, canonical_of: dict[str, str], outcome: _Outcome, data_file: Path, delimiter: str) -> str | None:
+    line = row.line_number
+    loaded = outcome.loaded(line)
+    reasons = outcome.quarantined.get(line, set())
+    if row.defect not in KNOWN_DEFECTS:
+        return f"unknown defect kind {row.defect!r}"
+    if row.defect == "blank_field":
+        column = canonical_of.get(row.detail, row.detail)
+        required = REQUIRED[kind].get(column)
+        if required:
+            return None if required in reasons else f"expected quarantined as {required}, got {reasons or 'loaded'}"
+        if loaded != 1:
+            return f"a blank optional field should load once, got loaded={loaded} quarantined={reasons}"
+        return None
+    if row.defect == "state_name":
+        state = outcome.value(line, "state") if kind == VOTER else None
+        return None if loaded == 1 and (kind != VOTER or (state and len(state) == 2)) else f"expected loaded with a USPS code, got {state!r}, {reasons}"
+    if row.defect in ("malformed_email", "trailing_empty_columns"):
+        flag = "invalid_email" if row.defect == "malformed_email" else "trailing_empty_columns"
+        flags = outcome.flags.get(line, [[]])
+        return None if loaded == 1 and flag in flags[0] else f"expected loaded with flag {flag}, got {flags} {reasons}"
+    if row.defect == "glued_lines":
+        flags = outcome.flags.get(line, [])
+        recovered = sum(1 for record_flags in flags if "recovered_from_glued_line" in record_flags)
+        return None if recovered == 2 else f"expected both records loaded (recovered_from_glued_line), got {flags} {reasons}"
+    if row.defect == "impossible_age":
+        return None if reasons & {"age_out_of_range", "unparseable_age"} else f"expected quarantined for the age, got {reasons or 'loaded'}"
+    if row.defect == "impossible_date":
+        column = canonical_of.get(row.detail, row.detail)
+        return None if reasons & date_reasons(column) else f"expected quarantined for {column}, got {reasons or 'loaded'}"
+    if row.defect == "repeated_header":
+        return None if "repeated_header" in reasons else f"expected quarantined as repeated_header, got {reasons or loaded}"
+    if row.defect == "non_utf8":
+        return None if "invalid_encoding" in reasons else f"expected quarantined as invalid_encoding, got {reasons or loaded}"
+    if row.defect == "exact_duplicate":
+        original = int(row.detail)
+        superseded = outcome.superseded.get(line)
+        if superseded != ("exact_duplicate", original):
+            return f"expected superseded as an exact duplicate of line {original}, got {superseded} loaded={loaded}"
+        return None if outcome.loaded(original) == 1 else f"the original line {original} is not loaded"
+    if row.defect == "conflicting_duplicate":
+        other = int(row.detail)
+        winner = _expected_winner(data_file, delimiter, line, other)
+        loser = other if winner == line else line
+        if outcome.loaded(winner) != 1:
+            return f"expected line {winner} (newest, else last) loaded, got {outcome.loaded(winner)}"
+        if outcome.superseded.get(loser) != ("conflicting_older", winner):
+            return f"expected line {loser} superseded by {winner}, got {outcome.superseded.get(loser)}"
+        return None
+    return None
+
+
+def _expected_winner(data_file: Path, delimiter: str, line: int, other: int) -> int:
+    """Newest updated_at wins; without one (or a tie), the last line in the file."""
+    lines = data_file.read_bytes().decode("latin-1").split("\n")
+    header = next(csv.reader([lines[0].strip()], delimiter=delimiter))
+    if "updated_at" in header:
+        position = header.index("updated_at")
+        stamps = {}
+        for number in (line, other):
+            fields = next(csv.reader([lines[number - 1].strip()], delimiter=delimiter))
+            stamps[number] = _timestamp(fields[position])
+        if stamps[line] and stamps[other] and stamps[line] != stamps[other]:
+            return max(stamps, key=lambda number: stamps[number])
+    return max(line, other)
+
+
+def _timestamp(text: str) -> datetime | None:
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,94 @@
+"""Formats are recognised by their header; the source id pairs a jurisdiction's files."""
+
+from __future__ import annotations
+
+import pytest
+
+from voter_platform.lib.ingest.formats import (
+    CANONICAL_HISTORY_HEADER,
+    CANONICAL_VOTER_HEADER,
+    GOODPARTY_HEADER,
+    UnknownFormatError,
+    detect_layout,
+    source_id,
+)
+
+
+def test_canonical_headers():
+    assert detect_layout(",".join(CANONICAL_VOTER_HEADER)).format.name == "canonical_voters"
+    assert detect_layout(",".join(CANONICAL_HISTORY_HEADER) + "\r\n").format.name == "canonical_vote_history"
+
+
+def test_goodparty_header_and_its_older_shape():
+    layout = detect_layout(",".join(GOODPARTY_HEADER))
+    assert (layout.format.name, layout.variant, layout.field_count) == ("goodparty", "11 columns", 11)
+    older = detect_layout(",".join(GOODPARTY_HEADER[:10]) + ",,,")
+    assert (older.variant, older.field_count, older.named_count) == ("10 columns + 3 empty", 13, 10)
+    assert older.source_position("updated_at") is None
+
+
+def test_headers_compare_trimmed_unquoted_and_case_insensitive():
+    header = "\ufeff" + ",".join(f' "{name.upper()}" ' for name in GOODPARTY_HEADER)
+    assert detect_layout(header).format.name == "goodparty"
+
+
+def test_ncvoter_columns_are_found_by_name_with_historical_spellings():
+    header = "\t".join(['"ncid"', '"Confidential_ind"', '"county_desc"', '"last_name"', '"first_name"', '"midl_name"', '"party_cd"', '"registr_dt"', '"birth_age"'])
+    layout = detect_layout(header)
+    assert layout.format.name == "ncsbe_ncvoter"
+    assert layout.source_position("voter_id") == 1
+    assert layout.source_position("middle_name") == 6
+    assert layout.source_position("age") == 9
+
+
+def test_unknown_header_lists_the_formats():
+    with pytest.raises(UnknownFormatError) as error:
+        detect_layout("a,b,c")
+    assert str(error.value).startswith(
+        "line 1 is not a header the platform knows (3 fields, none a known column name). "
+        "Expected one of: canonical voters: voter_id,first_name"
+    )
+
+
+def test_a_near_miss_names_what_is_missing():
+    with pytest.raises(UnknownFormatError, match=r"closest: goodparty, 10 of its column names found; missing: updated_at\)"):
+        detect_layout(",".join(GOODPARTY_HEADER[:10]) + ",last_update")
+
+
+def test_a_missing_header_is_not_echoed():
+    """Without its header, line 1 is a voter: the message must not carry the record."""
+    with pytest.raises(UnknownFormatError) as error:
+        detect_layout("VOT001,James,Smith,34,M,CA,Independent,james.smith@email.com,2015-03-15,2024-11-05,2/8/2024 12:03:45")
+    assert "James" not in str(error.value) and "@" not in str(error.value)
+
+
+def test_an_empty_first_line_is_named():
+    with pytest.raises(UnknownFormatError, match="the first line is empty"):
+        detect_layout("")
+
+
+def test_a_known_header_with_another_delimiter_is_named():
+    with pytest.raises(UnknownFormatError, match="line 1 is the goodparty header delimited by '\\\\t'"):
+        detect_layout("\t".join(GOODPARTY_HEADER))
+
+
+@pytest.mark.parametrize(
+    ("header", "file_name", "expected"),
+    [
+        (CANONICAL_VOTER_HEADER, "voters_NC_2026-11-20.csv", "canonical:NC"),
+        (CANONICAL_HISTORY_HEADER, "vote_history_NC_2026-11-20.csv", "canonical:NC"),
+        (CANONICAL_VOTER_HEADER, "voters_pa_20261120_corrected.csv", "canonical:PA"),
+        (GOODPARTY_HEADER, "goodparty_voters.csv", "goodparty:goodparty_voters"),
+        (GOODPARTY_HEADER, "goodparty_voters_2026_11_20.csv", "goodparty:goodparty_voters"),
+    ],
+)
+def test_source_ids(header, file_name, expected):
+    assert source_id(detect_layout(",".join(header)).format, file_name) == expected
+
+
+def test_ncsbe_source_ids_pair_voters_and_history():
+    voters = detect_layout("ncid\tcounty_desc\tlast_name\tfirst_name\tparty_cd\tregistr_dt").format
+    history = detect_layout("ncid\telection_lbl\telection_desc\tvoting_method").format
+    assert source_id(voters, "ncvoter_Statewide_2026-11-20.txt") == "ncsbe:Statewide"
+    assert source_id(history, "ncvhis_Statewide_2026-11-20.txt") == "ncsbe:Statewide"
+    assert source_id(voters, "ncvoter48.txt") == "ncsbe:48"

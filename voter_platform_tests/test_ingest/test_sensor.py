@@ -1,0 +1,250 @@
+"""The landing sensor: settled files become one run per partition, nothing is missed or run twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.elections.assets import election_reference_assets
+from voter_platform.defs.ingest import sensors
+from voter_platform.defs.ingest.resources import LandingFolder
+from voter_platform.defs.ingest.sensors import LandingCursor, landing_sensor
+from voter_platform.lib.ingest.formats import CANONICAL_HISTORY_HEADER, CANONICAL_VOTER_HEADER
+from voter_platform.lib.landing import describe
+
+DAY = "2026-11-20"
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+@pytest.fixture(scope="module")
+def instance_with_reference():
+    """One instance for the tests that start after the election reference is loaded (sensors only
+    read the instance, so they can share it)."""
+    with dg.instance_for_test() as test_instance:
+        load_reference(test_instance)
+        yield test_instance
+
+
+def load_reference(instance: dg.DagsterInstance) -> None:
+    """As if the election reference had been materialized."""
+    for assets_def in election_reference_assets:
+        for key in assets_def.keys:
+            instance.report_runless_asset_event(dg.AssetMaterialization(key, partition="2024"))
+
+
+def drop(landing: Path, name: str, header: tuple[str, ...] = CANONICAL_VOTER_HEADER, lines: int = 2) -> Path:
+    path = landing / name
+    path.write_text("\n".join([",".join(header)] + [",".join("x" for _ in header)] * lines) + "\n")
+    return path
+
+
+class _Messages(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+class Sensor:
+    """Ticks the sensor like the daemon does, carrying the cursor from tick to tick."""
+
+    def __init__(self, instance: dg.DagsterInstance, landing: Path):
+        self.instance, self.landing, self.cursor = instance, landing, None
+        self.log = _Messages()
+
+    def tick(self) -> dg.SensorResult:
+        context = dg.build_sensor_context(
+            instance=self.instance, cursor=self.cursor, resources={"landing": LandingFolder(path=str(self.landing))}
+        )
+        context.log.addHandler(self.log)
+        result = landing_sensor(context)
+        self.cursor = result.cursor
+        return result
+
+    def logged(self, text: str) -> bool:
+        return any(text in message for message in self.log.messages)
+
+    @property
+    def state(self) -> LandingCursor:
+        return LandingCursor.parse(self.cursor)
+
+
+@pytest.fixture
+def sensor(instance_with_reference, landing) -> Sensor:
+    return Sensor(instance_with_reference, landing)
+
+
+def ingest_requests(result: dg.SensorResult) -> list[dg.RunRequest]:
+    return [request for request in result.run_requests or [] if request.job_name == "ingest_job"]
+
+
+def test_runs_by_default():
+    assert landing_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_a_file_is_requested_once_it_looks_the_same_twice(sensor, landing):
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    first = sensor.tick()
+    assert not first.run_requests and "1 file(s) still settling" in first.skip_reason.skip_message
+    (request,) = ingest_requests(sensor.tick())
+    seen = describe(path)
+    assert request.partition_key == DAY
+    assert request.run_key == f"{DAY}|{path.name}:{seen.mtime_ns}:{seen.size}"
+    assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == [path.name]
+    assert sensor.state.requested == {path.name: f"{seen.mtime_ns}:{seen.size}"}
+    assert sensor.state.max_mtime_ns == seen.mtime_ns
+    # Nothing changed: nothing more to do.
+    assert not sensor.tick().run_requests
+
+
+def test_a_growing_file_waits(sensor, landing):
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    sensor.tick()
+    with path.open("a") as handle:  # still being copied
+        handle.write(",".join("y" for _ in CANONICAL_VOTER_HEADER) + "\n")
+    assert not sensor.tick().run_requests
+    (request,) = ingest_requests(sensor.tick())
+    assert request.run_key.endswith(f":{path.stat().st_size}")
+
+
+def test_voters_and_history_of_a_date_share_one_run(sensor, landing):
+    voters = drop(landing, f"voters_NC_{DAY}.csv")
+    history = drop(landing, f"vote_history_NC_{DAY}.csv", CANONICAL_HISTORY_HEADER)
+    other = drop(landing, "voters_PA_2026-11-21.csv")
+    sensor.tick()
+    requests = ingest_requests(sensor.tick())
+    assert [(request.partition_key, request.run_config["ops"]["raw_voter_files"]["config"]["files"]) for request in requests] == [
+        (DAY, sorted([history.name, voters.name])),
+        ("2026-11-21", [other.name]),
+    ]
+
+
+def test_a_corrected_file_with_the_same_name_runs_again_with_its_partner(sensor, landing):
+    voters = drop(landing, f"voters_NC_{DAY}.csv")
+    history = drop(landing, f"vote_history_NC_{DAY}.csv", CANONICAL_HISTORY_HEADER)
+    sensor.tick()
+    (first,) = ingest_requests(sensor.tick())
+    drop(landing, voters.name, lines=3)
+    sensor.tick()
+    (second,) = ingest_requests(sensor.tick())
+    assert second.run_key != first.run_key
+    assert second.run_config["ops"]["raw_voter_files"]["config"]["files"] == sorted([history.name, voters.name])
+
+
+def test_a_late_file_with_an_old_mtime_is_not_missed(sensor, landing):
+    drop(landing, f"voters_NC_{DAY}.csv")
+    sensor.tick()
+    sensor.tick()
+    late = drop(landing, "voters_PA_2026-11-19.csv")
+    os.utime(late, (1_600_000_000, 1_600_000_000))  # copied with its 2020 timestamp kept
+    assert describe(late).mtime_ns < sensor.state.max_mtime_ns
+    sensor.tick()
+    (request,) = ingest_requests(sensor.tick())
+    assert request.partition_key == "2026-11-19"
+
+
+def test_a_file_without_a_date_uses_its_modification_day(sensor, landing):
+    path = drop(landing, "goodparty_voters.csv")
+    os.utime(path, (1_795_000_000, 1_795_000_000))  # 2026-11-18 UTC
+    sensor.tick()
+    (request,) = ingest_requests(sensor.tick())
+    assert request.partition_key == "2026-11-18"
+
+
+def test_an_unknown_file_is_reported_and_still_requested_so_its_partition_says_why(sensor, landing):
+    notes = landing / f"notes_{DAY}.txt"
+    notes.write_text("remember to call the county\n")
+    sensor.tick()
+    (request,) = ingest_requests(sensor.tick())
+    assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == [notes.name]
+    assert sensor.logged(f"{notes.name}: not a voter file the platform knows: line 1 is not a header")
+
+
+def test_an_unreadable_file_is_retried_and_never_stops_the_sensor(sensor, landing, monkeypatch):
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    readable = sensors.header_problem
+
+    def locked(file):
+        if file.name == path.name:
+            raise PermissionError(13, "Permission denied")
+        return readable(file)
+
+    monkeypatch.setattr(sensors, "header_problem", locked)
+    sensor.tick()
+    assert not sensor.tick().run_requests
+    assert sensor.logged(f"{path.name}: cannot be read (Permission denied); will look again")
+    monkeypatch.setattr(sensors, "header_problem", readable)
+    sensor.tick()
+    assert len(ingest_requests(sensor.tick())) == 1
+
+
+def test_a_date_outside_the_partitions_is_reported(sensor, landing):
+    drop(landing, "voters_NC_2010-01-05.csv")
+    sensor.tick()
+    assert not sensor.tick().run_requests
+    assert sensor.logged("snapshot date 2010-01-05 is outside the analysis dates")
+
+
+def test_files_that_leave_the_folder_leave_the_cursor(sensor, landing):
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    sensor.tick()
+    sensor.tick()
+    path.unlink()
+    sensor.tick()
+    assert sensor.state.requested == {} and sensor.state.looks == {}
+
+
+def test_hidden_and_temporary_files_are_ignored(sensor, landing):
+    drop(landing, f".voters_NC_{DAY}.csv.tmp")
+    drop(landing, f"voters_NC_{DAY}.csv.part")
+    sensor.tick()
+    assert not sensor.tick().run_requests
+
+
+def test_election_reference_is_loaded_before_the_first_ingest(instance, landing, monkeypatch):
+    sensor = Sensor(instance, landing)
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    sensor.tick()
+    (reference,) = sensor.tick().run_requests
+    assert reference.job_name == "election_reference_job"
+    assert reference.tags == all_cycles_tags()
+    assert path.name not in sensor.state.requested  # held, not forgotten
+
+    monkeypatch.setattr(sensors, "_reference_state", lambda instance: "running")
+    waiting = sensor.tick()
+    assert not waiting.run_requests and waiting.skip_reason.skip_message == "waiting for the election reference run to finish"
+
+    monkeypatch.undo()
+    load_reference(instance)
+    (request,) = sensor.tick().run_requests
+    assert (request.job_name, request.partition_key) == ("ingest_job", DAY)
+
+
+def test_a_failed_reference_run_does_not_block_the_ingest(instance, landing, monkeypatch):
+    monkeypatch.setattr(sensors, "_reference_state", lambda instance: "failed")
+    sensor = Sensor(instance, landing)
+    drop(landing, f"voters_NC_{DAY}.csv")
+    sensor.tick()
+    assert len(ingest_requests(sensor.tick())) == 1
+
+
+def test_cursor_is_json_with_mtimes_not_wall_clock(sensor, landing):
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    sensor.tick()
+    sensor.tick()
+    data = json.loads(sensor.cursor)
+    assert set(data) == {"max_mtime_ns", "requested", "looks"}
+    assert data["max_mtime_ns"] == describe(path).mtime_ns
