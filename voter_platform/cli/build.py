@@ -36,7 +36,8 @@ class PartitionOutcome:
     success: bool
     assets: int
     checks_passed: int
-    checks_failed: int
+    checks_warned: int  # failed with severity WARN: findings worth reading, nothing blocked
+    checks_failed: int  # failed with severity ERROR
     blocking_failed: int
     voters_loaded: int | None
     rows_quarantined: int | None
@@ -73,17 +74,20 @@ def run(args: argparse.Namespace) -> int:
     for partition in partitions:
         outcomes.append(build_partition(partition))
     print_summary(outcomes)
+    print("\nWarnings are checks with findings worth reading (e.g. rows flagged or quarantined); errors fail the build.")
+    print("Details: the Dagster UI (voter-platform up) shows every check's metadata; quarantined lines are in raw.quarantine.")
     return 0 if all(outcome.success and not outcome.blocking_failed for outcome in outcomes) else 1
 
 
 def print_summary(outcomes: list[PartitionOutcome]) -> None:
-    header = ("partition", "status", "assets", "checks passed", "checks failed", "voters loaded", "quarantined")
+    header = ("partition", "status", "assets", "checks passed", "warnings", "errors", "voters loaded", "quarantined")
     rows = [
         (
             outcome.partition,
             outcome.status,
             str(outcome.assets),
             str(outcome.checks_passed),
+            str(outcome.checks_warned),
             str(outcome.checks_failed),
             "-" if outcome.voters_loaded is None else f"{outcome.voters_loaded:,}",
             "-" if outcome.rows_quarantined is None else f"{outcome.rows_quarantined:,}",

@@ -39,14 +39,16 @@ def _execute(job_name: str, **kwargs) -> dg.ExecuteInProcessResult:
 def _summarize(label: str, result: dg.ExecuteInProcessResult) -> PartitionOutcome:
     evaluations = result.get_asset_check_evaluations()
     failed = [evaluation for evaluation in evaluations if not evaluation.passed]
+    errors = [evaluation for evaluation in failed if evaluation.severity == dg.AssetCheckSeverity.ERROR]
     voters_metadata = _materialization_metadata(result, RAW_VOTERS_KEY)
     return PartitionOutcome(
         partition=label,
         success=result.success,
         assets=len({event.asset_key for event in result.get_asset_materialization_events()}),
         checks_passed=len(evaluations) - len(failed),
-        checks_failed=len(failed),
-        blocking_failed=sum(1 for evaluation in failed if evaluation.blocking),
+        checks_warned=len(failed) - len(errors),
+        checks_failed=len(errors),
+        blocking_failed=sum(1 for evaluation in errors if evaluation.blocking),
         voters_loaded=_int_value(voters_metadata.get("dagster/row_count")),
         rows_quarantined=_int_value(voters_metadata.get("rows_quarantined")),
     )
