@@ -18,17 +18,18 @@
 {%- endmacro %}
 
 
-{#- The sorted, distinct values of a date expression in a group, as an array. -#}
+{#- The values of a date expression in a group (rows meeting the condition), as an array; order
+    and duplicates are not guaranteed (a sorted distinct aggregate costs 6x as much). -#}
 {% macro date_array_agg(expression, condition='true') -%}
     {{ return(adapter.dispatch('date_array_agg')(expression, condition)) }}
 {%- endmacro %}
 
 {% macro duckdb__date_array_agg(expression, condition) -%}
-    coalesce(list(distinct {{ expression }} order by {{ expression }}) filter (where {{ condition }}), [])
+    coalesce(list({{ expression }}) filter (where {{ condition }}), [])
 {%- endmacro %}
 
 {% macro default__date_array_agg(expression, condition) -%}
-    array_agg(distinct case when {{ condition }} then {{ expression }} end)
+    array_agg(case when {{ condition }} then {{ expression }} end)
 {%- endmacro %}
 
 
