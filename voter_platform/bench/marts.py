@@ -192,7 +192,8 @@ def _direct_phase() -> dict[str, Any]:
     tests = [uid for uid, node in nodes.items() if node["resource_type"] == "test"]
     first = last = ANALYSIS_DATE
 
-    with duckdb.connect(str(paths.warehouse)) as connection:
+    connection = duckdb.connect(str(paths.warehouse))
+    try:
         started = time.perf_counter()
         for uid in models:
             node = nodes[uid]
@@ -208,12 +209,16 @@ def _direct_phase() -> dict[str, Any]:
                 connection.execute(f"delete from {relation} where analysis_date between '{first}' and '{last}'")
                 connection.execute(f"insert into {relation} by name {sql}")
                 connection.execute("commit")
+        # dbt's process writes its changes to the database file when it ends; so does this one.
+        connection.execute("checkpoint")
         models_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
         for uid in tests:
             connection.execute(f"select count(*) from ({nodes[uid]['compiled_code']}) as test_rows").fetchone()
         tests_seconds = time.perf_counter() - started
+    finally:
+        connection.close()
 
     return {
         "models_seconds": round(models_seconds, 2),

@@ -1,9 +1,9 @@
 """Resources shared by every domain, all pointing into the one data directory."""
 
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from dagster_duckdb_pandas import DuckDBPandasIOManager
 
+from voter_platform.defs.transform.cli_resource import WarehouseDbtCliResource
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform.settings import DataPaths
 
@@ -19,5 +19,5 @@ def build_resources(paths: DataPaths) -> dict[str, object]:
         # Modest Python tables (election reference, summaries) go through the I/O manager; the
         # multi-million-row raw tables are written by SQL through `warehouse`.
         "io_manager": DuckDBPandasIOManager(database=warehouse),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": WarehouseDbtCliResource(project_dir=dbt_project),
     }
