@@ -117,3 +117,36 @@ def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWa
     assert [(e.asset_key, e.blocking) for e in failed] == [(stg_snapshots, True)]
     assert "history_coverage" in failed[0].check_name
     assert downstream not in {event.asset_key for event in result.get_asset_materialization_events()}
+
+
+def test_marts_are_not_built_when_the_raw_partition_failed_its_blocking_check(marts_warehouse: MartsWarehouse):
+    """In an ingest run the raw asset and the marts run together: a failed blocking check on the
+    raw partition (the ingest's quarantine threshold, say) must stop every dbt model."""
+    from voter_platform.defs.partitions import analysis_date_partitions
+    from voter_platform.defs.resources import build_resources
+
+    raw_voters = dg.AssetKey(["raw", "voters"])
+
+    @dg.asset(
+        key=raw_voters,
+        partitions_def=analysis_date_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=[dg.AssetCheckSpec("quarantine_rate_below_threshold", asset=raw_voters, blocking=True)],
+    )
+    def rejected_raw_partition():
+        return dg.MaterializeResult(
+            check_results=[dg.AssetCheckResult(check_name="quarantine_rate_below_threshold", passed=False)]
+        )
+
+    result = dg.materialize(
+        [rejected_raw_partition, dbt_models],
+        partition_key="2026-11-04",
+        resources=build_resources(marts_warehouse.paths),
+        raise_on_error=False,
+    )
+    assert not result.success
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.blocking
+    started = [event.step_key for event in result.all_events if event.event_type_value == "STEP_START"]
+    assert started == ["raw__voters"]  # the dbt step never started
+    assert {event.asset_key for event in result.get_asset_materialization_events()} == {raw_voters}

@@ -1,0 +1,23 @@
+"""dbt vars from a Dagster partition window: inclusive dates, never the next day's start."""
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from voter_platform.lib.dbt_vars import dbt_vars_for_window
+
+
+def test_one_partition_is_one_date():
+    window = (datetime(2026, 11, 3, tzinfo=timezone.utc), datetime(2026, 11, 4, tzinfo=timezone.utc))
+    assert dbt_vars_for_window(*window) == {"first_analysis_date": "2026-11-03", "last_analysis_date": "2026-11-03"}
+
+
+def test_a_range_ends_the_day_before_the_window_ends():
+    assert dbt_vars_for_window(date(2026, 11, 2), date(2026, 11, 14)) == {
+        "first_analysis_date": "2026-11-02", "last_analysis_date": "2026-11-13",
+    }
+
+
+def test_an_empty_window_is_an_error():
+    with pytest.raises(ValueError, match="empty analysis window"):
+        dbt_vars_for_window(date(2026, 11, 3), date(2026, 11, 3))
