@@ -1,5 +1,5 @@
 -- Registered voters as of the analysis date by the year they registered, state, party, gender and
--- age group: when today's roll joined (registration_year null = registration date unknown).
+-- age group: when the roll of that date joined (registration_year null = registration date unknown).
 with voters as (
     select * from {{ ref('int_voters_as_of_date') }}
 ),

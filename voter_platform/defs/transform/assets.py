@@ -37,7 +37,8 @@ def _build_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetMaterialization | dg.AssetObservation]:
     dbt_vars = analysis_window_vars(context)
-    first, last = date.fromisoformat(dbt_vars["first_analysis_date"]), date.fromisoformat(dbt_vars["last_analysis_date"])
+    first = date.fromisoformat(dbt_vars["first_analysis_date"])
+    last = date.fromisoformat(dbt_vars["last_analysis_date"])
     with warehouse.get_connection() as connection:
         prepare_warehouse(connection)
 
@@ -62,12 +63,17 @@ def _build_dbt_models(
             event = event.with_metadata({**event.metadata, **metadata[relation]})
         yield event
 
-    checks_by_unique_id = {
-        spec.metadata[DBT_UNIQUE_ID_KEY]: spec for spec in context.assets_def.check_specs if DBT_UNIQUE_ID_KEY in (spec.metadata or {})
-    }
-    yield from unit_test_results(
-        invocation.get_artifact("run_results.json"), checks_by_unique_id, set(context.selected_asset_check_keys)
-    )
+    # dbt writes run_results.json once it ran nodes; a failure before that (a compile error) has
+    # no unit-test results, and its own error is raised below.
+    if (invocation.target_path / "run_results.json").exists():
+        checks_by_unique_id = {
+            spec.metadata[DBT_UNIQUE_ID_KEY]: spec
+            for spec in context.assets_def.check_specs
+            if DBT_UNIQUE_ID_KEY in (spec.metadata or {})
+        }
+        yield from unit_test_results(
+            invocation.get_artifact("run_results.json"), checks_by_unique_id, set(context.selected_asset_check_keys)
+        )
 
     error = invocation.get_error()
     if error is not None:
