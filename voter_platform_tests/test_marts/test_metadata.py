@@ -74,3 +74,17 @@ def test_unit_test_results_become_check_results_of_their_model():
     assert results[0].metadata["message"].value == "actual differs from expected"
     # An unselected unit test reports nothing.
     assert list(unit_test_results(run_results, checks, {other.key})) == [results[1]]
+
+
+def test_old_dbt_target_directories_are_pruned(tmp_path):
+    import os
+
+    from voter_platform.defs.transform.assets import prune_dbt_target_dirs
+
+    for age, name in enumerate(["dbt_models-a", "dbt_models-b", "dbt_models-c", "dbt_models-d"]):
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (1_000_000 - age, 1_000_000 - age))  # a is the newest
+    (tmp_path / "manifest.json").write_text("{}")
+    removed = prune_dbt_target_dirs(tmp_path, "dbt_models-*", keep=2)
+    assert sorted(path.name for path in removed) == ["dbt_models-c", "dbt_models-d"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["dbt_models-a", "dbt_models-b", "manifest.json"]

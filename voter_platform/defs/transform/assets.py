@@ -8,9 +8,11 @@ materialization enriched with its row count and column schema read from the ware
 """
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -28,6 +30,9 @@ from voter_platform.lib.warehouse import ensure_raw_tables
 
 # The election reference tables the dbt sources read; without them every model fails obscurely.
 REQUIRED_ELECTION_TABLES = ("election_calendar", "president_results", "vep_turnout")
+# dagster-dbt gives every invocation its own target directory (~10 MB: manifest, compiled SQL,
+# logs). The newest are kept for debugging; a daily platform would otherwise grow without bound.
+KEPT_DBT_TARGET_DIRS = 20
 
 _translator = VoterPlatformTranslator()
 _manifest = json.loads(dbt_project.manifest_path.read_text())
@@ -41,6 +46,7 @@ def _build_dbt_models(
     last = date.fromisoformat(dbt_vars["last_analysis_date"])
     with warehouse.get_connection() as connection:
         prepare_warehouse(connection)
+    prune_dbt_target_dirs(dbt_project.project_dir / "target", f"{context.op.name}-*", KEPT_DBT_TARGET_DIRS - 1)
 
     context.log.info(f"dbt build for analysis dates {first} .. {last}")
     started = time.perf_counter()
@@ -116,6 +122,16 @@ def prepare_warehouse(connection: duckdb.DuckDBPyConnection) -> None:
             ),
             metadata={"missing_tables": missing},
         )
+
+
+def prune_dbt_target_dirs(target_dir: Path, pattern: str, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest invocation directories matching `pattern`; return them."""
+    runs = sorted(
+        (path for path in target_dir.glob(pattern) if path.is_dir()), key=lambda path: path.stat().st_mtime, reverse=True
+    )
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return runs[keep:]
 
 
 def _relation_of(output: dg.Output) -> BuiltRelation | None:
