@@ -1,10 +1,10 @@
 """Resources shared by every domain, all pointing into the one data directory."""
 
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from dagster_duckdb_pandas import DuckDBPandasIOManager
 
 from voter_platform.defs.ingest.resources import LandingFolder
+from voter_platform.defs.transform.cli_resource import WarehouseDbtCliResource
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform.settings import DataPaths
 
@@ -20,7 +20,7 @@ def build_resources(paths: DataPaths) -> dict[str, object]:
         # Modest Python tables (election reference, summaries) go through the I/O manager; the
         # multi-million-row raw tables are written by SQL through `warehouse`.
         "io_manager": DuckDBPandasIOManager(database=warehouse),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": WarehouseDbtCliResource(project_dir=dbt_project),
         # The folder the landing sensor watches (a resource, so tests can point it anywhere).
         "landing": LandingFolder(path=str(paths.landing)),
     }

@@ -1,3 +1,5 @@
+"""dbt vars from a Dagster partition window: inclusive dates, never the next day's start."""
+
 from datetime import date, datetime, timezone
 
 import pytest

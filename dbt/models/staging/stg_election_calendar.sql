@@ -5,7 +5,7 @@ with source as (
 
 renamed as (
     select
-        election_date,
+        cast(election_date as date) as election_date,
         year::integer as election_year,
         election_type,
         cycle_type,
@@ -13,6 +13,10 @@ renamed as (
         senate_class_up,
         status = 'HELD' as is_held
     from source
+),
+
+final as (
+    select * from renamed
 )
 
-select * from renamed
+select * from final

@@ -11,7 +11,8 @@ class VoterPlatformTranslator(DagsterDbtTranslator):
     """Models are keyed `<layer>/<model>` and grouped by layer (staging, intermediate, marts).
 
     dbt sources are keyed `<source>/<table>` so that `raw.voters` is the ingest asset `raw/voters`
-    and `elections.vep_turnout` the reference asset `elections/vep_turnout`.
+    and `elections.vep_turnout` the reference asset `elections/vep_turnout`. Seeds (small, curated
+    corrections read by staging models) belong to the staging layer.
     """
 
     def __init__(self) -> None:
@@ -36,5 +37,7 @@ class VoterPlatformTranslator(DagsterDbtTranslator):
 
 def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
     """The models/ sub-folder a resource lives in: staging, intermediate or marts."""
+    if dbt_resource_props.get("resource_type") == "seed":
+        return "staging"
     fqn = dbt_resource_props.get("fqn", [])
     return fqn[1] if len(fqn) > 2 else "dbt"

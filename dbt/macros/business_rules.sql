@@ -1,0 +1,129 @@
+{#- The platform's business rules, one macro each, with thresholds from dbt vars (defaults in
+    dbt_project.yml). Models call these instead of repeating the CASE expressions, and the unit
+    tests in the model YAML pin their boundaries. -#}
+
+{#- Party labels: the ingest normalises to the canonical names; none recorded is 'Unknown'. -#}
+{% macro party_label(party) -%}
+    case
+        when {{ party }} is null or trim({{ party }}) = '' then 'Unknown'
+        when {{ party }} in ('Democrat', 'Republican', 'Libertarian', 'Green', 'Independent', 'Other') then {{ party }}
+        else 'Other'
+    end
+{%- endmacro %}
+
+
+{% macro gender_label(gender) -%}
+    case {{ gender }}
+        when 'F' then 'Female'
+        when 'M' then 'Male'
+        when 'X' then 'Other'
+        else 'Unknown'
+    end
+{%- endmacro %}
+
+
+{#- Age groups 18-29, 30-49, 50-64, 65+; a missing or implausible age (under 18 or over 120,
+    e.g. a pre-registered 17-year-old) is 'Unknown'. -#}
+{% macro age_group(age) -%}
+    {%- set age = '(' ~ age ~ ')' -%}
+    case
+        when {{ age }} between 18 and 29 then '18-29'
+        when {{ age }} between 30 and 49 then '30-49'
+        when {{ age }} between 50 and 64 then '50-64'
+        when {{ age }} between 65 and 120 then '65+'
+        else 'Unknown'
+    end
+{%- endmacro %}
+
+
+{#- Engagement tier from the number of federal general elections held since the voter's last vote
+    (null = no vote on record). Current 0, Missed Last Election 1, Occasional 2..occasional_max,
+    Infrequent ..infrequent_max, Dormant beyond. -#}
+{% macro engagement_tier(generals_missed) -%}
+    {%- set generals_missed = '(' ~ generals_missed ~ ')' -%}
+    case
+        when {{ generals_missed }} is null then 'Never Voted'
+        when {{ generals_missed }} = 0 then 'Current'
+        when {{ generals_missed }} = 1 then 'Missed Last Election'
+        when {{ generals_missed }} <= {{ var('tier_occasional_max_missed') }} then 'Occasional'
+        when {{ generals_missed }} <= {{ var('tier_infrequent_max_missed') }} then 'Infrequent'
+        else 'Dormant'
+    end
+{%- endmacro %}
+
+
+{% macro tier_order(tier) -%}
+    case {{ tier }}
+        when 'Current' then 1
+        when 'Missed Last Election' then 2
+        when 'Occasional' then 3
+        when 'Infrequent' then 4
+        when 'Dormant' then 5
+        when 'Never Voted' then 6
+    end
+{%- endmacro %}
+
+
+{#- Opportunity score 0-100 of a group of voters:
+    100 * (w_missed * share who missed only the last election
+           + w_lapsed * share who lapsed 2-3 elections
+           + w_tenure * min(average tenure years / tenure cap, 1)
+           + w_size * min(voters / size cap, 1)).
+    Shares are fractions (0-1). Rounded to two decimals so a rebuild gives the same value. -#}
+{% macro opportunity_score(missed_last_share, lapsed_2_3_share, avg_tenure_years, voters) -%}
+    round(100.0 * (
+        {{ var('opportunity_weight_missed_last') }} * coalesce({{ missed_last_share }}, 0)
+        + {{ var('opportunity_weight_lapsed_2_3') }} * coalesce({{ lapsed_2_3_share }}, 0)
+        + {{ var('opportunity_weight_tenure') }} * least(coalesce({{ avg_tenure_years }}, 0) / {{ var('opportunity_tenure_cap_years') }}, 1.0)
+        + {{ var('opportunity_weight_size') }} * least(({{ voters }}) * 1.0 / {{ var('opportunity_size_cap_voters') }}, 1.0)
+    ), 2)
+{%- endmacro %}
+
+
+{#- Priority of a targeting segment: High / Medium by score thresholds, only for segments of at
+    least the minimum size; everything else Low. -#}
+{% macro priority_tier(score, meets_min_size) -%}
+    case
+        when not {{ meets_min_size }} then 'Low'
+        when {{ score }} >= {{ var('priority_high_min_score') }} then 'High'
+        when {{ score }} >= {{ var('priority_medium_min_score') }} then 'Medium'
+        else 'Low'
+    end
+{%- endmacro %}
+
+
+{#- Partisan lean from a margin in percentage points (D minus R):
+    Strong > strong_above, Lean from lean_from up to strong_above, Competitive from
+    competitive_from up to lean_from, Highly Competitive below competitive_from. -#}
+{% macro lean_label(margin_pts) -%}
+    {%- set margin_pts = '(' ~ margin_pts ~ ')' -%}
+    case
+        when {{ margin_pts }} is null then null
+        when abs({{ margin_pts }}) < {{ var('lean_competitive_from_pts') }} then 'Highly Competitive'
+        when abs({{ margin_pts }}) < {{ var('lean_lean_from_pts') }} then 'Competitive ' || case when {{ margin_pts }} > 0 then 'D' else 'R' end
+        when abs({{ margin_pts }}) <= {{ var('lean_strong_above_pts') }} then 'Lean ' || case when {{ margin_pts }} > 0 then 'D' else 'R' end
+        else 'Strong ' || case when {{ margin_pts }} > 0 then 'D' else 'R' end
+    end
+{%- endmacro %}
+
+
+{#- Percentage of part in whole (0-100), null when the whole is empty. -#}
+{% macro pct(part, whole) -%}
+    round(100.0 * ({{ part }}) / nullif({{ whole }}, 0), 2)
+{%- endmacro %}
+
+
+{#- The label vocabularies every mart shares (shared brief, "Labels used in every mart"). The
+    labels_in_vocabulary test checks each column against its entry. -#}
+{% macro label_vocabularies() -%}
+    {{ return({
+        'party': ['Democrat', 'Republican', 'Libertarian', 'Green', 'Independent', 'Other', 'Unknown'],
+        'gender': ['Female', 'Male', 'Other', 'Unknown'],
+        'age_group': ['18-29', '30-49', '50-64', '65+', 'Unknown'],
+        'engagement_tier': ['Current', 'Missed Last Election', 'Occasional', 'Infrequent', 'Dormant', 'Never Voted'],
+        'change_type': ['new_registration', 'removed', 'moved', 'party_switch', 'name_change'],
+        'measure_group': ['volume', 'quarantine_reason', 'duplicates', 'completeness'],
+        'priority_tier': ['High', 'Medium', 'Low'],
+        'lean': ['Strong D', 'Lean D', 'Competitive D', 'Highly Competitive', 'Competitive R', 'Lean R', 'Strong R'],
+    }) }}
+{%- endmacro %}

@@ -1,0 +1,61 @@
+{#- Dialect-specific expressions, dispatched so the project can move to another warehouse by
+    adding implementations here rather than editing models. -#}
+
+{#- Completed years from start_date to end_date (an age, a tenure). -#}
+{% macro whole_years_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('whole_years_between')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__whole_years_between(start_date, end_date) -%}
+    (extract(year from {{ end_date }}) - extract(year from {{ start_date }})
+     - case when extract(month from {{ end_date }}) * 100 + extract(day from {{ end_date }})
+                 < extract(month from {{ start_date }}) * 100 + extract(day from {{ start_date }})
+            then 1 else 0 end)
+{%- endmacro %}
+
+{% macro duckdb__whole_years_between(start_date, end_date) -%}
+    date_sub('year', {{ start_date }}, {{ end_date }})
+{%- endmacro %}
+
+
+{#- The values of a date expression in a group (rows meeting the condition), as an array; order
+    and duplicates are not guaranteed (a sorted distinct aggregate costs 6x as much). -#}
+{% macro date_array_agg(expression, condition='true') -%}
+    {{ return(adapter.dispatch('date_array_agg')(expression, condition)) }}
+{%- endmacro %}
+
+{% macro duckdb__date_array_agg(expression, condition) -%}
+    coalesce(list({{ expression }}) filter (where {{ condition }}), [])
+{%- endmacro %}
+
+{% macro default__date_array_agg(expression, condition) -%}
+    array_agg(case when {{ condition }} then {{ expression }} end)
+{%- endmacro %}
+
+
+{#- Whether an array holds a value. -#}
+{% macro array_has(array, value) -%}
+    {{ return(adapter.dispatch('array_has')(array, value)) }}
+{%- endmacro %}
+
+{% macro duckdb__array_has(array, value) -%}
+    list_contains({{ array }}, {{ value }})
+{%- endmacro %}
+
+{% macro default__array_has(array, value) -%}
+    array_contains({{ array }}, {{ value }})
+{%- endmacro %}
+
+
+{#- Whether a string fully matches a regular expression. -#}
+{% macro regex_full_match(expression, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro default__regex_full_match(expression, pattern) -%}
+    regexp_like({{ expression }}, '^(?:{{ pattern }})$')
+{%- endmacro %}

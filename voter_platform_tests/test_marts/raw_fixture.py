@@ -1,0 +1,189 @@
+"""Hand-made raw snapshots for the mart tests, written straight into the `raw.*` contract tables.
+
+Two sources around the 2026 midterm (election day 2026-11-03):
+
+* ``canonical:NC`` (per-election history), snapshots 2026-10-01 and 2026-11-10, and a snapshot on
+  2026-11-12 that the ingest rejected (it must never be used). Each voter of the first snapshot sits
+  on one engagement-tier boundary; between the two accepted snapshots one voter switches party, one
+  moves county, one is removed, one is added and one changes name.
+* ``goodparty:goodparty_voters`` (last vote only), snapshot 2026-10-15, voters in CA, TX and NY.
+
+Every expectation the tests assert is derived by hand from the tables below.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+
+from voter_platform.lib.warehouse import ensure_raw_tables
+
+NC = "canonical:NC"
+GOODPARTY = "goodparty:goodparty_voters"
+
+FIRST_NC_SNAPSHOT = date(2026, 10, 1)
+SECOND_NC_SNAPSHOT = date(2026, 11, 10)
+REJECTED_NC_SNAPSHOT = date(2026, 11, 12)
+GOODPARTY_SNAPSHOT = date(2026, 10, 15)
+
+# voter_id, party, county, birth_date, registered_date, status, federal generals / other elections voted
+_NC_FIRST = [
+    # Current until the 2026 general is over, then Missed Last Election.
+    ("NC01", "Democrat", "WAKE", date(1990, 5, 10), date(2010, 1, 15), "ACTIVE", ["2024-11-05", "2020-11-03"]),
+    ("NC02", "Republican", "DURHAM", date(1970, 2, 1), date(2000, 6, 1), "ACTIVE", ["2022-11-08"]),  # missed 1
+    ("NC03", "Democrat", "WAKE", date(1960, 8, 20), date(1995, 3, 3), "ACTIVE", ["2020-11-03"]),  # missed 2
+    ("NC04", "Unaffiliated", "WAKE", date(1985, 12, 1), date(2005, 9, 9), "INACTIVE", ["2018-11-06"]),  # missed 3
+    ("NC05", "Republican", "WAKE", date(1950, 1, 1), date(1980, 1, 1), "ACTIVE", ["2016-11-08"]),  # missed 4
+    ("NC06", "Libertarian", "DURHAM", date(1975, 7, 4), date(2001, 1, 1), "ACTIVE", ["2012-11-06"]),  # missed 6
+    ("NC07", None, "DURHAM", date(1940, 3, 3), date(1970, 1, 1), "ACTIVE", ["2010-11-02"]),  # missed 7
+    ("NC08", "Democrat", "WAKE", date(2004, 1, 2), date(2023, 5, 5), "ACTIVE", []),  # never voted
+    ("NC09", "Republican", "WAKE", date(1980, 1, 1), date(2000, 1, 1), "REMOVED", ["2024-11-05"]),  # not registered
+    ("NC10", "Democrat", "DURHAM", date(1999, 11, 3), date(2018, 1, 1), "ACTIVE", ["2024-03-05"]),  # primary only: missed 1
+]
+
+# The same roll five weeks later: NC01 voted in 2026 and switched to Independent, NC02 moved to
+# ORANGE, NC03 is gone, NC04 changed name, NC11 registered.
+_NC_SECOND = [
+    ("NC01", "Independent", "WAKE", date(1990, 5, 10), date(2010, 1, 15), "ACTIVE", ["2026-11-03", "2024-11-05", "2020-11-03"]),
+    ("NC02", "Republican", "ORANGE", date(1970, 2, 1), date(2000, 6, 1), "ACTIVE", ["2022-11-08"]),
+    ("NC04", "Unaffiliated", "WAKE", date(1985, 12, 1), date(2005, 9, 9), "INACTIVE", ["2018-11-06"]),
+    ("NC05", "Republican", "WAKE", date(1950, 1, 1), date(1980, 1, 1), "ACTIVE", ["2016-11-08"]),
+    ("NC06", "Libertarian", "DURHAM", date(1975, 7, 4), date(2001, 1, 1), "ACTIVE", ["2012-11-06"]),
+    ("NC07", None, "DURHAM", date(1940, 3, 3), date(1970, 1, 1), "ACTIVE", ["2010-11-02"]),
+    ("NC08", "Democrat", "WAKE", date(2004, 1, 2), date(2023, 5, 5), "ACTIVE", ["2026-11-03"]),
+    ("NC09", "Republican", "WAKE", date(1980, 1, 1), date(2000, 1, 1), "REMOVED", ["2024-11-05"]),
+    ("NC10", "Democrat", "DURHAM", date(1999, 11, 3), date(2018, 1, 1), "ACTIVE", ["2024-03-05"]),
+    ("NC11", "Green", "ORANGE", date(2008, 10, 1), date(2026, 10, 20), "ACTIVE", []),
+]
+
+# A rejected snapshot (over the quarantine threshold): one voter, nobody else. Never used.
+_NC_REJECTED = [
+    ("NC99", "Republican", "WAKE", date(1980, 1, 1), date(2000, 1, 1), "ACTIVE", []),
+]
+
+# voter_id, state, party, gender, age on the snapshot date, registered_date, last_voted_date
+GOODPARTY_VOTERS = [
+    ("VOT001", "CA", "Independent", "M", 34, date(2015, 3, 15), date(2024, 11, 5)),
+    ("VOT002", "CA", "Democrat", "F", 45, date(2008, 9, 22), date(2022, 11, 8)),
+    ("VOT003", "CA", "Republican", "F", 67, date(1998, 1, 10), date(2020, 11, 3)),
+    ("VOT004", "TX", "Democrat", "M", 29, date(2018, 6, 30), None),
+    ("VOT005", "TX", "Republican", "F", 52, date(2001, 4, 1), date(2024, 11, 5)),
+    ("VOT006", "NY", "Democrat", "U", 19, date(2025, 2, 1), None),
+]
+
+# The same people under a different name on the second snapshot (the hash of the name changes).
+_RENAMED = {"NC04": ("Pat", "Newname")}
+
+
+def _nc_voter_rows(snapshot: date, voters: list, file_name: str) -> list[tuple]:
+    rows = []
+    for line, (voter_id, party, county, birth, registered, status, votes) in enumerate(voters, start=2):
+        first, last = ("Pat", "Oldname") if voter_id == "NC04" else ("Alex", f"Voter{voter_id}")
+        if snapshot >= SECOND_NC_SNAPSHOT and voter_id in _RENAMED:
+            first, last = _RENAMED[voter_id]
+        age = snapshot.year - birth.year - ((snapshot.month, snapshot.day) < (birth.month, birth.day))
+        last_voted = max((date.fromisoformat(vote) for vote in votes), default=None)
+        rows.append((
+            snapshot, NC, file_name, line, voter_id, first, None, last, None, f"{voter_id.lower()}@example.org",
+            None, "1 Main St", "RALEIGH", "27601", birth, birth.year, age, "F" if line % 2 else "M", None, None,
+            "NC", county, None if party == "Unaffiliated" else party, status, None, registered, last_voted,
+            datetime(2026, 1, 1), f"fp-{voter_id}", [],
+        ))
+    return rows
+
+
+def _nc_history_rows(snapshot: date, voters: list, file_name: str) -> list[tuple]:
+    rows = []
+    line = 2
+    for voter_id, *_, votes in voters:
+        for vote in votes:
+            election_type = "PRIMARY" if vote.endswith("03-05") else "GENERAL"
+            rows.append((snapshot, NC, file_name, line, voter_id, date.fromisoformat(vote), election_type, None, "IN_PERSON", None))
+            line += 1
+    return rows
+
+
+def _goodparty_voter_rows() -> list[tuple]:
+    rows = []
+    for line, (voter_id, state, party, gender, age, registered, last_voted) in enumerate(GOODPARTY_VOTERS, start=2):
+        rows.append((
+            GOODPARTY_SNAPSHOT, GOODPARTY, "goodparty_voters_2026-10-15.csv", line, voter_id, "Sam", None, "Doe", None,
+            f"{voter_id.lower()}@example.org", None, None, None, None, None, None, age, gender, None, None, state,
+            None, party, None, None, registered, last_voted, datetime(2026, 1, 1), f"fp-{voter_id}", [],
+        ))
+    return rows
+
+
+def _snapshot_row(source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, accepted):
+    quarantined = 0 if accepted else 40
+    return (
+        source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, quarantined,
+        100.0 * quarantined / (voters + quarantined), accepted, "fixture-run", datetime(2026, 12, 1),
+    )
+
+
+def write_raw_fixture(warehouse_path: str) -> None:
+    """Replace the raw tables' content with the fixture (idempotent)."""
+    with duckdb.connect(warehouse_path) as connection:
+        ensure_raw_tables(connection)
+        for table in ("snapshots", "voters", "vote_history", "quarantine", "superseded_records", "possible_duplicates", "ingest_log"):
+            connection.execute(f"delete from raw.{table}")
+
+        snapshots, voter_rows, history_rows, log_rows = [], [], [], []
+        for snapshot, voters, accepted in (
+            (FIRST_NC_SNAPSHOT, _NC_FIRST, True),
+            (SECOND_NC_SNAPSHOT, _NC_SECOND, True),
+            (REJECTED_NC_SNAPSHOT, _NC_REJECTED, False),
+        ):
+            voters_file, history_file = f"voters_NC_{snapshot}.csv", f"vote_history_NC_{snapshot}.csv"
+            voters_loaded = _nc_voter_rows(snapshot, voters, voters_file)
+            history_loaded = _nc_history_rows(snapshot, voters, history_file)
+            voter_rows += voters_loaded
+            history_rows += history_loaded
+            snapshots.append(_snapshot_row(NC, snapshot, "canonical", voters_file, history_file, "per_election",
+                                           len(voters_loaded), len(history_loaded), accepted))
+            quarantined = 0 if accepted else 40
+            log_rows.append(("fixture-run", snapshot, voters_file, "canonical", NC, "loaded" if accepted else "rejected",
+                             len(voters_loaded) + 1 + quarantined, 1, 0, len(voters_loaded), quarantined, 0, 0))
+            log_rows.append(("fixture-run", snapshot, history_file, "canonical", NC, "loaded" if accepted else "rejected",
+                             len(history_loaded) + 1, 1, 0, len(history_loaded), 0, 0, 0))
+
+        goodparty_rows = _goodparty_voter_rows()
+        voter_rows += goodparty_rows
+        snapshots.append(_snapshot_row(GOODPARTY, GOODPARTY_SNAPSHOT, "goodparty", "goodparty_voters_2026-10-15.csv",
+                                       None, "last_vote_only", len(goodparty_rows), 0, True))
+        # The goodparty file had one more line, quarantined, and one exact duplicate.
+        log_rows.append(("fixture-run", GOODPARTY_SNAPSHOT, "goodparty_voters_2026-10-15.csv", "goodparty", GOODPARTY,
+                         "loaded", len(goodparty_rows) + 3, 1, 0, len(goodparty_rows), 1, 1, 0))
+        # An earlier run of the same file; the latest run is the one reported.
+        log_rows.append(("older-run", GOODPARTY_SNAPSHOT, "goodparty_voters_2026-10-15.csv", "goodparty", GOODPARTY,
+                         "failed", 3, 1, 0, 0, 2, 0, 0))
+
+        connection.executemany(f"insert into raw.snapshots values ({', '.join('?' * 13)})", snapshots)
+        connection.executemany(f"insert into raw.voters values ({', '.join('?' * 30)})", voter_rows)
+        connection.executemany(f"insert into raw.vote_history values ({', '.join('?' * 10)})", history_rows)
+        connection.executemany(
+            """insert into raw.ingest_log (run_id, partition_date, file_name, file_format, source_id, status, lines_read,
+               header_lines, blank_lines, rows_loaded, rows_quarantined, rows_superseded, rows_recovered, started_at,
+               finished_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+               case when ? = 'older-run' then timestamp '2026-10-15 01:00:00' else timestamp '2026-10-16 01:00:00' end,
+               case when ? = 'older-run' then timestamp '2026-10-15 01:05:00' else timestamp '2026-10-16 01:05:00' end)""",
+            [(*row, row[0], row[0]) for row in log_rows],
+        )
+        connection.execute(
+            """insert into raw.quarantine values
+               (date '2026-10-15', ?, 'goodparty_voters_2026-10-15.csv', 5, 'voter', 'VOT900', ['impossible_age'], 'x'),
+               (date '2026-11-12', ?, 'voters_NC_2026-11-12.csv', 3, 'voter', 'NC98', ['blank_field:voter_id'], 'x')""",
+            [GOODPARTY, NC],
+        )
+        connection.execute(
+            """insert into raw.superseded_records values
+               (date '2026-10-15', ?, 'goodparty_voters_2026-10-15.csv', 8, 'voter', 'VOT002', 3, 'exact_duplicate')""",
+            [GOODPARTY],
+        )
+        connection.execute(
+            """insert into raw.possible_duplicates values
+               (date '2026-10-15', ?, 'VOT001', 'VOT006', 'same_name_and_email')""",
+            [GOODPARTY],
+        )

@@ -1,0 +1,159 @@
+"""The dbt models as Dagster sees them: partitions, checks, metadata, schedule, failure modes."""
+
+import json
+from datetime import datetime, timezone
+
+import dagster as dg
+import pytest
+
+from voter_platform.definitions import defs
+from voter_platform.defs.automation.schedules import daily_marts_schedule
+from voter_platform.defs.transform.assets import analysis_window_vars, dbt_models, prepare_warehouse
+from voter_platform.defs.transform.project import dbt_project
+from voter_platform_tests.test_marts.conftest import MARTS, RANGE_END, RANGE_START, MartsRun, MartsWarehouse
+
+MANIFEST = json.loads(dbt_project.manifest_path.read_text())
+
+
+def _materializations(run: MartsRun) -> dict[dg.AssetKey, dg.AssetMaterialization]:
+    return {event.asset_key: event.materialization for event in run.result.get_asset_materialization_events()}
+
+
+def test_a_range_backfill_is_one_run_over_every_date(range_run: MartsRun):
+    partitions = {
+        event.materialization.partition
+        for event in range_run.result.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey(["marts", "voter_snapshot"])
+    }
+    assert partitions == {f"2026-11-{day:02d}" for day in range(2, 14)}
+    assert sorted(range_run.marts["voter_snapshot"]["analysis_date"].dt.strftime("%Y-%m-%d").unique()) == sorted(partitions)
+
+
+def test_mart_materializations_carry_the_run_row_count_and_schema(range_run: MartsRun):
+    materializations = _materializations(range_run)
+    for mart in MARTS:
+        metadata = materializations[dg.AssetKey(["marts", mart])].metadata
+        assert metadata["dagster/row_count"].value == len(range_run.marts[mart]), mart
+        assert metadata["analysis_dates"].value == f"{RANGE_START} .. {RANGE_END}"
+        schema_columns = [column.name for column in metadata["dagster/column_schema"].schema.columns]
+        contract_columns = list(MANIFEST["nodes"][f"model.voter_platform.{mart}"]["columns"])
+        assert schema_columns == contract_columns, mart
+    voters = materializations[dg.AssetKey(["intermediate", "int_voters_as_of_date"])].metadata
+    assert voters["dagster/row_count"].value == len(range_run.voters_as_of_date)
+
+
+def test_every_dbt_test_and_unit_test_ran_as_a_check(range_run: MartsRun):
+    evaluations = {e.asset_check_key: e for e in range_run.result.get_asset_check_evaluations()}
+    assert set(evaluations) == set(dbt_models.check_keys)
+    assert all(evaluation.passed for evaluation in evaluations.values())
+    unit_test_names = {test["name"] for test in MANIFEST["unit_tests"].values()}
+    unit_tests = {key.name for key in evaluations if key.name in unit_test_names}
+    assert unit_tests == {
+        "engagement_tier_boundaries",
+        "opportunity_score_and_priority",
+        "lean_thresholds_and_vote_counting",
+        "unknown_history_rule",
+        "party_switch_and_move_between_two_snapshots",
+        "changes_between_two_snapshots",
+    }
+    specs = {(spec.asset_key.to_user_string(), spec.name): spec for spec in dbt_models.check_specs}
+    assert specs[("intermediate/int_voters_as_of_date", "engagement_tier_boundaries")].blocking
+    assert specs[("marts/voter_snapshot", "voter_snapshot_voters_reconcile_with_the_roll")].blocking
+
+
+def test_the_daily_job_builds_a_date_without_any_raw_partition(marts_warehouse: MartsWarehouse, single_run: MartsRun):
+    snapshots = marts_warehouse.query("select strftime(partition_date, '%Y-%m-%d') as day from raw.snapshots")
+    snapshot_dates = set(snapshots["day"])
+    assert "2026-11-04" not in snapshot_dates
+    assert {m.partition for m in _materializations(single_run).values()} == {"2026-11-04"}
+    assert single_run.mart("voter_snapshot", "2026-11-04")["voters"].sum() == 15
+
+
+def test_the_daily_schedule_requests_the_new_date_of_marts_job():
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 5, 0, 30, tzinfo=timezone.utc))
+    [request] = daily_marts_schedule.evaluate_tick(context).run_requests
+    assert daily_marts_schedule.job_name == "marts_job"
+    assert request.partition_key == "2026-11-05"
+
+
+def test_the_dbt_assets_refuse_to_run_without_a_partition():
+    with pytest.raises(dg.Failure, match="partitioned by analysis date"):
+        analysis_window_vars(dg.build_asset_context())
+
+
+def test_dbt_needs_the_election_reference_loaded(tmp_path):
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "empty.duckdb")) as connection:
+        with pytest.raises(dg.Failure, match="election_reference_job"):
+            prepare_warehouse(connection)
+        # The raw tables are created, so a new installation gets empty marts rather than errors.
+        assert connection.execute("select count(*) from raw.snapshots").fetchone() == (0,)
+
+
+def test_every_asset_has_a_description_and_kinds():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue  # raw/* are the ingest's assets, external here
+        assert node.description, key
+        assert node.kinds, key
+
+
+def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWarehouse, single_run: MartsRun):
+    import duckdb
+
+    # history_coverage 'sometimes' is outside the vocabulary: an error-severity test on stg_snapshots fails.
+    bad = (
+        "insert into raw.snapshots values ('broken:XX', date '2026-11-01', 'canonical', null, null,"
+        " 'sometimes', 1, 0, 0, 0.0, true, null, timestamp '2026-11-01 00:00:00')"
+    )
+    with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+        connection.execute(bad)
+    try:
+        stg_snapshots = dg.AssetKey(["staging", "stg_snapshots"])
+        downstream = dg.AssetKey(["intermediate", "int_snapshots_as_of_date"])
+        result = marts_warehouse.run_marts_job(partition_key="2026-11-04", asset_selection=[stg_snapshots, downstream])
+    finally:
+        with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+            connection.execute("delete from raw.snapshots where source_id = 'broken:XX'")
+    assert not result.success
+    failed = [evaluation for evaluation in result.get_asset_check_evaluations() if not evaluation.passed]
+    assert [(e.asset_key, e.blocking) for e in failed] == [(stg_snapshots, True)]
+    assert "history_coverage" in failed[0].check_name
+    assert downstream not in {event.asset_key for event in result.get_asset_materialization_events()}
+
+
+@pytest.mark.filterwarnings("ignore::dagster.BetaWarning")  # backfill_policy, as in definitions.py
+def test_marts_are_not_built_when_the_raw_partition_failed_its_blocking_check(marts_warehouse: MartsWarehouse):
+    """In an ingest run the raw asset and the marts run together: a failed blocking check on the
+    raw partition (the ingest's quarantine threshold, say) must stop every dbt model."""
+    from voter_platform.defs.partitions import analysis_date_partitions
+    from voter_platform.defs.resources import build_resources
+
+    raw_voters = dg.AssetKey(["raw", "voters"])
+
+    @dg.asset(
+        key=raw_voters,
+        partitions_def=analysis_date_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=[dg.AssetCheckSpec("quarantine_rate_below_threshold", asset=raw_voters, blocking=True)],
+    )
+    def rejected_raw_partition():
+        return dg.MaterializeResult(
+            check_results=[dg.AssetCheckResult(check_name="quarantine_rate_below_threshold", passed=False)]
+        )
+
+    result = dg.materialize(
+        [rejected_raw_partition, dbt_models],
+        partition_key="2026-11-04",
+        resources=build_resources(marts_warehouse.paths),
+        raise_on_error=False,
+    )
+    assert not result.success
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.blocking
+    started = [event.step_key for event in result.all_events if event.event_type_value == "STEP_START"]
+    assert started == ["raw__voters"]  # the dbt step never started
+    assert {event.asset_key for event in result.get_asset_materialization_events()} == {raw_voters}
