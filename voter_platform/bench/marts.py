@@ -304,7 +304,7 @@ def write_synthetic_roll(connection, voters: int) -> None:
            ((2008, 6), (2010, 4), (2012, 8), (2014, 6), (2016, 3), (2018, 8), (2020, 3), (2022, 17), (2024, 5))]
     )
     connection.execute(f"""
-        insert into raw.vote_history
+        insert into raw.vote_history (partition_date, source_id, file_name, line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot)
         select date '{SNAPSHOT_DATE}', '{SOURCE_ID}', 'vote_history_bench.csv', 1 + row_number() over (),
                people.voter_id, elections.election_date, elections.election_type,
                elections.election_type || ' ' || strftime(elections.election_date, '%m/%d/%Y'),
@@ -333,7 +333,7 @@ def write_synthetic_roll(connection, voters: int) -> None:
     """)
     history_rows = connection.execute("select count(*) from raw.vote_history where source_id = ?", [SOURCE_ID]).fetchone()[0]
     connection.execute(
-        "insert into raw.snapshots values (?, ?, 'canonical', 'voters_bench.csv', 'vote_history_bench.csv', "
+        "insert into raw.snapshots (source_id, partition_date, file_format, voters_file, history_file, history_coverage, voters_loaded, history_rows_loaded, rows_quarantined, quarantine_rate_pct, accepted, run_id, loaded_at) values (?, ?, 'canonical', 'voters_bench.csv', 'vote_history_bench.csv', "
         "'per_election', ?, ?, 0, 0.0, true, 'bench', timestamp '2026-10-01 06:00:00')",
         [SOURCE_ID, SNAPSHOT_DATE, voters, history_rows],
     )

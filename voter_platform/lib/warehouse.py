@@ -159,21 +159,7 @@ create table if not exists raw.ingest_log (
 );
 """
 
-# Columns added after the first release: a warehouse created earlier gets them on the next run.
-RAW_TABLES_MIGRATIONS = """
-alter table raw.snapshots add column if not exists voters_file_sha256 varchar;
-alter table raw.snapshots add column if not exists history_file_sha256 varchar;
-alter table raw.snapshots add column if not exists message varchar;
-alter table raw.vote_history add column if not exists quality_flags varchar[];
-alter table raw.quarantine add column if not exists detail varchar;
-alter table raw.ingest_log add column if not exists file_layout varchar;
-alter table raw.ingest_log add column if not exists glued_lines bigint;
-alter table raw.ingest_log add column if not exists quality_flags varchar;
-alter table raw.ingest_log add column if not exists quarantine_rate_pct double;
-"""
-
 
 def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and tables when missing (idempotent)."""
     connection.execute(RAW_TABLES_DDL)
-    connection.execute(RAW_TABLES_MIGRATIONS)

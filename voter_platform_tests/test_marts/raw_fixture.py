@@ -123,6 +123,12 @@ def _snapshot_row(source_id, snapshot, file_format, voters_file, history_file, c
     )
 
 
+# The contract's columns; the ingest may add more (nullable) after them.
+SNAPSHOT_COLUMNS = "source_id, partition_date, file_format, voters_file, history_file, history_coverage, voters_loaded, history_rows_loaded, rows_quarantined, quarantine_rate_pct, accepted, run_id, loaded_at"
+HISTORY_COLUMNS = "partition_date, source_id, file_name, line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot"
+QUARANTINE_COLUMNS = "partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line"
+
+
 def write_raw_fixture(warehouse_path: str) -> None:
     """Replace the raw tables' content with the fixture (idempotent)."""
     with duckdb.connect(warehouse_path) as connection:
@@ -160,9 +166,9 @@ def write_raw_fixture(warehouse_path: str) -> None:
         log_rows.append(("older-run", GOODPARTY_SNAPSHOT, "goodparty_voters_2026-10-15.csv", "goodparty", GOODPARTY,
                          "failed", 3, 1, 0, 0, 2, 0, 0))
 
-        connection.executemany(f"insert into raw.snapshots values ({', '.join('?' * 13)})", snapshots)
+        connection.executemany(f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ({', '.join('?' * 13)})", snapshots)
         connection.executemany(f"insert into raw.voters values ({', '.join('?' * 30)})", voter_rows)
-        connection.executemany(f"insert into raw.vote_history values ({', '.join('?' * 10)})", history_rows)
+        connection.executemany(f"insert into raw.vote_history ({HISTORY_COLUMNS}) values ({', '.join('?' * 10)})", history_rows)
         connection.executemany(
             """insert into raw.ingest_log (run_id, partition_date, file_name, file_format, source_id, status, lines_read,
                header_lines, blank_lines, rows_loaded, rows_quarantined, rows_superseded, rows_recovered, started_at,
@@ -172,7 +178,7 @@ def write_raw_fixture(warehouse_path: str) -> None:
             [(*row, row[0], row[0]) for row in log_rows],
         )
         connection.execute(
-            """insert into raw.quarantine values
+            f"""insert into raw.quarantine ({QUARANTINE_COLUMNS}) values
                (date '2026-10-15', ?, 'goodparty_voters_2026-10-15.csv', 5, 'voter', 'VOT900', ['impossible_age'], 'x'),
                (date '2026-11-12', ?, 'voters_NC_2026-11-12.csv', 3, 'voter', 'NC98', ['blank_field:voter_id'], 'x')""",
             [GOODPARTY, NC],

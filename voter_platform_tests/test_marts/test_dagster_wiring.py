@@ -11,6 +11,7 @@ from voter_platform.defs.automation.schedules import daily_marts_schedule
 from voter_platform.defs.transform.assets import analysis_window_vars, dbt_models, prepare_warehouse
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform_tests.test_marts.conftest import MARTS, RANGE_END, RANGE_START, MartsRun, MartsWarehouse
+from voter_platform_tests.test_marts.raw_fixture import SNAPSHOT_COLUMNS
 
 MANIFEST = json.loads(dbt_project.manifest_path.read_text())
 
@@ -106,7 +107,7 @@ def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWa
 
     # history_coverage 'sometimes' is outside the vocabulary: an error-severity test on stg_snapshots fails.
     bad = (
-        "insert into raw.snapshots values ('broken:XX', date '2026-11-01', 'canonical', null, null,"
+        f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ('broken:XX', date '2026-11-01', 'canonical', null, null,"
         " 'sometimes', 1, 0, 0, 0.0, true, null, timestamp '2026-11-01 00:00:00')"
     )
     with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
