@@ -411,7 +411,8 @@ def registrations_by_year(registrations: pd.DataFrame, filters: Filters, min_cel
     if rows.empty:
         return message_figure("No registrations in this segment")
     table = _by(rows, "registration_year", "party", "voters")
-    table.index = table.index.astype(int)
+    # Parquet's nullable integers arrive as floats ("1941.0") once the unknown year is in the column.
+    table.index = table.index.astype(float).astype(int)
     table = table.sort_index()
     figure = go.Figure()
     for party in _chosen(filters.party, PARTIES):

@@ -7,6 +7,7 @@
 --   moved             county (or state) changed; from/to = county
 --   party_switch      party changed; from/to = party
 --   name_change       name changed (seen through the salted name hash; no names here)
+-- A value missing on either side (a blank field in one file) is missing data, not a change.
 with versions as (
     select * from {{ ref('int_voter_versions') }}
 ),
@@ -63,22 +64,22 @@ moves as (
     select voter_key, source_id, state, valid_from as change_date, 'moved' as change_type,
            previous_county as from_value, county as to_value
     from continued
-    where previous_county is distinct from county
-        or previous_state is distinct from state
+    where previous_county <> county
+        or previous_state <> state
 ),
 
 party_switches as (
     select voter_key, source_id, state, valid_from as change_date, 'party_switch' as change_type,
            previous_party as from_value, party as to_value
     from continued
-    where previous_party is distinct from party
+    where previous_party <> party
 ),
 
 name_changes as (
     select voter_key, source_id, state, valid_from as change_date, 'name_change' as change_type,
            cast(null as varchar) as from_value, cast(null as varchar) as to_value
     from continued
-    where previous_name_hash is distinct from name_hash
+    where previous_name_hash <> name_hash
 ),
 
 final as (

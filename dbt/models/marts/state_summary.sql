@@ -5,8 +5,14 @@
 -- from the file beside the official VEP turnout of the same election.
 --
 -- Lean labels from a margin in points (D - R): Strong > 10, Lean 5-10, Competitive 2-5, Highly
--- Competitive < 2 (vars). A state whose file records no party for anyone has no registration
--- margin: 'No party registration'.
+-- Competitive < 2 (vars). A state where most of the roll has no recorded party (no party
+-- registration; var registration_lean_min_party_recorded_pct) has no registration margin:
+-- 'No party registration'.
+{%- set party_recorded -%}
+    100.0 * (composition.voters - composition.unknown_party_voters)
+        >= {{ var('registration_lean_min_party_recorded_pct') }} * composition.voters
+{%- endset %}
+
 with segments as (
     select * from {{ ref('int_voter_segments') }}
 ),
@@ -111,10 +117,10 @@ final as (
         {{ pct('composition.democrat_voters', 'composition.voters') }} as democrat_pct,
         {{ pct('composition.republican_voters', 'composition.voters') }} as republican_pct,
         {{ pct('composition.independent_voters', 'composition.voters') }} as independent_pct,
-        case when composition.unknown_party_voters < composition.voters
+        case when {{ party_recorded }}
             then {{ pct('composition.democrat_voters - composition.republican_voters', 'composition.voters') }}
         end as registration_margin_pts,
-        case when composition.unknown_party_voters < composition.voters
+        case when {{ party_recorded }}
             then {{ lean_label('100.0 * (composition.democrat_voters - composition.republican_voters) / composition.voters') }}
             else 'No party registration'
         end as registration_lean,

@@ -8,10 +8,12 @@ RAW_GROUP = "raw_voter_files"
 ELECTION_GROUP = "election_reference"
 MART_GROUPS = ("staging", "intermediate", "marts", "published")
 
-# A dropped file: load its partition, then rebuild and publish everything downstream of it.
+# A dropped file: load its partition, then rebuild and publish the marts of that date. All dbt models
+# are selected, not only those downstream of raw: some (the analysis dates, election results) read
+# no raw table but every mart needs them.
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=dg.AssetSelection.groups(RAW_GROUP).downstream(),
+    selection=dg.AssetSelection.groups(RAW_GROUP, *MART_GROUPS),
     partitions_def=analysis_date_partitions,
     description="Load the landing files of one snapshot date, then rebuild and publish its marts.",
 )
