@@ -63,7 +63,17 @@ def run(args: argparse.Namespace) -> int:
             str(bin_dir / "voter-platform"), "dashboard", "--host", args.host, "--port", str(args.dashboard_port),
         ],
     }
-    processes = {name: subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True) for name, command in servers.items()}
+    environment = {
+        **os.environ,
+        # `dagster dev` works and is what the docs teach; its notice that `dg dev` supersedes it is noise here.
+        "PYTHONWARNINGS": "ignore::dagster_shared.utils.warnings.SupersessionWarning",
+    }
+    # Run from DAGSTER_HOME: Dagster warns about any other dagster.yaml in its working directory (the
+    # repo's template), although the instance it uses is the one in DAGSTER_HOME.
+    processes = {
+        name: subprocess.Popen(command, cwd=os.environ["DAGSTER_HOME"], env=environment, start_new_session=True)
+        for name, command in servers.items()
+    }
 
     print()
     print(f"  Dagster UI:  http://{args.host}:{args.dagster_port}")
@@ -75,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
 
+    # Ctrl-C (SIGINT) and SIGTERM both stop the servers; SIGINT explicitly, because a parent that
+    # started us in the background may have set it to "ignore".
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
         while all(process.poll() is None for process in processes.values()):

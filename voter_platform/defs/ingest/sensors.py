@@ -113,6 +113,13 @@ def mark_requested(cursor: LandingCursor, files: list[LandingFile]) -> None:
         cursor.max_mtime_ns = max(cursor.max_mtime_ns, file.mtime_ns)
 
 
+def _some(names: list[str], shown: int = 5) -> str:
+    """A few names for a log line (a demo drop is hundreds of files)."""
+    names = sorted(names)
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def run_key(partition: str, files: list[LandingFile]) -> str:
     return partition + "|" + ";".join(sorted(file.run_key for file in files))
 
@@ -156,7 +163,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
     files = landing.files()
     plan = plan_tick(files, cursor)
     if plan.waiting:
-        context.log.info(f"Waiting for {len(plan.waiting)} file(s) to settle: {', '.join(sorted(plan.waiting))}")
+        context.log.info(f"Waiting for {len(plan.waiting)} file(s) to settle: {_some(plan.waiting)}")
     requests = []
     for partition, partition_files in plan.ready.items():
         runnable = _readable(context, partition_files, plan.cursor)
