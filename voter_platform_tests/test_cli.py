@@ -56,3 +56,15 @@ def test_build_with_an_unwritable_data_setting_fails_naming_the_path(tmp_path):
     assert result.returncode != 0
     assert str(blocked / "landing") in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_build_with_an_unknown_file_fails_naming_the_file_and_the_formats_expected(tmp_path):
+    landing = tmp_path / "data" / "landing"
+    landing.mkdir(parents=True)
+    (landing / "mystery_2026-11-05.csv").write_text("foo,bar,baz\n1,2,3\n")
+    result = run_cli("build", data_dir=tmp_path / "data")
+    assert result.returncode == 1
+    summary = result.stdout
+    assert "2026-11-05           FAILED" in summary
+    assert "mystery_2026-11-05.csv: unknown_format: line 1 is not a header the platform knows" in summary
+    assert "Expected one of: canonical voters: voter_id," in summary

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voter_platform.settings import DataDirError, configure_environment
 
@@ -41,6 +41,7 @@ class PartitionOutcome:
     blocking_failed: int
     voters_loaded: int | None
     rows_quarantined: int | None
+    failures: list[str] = field(default_factory=list)  # step failures, with the message the user needs
 
     @property
     def status(self) -> str:
@@ -74,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
     for partition in partitions:
         outcomes.append(build_partition(partition))
     print_summary(outcomes)
+    for outcome in outcomes:
+        for failure in outcome.failures:
+            print(f"\n{outcome.partition} failed in {failure}")
     print("\nWarnings are checks with findings worth reading (e.g. rows flagged or quarantined); errors fail the build.")
     print("Details: the Dagster UI (voter-platform up) shows every check's metadata; quarantined lines are in raw.quarantine.")
     return 0 if all(outcome.success and not outcome.blocking_failed for outcome in outcomes) else 1

@@ -51,7 +51,15 @@ def _summarize(label: str, result: dg.ExecuteInProcessResult) -> PartitionOutcom
         blocking_failed=sum(1 for evaluation in errors if evaluation.blocking),
         voters_loaded=_int_value(voters_metadata.get("dagster/row_count")),
         rows_quarantined=_int_value(voters_metadata.get("rows_quarantined")),
+        failures=[_failure_message(event) for event in result.get_step_failure_events()],
     )
+
+
+def _failure_message(event: dg.DagsterEvent) -> str:
+    error = event.step_failure_data.error
+    message = (error.message if error else "").strip()
+    # Dagster prefixes user errors with the exception class; the text after it is what the user needs.
+    return f"{event.step_key}: {message.removeprefix('dagster._core.definitions.events.Failure: ')}"
 
 
 def _materialization_metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict:

@@ -119,7 +119,7 @@ def raw_voter_files(context: dg.AssetExecutionContext, config: IngestConfig, war
             outcome = ingest_partition(connection, partition_date, inputs, run_id=context.run_id, options=options)
         except PartitionFailed as failure:
             raise dg.Failure(
-                description=f"{failure}\nFormats accepted: {FORMATS_ACCEPTED}",
+                description=str(failure),  # names each file, what is wrong and, for a header, what was expected
                 metadata={"files": dg.MetadataValue.md(_files_table(failure.outcome))},
             ) from None
         _log_outcome(context, outcome)
