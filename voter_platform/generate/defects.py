@@ -3,9 +3,10 @@
 Defects are applied to the serialised lines of a chunk, after the clean text is written, so each one
 is precisely what a reader of the file would see: a blank field, a state written in full, an
 impossible date, a duplicate or conflicting record, two records glued on one line, a header
-repeated mid-file, trailing empty columns, bytes that are not UTF-8. Each affected physical line is
-listed in the manifest (`file_name,line_number,defect,detail`, 1 = header) with its detail: the
-column touched, or the line a duplicate repeats. A line carries at most one defect.
+repeated mid-file, trailing empty columns, bytes that are not UTF-8 (in text that is recognisably
+UTF-8, see `_keep_utf8_evidence`). Each affected physical line is listed in the manifest
+(`file_name,line_number,defect,detail`, 1 = header) with its detail: the column touched, or the
+line a duplicate repeats. A line carries at most one defect.
 
 Only the few affected lines are touched in Python; line boundaries are found with numpy and the rest
 of the chunk is copied as a handful of slices.
@@ -105,6 +106,8 @@ class DefectInjector:
             if neighbour < len(lines) and neighbour not in taken and neighbour not in plan.inserted_before:
                 plan.glued.add(row)
                 taken.add(neighbour)
+        if self.layout.encoding == "utf-8":
+            _keep_utf8_evidence(plan, lines)
         return plan
 
     def _plan_insert(self, plan: _ChunkPlan, lines: "_Lines", row: int, kind: str) -> None:
@@ -277,6 +280,23 @@ class DefectInjector:
         return b"".join(pieces), written
 
 
+def _keep_utf8_evidence(plan: _ChunkPlan, lines: "_Lines") -> None:
+    """Drop the chunk's `non_utf8` lines unless an untouched line keeps a multi-byte UTF-8 character.
+
+    A line written in latin-1 is an encoding error only in text that is recognisably UTF-8. In
+    otherwise pure-ASCII text the same bytes make a valid latin-1 file, which a reader rightly reads
+    as latin-1 (the ingest does, for formats that do not declare their encoding), so the manifest
+    would claim a defect the file does not have. Accented names are common enough that this only
+    happens in tiny files.
+    """
+    wrong_encoding = [row for row, (_, defect, _) in plan.replaced.items() if defect == "non_utf8"]
+    if not wrong_encoding:
+        return
+    if not any(row not in plan.replaced for row in lines.non_ascii_rows()):
+        for row in wrong_encoding:
+            del plan.replaced[row]
+
+
 class _Lines:
     """Random access to the lines of a chunk by their offsets, without splitting it into a list."""
 
@@ -290,6 +310,11 @@ class _Lines:
 
     def __getitem__(self, row: int) -> bytes:
         return self.data[self.starts[row] : self.ends[row]]
+
+    def non_ascii_rows(self) -> np.ndarray:
+        """Rows holding a byte >= 0x80 (in rendered UTF-8 text: a multi-byte character)."""
+        positions = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) >= 0x80)
+        return np.unique(np.searchsorted(self.ends, positions))
 
     def block(self, first: int, stop: int) -> bytes:
         """Rows first..stop-1 with their newlines, as one slice."""

@@ -210,3 +210,21 @@ def test_defect_rates_parse_profiles_single_rates_and_pairs():
         DefectRates.parse("typo=0.1")
     with pytest.raises(ValueError, match="not a probability"):
         DefectRates.parse("1.5")
+
+
+def test_lines_in_the_wrong_encoding_only_in_text_that_is_recognisably_utf8(tmp_path):
+    """In otherwise pure-ASCII text, latin-1 bytes make a valid latin-1 file, not an encoding error:
+    a `non_utf8` line is only listed where some untouched line keeps a multi-byte UTF-8 character."""
+    files_with_the_defect = 0
+    for seed in range(30):  # tiny files: a few of them draw no accented name at all
+        written = small_run(tmp_path / str(seed), "goodparty", voters=60, seed=seed, defects="non_utf8=0.03").files[0]
+        lines = written.path.read_bytes().split(b"\n")[:-1]
+        listed = _read_manifest(written.manifest)[0] if written.manifest.exists() else {}
+        others = [line for number, line in enumerate(lines, start=1) if number not in listed]
+        for line in others:
+            line.decode("utf-8")
+        if listed:
+            files_with_the_defect += 1
+            assert any(not line.isascii() for line in others), seed
+    assert files_with_the_defect >= 10
+

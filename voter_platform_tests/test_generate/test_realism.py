@@ -8,6 +8,8 @@ voters; gender 52-54% women.
 
 from __future__ import annotations
 
+import csv
+
 import duckdb
 import numpy as np
 import pytest
@@ -212,3 +214,14 @@ def test_an_election_passed_adds_its_history_rows(tmp_path):
         """
     ).fetchone()[0]
     assert reactivated == 0
+
+
+def test_about_three_percent_of_voters_have_an_accented_name(canonical_run):
+    config, _ = canonical_run
+    voters = accented = 0
+    for path in config.out.glob("voters_*.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                voters += 1
+                accented += not (row["first_name"] + row["last_name"]).isascii()
+    assert 0.02 < accented / voters < 0.04

@@ -20,7 +20,7 @@ from voter_platform_tests.test_ingest.defect_files import ManifestRow, read_mani
 
 REQUIRED = {
     VOTER: {"voter_id": "missing_voter_id", "state": "missing_state"},
-    "vote_history": {"voter_id": "missing_voter_id", "election_date": "missing_election_date"},
+    "vote_history": {"voter_id": "missing_voter_id", "state": "missing_state", "election_date": "missing_election_date"},
 }
 KNOWN_DEFECTS = {
     "blank_field", "state_name", "malformed_email", "impossible_age", "impossible_date", "exact_duplicate",
@@ -99,10 +99,21 @@ class _Outcome:
         return data_file.read_bytes().count(b"\n") + (0 if data_file.read_bytes().endswith(b"\n") else 1)
 
     def value(self, line: int, column: str):
+        values = self.values(line, column)
+        return values[0] if values else None
+
+    def values(self, line: int, column: str) -> list:
+        """The column of each record loaded from the line (two for a split glued line), in order."""
         rows = self.connection.execute(
-            f"select {column} from {self.table} where file_name = ? and line_number = ?", [self.file_name, line]
+            f"select {column} from {self.table} where file_name = ? and line_number = ? order by rowid",
+            [self.file_name, line],
         ).fetchall()
-        return rows[0][0] if rows else None
+        return [row[0] for row in rows]
+
+    @staticmethod
+    def raw_line(data_file: Path, line: int) -> str:
+        """The line's text with quotes removed (NC files quote every value)."""
+        return data_file.read_bytes().split(b"\n")[line - 1].decode("latin-1").replace('"', "")
 
 
 def _check_row(row: ManifestRow, kind: str, canonical_of: dict[str, str], outcome: _Outcome, data_file: Path, delimiter: str) -> str | None:
@@ -129,7 +140,15 @@ def _check_row(row: ManifestRow, kind: str, canonical_of: dict[str, str], outcom
     if row.defect == "glued_lines":
         flags = outcome.flags.get(line, [])
         recovered = sum(1 for record_flags in flags if "recovered_from_glued_line" in record_flags)
-        return None if recovered == 2 else f"expected both records loaded (recovered_from_glued_line), got {flags} {reasons}"
+        if recovered != 2:
+            return f"expected both records loaded (recovered_from_glued_line), got {flags} {reasons}"
+        text = outcome.raw_line(data_file, line)
+        first_id, second_id = outcome.values(line, "voter_id")
+        # Both ids are the line's, the second record's after the first's.
+        first_at = text.find(first_id)
+        if first_at < 0 or second_id not in text[first_at + len(first_id):]:
+            return f"recovered ids {first_id}, {second_id} are not the line's"
+        return None
     if row.defect == "impossible_age":
         return None if reasons & {"age_out_of_range", "unparseable_age"} else f"expected quarantined for the age, got {reasons or 'loaded'}"
     if row.defect == "impossible_date":

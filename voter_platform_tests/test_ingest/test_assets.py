@@ -24,12 +24,19 @@ from voter_platform_tests.test_ingest.defect_files import (
 
 # Past dates, so the partitions exist whenever the tests run (the sample was last updated 2025-08-08).
 CLEAN, DEFECTS, UNKNOWN, MISSING = "2025-09-10", "2025-09-11", "2025-09-12", "2025-09-13"
+# A backfill range of two dates loaded in one run; and one whose second date has a broken file.
+RANGE = ("2025-09-20", "2025-09-21")
+BROKEN_RANGE = ("2025-09-22", "2025-09-23")
 SAMPLE = SAMPLES_DIR / "goodparty_voters.csv"
+RAW_TABLES = ("snapshots", "voters", "vote_history", "quarantine", "superseded_records", "possible_duplicates", "ingest_log")
 
 
-@dg.asset(deps=[raw_key("voters")], partitions_def=analysis_date_partitions)
-def downstream_mart() -> None:
+@dg.asset(
+    deps=[raw_key("voters")], partitions_def=analysis_date_partitions, backfill_policy=dg.BackfillPolicy.single_run()
+)
+def downstream_mart(context) -> dg.MaterializeResult:
     """Stands in for the dbt models: built only when the raw partition passes its blocking checks."""
+    return dg.MaterializeResult(metadata={"partitions": len(context.partition_keys)})
 
 
 class Platform:
@@ -41,17 +48,24 @@ class Platform:
         self.results: dict[str, dg.ExecuteInProcessResult] = {}
 
     def materialize(self, partition: str, files: list[str] | None = None) -> dg.ExecuteInProcessResult:
-        config = {"ops": {"raw_voter_files": {"config": {"files": files or []}}}}
-        result = dg.materialize(
-            [raw_voter_files, downstream_mart],
-            partition_key=partition,
-            instance=self.instance,
-            resources={"warehouse": DuckDBResource(database=str(self.database)), "landing": LandingFolder(path=str(self.landing))},
-            run_config=config,
-            raise_on_error=False,
-        )
+        result = self._run(files, partition_key=partition)
         self.results[partition] = result
         return result
+
+    def materialize_range(self, first: str, last: str, files: list[str] | None = None) -> dg.ExecuteInProcessResult:
+        """One run over the partitions first..last (what a single-run backfill launches)."""
+        tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        return self._run(files, tags=tags)
+
+    def _run(self, files: list[str] | None, **partitions) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [raw_voter_files, downstream_mart],
+            instance=self.instance,
+            resources={"warehouse": DuckDBResource(database=str(self.database)), "landing": LandingFolder(path=str(self.landing))},
+            run_config={"ops": {"raw_voter_files": {"config": {"files": files or []}}}},
+            raise_on_error=False,
+            **partitions,
+        )
 
     def query(self, sql: str) -> list[tuple]:
         import duckdb
@@ -80,10 +94,21 @@ def platform(tmp_path_factory) -> Platform:
     ]
     (platform.landing / f"voters_PA_{MISSING}.csv").write_text("\n".join(rows) + "\n")
 
+    for day, voters in zip((*RANGE, *BROKEN_RANGE), (20, 25, 30, 35)):
+        snapshot = datetime.fromisoformat(day).date()
+        rows = [",".join(CANONICAL_VOTER_HEADER)] + [
+            ",".join(canonical_voter(number, snapshot, "OH")[column] for column in CANONICAL_VOTER_HEADER)
+            for number in range(1, voters + 1)
+        ]
+        (platform.landing / f"voters_OH_{day}.csv").write_text("\n".join(rows) + "\n")
+    (platform.landing / f"voters_WV_{BROKEN_RANGE[1]}.csv").write_text("member;name\n1;Ann\n")
+
     platform.materialize(CLEAN)
     platform.materialize(DEFECTS)
     platform.materialize(UNKNOWN)
     platform.materialize(MISSING, files=[f"voters_PA_{MISSING}.csv", f"vote_history_PA_{MISSING}.csv"])
+    platform.results["range"] = platform.materialize_range(*RANGE)
+    platform.results["broken range"] = platform.materialize_range(*BROKEN_RANGE)
     return platform
 
 
@@ -102,7 +127,7 @@ def test_a_clean_partition_materializes_all_raw_tables_and_the_marts(platform):
     result = platform.results[CLEAN]
     assert result.success
     metadata = materialized(result)
-    assert set(metadata) == {f"raw/{table}" for table in ("snapshots", "voters", "vote_history", "quarantine", "superseded_records", "possible_duplicates", "ingest_log")} | {"downstream_mart"}
+    assert set(metadata) == {f"raw/{table}" for table in RAW_TABLES} | {"downstream_mart"}
     voters = metadata["raw/voters"]
     assert (voters["dagster/row_count"], voters["rows_quarantined"], voters["quarantine_reasons"]) == (1389, 2, {"missing_state": 2})
     assert voters["null_pct_by_column"]["middle_name"] == 100.0
@@ -137,7 +162,7 @@ def test_too_much_quarantine_blocks_the_marts_and_keeps_the_rows(platform):
     evaluations = checks(result)
     rate = evaluations["quarantine_rate"]
     assert not rate.passed and rate.severity == dg.AssetCheckSeverity.ERROR
-    assert "threshold 5%" in rate.metadata["not_accepted"].value["canonical:NC"]
+    assert "threshold 5%" in rate.metadata["not_accepted"].value[f"{DEFECTS} canonical:NC"]
     assert evaluations["lines_reconcile"].passed
     assert "downstream_mart" not in materialized(result)
     assert platform.query(f"select accepted from raw.snapshots where partition_date = '{DEFECTS}'") == [(False,)]
@@ -201,3 +226,98 @@ def test_no_pii_in_metadata_or_logs(platform):
     assert len(pii) > 2000 and "VOT015" in corpus  # voter ids may appear (failing rules), people may not
     assert sorted(value for value in pii if value in corpus) == []
     assert "@email.com" not in corpus and "@example.org" not in corpus
+
+
+def _partitions_by_asset(result: dg.ExecuteInProcessResult) -> dict[str, set[str]]:
+    partitions: dict[str, set[str]] = {}
+    for event in result.get_asset_materialization_events():
+        partitions.setdefault(event.asset_key.to_user_string(), set()).add(event.partition)
+    return partitions
+
+
+def test_a_range_run_ingests_each_date_with_its_own_files_oldest_first(platform):
+    result = platform.results["range"]
+    assert result.success
+    # Every raw asset and the mart downstream are materialized for both dates, by one run.
+    assert _partitions_by_asset(result) == {key: set(RANGE) for key in [f"raw/{table}" for table in RAW_TABLES] + ["downstream_mart"]}
+    log = platform.query(
+        f"select partition_date::varchar, file_name, status, rows_loaded, run_id, started_at from raw.ingest_log "
+        f"where partition_date between '{RANGE[0]}' and '{RANGE[1]}' order by started_at"
+    )
+    assert [(day, name, status, loaded) for day, name, status, loaded, _, _ in log] == [
+        (RANGE[0], f"voters_OH_{RANGE[0]}.csv", "loaded", 20),
+        (RANGE[1], f"voters_OH_{RANGE[1]}.csv", "loaded", 25),
+    ]
+    assert {run_id for *_, run_id, _ in log} == {result.run_id}
+    assert platform.query(
+        f"select partition_date::varchar, voters_loaded, accepted from raw.snapshots where source_id = 'canonical:OH' order by 1"
+    ) == [(RANGE[0], 20, True), (RANGE[1], 25, True), (BROKEN_RANGE[0], 30, True)]
+
+
+def test_a_range_run_reports_metadata_and_checks_over_the_range(platform):
+    result = platform.results["range"]
+    voters = next(
+        event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == raw_key("voters")
+    )
+    assert voters["dagster/row_count"].value == 45
+    assert voters["rows_by_date"].value == {RANGE[0]: 20, RANGE[1]: 25}
+    assert [(file["partition_date"], file["file"]) for file in voters["files"].value] == [
+        (RANGE[0], f"voters_OH_{RANGE[0]}.csv"),
+        (RANGE[1], f"voters_OH_{RANGE[1]}.csv"),
+    ]
+    evaluations = checks(result)
+    assert len(result.get_asset_check_evaluations()) == len(evaluations) == 6  # one result per check, for the range
+    assert all(evaluation.passed for evaluation in evaluations.values())
+    assert set(evaluations["lines_reconcile"].metadata["files"].value) == {f"voters_OH_{day}.csv" for day in RANGE}
+    assert set(evaluations["quarantine_rate"].metadata["rate_pct_by_snapshot"].value) == {f"{day} canonical:OH" for day in RANGE}
+    assert downstream_partitions(result) == 2
+
+
+def downstream_partitions(result: dg.ExecuteInProcessResult) -> int:
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "downstream_mart"][:1]
+    return event.materialization.metadata["partitions"].value
+
+
+def test_a_failed_date_in_a_range_fails_the_run_and_keeps_the_dates_that_loaded(platform):
+    result = platform.results["broken range"]
+    assert not result.success
+    failure = next(event for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE)
+    description = failure.step_failure_data.user_failure_data.description
+    assert f"partition {BROKEN_RANGE[1]} was not loaded" in description
+    assert f"voters_WV_{BROKEN_RANGE[1]}.csv: unknown_format" in description
+    assert f"1 of 2 dates failed; {BROKEN_RANGE[0]} succeeded and are recorded as materialized" in description
+    # The good date is in the warehouse and recorded as materialized; the failed one wrote nothing.
+    assert _partitions_by_asset(result) == {f"raw/{table}": {BROKEN_RANGE[0]} for table in RAW_TABLES}
+    statuses = platform.instance.get_status_by_partition(
+        raw_key("voters"), list(BROKEN_RANGE), analysis_date_partitions
+    )
+    assert statuses == {BROKEN_RANGE[0]: dg.AssetPartitionStatus.MATERIALIZED, BROKEN_RANGE[1]: dg.AssetPartitionStatus.FAILED}
+    assert platform.query(f"select count(*) from raw.voters where partition_date = '{BROKEN_RANGE[1]}'") == [(0,)]
+    assert platform.query(
+        f"select file_name, status from raw.ingest_log where partition_date = '{BROKEN_RANGE[1]}' order by 1"
+    ) == [(f"voters_WV_{BROKEN_RANGE[1]}.csv", "unknown_format")]
+
+
+def test_a_file_list_with_a_range_is_a_config_error(platform):
+    result = platform.materialize_range(*RANGE, files=[f"voters_OH_{RANGE[0]}.csv"])
+    assert not result.success
+    failure = next(event for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE)
+    description = failure.step_failure_data.user_failure_data.description
+    assert "`files` lists the landing files of one snapshot date" in description
+    assert f"covers 2 dates ({RANGE[0]} .. {RANGE[1]})" in description
+    assert result.get_asset_materialization_events() == []
+
+
+def test_the_ingest_job_runs_a_backfill_range_as_one_run():
+    import warnings
+
+    from voter_platform.definitions import defs
+    from voter_platform.defs.automation.jobs import ingest_job
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        job = ingest_job.resolve(asset_graph=defs.resolve_asset_graph())
+    assert [str(warning.message) for warning in caught if "BackfillPolicies" in str(warning.message)] == []
+    assert job.backfill_policy == dg.BackfillPolicy.single_run()

@@ -1,10 +1,12 @@
-"""The raw voter-file assets: one multi-asset that loads a partition's landing files into `raw.*`.
+"""The raw voter-file assets: one multi-asset that loads landing files into `raw.*`.
 
-A partition is a snapshot date. Materializing it runs `lib.ingest.ingest_partition` over the files
+A partition is a snapshot date. Materializing one runs `lib.ingest.ingest_partition` over the files
 the landing sensor listed for that date (or, when started by hand, every landing file of the date):
 one DuckDB transaction writes raw.voters, raw.vote_history, the quarantine, the superseded records,
 the possible duplicates, the snapshot rows and the ingest log, so the seven assets materialize
-together.
+together. A backfill of a date range is one run (single-run backfill policy, like the dbt step
+after it): the dates are ingested oldest first, each in its own transaction, and the metadata and
+checks describe the whole range.
 
 Checks (on raw/voters unless noted):
   lines_reconcile      ERROR, blocking: every line of every file is a header, blank, or a record that
@@ -14,10 +16,11 @@ Checks (on raw/voters unless noted):
   voter_rules          WARN: pandera rule findings (counts and a few voter ids)
   vote_history_rules   WARN (raw/vote_history): the same for the vote history
   files_present        WARN (raw/ingest_log): every file the sensor saw was still there
-A failed blocking check stops the marts of that date; the rows stay in raw for inspection.
+A failed blocking check stops the marts of the run's dates; the rows stay in raw for inspection.
 """
 
 
+from contextlib import closing
 from datetime import date
 
 import dagster as dg
@@ -32,6 +35,7 @@ from voter_platform.lib.ingest import (
     InputFile,
     PartitionFailed,
     PartitionOutcome,
+    SnapshotOutcome,
     ingest_partition,
     report,
 )
@@ -103,31 +107,84 @@ CHECK_SPECS = [
     ],
     check_specs=CHECK_SPECS,
     partitions_def=analysis_date_partitions,
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    # A backfill of a date range is one run, like the dbt and publish steps of the same job: each
+    # date is still its own transaction (see raw_voter_files).
+    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     can_subset=False,
-    description="Load the landing files of one snapshot date into the raw tables, in one transaction.",
+    description="Load the landing files of each snapshot date of the run into the raw tables, one transaction per date.",
 )
 def raw_voter_files(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: DuckDBResource, landing: LandingFolder):
-    partition_date = date.fromisoformat(context.partition_key)
-    inputs = _input_files(context, config, landing, context.partition_key)
-    if not inputs:
-        context.log.info(f"No landing files for {partition_date} in {landing.folder}: nothing to load.")
+    """Ingest every date of the run's partitions (one, or a backfill range), oldest first.
+
+    Each date is its own transaction with that date's landing files, so a date that fails (an
+    unknown header, say) leaves the others loaded; the step then fails naming those dates, and the
+    dates that did load are recorded as materialized. When every date loads, the results and checks
+    cover the whole range.
+    """
+    days = sorted(date.fromisoformat(key) for key in context.partition_keys)
+    if config.files and len(days) > 1:
+        raise dg.Failure(
+            description=(
+                f"`files` lists the landing files of one snapshot date (the landing sensor fills it), but this run "
+                f"covers {len(days)} dates ({days[0]} .. {days[-1]}): leave `files` empty to load every landing file "
+                "of each date, or run one date."
+            )
+        )
     options = IngestOptions(quarantine_threshold_pct=config.quarantine_threshold_pct, force_reload=config.force_reload)
-    with warehouse.get_connection() as connection:
-        try:
-            outcome = ingest_partition(connection, partition_date, inputs, run_id=context.run_id, options=options)
-        except PartitionFailed as failure:
-            raise dg.Failure(
-                description=str(failure),  # names each file, what is wrong and, for a header, what was expected
-                metadata={"files": dg.MetadataValue.md(_files_table(failure.outcome))},
-            ) from None
-        _log_outcome(context, outcome)
-        yield from _materializations(connection, outcome)
-        yield from _check_results(connection, outcome)
+    # closing(): the resource closes its connection only when the block ends without an error, and a
+    # failed run must not leave the warehouse file open in this process.
+    with warehouse.get_connection() as connection, closing(connection):
+        loaded: list[PartitionOutcome] = []
+        failed: list[PartitionFailed] = []
+        for day in days:
+            inputs = _input_files(config, landing, day.isoformat())
+            if not inputs:
+                context.log.info(f"No landing files for {day} in {landing.folder}: nothing to load.")
+            try:
+                outcome = ingest_partition(connection, day, inputs, run_id=context.run_id, options=options)
+            except PartitionFailed as failure:
+                if len(days) > 1:
+                    context.log.error(str(failure))  # now, not only when the whole range is done
+                failed.append(failure)
+                continue
+            _log_outcome(context, outcome)
+            loaded.append(outcome)
+        if failed:
+            for outcome in loaded:
+                day = outcome.partition_date
+                for key, metadata in _metadata_by_asset(connection, [outcome]).items():
+                    yield dg.AssetMaterialization(asset_key=key, partition=day.isoformat(), metadata=metadata)
+            raise _range_failure(days, loaded, failed)
+        for key, metadata in _metadata_by_asset(connection, loaded).items():
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        yield from _check_results(connection, loaded)
 
 
-def _input_files(context: dg.AssetExecutionContext, config: IngestConfig, landing: LandingFolder, partition_key: str) -> list[InputFile]:
+def _range_failure(days: list[date], loaded: list[PartitionOutcome], failed: list[PartitionFailed]) -> dg.Failure:
+    messages = "\n".join(str(failure) for failure in failed)
+    summary = ""
+    if len(days) > 1:
+        done = [outcome.partition_date for outcome in loaded]
+        summary = f"\n{len(failed)} of {len(days)} dates failed; " + (
+            f"{_dates_text(done)} succeeded and are recorded as materialized (a re-run finds their files unchanged)."
+            if done
+            else "no date succeeded."
+        )
+    return dg.Failure(
+        description=messages + summary,  # an unknown header already lists the formats expected
+        metadata={"files": dg.MetadataValue.md(_files_table([failure.outcome for failure in failed]))},
+    )
+
+
+def _dates_text(days: list[date], listed: int = 5) -> str:
+    """A few dates by name, a long list as its count and ends."""
+    if len(days) <= listed:
+        return ", ".join(str(day) for day in days)
+    return f"{len(days)} dates ({days[0]} .. {days[-1]})"
+
+
+def _input_files(config: IngestConfig, landing: LandingFolder, partition_key: str) -> list[InputFile]:
     if config.files:
         inputs = []
         for name in config.files:
@@ -144,7 +201,7 @@ def _input_files(context: dg.AssetExecutionContext, config: IngestConfig, landin
 def _log_outcome(context: dg.AssetExecutionContext, outcome: PartitionOutcome) -> None:
     for file in outcome.files:
         message = (
-            f"{file.file_name}: {file.status}"
+            f"{outcome.partition_date} {file.file_name}: {file.status}"
             + (f" ({file.message})" if file.message else "")
             + (
                 f"; {file.lines_read:,} lines: {file.rows_loaded:,} loaded, {file.rows_quarantined:,} quarantined, "
@@ -159,15 +216,20 @@ def _log_outcome(context: dg.AssetExecutionContext, outcome: PartitionOutcome) -
             context.log.info(message)
 
 
-# --- metadata -------------------------------------------------------------------------------------
+# --- metadata (over the dates of the run) -----------------------------------------------------------
 
 
-def _files_table(outcome: PartitionOutcome) -> str:
-    header = "| file | status | format | size | sha256 | lines | loaded | quarantined | superseded | message |\n|---|---|---|---:|---|---:|---:|---:|---:|---|"
+def _files_table(outcomes: list[PartitionOutcome]) -> str:
+    header = (
+        "| date | file | status | format | size | sha256 | lines | loaded | quarantined | superseded | message |\n"
+        "|---|---|---|---|---:|---|---:|---:|---:|---:|---|"
+    )
     rows = [
-        f"| {file.file_name} | {file.status} | {file.layout or '-'} | {file.size if file.size is not None else '-'} | "
-        f"{(file.sha256 or '-')[:16]} | {file.lines_read:,} | {file.rows_loaded:,} | {file.rows_quarantined:,} | "
-        f"{file.rows_superseded:,} | {(file.message or '').replace('|', '/')} |"
+        f"| {outcome.partition_date} | {file.file_name} | {file.status} | {file.layout or '-'} | "
+        f"{file.size if file.size is not None else '-'} | {(file.sha256 or '-')[:16]} | {file.lines_read:,} | "
+        f"{file.rows_loaded:,} | {file.rows_quarantined:,} | {file.rows_superseded:,} | "
+        f"{(file.message or '').replace('|', '/')} |"
+        for outcome in outcomes
         for file in outcome.files
     ]
     return "\n".join([header, *rows])
@@ -177,12 +239,12 @@ def _schema(profile: report.TableProfile) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name, data_type) for name, data_type in profile.columns])
 
 
-def _file_facts(outcome: PartitionOutcome, record_kind: str) -> dict[str, object]:
-    files = outcome.files_of_kind(record_kind)
+def _file_facts(outcomes: list[PartitionOutcome], record_kind: str) -> dict[str, object]:
     return {
         "files": dg.MetadataValue.json(
             [
                 {
+                    "partition_date": outcome.partition_date.isoformat(),
                     "file": file.file_name,
                     "status": file.status,
                     "format": file.file_format,
@@ -193,83 +255,77 @@ def _file_facts(outcome: PartitionOutcome, record_kind: str) -> dict[str, object
                     "source_id": file.source_id,
                     "date_source": file.date_source,
                 }
-                for file in files
+                for outcome in outcomes
+                for file in outcome.files_of_kind(record_kind)
             ]
         ),
     }
 
 
-def _materializations(connection, outcome: PartitionOutcome):
-    day = outcome.partition_date
-    voters = report.table_profile(connection, "voters", day)
-    history = report.table_profile(connection, "vote_history", day)
-    voter_reasons = report.quarantine_reasons(connection, day, VOTER)
-    history_reasons = report.quarantine_reasons(connection, day, VOTE_HISTORY)
-    threshold = outcome.quarantine_threshold_pct
-    yield dg.MaterializeResult(
-        asset_key=raw_key("voters"),
-        metadata={
+def _span(outcomes: list[PartitionOutcome]) -> tuple[date, date]:
+    days = [outcome.partition_date for outcome in outcomes]
+    return min(days), max(days)
+
+
+def _metadata_by_asset(connection, outcomes: list[PartitionOutcome]) -> dict[dg.AssetKey, dict[str, object]]:
+    """The materialization metadata of each raw asset, over the dates of `outcomes` (counts sum)."""
+    first, last = _span(outcomes)
+    voters = report.table_profile(connection, "voters", first, last)
+    history = report.table_profile(connection, "vote_history", first, last)
+    by_date = len(outcomes) > 1
+    return {
+        raw_key("voters"): {
             "dagster/row_count": voters.row_count,
-            "rows_quarantined": sum(count for count in _records_quarantined(connection, day, VOTER).values()),
-            "quarantine_reasons": dg.MetadataValue.json(voter_reasons),
+            **({"rows_by_date": dg.MetadataValue.json(report.rows_by_date(connection, "voters", first, last))} if by_date else {}),
+            "rows_quarantined": report.count_rows(connection, "quarantine", first, last, f"record_kind = '{VOTER}'"),
+            "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, first, last, VOTER)),
             "dagster/column_schema": _schema(voters),
             "null_pct_by_column": dg.MetadataValue.json(voters.null_pct),
-            "quarantine_threshold_pct": threshold,
-            "files_this_run": dg.MetadataValue.md(_files_table(outcome)),
-            **_file_facts(outcome, VOTER),
+            "quarantine_threshold_pct": outcomes[0].quarantine_threshold_pct,
+            "files_this_run": dg.MetadataValue.md(_files_table(outcomes)),
+            **_file_facts(outcomes, VOTER),
         },
-    )
-    yield dg.MaterializeResult(
-        asset_key=raw_key("vote_history"),
-        metadata={
+        raw_key("vote_history"): {
             "dagster/row_count": history.row_count,
-            "rows_quarantined": sum(count for count in _records_quarantined(connection, day, VOTE_HISTORY).values()),
-            "quarantine_reasons": dg.MetadataValue.json(history_reasons),
+            **({"rows_by_date": dg.MetadataValue.json(report.rows_by_date(connection, "vote_history", first, last))} if by_date else {}),
+            "rows_quarantined": report.count_rows(connection, "quarantine", first, last, f"record_kind = '{VOTE_HISTORY}'"),
+            "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, first, last, VOTE_HISTORY)),
             "dagster/column_schema": _schema(history),
             "null_pct_by_column": dg.MetadataValue.json(history.null_pct),
-            **_file_facts(outcome, VOTE_HISTORY),
+            **_file_facts(outcomes, VOTE_HISTORY),
         },
-    )
-    yield dg.MaterializeResult(
-        asset_key=raw_key("quarantine"),
-        metadata={
-            "dagster/row_count": report.count_rows(connection, "quarantine", day),
-            "reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, day)),
+        raw_key("quarantine"): {
+            "dagster/row_count": report.count_rows(connection, "quarantine", first, last),
+            "reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, first, last)),
         },
-    )
-    yield dg.MaterializeResult(
-        asset_key=raw_key("superseded_records"),
-        metadata={
-            "dagster/row_count": report.count_rows(connection, "superseded_records", day),
+        raw_key("superseded_records"): {
+            "dagster/row_count": report.count_rows(connection, "superseded_records", first, last),
             "reasons": dg.MetadataValue.json(
                 report.counts_by(
                     connection,
-                    "select reason, count(*) from raw.superseded_records where partition_date = $date group by all order by all",
-                    day,
+                    f"select reason, count(*) from raw.superseded_records where {report.IN_SPAN} group by all order by all",
+                    first,
+                    last,
                 )
             ),
         },
-    )
-    yield dg.MaterializeResult(
-        asset_key=raw_key("possible_duplicates"),
-        metadata={
-            "dagster/row_count": report.count_rows(connection, "possible_duplicates", day),
+        raw_key("possible_duplicates"): {
+            "dagster/row_count": report.count_rows(connection, "possible_duplicates", first, last),
             "match_rules": dg.MetadataValue.json(
                 report.counts_by(
                     connection,
-                    "select match_rule, count(*) from raw.possible_duplicates where partition_date = $date group by all order by all",
-                    day,
+                    f"select match_rule, count(*) from raw.possible_duplicates where {report.IN_SPAN} group by all order by all",
+                    first,
+                    last,
                 )
             ),
         },
-    )
-    yield dg.MaterializeResult(
-        asset_key=raw_key("snapshots"),
-        metadata={
-            "dagster/row_count": report.count_rows(connection, "snapshots", day),
+        raw_key("snapshots"): {
+            "dagster/row_count": report.count_rows(connection, "snapshots", first, last),
             "snapshots": dg.MetadataValue.json(
                 [
                     {
+                        "partition_date": snapshot.partition_date.isoformat(),
                         "source_id": snapshot.source_id,
                         "accepted": snapshot.accepted,
                         "voters_loaded": snapshot.voters_loaded,
@@ -277,44 +333,47 @@ def _materializations(connection, outcome: PartitionOutcome):
                         "quarantine_rate_pct": snapshot.quarantine_rate_pct,
                         "message": snapshot.message,
                     }
+                    for outcome in outcomes
                     for snapshot in outcome.snapshots
                 ]
             ),
         },
-    )
-    yield dg.MaterializeResult(
-        asset_key=raw_key("ingest_log"),
-        metadata={
-            "dagster/row_count": report.count_rows(connection, "ingest_log", day),
-            "file_statuses_this_run": dg.MetadataValue.json({file.file_name: file.status for file in outcome.files}),
+        raw_key("ingest_log"): {
+            "dagster/row_count": report.count_rows(connection, "ingest_log", first, last),
+            "file_statuses_this_run": dg.MetadataValue.json(
+                {file.file_name: file.status for outcome in outcomes for file in outcome.files}
+            ),
         },
-    )
+    }
 
 
-def _records_quarantined(connection, day: date, record_kind: str) -> dict[str, int]:
-    return report.counts_by(
-        connection,
-        f"select file_name, count(*) from raw.quarantine where partition_date = $date and record_kind = '{record_kind}' group by all",
-        day,
-    )
+# --- checks (over the dates of the run) -------------------------------------------------------------
 
 
-# --- checks ---------------------------------------------------------------------------------------
+def _snapshot_label(snapshot: SnapshotOutcome) -> str:
+    """A snapshot as a metadata key: `2026-11-20 canonical:NC`."""
+    return f"{snapshot.partition_date} {snapshot.source_id}"
 
 
-def _check_results(connection, outcome: PartitionOutcome):
-    day = outcome.partition_date
-    counted = [file for file in outcome.files if file.record_kind and file.status in ("loaded", "rejected", "unchanged")]
+def _check_results(connection, outcomes: list[PartitionOutcome]):
+    first, last = _span(outcomes)
+    counted = [
+        (outcome.partition_date, file)
+        for outcome in outcomes
+        for file in outcome.files
+        if file.record_kind and file.status in ("loaded", "rejected", "unchanged")
+    ]
     yield dg.AssetCheckResult(
         asset_key=raw_key("voters"),
         check_name="lines_reconcile",
-        passed=all(file.reconciles for file in counted),
+        passed=all(file.reconciles for _, file in counted),
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "identity": "lines_read = header_lines + blank_lines + rows_loaded + rows_quarantined + rows_superseded - glued_lines",
             "files": dg.MetadataValue.json(
                 {
                     file.file_name: {
+                        "partition_date": day.isoformat(),
                         "lines_read": file.lines_read,
                         "header_lines": file.header_lines,
                         "blank_lines": file.blank_lines,
@@ -325,26 +384,27 @@ def _check_results(connection, outcome: PartitionOutcome):
                         "accounted": file.accounted_lines,
                         "reconciles": file.reconciles,
                     }
-                    for file in counted
+                    for day, file in counted
                 }
             ),
         },
     )
-    rejected = outcome.rejected_snapshots
+    snapshots = [snapshot for outcome in outcomes for snapshot in outcome.snapshots]
+    rejected = [snapshot for snapshot in snapshots if not snapshot.accepted]
     yield dg.AssetCheckResult(
         asset_key=raw_key("voters"),
         check_name="quarantine_rate",
         passed=not rejected,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            "threshold_pct": outcome.quarantine_threshold_pct,
-            "rate_pct_by_source": dg.MetadataValue.json(
-                {snapshot.source_id: snapshot.quarantine_rate_pct for snapshot in outcome.snapshots}
+            "threshold_pct": outcomes[0].quarantine_threshold_pct,
+            "rate_pct_by_snapshot": dg.MetadataValue.json(
+                {_snapshot_label(snapshot): snapshot.quarantine_rate_pct for snapshot in snapshots}
             ),
-            "not_accepted": dg.MetadataValue.json({snapshot.source_id: snapshot.message for snapshot in rejected}),
+            "not_accepted": dg.MetadataValue.json({_snapshot_label(snapshot): snapshot.message for snapshot in rejected}),
         },
     )
-    duplicates = report.duplicate_loaded_ids(connection, day)
+    duplicates = report.duplicate_loaded_ids(connection, first, last)
     yield dg.AssetCheckResult(
         asset_key=raw_key("voters"),
         check_name="voter_id_unique",
@@ -353,7 +413,7 @@ def _check_results(connection, outcome: PartitionOutcome):
         metadata={"duplicate_voter_ids": dg.MetadataValue.json(duplicates)},
     )
     for check_name, table, record_kind in (("voter_rules", "voters", VOTER), ("vote_history_rules", "vote_history", VOTE_HISTORY)):
-        findings = report.rule_findings(connection, day, record_kind)
+        findings = report.rule_findings(connection, first, last, record_kind)
         yield dg.AssetCheckResult(
             asset_key=raw_key(table),
             check_name=check_name,
@@ -365,7 +425,7 @@ def _check_results(connection, outcome: PartitionOutcome):
                 "sample_voter_ids": dg.MetadataValue.json({finding.rule: finding.sample_voter_ids for finding in findings}),
             },
         )
-    missing = [file.file_name for file in outcome.missing_files]
+    missing = [file.file_name for outcome in outcomes for file in outcome.missing_files]
     yield dg.AssetCheckResult(
         asset_key=raw_key("ingest_log"),
         check_name="files_present",

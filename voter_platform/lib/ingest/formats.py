@@ -38,6 +38,10 @@ GOODPARTY_HEADER = (
 _ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?"
 _US_TIMESTAMP = r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(?::\d{2})?"
 _PARTY_WORD = r"Democrat|Republican|Libertarian|Green|Independent|Other"
+# NC files quote every value: a lost newline joins `..."last"` and `"first"...` into `"last""first"`,
+# which reads as one field holding last + '"' + first. Cut at its last quote (a record's first
+# field, the county id, holds none).
+_AFTER_LAST_QUOTE = r'^(.*)"([^"]*)$'
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,7 @@ NCSBE_VOTERS = FileFormat(
         "name_suffix_lbl": ("name_suffix_lbl", "name_sufx_cd"),
         "age_at_year_end": ("age_at_year_end", "birth_age", "age"),
     },
+    glue_split_regex=_AFTER_LAST_QUOTE,
     name_words=("ncvoter",),
     fast_types={
         "registered_date": DATE,
@@ -233,6 +238,7 @@ NCSBE_VOTE_HISTORY = FileFormat(
     },
     required_names=frozenset({"ncid", "election_lbl", "election_desc", "voting_method"}),
     constants={"state": "NC"},
+    glue_split_regex=_AFTER_LAST_QUOTE,
     name_words=("ncvhis",),
     fast_types={"election_date": DATE, "party_ballot": enum(_NC_PARTY_CODES, vocab.PARTY_SPELLINGS)},
     date_format="%m/%d/%Y",

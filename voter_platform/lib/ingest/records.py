@@ -213,9 +213,11 @@ def earliest_birth_date_sql(snapshot: date) -> str:
 # The case study's change-detection fingerprint; '|' keeps ("ab", "c") apart from ("a", "bc").
 FINGERPRINT_SQL = "md5(concat_ws('|', voter_id, coalesce(first_name, ''), coalesce(last_name, ''), coalesce(email, '')))"
 
-# Canonical columns the raw tables require: the fast reader must not turn their empty fields into
-# NULL (it keeps '' so the rules quarantine the record, or refuses the line when the field is typed).
-REQUIRED_COLUMNS = {VOTER: ("voter_id", "state"), "vote_history": ("voter_id", "election_date", "election_type")}
+# Required canonical columns: the fast reader must not turn their empty fields into NULL (it keeps ''
+# so the rules quarantine the record, or refuses the line when the field is typed). A history row's
+# state is not stored (the file's state is its voters file's) but is required like a voter's: a
+# blank or unknown one quarantines the row (see _careful_parsed_and_base).
+REQUIRED_COLUMNS = {VOTER: ("voter_id", "state"), "vote_history": ("voter_id", "state", "election_date", "election_type")}
 
 
 # --- fast path: DuckDB's typed record reader ------------------------------------------------------
@@ -312,9 +314,26 @@ def record_insert_sql(layout: Layout, reader_sql: str, snapshot: date) -> str:
             0 as line_number, {", ".join(typed_columns(kind))}{fingerprint}, []::varchar[] as quality_flags
         from (
             select {_derived_select(kind, snapshot)}
-            from (select {_fast_base_select(layout)} from ({reader_sql}))
+            from (select {_fast_base_select(layout)} from ({reader_sql}) {_unstored_required_fields_read(layout)})
         )
     """
+
+
+def _unstored_required_fields_read(layout: Layout) -> str:
+    """A WHERE that makes the reader type the required fields the raw table does not keep.
+
+    DuckDB does not even parse a column nobody selects (a history row's state), so its typed field
+    would never refuse a blank or unknown value. Referencing it keeps the check in the reader; the
+    condition itself always holds for the rows it accepts (a required field is never NULL there).
+    """
+    kind = layout.format.record_kind
+    kept = set(typed_columns(kind))
+    fields = [
+        f"c{position}"
+        for column in REQUIRED_COLUMNS[kind]
+        if column not in kept and (position := layout.source_position(column)) is not None
+    ]
+    return ("where " + " and ".join(f"{field} is not null" for field in fields)) if fields else ""
 
 
 def unnamed_fields_sql(layout: Layout, reader_sql: str) -> str | None:
@@ -403,6 +422,9 @@ def _careful_parsed_and_base(record_kind: str) -> tuple[str, str, list[tuple[str
     checks = [
         ("unparseable_election_date", "t_election_date is not null and d_election_date is null and not m_election_date"),
         ("masked_date", "m_election_date"),
+        # The voter rules' state checks, for a column raw.vote_history does not keep.
+        ("missing_state", "t_state is null"),
+        ("unknown_state", f"{_vocab('t_state', vocab.STATE_SPELLINGS, vocab.STATE_CODES)} not in {_tuple(vocab.STATE_CODES)}"),
     ]
     return parsed, base, checks
 

@@ -1,4 +1,7 @@
-"""What a raw partition holds, for the Dagster metadata and checks: counts, rates, schemas, ids.
+"""What raw partitions hold, for the Dagster metadata and checks: counts, rates, schemas, ids.
+
+Every function describes the partitions of a date span (first..last, inclusive): one date for a run
+started by the landing sensor, a range for a backfill run.
 
 Everything here is safe to show outside the warehouse: row counts, reasons, column names and null
 rates, and (for failing rules) a few voter ids. Never a name, email, address, phone or birth date.
@@ -11,10 +14,18 @@ from datetime import date
 
 import duckdb
 
-from voter_platform.lib.ingest.duck import first, run
+from voter_platform.lib.ingest.duck import first as first_row
+from voter_platform.lib.ingest.duck import run
 from voter_platform.lib.ingest.schemas import RULES
 
 SAMPLE_IDS = 5
+
+# The rows of the partitions of the span ($first, $last: partition dates).
+IN_SPAN = "partition_date between $first and $last"
+
+
+def _span(first: date, last: date) -> dict[str, date]:
+    return {"first": first, "last": last}
 
 
 @dataclass(frozen=True)
@@ -24,8 +35,8 @@ class TableProfile:
     null_pct: dict[str, float]
 
 
-def table_profile(connection: duckdb.DuckDBPyConnection, table: str, partition_date: date) -> TableProfile:
-    """Rows, column schema and null rate per column of `raw.<table>` for one partition."""
+def table_profile(connection: duckdb.DuckDBPyConnection, table: str, first: date, last: date) -> TableProfile:
+    """Rows, column schema and null rate per column of `raw.<table>` over the span."""
     columns = [
         (name, data_type)
         for name, data_type in run(
@@ -36,7 +47,7 @@ def table_profile(connection: duckdb.DuckDBPyConnection, table: str, partition_d
         )
     ]
     counts = ", ".join(f'count("{name}")' for name, _ in columns)
-    row = first(connection, f"select count(*), {counts} from raw.{table} where partition_date = $date", {"date": partition_date})
+    row = first_row(connection, f"select count(*), {counts} from raw.{table} where {IN_SPAN}", _span(first, last))
     assert row is not None
     total = int(row[0])
     null_pct = {
@@ -46,25 +57,37 @@ def table_profile(connection: duckdb.DuckDBPyConnection, table: str, partition_d
     return TableProfile(total, columns, null_pct)
 
 
-def count_rows(connection: duckdb.DuckDBPyConnection, table: str, partition_date: date) -> int:
-    row = first(connection, f"select count(*) from raw.{table} where partition_date = $date", {"date": partition_date})
+def count_rows(connection: duckdb.DuckDBPyConnection, table: str, first: date, last: date, where: str = "true") -> int:
+    row = first_row(connection, f"select count(*) from raw.{table} where {IN_SPAN} and {where}", _span(first, last))
     return int(row[0]) if row else 0
 
 
-def counts_by(connection: duckdb.DuckDBPyConnection, sql: str, partition_date: date) -> dict[str, int]:
-    """`sql` selects (label, count) with a $date parameter."""
-    return {str(label): int(count) for label, count in run(connection, sql, {"date": partition_date})}
+def counts_by(connection: duckdb.DuckDBPyConnection, sql: str, first: date, last: date) -> dict[str, int]:
+    """`sql` selects (label, count) from rows filtered by `IN_SPAN` ($first and $last parameters)."""
+    return {str(label): int(count) for label, count in run(connection, sql, _span(first, last))}
 
 
-def quarantine_reasons(connection: duckdb.DuckDBPyConnection, partition_date: date, record_kind: str | None = None) -> dict[str, int]:
+def rows_by_date(connection: duckdb.DuckDBPyConnection, table: str, first: date, last: date) -> dict[str, int]:
+    """Rows of `raw.<table>` per partition date of the span (dates without rows left out)."""
+    return counts_by(
+        connection,
+        f"select partition_date::varchar, count(*) from raw.{table} where {IN_SPAN} group by all order by all",
+        first,
+        last,
+    )
+
+
+def quarantine_reasons(
+    connection: duckdb.DuckDBPyConnection, first: date, last: date, record_kind: str | None = None
+) -> dict[str, int]:
     kind = "and record_kind = $kind" if record_kind else ""
-    params: dict[str, object] = {"date": partition_date}
+    params: dict[str, object] = _span(first, last)
     if record_kind:
         params["kind"] = record_kind
     rows = run(
         connection,
         f"""select reason, count(*) from (
-                select unnest(reasons) as reason from raw.quarantine where partition_date = $date {kind}
+                select unnest(reasons) as reason from raw.quarantine where {IN_SPAN} {kind}
             ) group by all order by 2 desc, 1""",
         params,
     )
@@ -79,8 +102,8 @@ class RuleFindings:
     sample_voter_ids: list[str]
 
 
-def rule_findings(connection: duckdb.DuckDBPyConnection, partition_date: date, record_kind: str) -> list[RuleFindings]:
-    """Per rule (or structural reason): how many records it caught in this partition, and a few ids.
+def rule_findings(connection: duckdb.DuckDBPyConnection, first: date, last: date, record_kind: str) -> list[RuleFindings]:
+    """Per rule (or structural reason): how many records it caught in the span, and a few ids.
 
     Quarantine reasons come from raw.quarantine, flags from the loaded rows' quality_flags.
     """
@@ -90,18 +113,18 @@ def rule_findings(connection: duckdb.DuckDBPyConnection, partition_date: date, r
         f"""
         with quarantined as (
             select unnest(reasons) as rule, voter_id from raw.quarantine
-            where partition_date = $date and record_kind = $kind
+            where {IN_SPAN} and record_kind = $kind
         ),
         flagged as (
             select unnest(quality_flags) as rule, voter_id from {loaded_table}
-            where partition_date = $date and len(quality_flags) > 0
+            where {IN_SPAN} and len(quality_flags) > 0
         ),
         findings as (select rule, voter_id from quarantined union all select rule, voter_id from flagged)
         select rule, count(*) as records,
             list(distinct voter_id order by voter_id) filter (where voter_id is not null)[1:{SAMPLE_IDS}] as sample
         from findings group by rule order by records desc, rule
         """,
-        {"date": partition_date, "kind": record_kind},
+        {**_span(first, last), "kind": record_kind},
     )
     return [
         RuleFindings(str(rule), RULES[rule].action if rule in RULES else _non_rule_action(rule), int(records), list(sample or []))
@@ -114,12 +137,12 @@ def _non_rule_action(reason: str) -> str:
     return "flag" if reason in flags else "quarantine"
 
 
-def duplicate_loaded_ids(connection: duckdb.DuckDBPyConnection, partition_date: date) -> list[str]:
-    """Voter ids loaded more than once for a source in this partition (dedup should leave none)."""
+def duplicate_loaded_ids(connection: duckdb.DuckDBPyConnection, first: date, last: date) -> list[str]:
+    """Voter ids loaded more than once for a source and date in the span (dedup should leave none)."""
     rows = run(
         connection,
-        """select voter_id from raw.voters where partition_date = $date
-           group by source_id, voter_id having count(*) > 1 order by voter_id limit 20""",
-        {"date": partition_date},
+        f"""select voter_id from raw.voters where {IN_SPAN}
+            group by partition_date, source_id, voter_id having count(*) > 1 order by voter_id limit 20""",
+        _span(first, last),
     )
     return [str(row[0]) for row in rows]
