@@ -1,6 +1,6 @@
 """dbt run by hand (`dbt test`, `dbt compile`) on the test warehouse: the unit tests catch a changed
-rule, and voter keys cannot be computed without the salt. (That they pass, and every data test, is
-asserted on the Dagster runs.)"""
+rule; voter keys cannot be computed without the salt, nor date-dependent models without the
+analysis window. (That they pass, and every data test, is asserted on the Dagster runs.)"""
 
 import pytest
 from dagster_dbt import DbtCliResource
@@ -42,3 +42,16 @@ def test_voter_keys_need_the_salt(range_run: MartsRun, monkeypatch: pytest.Monke
     invocation.wait()
     assert not invocation.is_successful()
     assert "VOTER_PLATFORM_KEY_SALT is not set" in str(invocation.get_error())
+
+
+def test_date_dependent_models_need_the_analysis_window(range_run: MartsRun, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("VOTER_PLATFORM_LAST_ANALYSIS_DATE", "2026-11-04")
+    invocation = _dbt("compile", "--select", "int_analysis_dates")
+    invocation.wait()
+    assert not invocation.is_successful()
+    assert "VOTER_PLATFORM_FIRST_ANALYSIS_DATE is not set" in str(invocation.get_error())
+
+    monkeypatch.setenv("VOTER_PLATFORM_FIRST_ANALYSIS_DATE", "2026-11-05")
+    invocation = _dbt("compile", "--select", "int_analysis_dates")
+    invocation.wait()
+    assert "is after VOTER_PLATFORM_LAST_ANALYSIS_DATE 2026-11-04" in str(invocation.get_error())
