@@ -132,7 +132,10 @@ def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWa
     assert not result.success
     failed = [evaluation for evaluation in result.get_asset_check_evaluations() if not evaluation.passed]
     assert [(e.asset_key, e.blocking) for e in failed] == [(stg_snapshots, True)]
-    assert "history_coverage" in failed[0].check_name
+    # The check says which rule broke and shows the offending value.
+    assert failed[0].check_name == "stg_snapshots_valid_values"
+    failing_rows = failed[0].metadata["failing_rows"].value
+    assert "| history_coverage in (per_election, last_vote_only) | 1 | sometimes |" in failing_rows
     assert downstream not in {event.asset_key for event in result.get_asset_materialization_events()}
 
 
