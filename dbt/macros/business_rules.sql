@@ -114,16 +114,20 @@
 
 
 {#- The label vocabularies every mart shares (shared brief, "Labels used in every mart"). The
-    labels_in_vocabulary test checks each column against its entry. -#}
+    valid_values test (tests/generic/valid_values.sql) checks label columns against them. -#}
 {% macro label_vocabularies() -%}
+    {%- set gender = ['Female', 'Male', 'Other', 'Unknown'] -%}
+    {%- set lean = ['Strong D', 'Lean D', 'Competitive D', 'Highly Competitive', 'Competitive R', 'Lean R', 'Strong R'] -%}
     {{ return({
         'party': ['Democrat', 'Republican', 'Libertarian', 'Green', 'Independent', 'Other', 'Unknown'],
-        'gender': ['Female', 'Male', 'Other', 'Unknown'],
+        'gender': gender,
         'age_group': ['18-29', '30-49', '50-64', '65+', 'Unknown'],
         'engagement_tier': ['Current', 'Missed Last Election', 'Occasional', 'Infrequent', 'Dormant', 'Never Voted'],
         'change_type': ['new_registration', 'removed', 'moved', 'party_switch', 'name_change'],
         'measure_group': ['volume', 'quarantine_reason', 'duplicates', 'completeness'],
         'priority_tier': ['High', 'Medium', 'Low'],
-        'lean': ['Strong D', 'Lean D', 'Competitive D', 'Highly Competitive', 'Competitive R', 'Lean R', 'Strong R'],
+        'lean': lean,
+        'registration_lean': lean + ['No party registration'],
+        'segment_gender': gender + ['All'],
     }) }}
 {%- endmacro %}

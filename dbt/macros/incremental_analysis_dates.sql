@@ -1,6 +1,6 @@
 {#- Incremental strategy `analysis_dates`: replace exactly the analysis dates of the run.
 
-    Every mart row carries its analysis_date. A run for [first_analysis_date, last_analysis_date]
+    Every mart row carries its analysis_date. A run for its analysis window (macros/analysis_window.sql)
     deletes those dates and inserts what the model computed for them, in one transaction. Unlike
     delete+insert on unique_key, a date for which the model now yields no rows (say its only
     snapshot was rejected since) is emptied too, and re-running a date never doubles it. -#}

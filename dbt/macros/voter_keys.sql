@@ -4,8 +4,13 @@
     without it; running a model that hashes does not. -#}
 
 {% macro voter_key_salt() -%}
+    {#- Parsing renders models without running them: no salt is needed then, and not reading it
+        keeps it out of dbt's partial-parse state (target/partial_parse.msgpack). -#}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
     {%- set salt = env_var('VOTER_PLATFORM_KEY_SALT', '') -%}
-    {%- if execute and not salt -%}
+    {%- if not salt -%}
         {{ exceptions.raise_compiler_error(
             "VOTER_PLATFORM_KEY_SALT is not set: voter keys are salted hashes and cannot be computed. "
             ~ "Run dbt through the platform (voter-platform build / Dagster), which sets it, or export it.") }}

@@ -31,6 +31,7 @@ import resource
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -121,9 +122,8 @@ def _compile(data_root: Path, env: dict[str, str]) -> None:
     from voter_platform.settings import DBT_PROJECT_DIR
 
     subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--target-path", str(_compile_target(data_root)),
-         "--vars", json.dumps(_dbt_vars())],
-        cwd=DBT_PROJECT_DIR, env=env, check=True,
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--target-path", str(_compile_target(data_root))],
+        cwd=DBT_PROJECT_DIR, env={**env, **_window_env()}, check=True,
     )
 
 
@@ -131,8 +131,11 @@ def _compile_target(data_root: Path) -> Path:
     return data_root / "bench-compiled"
 
 
-def _dbt_vars() -> dict[str, str]:
-    return {"first_analysis_date": ANALYSIS_DATE, "last_analysis_date": ANALYSIS_DATE}
+def _window_env() -> dict[str, str]:
+    from voter_platform.lib.dbt_vars import dbt_env_for_window
+
+    day = date.fromisoformat(ANALYSIS_DATE)
+    return dbt_env_for_window(day, day + timedelta(days=1))
 
 
 def _peak_rss_mb(who: int) -> int:

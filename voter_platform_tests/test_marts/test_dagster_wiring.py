@@ -8,7 +8,7 @@ import pytest
 
 from voter_platform.definitions import defs
 from voter_platform.defs.automation.schedules import daily_marts_schedule
-from voter_platform.defs.transform.assets import analysis_window_vars, dbt_models, prepare_warehouse
+from voter_platform.defs.transform.assets import partition_window, dbt_models, prepare_warehouse
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform_tests.test_marts.conftest import MARTS, RANGE_END, RANGE_START, MartsRun, MartsWarehouse
 from voter_platform_tests.test_marts.raw_fixture import SNAPSHOT_COLUMNS
@@ -70,6 +70,16 @@ def test_the_daily_job_builds_a_date_without_any_raw_partition(marts_warehouse: 
     assert single_run.mart("voter_snapshot", "2026-11-04")["voters"].sum() == 15
 
 
+def test_a_run_for_another_date_keeps_the_dbt_parse(single_run: MartsRun):
+    """The analysis window reaches dbt as environment variables, not --vars: the parse state of
+    the range run (a different window) is still valid, so dbt does not re-parse the project."""
+    [log] = (dbt_project.project_dir / "target").glob(f"dbt_models-{single_run.result.run_id[:7]}-*/dbt.log")
+    events = [json.loads(line)["info"] for line in log.read_text().splitlines() if line.strip()]
+    codes = {event["code"] for event in events}
+    assert "I024" not in codes, [e["msg"] for e in events if e["code"] == "I024"]  # UnableToPartialParse
+    assert "I040" in codes  # PartialParsingEnabled
+
+
 def test_the_daily_schedule_requests_the_new_date_of_marts_job():
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 5, 0, 30, tzinfo=timezone.utc))
     [request] = daily_marts_schedule.evaluate_tick(context).run_requests
@@ -79,7 +89,7 @@ def test_the_daily_schedule_requests_the_new_date_of_marts_job():
 
 def test_the_dbt_assets_refuse_to_run_without_a_partition():
     with pytest.raises(dg.Failure, match="partitioned by analysis date"):
-        analysis_window_vars(dg.build_asset_context())
+        partition_window(dg.build_asset_context())
 
 
 def test_dbt_needs_the_election_reference_loaded(tmp_path):
@@ -122,7 +132,10 @@ def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWa
     assert not result.success
     failed = [evaluation for evaluation in result.get_asset_check_evaluations() if not evaluation.passed]
     assert [(e.asset_key, e.blocking) for e in failed] == [(stg_snapshots, True)]
-    assert "history_coverage" in failed[0].check_name
+    # The check says which rule broke and shows the offending value.
+    assert failed[0].check_name == "stg_snapshots_valid_values"
+    failing_rows = failed[0].metadata["failing_rows"].value
+    assert "| history_coverage in (per_election, last_vote_only) | 1 | sometimes |" in failing_rows
     assert downstream not in {event.asset_key for event in result.get_asset_materialization_events()}
 
 

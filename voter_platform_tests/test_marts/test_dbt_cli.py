@@ -1,13 +1,14 @@
 """dbt run by hand (`dbt test`, `dbt compile`) on the test warehouse: the unit tests catch a changed
-rule, and voter keys cannot be computed without the salt. (That they pass, and every data test, is
-asserted on the Dagster runs.)"""
+rule; voter keys cannot be computed without the salt, nor date-dependent models without the
+analysis window. (That they pass, and every data test, is asserted on the Dagster runs.)"""
 
+import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform.settings import SALT_ENV_VAR
-from voter_platform_tests.test_marts.conftest import MartsRun
+from voter_platform_tests.test_marts.conftest import MartsRun, MartsWarehouse
 
 
 def _dbt(*args: str):
@@ -42,3 +43,49 @@ def test_voter_keys_need_the_salt(range_run: MartsRun, monkeypatch: pytest.Monke
     invocation.wait()
     assert not invocation.is_successful()
     assert "VOTER_PLATFORM_KEY_SALT is not set" in str(invocation.get_error())
+
+
+def test_date_dependent_models_need_the_analysis_window(range_run: MartsRun, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("VOTER_PLATFORM_LAST_ANALYSIS_DATE", "2026-11-04")
+    invocation = _dbt("compile", "--select", "int_analysis_dates")
+    invocation.wait()
+    assert not invocation.is_successful()
+    assert "VOTER_PLATFORM_FIRST_ANALYSIS_DATE is not set" in str(invocation.get_error())
+
+    monkeypatch.setenv("VOTER_PLATFORM_FIRST_ANALYSIS_DATE", "2026-11-05")
+    invocation = _dbt("compile", "--select", "int_analysis_dates")
+    invocation.wait()
+    assert "is after VOTER_PLATFORM_LAST_ANALYSIS_DATE 2026-11-04" in str(invocation.get_error())
+
+
+def test_valid_values_reports_each_broken_rule(marts_warehouse: MartsWarehouse, range_run: MartsRun,
+                                               monkeypatch: pytest.MonkeyPatch):
+    """One state_summary row, on a date no run built, breaking one rule of each kind."""
+    bad_row = """
+        insert into marts.state_summary (analysis_date, state, state_name, voters, democrat_voters, republican_voters,
+            independent_voters, other_party_voters, unknown_party_voters, registration_margin_pts, registration_lean,
+            presidential_year, presidential_lean, democrat_pct)
+        values (date '2030-01-01', 'N1', 'Nowhere', 10, 5, 5, 0, 0, 1, 150.0, 'Lean X', 2031, null, -1.0)
+    """
+    with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+        connection.execute(bad_row)
+    try:
+        monkeypatch.setenv("VOTER_PLATFORM_FIRST_ANALYSIS_DATE", "2030-01-01")
+        monkeypatch.setenv("VOTER_PLATFORM_LAST_ANALYSIS_DATE", "2030-01-01")
+        invocation = _dbt("test", "--select", "state_summary_valid_values")
+        invocation.wait()
+        [result] = invocation.get_artifact("run_results.json")["results"]
+        failures = marts_warehouse.query(result["compiled_code"])
+    finally:
+        with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+            connection.execute("delete from marts.state_summary where analysis_date = date '2030-01-01'")
+    assert result["status"] == "fail"
+    assert dict(zip(failures["rule"], zip(failures["failing_rows"], failures["example_value"]))) == {
+        "registration_lean is a registration_lean label": (1, "Lean X"),  # a vocabulary
+        "registration_margin_pts within [-100, 100]": (1, "150.0"),  # a range
+        "presidential_year <= extract(year from analysis_date)": (1, "2031"),  # a bound from the row
+        "democrat_pct within [0, 100]": (1, "-1.0"),  # a percentage
+        "state matches [A-Z]{2}": (1, "N1"),  # a pattern
+        "party counts add up to the voters": (1, None),  # an expression
+        # registration_margin_pts without a 'No party registration' lean is fine; presidential_lean may be null
+    }

@@ -11,21 +11,22 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL
-from voter_platform.defs.transform.metadata import BuiltRelation, built_relation, relation_metadata
+from voter_platform.defs.transform.cli_resource import WarehouseDbtCliResource
+from voter_platform.defs.transform.metadata import BuiltRelation, built_relation, failing_test_rows, relation_metadata
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform.defs.transform.translator import VoterPlatformTranslator
 from voter_platform.defs.transform.unit_tests import DBT_UNIQUE_ID_KEY, unit_test_check_specs, unit_test_results
-from voter_platform.lib.dbt_vars import dbt_vars_for_window
+from voter_platform.lib.dbt_vars import analysis_window, dbt_env_for_window
 from voter_platform.lib.warehouse import ensure_raw_tables
 
 # The election reference tables the dbt sources read; without them every model fails obscurely.
@@ -39,55 +40,57 @@ _manifest = json.loads(dbt_project.manifest_path.read_text())
 
 
 def _build_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: DuckDBResource
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetMaterialization | dg.AssetObservation]:
-    dbt_vars = analysis_window_vars(context)
-    first = date.fromisoformat(dbt_vars["first_analysis_date"])
-    last = date.fromisoformat(dbt_vars["last_analysis_date"])
+    window = partition_window(context)
+    first, last = analysis_window(*window)
     with warehouse.get_connection() as connection:
         prepare_warehouse(connection)
     prune_dbt_target_dirs(dbt_project.project_dir / "target", f"{context.op.name}-*", KEPT_DBT_TARGET_DIRS - 1)
 
     context.log.info(f"dbt build for analysis dates {first} .. {last}")
     started = time.perf_counter()
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
+    invocation = dbt.cli(["build"], env=dbt_env_for_window(*window), context=context, raise_on_error=False)
     events = list(invocation.stream())
     dbt_seconds = time.perf_counter() - started
+    dbt.keep_partial_parse_state(invocation)
+
+    # dbt writes run_results.json once it ran nodes; a failure before that (a compile error) has
+    # no results, and its own error is raised below.
+    ran_nodes = (invocation.target_path / "run_results.json").exists()
+    run_results = invocation.get_artifact("run_results.json") if ran_nodes else {"results": []}
 
     # dbt has exited: the warehouse is free to read.
     started = time.perf_counter()
     relations = {event.output_name: _relation_of(event) for event in events if isinstance(event, dg.Output)}
     with warehouse.get_connection() as connection:
         metadata = relation_metadata(connection, {r for r in relations.values() if r}, first, last)
+        failures = failing_test_rows(connection, run_results)
     context.log.info(
         f"dbt build took {dbt_seconds:.1f} s; row counts and schemas of {len(metadata)} relations "
         f"{time.perf_counter() - started:.1f} s"
     )
     for event in events:
-        relation = relations.get(event.output_name) if isinstance(event, dg.Output) else None
-        if relation in metadata:
-            event = event.with_metadata({**event.metadata, **metadata[relation]})
+        if isinstance(event, dg.Output) and relations.get(event.output_name) in metadata:
+            event = event.with_metadata({**event.metadata, **metadata[relations[event.output_name]]})
+        elif isinstance(event, dg.AssetCheckResult) and _unique_id_of(event) in failures:
+            event = event.with_metadata({**event.metadata, **failures[_unique_id_of(event)]})
         yield event
 
-    # dbt writes run_results.json once it ran nodes; a failure before that (a compile error) has
-    # no unit-test results, and its own error is raised below.
-    if (invocation.target_path / "run_results.json").exists():
-        checks_by_unique_id = {
-            spec.metadata[DBT_UNIQUE_ID_KEY]: spec
-            for spec in context.assets_def.check_specs
-            if DBT_UNIQUE_ID_KEY in (spec.metadata or {})
-        }
-        yield from unit_test_results(
-            invocation.get_artifact("run_results.json"), checks_by_unique_id, set(context.selected_asset_check_keys)
-        )
+    checks_by_unique_id = {
+        spec.metadata[DBT_UNIQUE_ID_KEY]: spec
+        for spec in context.assets_def.check_specs
+        if DBT_UNIQUE_ID_KEY in (spec.metadata or {})
+    }
+    yield from unit_test_results(run_results, checks_by_unique_id, set(context.selected_asset_check_keys))
 
     error = invocation.get_error()
     if error is not None:
         raise error
 
 
-def analysis_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """The dbt vars of the run's partition window, or a clear failure when there is none."""
+def partition_window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
+    """The run's partition window [start, end), or a clear failure when there is none."""
     if not (context.has_partition_key or context.has_partition_key_range):
         raise dg.Failure(
             description=(
@@ -96,7 +99,7 @@ def analysis_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
             )
         )
     window = context.partition_time_window
-    return dbt_vars_for_window(window.start, window.end)
+    return window.start, window.end
 
 
 def prepare_warehouse(connection: duckdb.DuckDBPyConnection) -> None:
@@ -134,9 +137,15 @@ def prune_dbt_target_dirs(target_dir: Path, pattern: str, keep: int) -> list[Pat
     return runs[keep:]
 
 
+def _unique_id_of(event: dg.Output | dg.AssetCheckResult) -> str | None:
+    """The dbt node an event of dagster-dbt reports on."""
+    unique_id = event.metadata.get("unique_id")
+    return unique_id.value if unique_id is not None else None
+
+
 def _relation_of(output: dg.Output) -> BuiltRelation | None:
-    unique_id = output.metadata.get("unique_id")
-    return built_relation(_manifest, unique_id.value) if unique_id is not None else None
+    unique_id = _unique_id_of(output)
+    return built_relation(_manifest, unique_id) if unique_id is not None else None
 
 
 # dagster-dbt builds the asset and check specs from the manifest; the same definition is then made

@@ -88,3 +88,37 @@ def relation_metadata(
             "dagster/table_name": dg.MetadataValue.text(f"{relation.schema}.{relation.name}"),
         }
     return metadata
+
+
+# A failed dbt test says only how many rows its query returned; the rows themselves say what broke
+# (a valid_values test returns one row per broken rule with the count and an offending value). The
+# first few are attached to the check. Test queries return keys, labels and counts, never PII.
+FAILING_ROWS_SHOWN = 10
+
+
+def failing_test_rows(connection: duckdb.DuckDBPyConnection, run_results: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """`failing_rows` metadata (a Markdown table) for each dbt test that failed or warned, by unique id."""
+    metadata: dict[str, dict[str, Any]] = {}
+    for result in run_results.get("results", []):
+        if not result["unique_id"].startswith("test.") or result["status"] not in ("fail", "warn"):
+            continue
+        if not result.get("compiled_code"):
+            continue
+        try:
+            cursor = connection.execute(
+                f"select * from ({result['compiled_code']}) as failures limit {FAILING_ROWS_SHOWN}"
+            )
+            table = _markdown_table([column[0] for column in cursor.description], cursor.fetchall())
+        except duckdb.Error as error:  # the relation may be gone since; the check result still stands
+            table = f"(could not read the failing rows: {error})"
+        metadata[result["unique_id"]] = {"failing_rows": dg.MetadataValue.md(table)}
+    return metadata
+
+
+def _markdown_table(columns: list[str], rows: list[tuple]) -> str:
+    def cell(value: object) -> str:
+        return "" if value is None else str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
