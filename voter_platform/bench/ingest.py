@@ -55,8 +55,9 @@ def bench_ingest(
         work = Path(folder)
         platform = measure(_platform_ingest, paths, snapshot, work / "platform.duckdb")
         bare = measure(_bare_read, paths, work / "bare.duckdb")
-        pandas_loader = measure(_pandas_batches, paths, pandas_slice_lines, work / "pandas.duckdb")
-        validation = measure(_validation_alone, paths[0], snapshot, work / "validation.duckdb")
+        voters_file = _voters_file(paths)
+        pandas_loader = measure(_pandas_batches, paths, voters_file, pandas_slice_lines, work / "pandas.duckdb")
+        validation = measure(_validation_alone, voters_file, snapshot, work / "validation.duckdb")
     results = {
         "files": [path.name for path in paths],
         "bytes": sum(path.stat().st_size for path in paths),
@@ -162,10 +163,21 @@ def _escaped(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _pandas_batches(paths: list[Path], slice_lines: int, database: Path) -> dict:
+def _voters_file(paths: list[Path]) -> Path:
+    """The first file whose header is a voter format (the validation and pandas slice use voter rows)."""
+    from voter_platform.lib.ingest.formats import VOTER, detect_layout
+
+    for path in paths:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            if detect_layout(file.readline().rstrip("\r\n")).format.record_kind == VOTER:
+                return path
+    raise ValueError(f"no voters file among {[path.name for path in paths]}")
+
+
+def _pandas_batches(paths: list[Path], voters_file: Path, slice_lines: int, database: Path) -> dict:
     """The original take-home shape: pandas chunks of 1,000 rows, each inserted into the database.
 
-    Timed on the first `slice_lines` lines of the first file and extrapolated to every line of the
+    Timed on the first `slice_lines` lines of the voters file and extrapolated to every line of the
     benchmark's files (the loader is linear: one insert per 1,000 rows).
     """
     import duckdb
@@ -175,7 +187,7 @@ def _pandas_batches(paths: list[Path], slice_lines: int, database: Path) -> dict
     with duckdb.connect(str(database)) as connection:
         started = time.perf_counter()
         loaded = 0
-        for chunk in pd.read_csv(paths[0], chunksize=PANDAS_BATCH_ROWS, dtype=str, nrows=slice_lines):
+        for chunk in pd.read_csv(voters_file, chunksize=PANDAS_BATCH_ROWS, dtype=str, nrows=slice_lines):
             if loaded == 0:
                 connection.execute("create table voters as select * from chunk limit 0").fetchall()
             connection.execute("insert into voters select * from chunk").fetchall()

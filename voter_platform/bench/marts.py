@@ -60,21 +60,21 @@ def bench_marts(
     fixture = _phase("fixture", voters, env)
     print(f"fixture: {fixture['voters']:,} voters, {fixture['history_rows']:,} history rows "
           f"in {time.perf_counter() - started:.1f} s", flush=True)
-    warm_up = _phase("dagster", voters, env)
+    warm_up = _phase("dagster", voters, env, ANALYSIS_DATE)
     if not warm_up["success"]:
         raise RuntimeError("the warm-up Dagster run failed; see its output above")
-    _compile(paths.root, env)
+    _compile(paths.root, env, ANALYSIS_DATE)
     directs, dagsters = [], []
     for _ in range(repeats):
-        directs.append(_phase("direct", voters, env))
-        dagsters.append(_phase("dagster", voters, env))
+        directs.append(_phase("direct", voters, env, ANALYSIS_DATE))
+        dagsters.append(_phase("dagster", voters, env, ANALYSIS_DATE))
         print(f"direct {directs[-1]['models_seconds']} s (+ tests {directs[-1]['tests_seconds']} s), "
               f"dagster {dagsters[-1]['seconds']} s", flush=True)
     direct = min(directs, key=lambda phase: phase["models_seconds"])
     dagster = min(dagsters, key=lambda phase: phase["seconds"])
     # Once more with the platform's own instance: its SQLite event log is written for every
     # materialization and check result (about three writes per dbt test).
-    with_sqlite = _phase("dagster", voters, env, "--instance", "platform")
+    with_sqlite = _phase("dagster", voters, env, ANALYSIS_DATE, "--instance", "platform")
     print(f"dagster with the SQLite instance {with_sqlite['seconds']} s", flush=True)
 
     results = {
@@ -109,32 +109,64 @@ def bench_marts(
     return results
 
 
-def _phase(name: str, voters: int, env: dict[str, str], *options: str) -> dict[str, Any]:
+def compare_marts(analysis_date: str) -> dict[str, Any]:
+    """Both ways of building the marts of `analysis_date` over the warehouse already in
+    VOTER_PLATFORM_DATA (the pipeline bench's work directory), once each, each in a fresh process.
+
+    The SQL is compiled for that date once per data directory; the caller repeats and takes the median.
+    """
+    from voter_platform.settings import configure_environment
+
+    paths = configure_environment()
+    env = dict(os.environ)
+    if not (_compile_target(paths.root) / f"manifest-{analysis_date}.json").exists():
+        _compile(paths.root, env, analysis_date)
+    direct = _phase("direct", 0, env, analysis_date)
+    dagster = _phase("dagster", 0, env, analysis_date)
+    if not dagster["success"]:
+        raise RuntimeError(f"marts_job for {analysis_date} failed; see its output above")
+    return {
+        "dagster_seconds": dagster["seconds"],
+        "dagster_dbt_step_seconds": dagster["dbt_step_seconds"],
+        "dagster_dbt_checks": dagster["checks"],
+        "direct_models_seconds": direct["models_seconds"],
+        "direct_tests_seconds": direct["tests_seconds"],
+        "peak_rss_mb_dagster_process": dagster["peak_rss_mb"],
+        "peak_rss_mb_dbt_process": dagster["peak_rss_mb_children"],
+        "peak_rss_mb_direct": direct["peak_rss_mb"],
+    }
+
+
+def _phase(name: str, voters: int, env: dict[str, str], analysis_date: str, *options: str) -> dict[str, Any]:
     """Run one phase in a fresh Python process; it prints its result as the last line of JSON."""
     completed = subprocess.run(
-        [sys.executable, "-m", "voter_platform.bench.marts", "--phase", name, "--voters", str(voters), *options],
+        [sys.executable, "-m", "voter_platform.bench.marts", "--phase", name, "--voters", str(voters),
+         "--date", analysis_date, *options],
         env=env, check=True, stdout=subprocess.PIPE, text=True,
     )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def _compile(data_root: Path, env: dict[str, str]) -> None:
+def _compile(data_root: Path, env: dict[str, str], analysis_date: str) -> None:
+    """`dbt compile` for the date into a target directory of its own; its manifest is kept per date."""
     from voter_platform.settings import DBT_PROJECT_DIR
 
+    target = _compile_target(data_root)
     subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--target-path", str(_compile_target(data_root))],
-        cwd=DBT_PROJECT_DIR, env={**env, **_window_env()}, check=True,
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--target-path", str(target)],
+        cwd=DBT_PROJECT_DIR, env={**env, **_window_env(analysis_date)}, check=True,
     )
+    (target / "manifest.json").replace(target / f"manifest-{analysis_date}.json")
 
 
 def _compile_target(data_root: Path) -> Path:
     return data_root / "bench-compiled"
 
 
-def _window_env() -> dict[str, str]:
+def _window_env(analysis_date: str) -> dict[str, str]:
     from voter_platform.lib.dbt_vars import dbt_env_for_window
 
-    day = date.fromisoformat(ANALYSIS_DATE)
+    day = date.fromisoformat(analysis_date)
     return dbt_env_for_window(day, day + timedelta(days=1))
 
 
@@ -173,7 +205,7 @@ def _fixture_phase(voters: int) -> dict[str, Any]:
     return {"voters": voters, "history_rows": history_rows}
 
 
-def _dagster_phase(instance_kind: str) -> dict[str, Any]:
+def _dagster_phase(instance_kind: str, analysis_date: str) -> dict[str, Any]:
     """marts_job for the partition: in an in-memory instance (the orchestration alone), or in the
     platform's instance under DAGSTER_HOME (SQLite event log), as a run launched from the UI."""
     import dagster as dg
@@ -184,7 +216,7 @@ def _dagster_phase(instance_kind: str) -> dict[str, Any]:
     instance = dg.DagsterInstance.get() if instance_kind == "platform" else dg.DagsterInstance.ephemeral()
     with instance:
         result = defs.resolve_job_def("marts_job").execute_in_process(
-            partition_key=ANALYSIS_DATE, run_config=_QUIET, raise_on_error=False, instance=instance
+            partition_key=analysis_date, run_config=_QUIET, raise_on_error=False, instance=instance
         )
     seconds = time.perf_counter() - started
     step_seconds = [
@@ -203,18 +235,18 @@ def _dagster_phase(instance_kind: str) -> dict[str, Any]:
     }
 
 
-def _direct_phase() -> dict[str, Any]:
+def _direct_phase(analysis_date: str) -> dict[str, Any]:
     """The compiled SQL of the same run, in DAG order, in one DuckDB connection."""
     import duckdb
 
     from voter_platform.settings import data_paths
 
     paths = data_paths()
-    manifest = json.loads((_compile_target(paths.root) / "manifest.json").read_text())
+    manifest = json.loads((_compile_target(paths.root) / f"manifest-{analysis_date}.json").read_text())
     nodes = manifest["nodes"]
     models = [uid for uid in _dag_order(nodes) if nodes[uid]["resource_type"] == "model"]
     tests = [uid for uid, node in nodes.items() if node["resource_type"] == "test"]
-    first = last = ANALYSIS_DATE
+    first = last = analysis_date
 
     connection = duckdb.connect(str(paths.warehouse))
     try:
@@ -358,14 +390,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--phase", choices=["fixture", "dagster", "direct"], help=argparse.SUPPRESS)
     parser.add_argument("--instance", choices=["ephemeral", "platform"], default="ephemeral", help=argparse.SUPPRESS)
+    parser.add_argument("--date", default=ANALYSIS_DATE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phase is None:
         bench_marts(voters=args.voters, data_dir=args.data_dir, repeats=args.repeats)
         return 0
     phase = {
         "fixture": lambda: _fixture_phase(args.voters),
-        "dagster": lambda: _dagster_phase(args.instance),
-        "direct": _direct_phase,
+        "dagster": lambda: _dagster_phase(args.instance, args.date),
+        "direct": lambda: _direct_phase(args.date),
     }
     print(json.dumps(phase[args.phase]()), flush=True)
     return 0

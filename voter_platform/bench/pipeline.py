@@ -185,7 +185,7 @@ def _end_to_end_phase(config: BenchConfig) -> dict[str, Any]:
             assert defs.resolve_job_def("ingest_job").execute_in_process(
                 partition_key=earlier.isoformat(), run_config=quiet, instance=instance).success
 
-        sensor = defs.resolve_sensor_def("landing_sensor")
+        sensor, repository = defs.resolve_sensor_def("landing_sensor"), defs.get_repository_def()
         started = time.perf_counter()
         for source in _files_of(config.input_dir, config.last_day):
             staged = paths.landing / f".{source.name}.tmp"
@@ -193,7 +193,8 @@ def _end_to_end_phase(config: BenchConfig) -> dict[str, Any]:
             staged.rename(paths.landing / source.name)
         cursor, requests = None, []
         while not requests:  # the first tick notes the files, the next one requests their run
-            tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor, resources=defs.resources))
+            tick = sensor.evaluate_tick(dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources=defs.resources, repository_def=repository))
             cursor, requests = tick.cursor, [r for r in tick.run_requests if r.partition_key]
         for request in requests:
             result = defs.resolve_job_def("ingest_job").execute_in_process(
