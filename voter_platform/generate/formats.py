@@ -32,6 +32,7 @@ from voter_platform.generate.arrow_text import (
     with_empty,
     write_digits,
 )
+from voter_platform.generate.config import DEFECT_KINDS
 from voter_platform.generate.dates import SECONDS_PER_DAY, age_on, to_days, year_month_day
 from voter_platform.generate.history import last_voted_index
 from voter_platform.generate.names import AREA_CODES, NAMES
@@ -73,19 +74,8 @@ class Layout:
         return self.columns.index(column)
 
 
-VOTER_DEFECTS = (
-    "blank_field",
-    "state_name",
-    "malformed_email",
-    "impossible_age",
-    "impossible_date",
-    "exact_duplicate",
-    "conflicting_duplicate",
-    "glued_lines",
-    "repeated_header",
-    "trailing_empty_columns",
-    "non_utf8",
-)
+# A voters file can carry every defect the generator knows.
+VOTER_DEFECTS = DEFECT_KINDS
 HISTORY_DEFECTS = (
     "blank_field",
     "state_name",
