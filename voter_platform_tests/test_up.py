@@ -69,6 +69,8 @@ def test_up_serves_dagster_and_the_dashboard_and_ctrl_c_stops_both(tmp_path):
     assert up.returncode == 0, output
     assert f"Dagster UI:  http://127.0.0.1:{dagster_port}" in output
     assert f"Dashboard:   http://127.0.0.1:{dashboard_port}" in output
+    # The console stays readable: no superseded-command notice, no rejected warning filter.
+    assert "SupersessionWarning" not in output and "Invalid -W option" not in output
     time.sleep(1)
     assert processes_using(data_dir) == []
     assert not answers(dagster_ui) and not answers(dashboard)

@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     environment = {
         **os.environ,
         # `dagster dev` works and is what the docs teach; its notice that `dg dev` supersedes it is noise here.
-        "PYTHONWARNINGS": "ignore::dagster_shared.utils.warnings.SupersessionWarning",
+        # (A message filter: PYTHONWARNINGS cannot name a category outside the standard library.)
+        "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded",
     }
     # Run from DAGSTER_HOME: Dagster warns about any other dagster.yaml in its working directory (the
     # repo's template), although the instance it uses is the one in DAGSTER_HOME.

@@ -206,7 +206,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
     for partition, runnable in requests:
         mark_requested(plan.cursor, runnable)
         names = [file.name for file in runnable]
-        context.log.info(f"Requesting the ingest of {partition}: {', '.join(names)}")
+        context.log.info(f"Requesting the ingest of {partition}: {len(names)} file(s): {_some(names)}")
         run_requests.append(
             dg.RunRequest(
                 run_key=run_key(partition, runnable),
