@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,18 @@ def test_build_with_an_unknown_file_fails_naming_the_file_and_the_formats_expect
     assert "2026-11-05           FAILED" in summary
     assert "mystery_2026-11-05.csv: unknown_format: line 1 is not a header the platform knows" in summary
     assert "Expected one of: canonical voters: voter_id," in summary
+
+
+def test_build_with_a_file_dated_after_today_names_it_and_builds_nothing_for_it(tmp_path):
+    landing = tmp_path / "data" / "landing"
+    landing.mkdir(parents=True)
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()  # after today in any time zone
+    (landing / f"voters_NC_{tomorrow}.csv").write_text("foo,bar\n1,2\n")
+    result = run_cli("build", data_dir=tmp_path / "data")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        f"voters_NC_{tomorrow}.csv: snapshot date {tomorrow} (from its file name) is outside the analysis dates"
+        in result.stderr
+    )
+    assert "Building 0 partition(s)" in result.stdout

@@ -67,10 +67,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"Nothing to build: no voter files in {paths.landing}")
         return 0
 
-    print(f"Building {len(partitions)} partition(s) from {len(files)} file(s) in {paths.landing}")
     # Importing the definitions prepares the dbt manifest when it is missing or stale.
     from voter_platform.cli.materialize import build_elections, build_partition
+    from voter_platform.defs.partitions import analysis_date_partitions
 
+    # A snapshot date before the first analysis date or after today is no partition (yet): say so
+    # per file, build the rest, and fail the command so the file is not forgotten.
+    out_of_range = [key for key in partitions if not analysis_date_partitions.has_partition_key(key)]
+    for landing_file in files:
+        if landing_file.partition_key in out_of_range:
+            print(
+                f"{landing_file.name}: snapshot date {landing_file.partition_key} (from its {landing_file.date_source}) "
+                f"is outside the analysis dates ({analysis_date_partitions.start:%Y-%m-%d} .. today): not loaded. "
+                "Name the file with its snapshot date, or build it on or after that date.",
+                file=sys.stderr,
+            )
+    partitions = [key for key in partitions if key not in out_of_range]
+
+    print(f"Building {len(partitions)} partition(s) from {len(files)} file(s) in {paths.landing}")
     outcomes = [build_elections()]
     for partition in partitions:
         outcomes.append(build_partition(partition))
@@ -80,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n{outcome.partition} failed in {failure}")
     print("\nWarnings are checks with findings worth reading (e.g. rows flagged or quarantined); errors fail the build.")
     print("Details: the Dagster UI (voter-platform up) shows every check's metadata; quarantined lines are in raw.quarantine.")
-    return 0 if all(outcome.success and not outcome.blocking_failed for outcome in outcomes) else 1
+    built = all(outcome.success and not outcome.blocking_failed for outcome in outcomes)
+    return 0 if built and not out_of_range else 1
 
 
 def print_summary(outcomes: list[PartitionOutcome]) -> None:
