@@ -55,6 +55,13 @@ def test_a_near_miss_names_what_is_missing():
         detect_layout(",".join(GOODPARTY_HEADER[:10]) + ",last_update")
 
 
+def test_a_partial_header_with_another_delimiter_names_the_delimiter():
+    with pytest.raises(UnknownFormatError, match=r"closest: canonical_voters, 4 of its column names found delimited by ';' instead of ','; missing: name_suffix"):
+        detect_layout("voter_id;first_name;middle_name;last_name")
+    with pytest.raises(UnknownFormatError, match=r"\(3 fields, none a known column name\)"):
+        detect_layout("a;b;c")
+
+
 def test_a_missing_header_is_not_echoed():
     """Without its header, line 1 is a voter: the message must not carry the record."""
     with pytest.raises(UnknownFormatError) as error:

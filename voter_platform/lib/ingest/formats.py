@@ -365,18 +365,23 @@ def _unknown_header_message(header_line: str) -> str:
                     f"but {file_format.name} files are delimited by {file_format.delimiter!r}"
                 )
     lead = "line 1 is not a header the platform knows"
-    closest = max(FORMATS, key=lambda f: len(_known_names(f) & set(split_header(header_line, f.delimiter))))
-    found = _known_names(closest) & set(split_header(header_line, closest.delimiter))
+    # The closest format: the most of its column names, under whichever delimiter finds the most.
+    found, closest, delimiter = max(
+        ((_known_names(f) & set(split_header(header_line, d)), f, d) for f in FORMATS for d in _CANDIDATE_DELIMITERS),
+        key=lambda candidate: len(candidate[0]),
+    )
     if found:
         expected_names = closest.header or tuple(sorted(closest.required_names))
         missing = [name for name in expected_names if name not in found]
         lead += (
             f" (closest: {closest.name}, {len(found)} of its column names found"
+            + (f" delimited by {delimiter!r} instead of {closest.delimiter!r}" if delimiter != closest.delimiter else "")
             + (f"; missing: {', '.join(missing)}" if missing else "; in another order or with extra columns")
             + ")"
         )
     else:
-        lead += f" ({len(header_line.split(',')) if ',' in header_line else len(header_line.split(chr(9)))} fields, none a known column name)"
+        fields = max(len(split_header(header_line, d)) for d in _CANDIDATE_DELIMITERS)
+        lead += f" ({fields} fields, none a known column name)"
     expected = "; ".join(file_format.description for file_format in FORMATS)
     return f"{lead}. Expected one of: {expected}"
 
