@@ -52,6 +52,11 @@ def as_of_date_from_name(name: str) -> date | None:
     return None
 
 
+def name_without_date(name: str) -> str:
+    """The name with its snapshot date taken out (unchanged when it has none)."""
+    return _DATE_IN_NAME.sub("", name) if as_of_date_from_name(name) else name
+
+
 def landed_on(mtime: float) -> date:
     return datetime.fromtimestamp(mtime, tz=timezone.utc).date()
 

@@ -267,31 +267,33 @@ def _span(outcomes: list[PartitionOutcome]) -> tuple[date, date]:
     return min(days), max(days)
 
 
+def _records_metadata(connection, table: str, record_kind: str, outcomes: list[PartitionOutcome]) -> dict[str, object]:
+    """Rows, quarantine and column profile of raw.voters or raw.vote_history over the dates of `outcomes`."""
+    first, last = _span(outcomes)
+    profile = report.table_profile(connection, table, first, last)
+    by_date = len(outcomes) > 1
+    return {
+        "dagster/row_count": profile.row_count,
+        **({"rows_by_date": dg.MetadataValue.json(report.rows_by_date(connection, table, first, last))} if by_date else {}),
+        "rows_quarantined": report.count_rows(connection, "quarantine", first, last, f"record_kind = '{record_kind}'"),
+        "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, first, last, record_kind)),
+        "dagster/column_schema": _schema(profile),
+        "null_pct_by_column": dg.MetadataValue.json(profile.null_pct),
+    }
+
+
 def _metadata_by_asset(connection, outcomes: list[PartitionOutcome]) -> dict[dg.AssetKey, dict[str, object]]:
     """The materialization metadata of each raw asset, over the dates of `outcomes` (counts sum)."""
     first, last = _span(outcomes)
-    voters = report.table_profile(connection, "voters", first, last)
-    history = report.table_profile(connection, "vote_history", first, last)
-    by_date = len(outcomes) > 1
     return {
         raw_key("voters"): {
-            "dagster/row_count": voters.row_count,
-            **({"rows_by_date": dg.MetadataValue.json(report.rows_by_date(connection, "voters", first, last))} if by_date else {}),
-            "rows_quarantined": report.count_rows(connection, "quarantine", first, last, f"record_kind = '{VOTER}'"),
-            "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, first, last, VOTER)),
-            "dagster/column_schema": _schema(voters),
-            "null_pct_by_column": dg.MetadataValue.json(voters.null_pct),
+            **_records_metadata(connection, "voters", VOTER, outcomes),
             "quarantine_threshold_pct": outcomes[0].quarantine_threshold_pct,
             "files_this_run": dg.MetadataValue.md(_files_table(outcomes)),
             **_file_facts(outcomes, VOTER),
         },
         raw_key("vote_history"): {
-            "dagster/row_count": history.row_count,
-            **({"rows_by_date": dg.MetadataValue.json(report.rows_by_date(connection, "vote_history", first, last))} if by_date else {}),
-            "rows_quarantined": report.count_rows(connection, "quarantine", first, last, f"record_kind = '{VOTE_HISTORY}'"),
-            "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, first, last, VOTE_HISTORY)),
-            "dagster/column_schema": _schema(history),
-            "null_pct_by_column": dg.MetadataValue.json(history.null_pct),
+            **_records_metadata(connection, "vote_history", VOTE_HISTORY, outcomes),
             **_file_facts(outcomes, VOTE_HISTORY),
         },
         raw_key("quarantine"): {
@@ -357,12 +359,7 @@ def _snapshot_label(snapshot: SnapshotOutcome) -> str:
 
 def _check_results(connection, outcomes: list[PartitionOutcome]):
     first, last = _span(outcomes)
-    counted = [
-        (outcome.partition_date, file)
-        for outcome in outcomes
-        for file in outcome.files
-        if file.record_kind and file.status in ("loaded", "rejected", "unchanged")
-    ]
+    counted = [(outcome.partition_date, file) for outcome in outcomes for file in outcome.files if file.counted]
     yield dg.AssetCheckResult(
         asset_key=raw_key("voters"),
         check_name="lines_reconcile",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 
 
@@ -17,6 +19,21 @@ def run(connection: duckdb.DuckDBPyConnection, sql: str, parameters: object = No
 def sql_string(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def sql_tuple(values: Iterable[str]) -> str:
+    """A parenthesised list of string literals, for `x in (...)`."""
+    return "(" + ", ".join(sql_string(value) for value in values) + ")"
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """A DuckDB list literal of strings."""
+    return "[" + ", ".join(sql_string(value) for value in values) + "]"
+
+
+def sql_map(mapping: dict[str, str]) -> str:
+    """A DuckDB MAP literal for `mapping` (keys and values are trusted constants)."""
+    return f"map({sql_list(mapping)}, {sql_list(mapping.values())})"
 
 
 def first(connection: duckdb.DuckDBPyConnection, sql: str, parameters: object = None) -> tuple | None:

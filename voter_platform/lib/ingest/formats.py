@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from voter_platform.lib.ingest import vocabularies as vocab
-from voter_platform.lib.landing import as_of_date_from_name
+from voter_platform.lib.ingest.duck import sql_string
+from voter_platform.lib.landing import name_without_date
 
 VOTER = "voter"
 VOTE_HISTORY = "vote_history"
@@ -63,7 +64,7 @@ INTEGER = FastType("INTEGER")
 
 def enum(spellings: tuple[str, ...], mapping: dict[str, str]) -> FastType:
     """An ENUM of the spellings a source uses, each with its canonical value."""
-    values = ", ".join("'" + spelling.replace("'", "''") + "'" for spelling in spellings)
+    values = ", ".join(sql_string(spelling) for spelling in spellings)
     return FastType(f"ENUM({values})", tuple((spelling, mapping[spelling.upper()]) for spelling in spellings))
 
 
@@ -397,8 +398,7 @@ def source_id(file_format: FileFormat, file_name: str) -> str:
         state = re.match(r"(?i)^(?:voters|vote_history)_([a-z]{2})(?=_|$)", stem)
         if state:
             return f"canonical:{state[1].upper()}"
-    if as_of_date_from_name(stem) is not None:
-        stem = re.sub(r"(?<!\d)(?:19|20)\d{2}[-_]?\d{2}[-_]?\d{2}(?!\d)", "", stem)
+    stem = name_without_date(stem)
     for word in file_format.name_words:
         stem = re.sub(rf"(?i)(^|[_\-. ]){re.escape(word)}(?=$|[_\-. ]|\d)", r"\1", stem, count=1)
         stem = re.sub(rf"(?i)^{re.escape(word)}", "", stem)

@@ -28,15 +28,16 @@ import pyarrow as pa
 
 from voter_platform.lib.ingest import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
-from voter_platform.lib.ingest.duck import run, scalar, sql_string
+from voter_platform.lib.ingest.duck import run, scalar, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import VOTER, Layout
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
 from voter_platform.lib.ingest.records import (
-    FINGERPRINT_SQL,
     TYPING_FLAG_ISSUES,
     TYPING_QUARANTINE_ISSUES,
     UNLOADABLE_LINE_KINDS,
     earliest_birth_date_sql,
+    raw_row_select,
+    raw_table,
     typed_columns,
 )
 from voter_platform.lib.ingest.results import FileOutcome
@@ -55,12 +56,8 @@ FINDING_ACTIONS = {
 }
 
 
-def _sql_tuple(values) -> str:
-    return "(" + ", ".join(sql_string(value) for value in values) + ")"
-
-
 def _in_vocabulary(column: str, vocabulary: tuple[str, ...], otherwise: str) -> str:
-    return f"case when {column} is null or {column} in {_sql_tuple(vocabulary)} then {column} else {otherwise} end"
+    return f"case when {column} is null or {column} in {sql_tuple(vocabulary)} then {column} else {otherwise} end"
 
 
 # Values outside a vocabulary (flagged by the rules) are written as the vocabulary's catch-all.
@@ -71,7 +68,7 @@ COERCIONS = {
         "registration_status": _in_vocabulary("registration_status", vocab.REGISTRATION_STATUSES, "null"),
     },
     "vote_history": {
-        "election_type": f"case when election_type in {_sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end",
+        "election_type": f"case when election_type in {sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end",
         "voting_method": _in_vocabulary("voting_method", vocab.VOTING_METHODS, "'OTHER'"),
         "party_ballot": _in_vocabulary("party_ballot", vocab.PARTIES, "'Other'"),
     },
@@ -81,9 +78,8 @@ COERCIONS = {
 def delete_previous_rows(connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str, record_kind: str) -> None:
     """Remove what an earlier run loaded for this source, date and kind of record."""
     params = {"partition_date": partition_date, "source_id": source_id}
-    main_table = "raw.voters" if record_kind == VOTER else "raw.vote_history"
     where = "partition_date = $partition_date and source_id = $source_id"
-    run(connection, f"delete from {main_table} where {where}", params)
+    run(connection, f"delete from {raw_table(record_kind)} where {where}", params)
     for table in ("raw.quarantine", "raw.superseded_records"):
         run(connection, f"delete from {table} where {where} and record_kind = $kind", {**params, "kind": record_kind})
     if record_kind == VOTER:
@@ -228,7 +224,7 @@ def _quarantined_sql(file: FileToLoad) -> str:
         union all
         select line_number, part, null::varchar as voter_id, [line_kind] as reasons, {detail} as detail
         from {staging}
-        where line_kind in {_sql_tuple(UNLOADABLE_LINE_KINDS)}
+        where line_kind in {sql_tuple(UNLOADABLE_LINE_KINDS)}
     """
 
 
@@ -286,14 +282,11 @@ def _apply_flags(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> Non
 
 
 def _insert_careful_records(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
-    kind = file.target.record_kind
-    fingerprint = f", {FINGERPRINT_SQL} as record_fingerprint" if kind == VOTER else ""
     run(
         connection,
         f"""
         insert into {file.target.table} by name
-        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-            line_number, {", ".join(typed_columns(kind))}{fingerprint}, coalesce(flags, []) as quality_flags
+        select {raw_row_select(file.target.record_kind, "line_number", "coalesce(flags, [])")}
         from {file.staging} where line_kind = 'record' and disposition is null
         order by line_number, part
         """,

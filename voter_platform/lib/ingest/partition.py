@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -89,12 +90,22 @@ class _Plan:
     load: bool = False
 
 
+class _StoredSnapshot(NamedTuple):
+    """The raw.snapshots row an earlier run wrote for the same source and date."""
+
+    voters_file: str | None
+    history_file: str | None
+    voters_sha: str | None
+    history_sha: str | None
+
+
 @dataclass
 class _SourceGroup:
     source_id: str
     voters: _Plan | None = None
     history: _Plan | None = None
     plans: list[_Plan] = field(default_factory=list)
+    stored: _StoredSnapshot | None = None  # read once, before the run writes anything (_decide)
 
 
 def _now() -> datetime:
@@ -142,7 +153,7 @@ def ingest_partition(
         outcome.snapshots = [
             _write_snapshot(connection, group, partition_date, run_id, options)
             for group in groups.values()
-            if _has_snapshot_now(connection, group, partition_date)
+            if _has_snapshot_now(group)
         ]
         _settle_statuses(groups, outcome.snapshots)
         _insert_log(connection, outcome, outcome.files)
@@ -194,7 +205,8 @@ def _inspect(input_file: InputFile) -> _Plan:
     try:
         stat = path.stat()
         outcome.mtime = datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None)
-        layout = _layout_of(read_header_line(path))
+        # The header first: with the layout known, the pre-pass also counts its delimiter.
+        layout, unknown_format = _recognise(read_header_line(path))
         facts = inspect_file(
             path,
             layout.format.delimiter if layout else None,
@@ -216,11 +228,9 @@ def _inspect(input_file: InputFile) -> _Plan:
         outcome.status = EMPTY
         outcome.message = "the file is empty (0 bytes): a voter file starts with a header line"
         return plan
-    try:
-        layout = detect_layout(facts.header_line)
-    except UnknownFormatError as error:
+    if layout is None:
         outcome.status = UNKNOWN_FORMAT
-        outcome.message = str(error)
+        outcome.message = unknown_format
         return plan
     plan.layout = layout
     outcome.file_format = layout.format.family
@@ -231,12 +241,12 @@ def _inspect(input_file: InputFile) -> _Plan:
     return plan
 
 
-def _layout_of(header_line: str) -> Layout | None:
-    """The layout when the header is recognised (the pre-pass then counts its delimiter)."""
+def _recognise(header_line: str) -> tuple[Layout | None, str]:
+    """The layout of a header line, or None and what was expected instead."""
     try:
-        return detect_layout(header_line)
-    except UnknownFormatError:
-        return None
+        return detect_layout(header_line), ""
+    except UnknownFormatError as error:
+        return None, str(error)
 
 
 def _group_by_source(plans: list[_Plan]) -> tuple[dict[str, _SourceGroup], list[tuple[str, list[_Plan]]]]:
@@ -267,11 +277,13 @@ def _failure_message(partition_date: date, errors: list[FileOutcome]) -> str:
 def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups: dict[str, _SourceGroup], options: IngestOptions) -> None:
     """Mark each file to load, or as unchanged / duplicate drop / history without voters."""
     for group in groups.values():
-        existing = first(
+        row = first(
             connection,
-            "select voters_file_sha256, history_file_sha256 from raw.snapshots where source_id = $source and partition_date = $date",
+            "select voters_file, history_file, voters_file_sha256, history_file_sha256 from raw.snapshots "
+            "where source_id = $source and partition_date = $date",
             {"source": group.source_id, "date": partition_date},
         )
+        stored = group.stored = _StoredSnapshot(*row) if row else None
         voters, history = group.voters, group.history
         if voters is not None:
             earlier = scalar(
@@ -280,7 +292,7 @@ def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups:
                    where source_id = $source and partition_date < $date and voters_file_sha256 = $sha""",
                 {"source": group.source_id, "date": partition_date, "sha": voters.outcome.sha256},
             )
-            if not options.force_reload and existing and existing[0] == voters.outcome.sha256:
+            if not options.force_reload and stored and stored.voters_sha == voters.outcome.sha256:
                 _skip(voters, UNCHANGED, "already loaded for this source and date (same sha256): nothing to do")
             elif not options.force_reload and earlier is not None:
                 message = f"same content as the {group.source_id} snapshot of {earlier}: a duplicate drop, no new snapshot"
@@ -291,14 +303,14 @@ def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups:
             else:
                 voters.load = True
         if history is not None:
-            if voters is None and existing is None:
+            if voters is None and stored is None:
                 _skip(
                     history,
                     REJECTED,
                     f"vote history without a voters file for {group.source_id} on {partition_date}: "
                     "drop the voters file of the same date with it",
                 )
-            elif not options.force_reload and existing and existing[1] == history.outcome.sha256:
+            elif not options.force_reload and stored and stored.history_sha == history.outcome.sha256:
                 _skip(history, UNCHANGED, "already loaded for this source and date (same sha256): nothing to do")
             else:
                 history.load = True
@@ -318,18 +330,18 @@ def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_dat
     target = Target(partition_date, outcome.source_id, plan.path.name, layout.format.record_kind)
     staging = f"staging_{next(_staging_names)}"
     with readable_copy(plan.path, facts, outcome.encoding, options.work_dir) as (read_path, read_encoding):
-        physical_lines = count_lines(read_path) if read_path != plan.path else facts.physical_lines
+        # The pre-pass counts describe the file itself, not a working copy.
+        as_is = read_path == plan.path
         source = FileToStage(
             layout=layout,
             read_path=read_path,
             encoding=read_encoding,
             # Mixed line endings: show the line as it is in the file, carriage returns included.
             bytes_path=plan.path if facts.line_endings == "mixed" else read_path,
-            physical_lines=physical_lines,
+            physical_lines=facts.physical_lines if as_is else count_lines(read_path),
             mixed_line_endings=facts.line_endings == "mixed",
-            # The pre-pass counts describe the file itself, not a working copy.
-            delimiter_bytes=facts.delimiter_bytes if read_path == plan.path else None,
-            quote_bytes=facts.quote_bytes if read_path == plan.path else None,
+            delimiter_bytes=facts.delimiter_bytes if as_is else None,
+            quote_bytes=facts.quote_bytes if as_is else None,
         )
         # On an error the transaction is rolled back, and the staging tables with it.
         staged = stage_file(connection, staging, source, target, partition_date)
@@ -340,17 +352,12 @@ def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_dat
     outcome.finished_at = _now()
 
 
-def _has_snapshot_now(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date) -> bool:
+def _has_snapshot_now(group: _SourceGroup) -> bool:
     """A snapshot exists (or is being made) for the group: something of it is loaded or unchanged."""
     statuses = {plan.outcome.status for plan in group.plans if not plan.load}
     if any(plan.load and plan.outcome.record_kind == VOTER for plan in group.plans):
         return True
-    existing = scalar(
-        connection,
-        "select count(*) from raw.snapshots where source_id = $source and partition_date = $date",
-        {"source": group.source_id, "date": partition_date},
-    )
-    return bool(existing) and (UNCHANGED in statuses or any(plan.load for plan in group.plans))
+    return group.stored is not None and (UNCHANGED in statuses or any(plan.load for plan in group.plans))
 
 
 def _write_snapshot(
@@ -358,13 +365,7 @@ def _write_snapshot(
 ) -> SnapshotOutcome:
     """Recompute the (source, date) snapshot from what the raw tables now hold, and upsert it."""
     params = {"source": group.source_id, "date": partition_date}
-    previous = first(
-        connection,
-        "select voters_file, history_file, voters_file_sha256, history_file_sha256 from raw.snapshots "
-        "where source_id = $source and partition_date = $date",
-        params,
-    ) or (None, None, None, None)
-    voters_file, history_file, voters_sha, history_sha = previous
+    voters_file, history_file, voters_sha, history_sha = group.stored or _StoredSnapshot(None, None, None, None)
     if group.voters is not None:
         voters_file, voters_sha = group.voters.path.name, group.voters.outcome.sha256
     if group.history is not None and group.history.outcome.status != REJECTED:
@@ -500,7 +501,7 @@ _LOG_COLUMNS = (
 
 
 def _log_row(outcome: PartitionOutcome, file_outcome: FileOutcome) -> tuple:
-    counted = file_outcome.status in (LOADED, REJECTED, UNCHANGED) and file_outcome.record_kind is not None
+    counted = file_outcome.counted
     return (
         outcome.run_id,
         outcome.partition_date,

@@ -19,6 +19,7 @@ rejects, so those lines end up in quarantine with their original text.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import re
 import tempfile
@@ -167,28 +168,39 @@ def count_lines(path: Path) -> int:
 _BLANK_LINE = re.compile(rb"(?m)^\r?\n")
 
 
-def blank_line_numbers(path: Path) -> list[int]:
-    """1-based numbers of the empty lines of a file.
+def _whole_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The file in pieces of whole lines, chunk by chunk: (1-based number of the piece's first line, bytes).
 
-    DuckDB's record reader skips empty lines silently; this is only run when its row count says
-    lines are missing (searching every chunk for them up front costs more than hashing it).
-
-    Chunks are cut after their last newline so that every scanned piece starts at a line start.
+    Chunks are cut after their last newline, so every piece starts at a line start; only the last
+    piece may end without a newline (a last line without one).
     """
-    numbers = []
-    line = 1  # number of the line `pending` starts with
+    line = 1
     pending = b""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
             data = pending + chunk
             cut = data.rfind(b"\n") + 1
-            complete, pending = data[:cut], data[cut:]
-            position = 0
-            for match in _BLANK_LINE.finditer(complete):
-                line += complete.count(b"\n", position, match.start())
-                position = match.start()
-                numbers.append(line)
-            line += complete.count(b"\n", position)
+            if cut:
+                yield line, data[:cut]
+                line += data.count(b"\n", 0, cut)
+            pending = data[cut:]
+    if pending:
+        yield line, pending
+
+
+def blank_line_numbers(path: Path) -> list[int]:
+    """1-based numbers of the empty lines of a file.
+
+    DuckDB's record reader skips empty lines silently; this is only run when its row count says
+    lines are missing (searching every chunk for them up front costs more than hashing it).
+    """
+    numbers = []
+    for line, piece in _whole_lines(path):
+        position = 0
+        for match in _BLANK_LINE.finditer(piece):
+            line += piece.count(b"\n", position, match.start())
+            position = match.start()
+            numbers.append(line)
     return numbers
 
 
@@ -315,33 +327,20 @@ def lines_with_quotes(path: Path, delimiter: str) -> dict[int, tuple[int, int]]:
     delimiters there are keeps the trailing-field arithmetic of stage.py exact. Only called when the
     pre-pass counted few quotes.
     """
-    import csv
-
     found: dict[int, tuple[int, int]] = {}
     delimiter_byte = delimiter.encode()
-    line = 1  # number of the line `pending` starts with
-    pending = b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            data = pending + chunk
-            cut = data.rfind(b"\n") + 1
-            complete, pending = data[:cut], data[cut:]
-            position = 0
-            line_at_position = line
-            while (quote := complete.find(b'"', position)) != -1:
-                start = complete.rfind(b"\n", 0, quote) + 1
-                end = complete.find(b"\n", quote)
-                line_at_position += complete.count(b"\n", position, start)
-                text = complete[start:end].rstrip(b"\r")
-                fields = next(csv.reader([text.decode("latin-1")], delimiter=delimiter))
-                found[line_at_position] = (text.count(delimiter_byte), len(fields))
-                position = end + 1
-                line_at_position += 1
-            line += complete.count(b"\n")
-    if pending and b'"' in pending:
-        text = pending.rstrip(b"\r")
-        fields = next(csv.reader([text.decode("latin-1")], delimiter=delimiter))
-        found[line] = (text.count(delimiter_byte), len(fields))
+    for line, piece in _whole_lines(path):
+        position = 0  # the start of `line`
+        while (quote := piece.find(b'"', position)) != -1:
+            start = piece.rfind(b"\n", 0, quote) + 1
+            end = piece.find(b"\n", quote)
+            end = len(piece) if end == -1 else end
+            line += piece.count(b"\n", position, start)
+            text = piece[start:end].rstrip(b"\r")
+            fields = next(csv.reader([text.decode("latin-1")], delimiter=delimiter))
+            found[line] = (text.count(delimiter_byte), len(fields))
+            position = end + 1
+            line += 1
     return found
 
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 from datetime import date
 
 from voter_platform.lib.ingest import vocabularies as vocab
-from voter_platform.lib.ingest.duck import sql_string
+from voter_platform.lib.ingest.duck import sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import VOTER, Layout
 
 # Typing issues that quarantine the record ...
@@ -94,13 +94,8 @@ FREE_TEXT_COLUMNS = frozenset(
      "status_reason", "race", "ethnicity", "election_label"}
 )
 
-# The staging table's typed columns, per kind of record.
-VOTER_TYPED_COLUMNS = (
-    "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "email", "phone",
-    "street_address", "city", "zip_code", "birth_date", "birth_year", "age", "gender", "race",
-    "ethnicity", "state", "county", "party", "registration_status", "status_reason", "registered_date",
-    "last_voted_date", "updated_at",
-)
+# The staging table's typed columns, per kind of record: the source columns, typed.
+VOTER_TYPED_COLUMNS = VOTER_SOURCE_COLUMNS
 # raw.vote_history has no state: a history file's state is its voters file's.
 HISTORY_TYPED_COLUMNS = tuple(column for column in HISTORY_SOURCE_COLUMNS if column != "state")
 
@@ -119,15 +114,12 @@ def _source_columns(record_kind: str) -> tuple[str, ...]:
     return VOTER_SOURCE_COLUMNS if record_kind == VOTER else HISTORY_SOURCE_COLUMNS
 
 
+def raw_table(record_kind: str) -> str:
+    """The raw table a kind of record is loaded into."""
+    return "raw.voters" if record_kind == VOTER else "raw.vote_history"
+
+
 # --- small SQL builders ---------------------------------------------------------------------------
-
-
-def _list(values) -> str:
-    return vocab.sql_list(list(values))
-
-
-def _tuple(values) -> str:
-    return "(" + ", ".join(sql_string(value) for value in values) + ")"
 
 
 def _trimmed(value: str) -> str:
@@ -141,8 +133,8 @@ def _vocab(text: str, mapping: dict[str, str], vocabulary: tuple[str, ...]) -> s
     Values already in the vocabulary skip the map lookup.
     """
     return (
-        f"case when {text} in {_tuple(vocabulary)} then {text} "
-        f"else coalesce({vocab.sql_map(mapping)}[upper({text})], upper({text})) end"
+        f"case when {text} in {sql_tuple(vocabulary)} then {text} "
+        f"else coalesce({sql_map(mapping)}[upper({text})], upper({text})) end"
     )
 
 
@@ -155,7 +147,7 @@ def _masked(text: str) -> str:
 
 
 def _parse_date(text: str) -> str:
-    return f"try_strptime({text}, {_list(DATE_FORMATS)})::date"
+    return f"try_strptime({text}, {sql_list(DATE_FORMATS)})::date"
 
 
 def _zip(text: str) -> str:
@@ -167,7 +159,7 @@ def _election_type(text: str) -> str:
     """GENERAL/PRIMARY/... as written, or read from a description such as NC's "11/08/2016 GENERAL"."""
     upper = f"upper({text})"
     return f"""case
-        when {text} in {_tuple(vocab.ELECTION_TYPES)} then {text}
+        when {text} in {sql_tuple(vocab.ELECTION_TYPES)} then {text}
         else case
             when {upper} like '%RUNOFF%' or {upper} like '%SECOND PRIMARY%' then 'RUNOFF'
             when {upper} like '%SPECIAL%' then 'SPECIAL'
@@ -212,6 +204,18 @@ def earliest_birth_date_sql(snapshot: date) -> str:
 
 # The case study's change-detection fingerprint; '|' keeps ("ab", "c") apart from ("a", "bc").
 FINGERPRINT_SQL = "md5(concat_ws('|', voter_id, coalesce(first_name, ''), coalesce(last_name, ''), coalesce(email, '')))"
+
+
+def raw_row_select(record_kind: str, line_number: str, quality_flags: str) -> str:
+    """The select list of a raw table row over typed columns (parameters $partition_date,
+    $source_id, $file_name): the same on the fast path and for the careful records (load.py)."""
+    fingerprint = f", {FINGERPRINT_SQL} as record_fingerprint" if record_kind == VOTER else ""
+    return (
+        "$partition_date as partition_date, $source_id as source_id, $file_name as file_name, "
+        f"{line_number} as line_number, {', '.join(typed_columns(record_kind))}{fingerprint}, "
+        f"{quality_flags} as quality_flags"
+    )
+
 
 # Required canonical columns: the fast reader must not turn their empty fields into NULL (it keeps ''
 # so the rules quarantine the record, or refuses the line when the field is typed). A history row's
@@ -283,7 +287,7 @@ def _fast_text_column(name: str, text: str) -> str:
     if name in ("birth_date", "registered_date", "last_voted_date", "election_date"):
         return _parse_date(text)
     if name == "updated_at":
-        return f"try_strptime({text}, {_list(TIMESTAMP_FORMATS)})"
+        return f"try_strptime({text}, {sql_list(TIMESTAMP_FORMATS)})"
     if name in ("age", "birth_year"):
         return f"try_cast({text} as integer)"
     return text
@@ -306,12 +310,9 @@ def record_insert_sql(layout: Layout, reader_sql: str, snapshot: date) -> str:
     it. Records that fail a rule are moved out afterwards (load.py).
     """
     kind = layout.format.record_kind
-    table = "raw.voters" if kind == VOTER else "raw.vote_history"
-    fingerprint = f", {FINGERPRINT_SQL} as record_fingerprint" if kind == VOTER else ""
     return f"""
-        insert into {table} by name
-        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-            0 as line_number, {", ".join(typed_columns(kind))}{fingerprint}, []::varchar[] as quality_flags
+        insert into {raw_table(kind)} by name
+        select {raw_row_select(kind, "0", "[]::varchar[]")}
         from (
             select {_derived_select(kind, snapshot)}
             from (select {_fast_base_select(layout)} from ({reader_sql}) {_unstored_required_fields_read(layout)})
@@ -379,7 +380,7 @@ def _careful_parsed_and_base(record_kind: str) -> tuple[str, str, list[tuple[str
             {_parse_date('t_birth_date')} as d_birth_date,
             {_parse_date('t_registered_date')} as d_registered_date,
             {_parse_date('t_last_voted_date')} as d_last_voted_date,
-            try_strptime(t_updated_at, {_list(TIMESTAMP_FORMATS)}) as d_updated_at,
+            try_strptime(t_updated_at, {sql_list(TIMESTAMP_FORMATS)}) as d_updated_at,
             try_cast(t_age as integer) as i_age,
             try_cast(t_birth_year as integer) as i_birth_year
         """
@@ -424,7 +425,7 @@ def _careful_parsed_and_base(record_kind: str) -> tuple[str, str, list[tuple[str
         ("masked_date", "m_election_date"),
         # The voter rules' state checks, for a column raw.vote_history does not keep.
         ("missing_state", "t_state is null"),
-        ("unknown_state", f"{_vocab('t_state', vocab.STATE_SPELLINGS, vocab.STATE_CODES)} not in {_tuple(vocab.STATE_CODES)}"),
+        ("unknown_state", f"{_vocab('t_state', vocab.STATE_SPELLINGS, vocab.STATE_CODES)} not in {sql_tuple(vocab.STATE_CODES)}"),
     ]
     return parsed, base, checks
 

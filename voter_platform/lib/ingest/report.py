@@ -16,7 +16,9 @@ import duckdb
 
 from voter_platform.lib.ingest.duck import first as first_row
 from voter_platform.lib.ingest.duck import run
-from voter_platform.lib.ingest.schemas import RULES
+from voter_platform.lib.ingest.load import FINDING_ACTIONS
+from voter_platform.lib.ingest.records import raw_table
+from voter_platform.lib.ingest.schemas import QUARANTINE
 
 SAMPLE_IDS = 5
 
@@ -97,7 +99,7 @@ def quarantine_reasons(
 @dataclass(frozen=True)
 class RuleFindings:
     rule: str
-    action: str  # quarantine | flag | structure
+    action: str  # quarantine | flag
     records: int
     sample_voter_ids: list[str]
 
@@ -107,7 +109,6 @@ def rule_findings(connection: duckdb.DuckDBPyConnection, first: date, last: date
 
     Quarantine reasons come from raw.quarantine, flags from the loaded rows' quality_flags.
     """
-    loaded_table = "raw.voters" if record_kind == "voter" else "raw.vote_history"
     rows = run(
         connection,
         f"""
@@ -116,7 +117,7 @@ def rule_findings(connection: duckdb.DuckDBPyConnection, first: date, last: date
             where {IN_SPAN} and record_kind = $kind
         ),
         flagged as (
-            select unnest(quality_flags) as rule, voter_id from {loaded_table}
+            select unnest(quality_flags) as rule, voter_id from {raw_table(record_kind)}
             where {IN_SPAN} and len(quality_flags) > 0
         ),
         findings as (select rule, voter_id from quarantined union all select rule, voter_id from flagged)
@@ -126,15 +127,11 @@ def rule_findings(connection: duckdb.DuckDBPyConnection, first: date, last: date
         """,
         {**_span(first, last), "kind": record_kind},
     )
+    # A reason that is no finding (a line kind such as wrong_field_count) always quarantines.
     return [
-        RuleFindings(str(rule), RULES[rule].action if rule in RULES else _non_rule_action(rule), int(records), list(sample or []))
+        RuleFindings(str(rule), FINDING_ACTIONS.get(rule, QUARANTINE), int(records), list(sample or []))
         for rule, records, sample in rows
     ]
-
-
-def _non_rule_action(reason: str) -> str:
-    flags = {"masked_date", "trailing_empty_columns", "recovered_from_glued_line"}
-    return "flag" if reason in flags else "quarantine"
 
 
 def duplicate_loaded_ids(connection: duckdb.DuckDBPyConnection, first: date, last: date) -> list[str]:

@@ -55,6 +55,11 @@ class FileOutcome:
     finished_at: datetime | None = None
 
     @property
+    def counted(self) -> bool:
+        """Its lines were counted: by this run, or (unchanged) by the run that loaded the same bytes."""
+        return self.status in (LOADED, REJECTED, UNCHANGED) and self.record_kind is not None
+
+    @property
     def records(self) -> int:
         """Records the file held: every line that was not a header or blank, glued lines counting twice."""
         return self.rows_loaded + self.rows_quarantined + self.rows_superseded

@@ -87,6 +87,10 @@ def _not_after(column: str, snapshot: date) -> pl.Expr:
     return _known(column, pl.col(column) <= snapshot)
 
 
+def _present(column: str) -> pl.Expr:
+    return pl.col(column).is_not_null() & (pl.col(column) != "")
+
+
 @lru_cache(maxsize=8)
 def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
     """The canonical voter schema's rules for a snapshot taken on `snapshot`."""
@@ -114,11 +118,11 @@ def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
 
         @pa.check("voter_id", name="missing_voter_id")
         def _voter_id_present(cls, data):
-            return data.lazyframe.select(pl.col(data.key).is_not_null() & (pl.col(data.key) != ""))
+            return data.lazyframe.select(_present(data.key))
 
         @pa.check("state", name="missing_state")
         def _state_present(cls, data):
-            return data.lazyframe.select(pl.col(data.key).is_not_null() & (pl.col(data.key) != ""))
+            return data.lazyframe.select(_present(data.key))
 
         @pa.check("state", name="unknown_state")
         def _state_is_code(cls, data):
@@ -215,7 +219,7 @@ def vote_history_rules(snapshot: date) -> type[pa.DataFrameModel]:
 
         @pa.check("voter_id", name="missing_voter_id")
         def _voter_id_present(cls, data):
-            return data.lazyframe.select(pl.col(data.key).is_not_null() & (pl.col(data.key) != ""))
+            return data.lazyframe.select(_present(data.key))
 
         @pa.check("election_date", name="missing_election_date")
         def _election_date_present(cls, data):

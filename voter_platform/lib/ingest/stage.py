@@ -31,7 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from voter_platform.lib.ingest.duck import run, scalar
-from voter_platform.lib.ingest.formats import VOTER, Layout
+from voter_platform.lib.ingest.formats import Layout
 from voter_platform.lib.ingest.lines import (
     MAX_LINE_BYTES,
     Renumbering,
@@ -46,6 +46,7 @@ from voter_platform.lib.ingest.records import (
     glued_records_sql,
     line_staging_select,
     mark_unsplit_glued_sql,
+    raw_table,
     record_insert_sql,
     unnamed_fields_sql,
 )
@@ -95,7 +96,7 @@ class Target:
 
     @property
     def table(self) -> str:
-        return "raw.voters" if self.record_kind == VOTER else "raw.vote_history"
+        return raw_table(self.record_kind)
 
     where = "partition_date = $partition_date and source_id = $source_id and file_name = $file_name"
 

@@ -79,17 +79,3 @@ VOTING_METHOD_SPELLINGS = {
     "TRANSFER": "OTHER",
 }
 
-
-def sql_map(mapping: dict[str, str]) -> str:
-    """A DuckDB MAP literal for `mapping` (keys and values are trusted constants)."""
-    keys = ", ".join(_quote(key) for key in mapping)
-    values = ", ".join(_quote(value) for value in mapping.values())
-    return f"map([{keys}], [{values}])"
-
-
-def sql_list(values: tuple[str, ...] | list[str]) -> str:
-    return "[" + ", ".join(_quote(value) for value in values) + "]"
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
