@@ -66,3 +66,10 @@
 {% macro in_analysis_window(column='analysis_date') -%}
     {{ column }} between {{ first_analysis_date() }} and {{ last_analysis_date() }}
 {%- endmacro %}
+
+
+{#- Test conditions stand for the run's dates with the placeholder __in_analysis_window__ (the
+    window is known only when the test runs, not when the YAML is written): replace it here. -#}
+{% macro replace_analysis_window_placeholder(condition) -%}
+    {{ return(condition | replace('__in_analysis_window__', in_analysis_window('analysis_date'))) }}
+{%- endmacro %}

@@ -127,6 +127,15 @@ def _snapshot_row(source_id, snapshot, file_format, voters_file, history_file, c
 SNAPSHOT_COLUMNS = "source_id, partition_date, file_format, voters_file, history_file, history_coverage, voters_loaded, history_rows_loaded, rows_quarantined, quarantine_rate_pct, accepted, run_id, loaded_at"
 HISTORY_COLUMNS = "partition_date, source_id, file_name, line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot"
 QUARANTINE_COLUMNS = "partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line"
+INGEST_LOG_COLUMNS = (
+    "run_id, partition_date, file_name, file_format, source_id, status, lines_read, header_lines, blank_lines,"
+    " rows_loaded, rows_quarantined, rows_superseded, rows_recovered, started_at, finished_at"
+)
+# started_at, finished_at of each ingest run: the fixture's run is the latest.
+_RUN_TIMES = {
+    "older-run": (datetime(2026, 10, 15, 1, 0), datetime(2026, 10, 15, 1, 5)),
+    "fixture-run": (datetime(2026, 10, 16, 1, 0), datetime(2026, 10, 16, 1, 5)),
+}
 
 
 def write_raw_fixture(warehouse_path: str) -> None:
@@ -170,12 +179,8 @@ def write_raw_fixture(warehouse_path: str) -> None:
         connection.executemany(f"insert into raw.voters values ({', '.join('?' * 30)})", voter_rows)
         connection.executemany(f"insert into raw.vote_history ({HISTORY_COLUMNS}) values ({', '.join('?' * 10)})", history_rows)
         connection.executemany(
-            """insert into raw.ingest_log (run_id, partition_date, file_name, file_format, source_id, status, lines_read,
-               header_lines, blank_lines, rows_loaded, rows_quarantined, rows_superseded, rows_recovered, started_at,
-               finished_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-               case when ? = 'older-run' then timestamp '2026-10-15 01:00:00' else timestamp '2026-10-16 01:00:00' end,
-               case when ? = 'older-run' then timestamp '2026-10-15 01:05:00' else timestamp '2026-10-16 01:05:00' end)""",
-            [(*row, row[0], row[0]) for row in log_rows],
+            f"insert into raw.ingest_log ({INGEST_LOG_COLUMNS}) values ({', '.join('?' * 15)})",
+            [(*row, *_RUN_TIMES[row[0]]) for row in log_rows],
         )
         connection.execute(
             f"""insert into raw.quarantine ({QUARANTINE_COLUMNS}) values

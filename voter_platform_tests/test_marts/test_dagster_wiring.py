@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timezone
 
 import dagster as dg
+import duckdb
 import pytest
 
 from voter_platform.definitions import defs
@@ -93,8 +94,6 @@ def test_the_dbt_assets_refuse_to_run_without_a_partition():
 
 
 def test_dbt_needs_the_election_reference_loaded(tmp_path):
-    import duckdb
-
     with duckdb.connect(str(tmp_path / "empty.duckdb")) as connection:
         with pytest.raises(dg.Failure, match="election_reference_job"):
             prepare_warehouse(connection)
@@ -113,8 +112,6 @@ def test_every_asset_has_a_description_and_kinds():
 
 
 def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWarehouse, single_run: MartsRun):
-    import duckdb
-
     # history_coverage 'sometimes' is outside the vocabulary: an error-severity test on stg_snapshots fails.
     bad = (
         f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ('broken:XX', date '2026-11-01', 'canonical', null, null,"

@@ -65,7 +65,7 @@ state_names as (
     group by election_year, state
 ),
 
-final as (
+margins as (
     select
         state_totals.election_year,
         state_totals.state,
@@ -74,7 +74,6 @@ final as (
         party_votes.democrat_votes,
         party_votes.republican_votes,
         100.0 * (party_votes.democrat_votes - party_votes.republican_votes) / nullif(state_totals.total_votes, 0) as margin_pts,
-        {{ lean_label('100.0 * (party_votes.democrat_votes - party_votes.republican_votes) / nullif(state_totals.total_votes, 0)') }} as lean,
         coalesce(state_names.is_unofficial, false) as is_unofficial
     from state_totals
     inner join party_votes
@@ -83,6 +82,20 @@ final as (
     inner join state_names
         on state_totals.election_year = state_names.election_year
         and state_totals.state = state_names.state
+),
+
+final as (
+    select
+        election_year,
+        state,
+        state_name,
+        total_votes,
+        democrat_votes,
+        republican_votes,
+        margin_pts,
+        {{ lean_label('margin_pts') }} as lean,
+        is_unofficial
+    from margins
 )
 
 select * from final

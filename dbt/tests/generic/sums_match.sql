@@ -3,7 +3,7 @@
     compare_model (rows kept by compare_filter, which may use __in_analysis_window__ as well).
     A group present on one side only fails too. Returns the groups that differ. -#}
 {% test sums_match(model, column_name, compare_model, compare_expression, group_by, row_filter='true', compare_filter='true') %}
-{%- set compare_filter = compare_filter | replace('__in_analysis_window__', in_analysis_window('analysis_date')) -%}
+{%- set compare_filter = replace_analysis_window_placeholder(compare_filter) -%}
 with tested as (
     select {{ group_by | join(', ') }}, sum({{ column_name }}) as tested_total
     from {{ model }}
