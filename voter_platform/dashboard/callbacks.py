@@ -16,9 +16,10 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from voter_platform.dashboard import figures, insights
-from voter_platform.dashboard.data import DashboardDataError, Filters, PublishedStore, pick
+from voter_platform.dashboard.data import DashboardDataError, Filters, PublishedStore, pick, targeting_segments
 from voter_platform.dashboard.geography import state_name
 from voter_platform.dashboard.layout import (
+    CHARTS,
     TARGETING_COLUMNS,
     date_options,
     manifest_data,
@@ -112,20 +113,8 @@ def chart_figure(store: PublishedStore, chart_id: str, *filter_values, measure: 
 
 
 def targeting_rows(view: View) -> pd.DataFrame:
-    """The targeting table exactly as shown: the mart's segments matching the filters, best first.
-
-    'All' in the state, party or age filter lists every value; the gender filter picks the level (segments
-    over all genders, or one gender's cut), as the mart ranks them.
-    """
-    filters = view.filters
-    targeting = view.table("targeting_opportunities")
-    rows = pick(
-        targeting[targeting.is_segment],
-        gender=filters.gender,
-        state=filters.state if filters.state != ALL else None,
-        party=filters.party if filters.party != ALL else None,
-        age_group=filters.age_group if filters.age_group != ALL else None,
-    )
+    """The targeting table exactly as shown: the mart's segments matching the filters, best first."""
+    rows = targeting_segments(view.table("targeting_opportunities"), view.filters)
     rows = rows.sort_values(["score_rank", "state", "age_group", "party"])
     columns = [column for column, _, _ in TARGETING_COLUMNS] + ["suppressed"]
     return rows[columns].astype({"state": str, "age_group": str, "party": str, "gender": str,
@@ -310,9 +299,9 @@ def clicked_state(click) -> str | None:
 
 
 # The filters each chart follows; a chart is not re-rendered when a filter it ignores changes.
-CHART_FILTERS = {chart_id: FILTER_IDS for chart_id in CHART_BUILDERS} | {
-    "chart-changes": ("f-date", "f-state"),
-    "chart-quality": ("f-date",),
+CHART_FILTERS = {
+    chart_id: tuple(component for component in FILTER_IDS if component not in ignored)
+    for chart_id, (_, _, ignored) in CHARTS.items()
 }
 
 

@@ -122,6 +122,21 @@ def pick(frame: pd.DataFrame, **criteria) -> pd.DataFrame:
     return frame[mask]
 
 
+def targeting_segments(targeting: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The mart's own targeting segments (not the rollups added for the charts) that match the filters.
+
+    'All' in the state, party or age filter lists every value; the gender filter picks the level (segments
+    over all genders, or one gender's cut), as the mart ranks them.
+    """
+    return pick(
+        targeting[targeting.is_segment],
+        gender=filters.gender,
+        state=filters.state if filters.state != ALL else None,
+        party=filters.party if filters.party != ALL else None,
+        age_group=filters.age_group if filters.age_group != ALL else None,
+    )
+
+
 class PublishedStore:
     """The published folder, read through a small cache keyed by the manifest's modification time."""
 

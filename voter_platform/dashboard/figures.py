@@ -186,11 +186,7 @@ def map_values(cube: pd.DataFrame, filters: Filters, measure: str) -> pd.Series:
             return segment["avg_tenure_years"]
         return segment["share_of_state_pct"]
     if measure == "margin":
-        parties = _by(pick(states, engagement_tier=filters.engagement_tier, party=["Democrat", "Republican", ALL]),
-                      "state", "party", "voters")
-        if parties.empty or "Democrat" not in parties or "Republican" not in parties:
-            return pd.Series(dtype=float)
-        return _share(parties["Democrat"] - parties["Republican"], parties[ALL])
+        return registration_margins(cube, filters)["margin"]
     tiers = _by(pick(states, party=filters.party), "state", "engagement_tier", "voters")
     if tiers.empty:
         return pd.Series(dtype=float)
@@ -198,6 +194,19 @@ def map_values(cube: pd.DataFrame, filters: Filters, measure: str) -> pd.Series:
     # A tier with no row at all has no voters; a suppressed one (NaN) makes the sum unknown, not smaller.
     numerator = sum(tiers[tier] if tier in tiers else 0.0 for tier in wanted[measure])
     return _share(numerator, tiers[ALL])
+
+
+def registration_margins(cube: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Per state: the filtered segment's D − R registration margin (pts) and its voters.
+
+    The party filter does not apply. Empty when no state in the file records Democrats and Republicans.
+    """
+    rows = pick(cube, **_segment(filters, party=False), party=["Democrat", "Republican", ALL])
+    parties = _by(rows, "state", "party", "voters")
+    if parties.empty or "Democrat" not in parties or "Republican" not in parties:
+        return pd.DataFrame({"margin": pd.Series(dtype=float), "voters": pd.Series(dtype=float)})
+    return pd.DataFrame({"margin": _share(parties["Democrat"] - parties["Republican"], parties[ALL]),
+                         "voters": parties[ALL]})
 
 
 def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: int) -> go.Figure:
@@ -317,20 +326,22 @@ def engagement_by_party(cube: pd.DataFrame, filters: Filters, min_cell_size: int
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _one_row_per_year(frame: pd.DataFrame, year: str = "election_year", on: str = "election_date") -> pd.DataFrame:
-    """Where a year has more than one election date, keep the latest (the November general)."""
-    return frame.sort_values(on).drop_duplicates([column for column in frame.columns if column in
-                                                  ("state", "party", "gender", "age_group")] + [year], keep="last")
+def _charted_generals(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the charted general elections (2008–2024), one per series and year.
+
+    Where a year has more than one election date, the latest is kept (the November general).
+    """
+    frame = frame[frame.election_year.between(FIRST_CYCLE, LAST_CYCLE)]
+    series = [column for column in frame.columns if column in ("state", "party", "gender", "age_group")]
+    return frame.sort_values("election_date").drop_duplicates([*series, "election_year"], keep="last")
 
 
 def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filters) -> go.Figure:
     """File turnout per general election by party, beside the official VEP turnout."""
-    rows = pick(trends, state=filters.state, gender=filters.gender, age_group=filters.age_group,
-                party=[*_chosen(filters.party, PARTIES), ALL])
-    rows = rows[(rows.election_year >= FIRST_CYCLE) & (rows.election_year <= LAST_CYCLE)]
+    rows = _charted_generals(pick(trends, state=filters.state, gender=filters.gender, age_group=filters.age_group,
+                                  party=[*_chosen(filters.party, PARTIES), ALL]))
     if rows.empty:
         return message_figure("No general elections 2008–2024 in the voter file's history")
-    rows = _one_row_per_year(rows)
     figure = go.Figure()
     for party in [*_chosen(filters.party, PARTIES), ALL]:
         line = rows[rows.party == party].sort_values("election_year")
@@ -343,9 +354,7 @@ def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filte
             line=dict(color=PARTY_COLORS[party], width=3 if is_total else 2),
             hovertemplate=f"{'All parties' if is_total else party} %{{x}}: %{{y:.1f}}%<extra></extra>",
         ))
-    official = pick(turnout, state=filters.state)
-    official = official[(official.election_year >= FIRST_CYCLE) & (official.election_year <= LAST_CYCLE)]
-    official = _one_row_per_year(official).sort_values("election_year")
+    official = _charted_generals(pick(turnout, state=filters.state)).sort_values("election_year")
     if not official.empty and official.official_vep_turnout_pct.notna().any():
         where = state_name(filters.state) if filters.is_drilled else "states in the file"
         figure.add_trace(go.Scatter(
@@ -462,13 +471,11 @@ def opportunity_heatmap(targeting: pd.DataFrame, filters: Filters, min_cell_size
 
 def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters) -> go.Figure:
     """Registration margin of the filtered segment against the official presidential margin, per state."""
-    rows = pick(cube, **_segment(filters, party=False), party=["Democrat", "Republican", ALL])
-    parties = _by(rows, "state", "party", "voters")
-    if parties.empty or "Democrat" not in parties or "Republican" not in parties:
+    margins = registration_margins(cube, filters)
+    if margins.empty:
         return message_figure("No state in the file has party registration")
-    margin = _share(parties["Democrat"] - parties["Republican"], parties[ALL])
     official = summary.assign(state=summary.state.astype(str)).set_index("state")
-    frame = pd.DataFrame({"registration": margin, "total": parties[ALL]}).join(
+    frame = margins.rename(columns={"margin": "registration", "voters": "total"}).join(
         official[["presidential_margin_pts", "presidential_year", "registration_lean"]], how="inner")
     no_party_registration = frame.registration_lean.astype(str).eq("No party registration")
     skipped = int(no_party_registration.sum())

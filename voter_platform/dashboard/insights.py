@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from voter_platform.dashboard.data import Filters, pick
+from voter_platform.dashboard.data import Filters, pick, targeting_segments
 from voter_platform.dashboard.figures import PARTY_PLURALS
 from voter_platform.dashboard.geography import state_name
 from voter_platform.lib.publish import ALL, PARTIES
@@ -69,11 +69,8 @@ def missed_last_election(cube: pd.DataFrame, filters: Filters, top: int = 2) -> 
 
 def top_segment(targeting: pd.DataFrame, filters: Filters) -> list[Insight]:
     """The best-ranked targeting segment in the filtered selection."""
-    rows = targeting[targeting.is_segment & targeting.opportunity_score.notna()]
-    rows = pick(rows, gender=filters.gender,
-                state=filters.state if filters.is_drilled else None,
-                party=filters.party if filters.party != ALL else None,
-                age_group=filters.age_group if filters.age_group != ALL else None)
+    rows = targeting_segments(targeting, filters)
+    rows = rows[rows.opportunity_score.notna()]
     if rows.empty:
         return []
     best = rows.sort_values(["opportunity_score", "recoverable_voters"], ascending=False).iloc[0]

@@ -17,30 +17,35 @@ from voter_platform.lib.publish import AGE_GROUPS, ALL, DEFAULT_MIN_CELL_SIZE, E
 REFRESH_SECONDS = 5
 TABLE_PAGE_SIZE = 15
 
-# Chart id -> (title, what the chart shows, filters that do not apply to it).
+# What each filter is called in a chart's note.
+FILTER_NAMES = {"f-state": "state", "f-party": "party", "f-tier": "engagement tier", "f-age": "age group",
+                "f-gender": "gender"}
+
+# Chart id -> (title, what the chart shows, filters that do not apply to it). The chart is not re-rendered
+# when one of those changes.
 CHARTS = {
     "chart-map": ("Registered voters by state", "Click a state to drill into it.", ()),
     "chart-party": ("Party composition", "Share of each party among the segment's voters.", ()),
     "chart-engagement": ("Engagement tiers by party", "How recently each party's voters last voted.", ()),
     "chart-turnout": ("Turnout by general election, 2008–2024",
                       "Voted ÷ (voted + did not vote) from the file's history, beside official VEP turnout.",
-                      ("engagement tier",)),
+                      ("f-tier",)),
     "chart-gender": ("Partisanship by gender over registration year",
                      "D − R margin among voters with a recorded party, by the year they registered "
-                     "(the filtered party's share when a party is chosen).", ("engagement tier",)),
+                     "(the filtered party's share when a party is chosen).", ("f-tier",)),
     "chart-registrations": ("Registrations by year",
-                            "Voters on today's roll by the year they registered.", ("engagement tier",)),
+                            "Voters on today's roll by the year they registered.", ("f-tier",)),
     "chart-opportunity": ("Opportunity score by age group and party",
                           "0–100: weighs voters who missed only the last election, lapsed 2–3 elections, tenure and "
-                          "size. Summed over states weighted by voters.", ("engagement tier",)),
+                          "size. Summed over states weighted by voters.", ("f-tier",)),
     "chart-lean": ("Registration lean vs. official presidential margin",
                    "Each state: the segment's D − R registration margin against the official result.",
-                   ("party",)),
+                   ("f-party",)),
     "chart-changes": ("Voter changes over time", "New, removed, moved and switched voters per snapshot day.",
-                      ("party", "engagement tier", "age group", "gender")),
+                      ("f-party", "f-tier", "f-age", "f-gender")),
     "chart-quality": ("Data quality: rows loaded and quarantined per file",
                       "Most recent landing files up to the analysis date.",
-                      ("state", "party", "engagement tier", "age group", "gender")),
+                      ("f-state", "f-party", "f-tier", "f-age", "f-gender")),
 }
 
 TARGETING_COLUMNS = [
@@ -78,7 +83,8 @@ def _dropdown(component_id: str, options, value=ALL) -> dcc.Dropdown:
 
 def _card(chart_id: str, controls=None, wide: bool = False) -> html.Section:
     title, description, ignored = CHARTS[chart_id]
-    note = f"Not filtered by {', '.join(ignored)}." if ignored else "Follows every filter."
+    ignored_names = ", ".join(FILTER_NAMES[component] for component in ignored)
+    note = f"Not filtered by {ignored_names}." if ignored else "Follows every filter."
     header = [html.Div([html.H2(title), html.P(description, className="card-description")])]
     if controls is not None:
         header.append(html.Div(controls, className="card-controls"))

@@ -510,13 +510,13 @@ def _publish_table(
         target = date_dir / table.file_name
         temporary = date_dir / f".{table.file_name}.{uuid.uuid4().hex}.tmp"
         try:
-            connection.execute(
+            # COPY answers with the number of rows it wrote.
+            [(rows,)] = connection.execute(
                 f"copy ({final} order by all) to {_sql_string(temporary)} (format parquet, compression zstd)"
-            )
+            ).fetchall()
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
-        rows = connection.execute(f"select count(*) from {staged}").fetchone()[0]
         suppressed = connection.execute(suppressed_cells_sql(table, staged, min_cell_size)).fetchone()[0]
     finally:
         connection.execute(f"drop table if exists {staged}")

@@ -6,6 +6,7 @@ warehouse holds PII); it reads `<data>/published/<date>/*.parquet` instead. The 
 """
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -80,8 +81,9 @@ def published_snapshot(
     return dg.MaterializeResult(metadata=_metadata(publications, skipped, min_cell_size, published_dir))
 
 
-def _metadata(publications: list[DatePublication], skipped: list[str], min_cell_size: int, published_dir) -> dict:
-    files = [published for publication in publications for published in publication.files]
+def _metadata(
+    publications: list[DatePublication], skipped: list[str], min_cell_size: int, published_dir: Path
+) -> dict:
     table = "\n".join(
         ["| date | file | rows | bytes | suppressed cells |", "|---|---|---:|---:|---:|"]
         + [
@@ -95,9 +97,9 @@ def _metadata(publications: list[DatePublication], skipped: list[str], min_cell_
         "dates_published": dg.MetadataValue.json([publication.analysis_date for publication in publications]),
         "dates_skipped_without_voters": dg.MetadataValue.json(skipped),
         "files": dg.MetadataValue.md(table),
-        "dagster/row_count": dg.MetadataValue.int(sum(published.rows for published in files)),
-        "bytes_published": dg.MetadataValue.int(sum(published.bytes for published in files)),
-        "suppressed_cells": dg.MetadataValue.int(sum(published.suppressed_cells for published in files)),
+        "dagster/row_count": dg.MetadataValue.int(sum(publication.rows for publication in publications)),
+        "bytes_published": dg.MetadataValue.int(sum(publication.bytes for publication in publications)),
+        "suppressed_cells": dg.MetadataValue.int(sum(publication.suppressed_cells for publication in publications)),
         "min_cell_size": dg.MetadataValue.int(min_cell_size),
         "manifest": dg.MetadataValue.path(str(published_dir / MANIFEST_FILE)),
     }
