@@ -1,4 +1,5 @@
 """Benchmarks, one module per stage: each measures its stage beside a bare baseline and prints numbers.
 
-`voter-platform bench` (voter_platform/cli/bench.py) runs them all on one generated input.
+`voter-platform bench` (voter_platform/cli/bench.py) runs them all on one generated input; every timed
+step runs in a fresh process (voter_platform/bench/process.py).
 """

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import resource
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+
+from voter_platform.bench.process import peak_rss_mb
 
 TARGET_RATIO = 2.0
 TARGET_PEAK_MB = 3 * 1024
@@ -126,7 +127,7 @@ def _measured(function, *args) -> dict:
     return {
         "seconds": round(time.perf_counter() - started, 3),
         "cpu_seconds": round(time.process_time() - cpu_started, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         **result,
     }
 

@@ -21,10 +21,8 @@ from __future__ import annotations
 import json
 import os
 import platform as host
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -32,6 +30,8 @@ from datetime import date, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from voter_platform.bench.process import peaks, run_phase
 
 BENCH_START = date(2026, 11, 2)
 # Targets of issue 7, checked and printed beside the numbers.
@@ -129,14 +129,7 @@ def _phase(name: str, config: BenchConfig) -> dict[str, Any]:
     payload = json.dumps({**asdict(config), "out": str(config.out.resolve())})
     environment = {**os.environ, "VOTER_PLATFORM_DATA": str(_work_data_dir(config))}
     environment.pop("DAGSTER_HOME", None)
-    completed = subprocess.run(
-        [sys.executable, "-m", "voter_platform.bench.pipeline", name, payload],
-        env=environment, stdout=subprocess.PIPE, text=True,
-    )
-    lines = completed.stdout.strip().splitlines()
-    if completed.returncode != 0 or not lines:
-        raise RuntimeError(f"bench step {name!r} failed (exit {completed.returncode}); its output is above")
-    return json.loads(lines[-1])
+    return run_phase("voter_platform.bench.pipeline", name, payload, env=environment)
 
 
 def _generate_phase(config: BenchConfig) -> dict[str, Any]:
@@ -150,7 +143,7 @@ def _generate_phase(config: BenchConfig) -> dict[str, Any]:
         "seconds": round(result.seconds, 2),
         "voters_per_second": round(result.voters_per_second),
         "bytes": result.bytes_written,
-        **_peaks(),
+        **peaks(),
     }
 
 
@@ -204,7 +197,7 @@ def _end_to_end_phase(config: BenchConfig) -> dict[str, Any]:
         seconds = time.perf_counter() - started
     manifest = json.loads((paths.published / MANIFEST_FILE).read_text())
     assert manifest["latest"] == config.last_day.isoformat(), "the partition was not published"
-    return {"seconds": round(seconds, 2), **_peaks()}
+    return {"seconds": round(seconds, 2), **peaks()}
 
 
 def _marts_phase(config: BenchConfig) -> dict[str, Any]:
@@ -227,15 +220,7 @@ def _publish_phase(config: BenchConfig) -> dict[str, Any]:
         "seconds": round(time.perf_counter() - started, 2),
         "bytes": sum(published.bytes for published in publication.files),
         "rows": publication.rows,
-        **_peaks(),
-    }
-
-
-def _peaks() -> dict[str, float]:
-    """Peak resident memory of this process and of its largest finished child (dbt), in MB."""
-    return {
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "peak_rss_mb_children": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        **peaks(),
     }
 
 
@@ -275,6 +260,7 @@ def _assemble(config, generated, ingest_runs, end_to_end_runs, marts_runs, publi
     end_to_end_s = _median(end_to_end_runs, "seconds")
     bare_sum = round(bare_s + direct_marts_s + publish_s, 3)
     end_to_end_peak = max(max(run["peak_rss_mb"], run["peak_rss_mb_children"]) for run in end_to_end_runs)
+    last_day_files = _files_of(config.input_dir, config.last_day)
     steps = {
         "generate": {"voters_per_second": generated["voters_per_second"], "seconds": generated["seconds"],
                      "peak_rss_mb": generated["peak_rss_mb"]},
@@ -326,8 +312,8 @@ def _assemble(config, generated, ingest_runs, end_to_end_runs, marts_runs, publi
                    f"--seed {config.seed} --repeats {config.repeats}",
         "input": {"voters": generated["voters"], "state": config.state, "days": config.days,
                   "snapshot_date": config.last_day.isoformat(),
-                  "files": [path.name for path in _files_of(config.input_dir, config.last_day)],
-                  "bytes": sum(path.stat().st_size for path in _files_of(config.input_dir, config.last_day))},
+                  "files": [path.name for path in last_day_files],
+                  "bytes": sum(path.stat().st_size for path in last_day_files)},
         "repeats": config.repeats,
         "machine": machine_info(),
         "steps": steps,

@@ -14,10 +14,6 @@ def to_days(day: date) -> int:
     return (day - EPOCH).days
 
 
-def from_days(days: int) -> date:
-    return date.fromordinal(EPOCH.toordinal() + int(days))
-
-
 def year_month_day(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Civil (year, month, day) of each date, by integer arithmetic (H. Hinnant's civil_from_days)."""
     z = np.asarray(days, dtype=np.int64) + 719_468

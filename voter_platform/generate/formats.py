@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -426,6 +427,7 @@ class _NcGeography:
     precincts: np.ndarray  # number of precincts per local county
 
 
+@cache
 def _nc_geography() -> _NcGeography:
     state = reference.states()["NC"]
     codes = reference.nc_counties()

@@ -235,8 +235,6 @@ class NameTables:
     """The name lists as Arrow dictionaries, so that a column of names is just an index array."""
 
     def __init__(self) -> None:
-        self.female = pa.array(FEMALE_FIRST)
-        self.male = pa.array(MALE_FIRST)
         # One first-name dictionary: female names then male names; a person's index points into it.
         self.first = pa.array(FEMALE_FIRST + MALE_FIRST)
         # Middle names come from the first-name list; the extra last entry is "no middle name".

@@ -63,47 +63,37 @@ MEAN_TENURE_YEARS = 15.0
 MEAN_DAYS_SINCE_UPDATE = 420.0
 
 
-def geography() -> "Geography":
-    return _geography()
-
-
 @dataclass(frozen=True)
 class Geography:
     """States and counties flattened into index arrays shared by the roll and the writers."""
 
     state_codes: tuple[str, ...]
-    county_state: np.ndarray  # county index -> state index
     county_names: tuple[str, ...]
     county_zip3: np.ndarray  # county index -> first three ZIP digits
     state_first_county: np.ndarray  # state index -> first county index
-    state_county_count: np.ndarray
 
     def state_index(self, code: str) -> int:
         return self.state_codes.index(code)
 
 
 @cache
-def _geography() -> Geography:
+def geography() -> Geography:
     states = reference.states()
     codes = tuple(states)
-    county_state, county_names, county_zip3, first, count = [], [], [], [], []
-    for state_index, code in enumerate(codes):
+    county_names, county_zip3, first = [], [], []
+    for code in codes:
         counties = states[code].counties
         first.append(len(county_names))
-        count.append(len(counties))
         low, high = ZIP3_RANGES[code]
         for rank, county in enumerate(counties):
-            county_state.append(state_index)
             county_names.append(county.name)
             # Counties get ZIP prefixes spread over the state's range, in FIPS order.
             county_zip3.append(low + (rank * (high - low + 1)) // max(len(counties), 1))
     return Geography(
         state_codes=codes,
-        county_state=np.array(county_state, dtype=np.uint8),
         county_names=tuple(county_names),
         county_zip3=np.array(county_zip3, dtype=np.int32),
         state_first_county=np.array(first, dtype=np.int32),
-        state_county_count=np.array(count, dtype=np.int32),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,12 +21,11 @@ class Simulation:
     """The roll as of `self.as_of`, with every general election before that date already voted."""
 
     def __init__(
-        self, voters: int, start: date, seed: int, states: list[str], churn: ChurnRates, pool: Executor | None = None
+        self, voters: int, start: date, seed: int, states: list[str], churn: ChurnRates, pool: Executor
     ) -> None:
         self.seed = seed
         self.churn = churn
         self.as_of = start
-        pool = pool or _InlineExecutor()
         self.roll = self._initial_roll(voters, states, pool)
         self.next_serial = int(self.roll.serial.max()) + 1 if len(self.roll) else 1
         # Each election draws from its own stream and fills its own column: they can run side by side.
@@ -65,12 +64,3 @@ class Simulation:
                         20 * 3600, 23 * 3600, len(self.roll)
                     )
                     reactivate_voters(self.roll, election_index, stamp)
-
-
-class _InlineExecutor(Executor):
-    """Runs each task at once in the calling thread (when no pool is given)."""
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future

@@ -108,9 +108,6 @@ class DelimitedFileWriter:
         self._handle.write(data)
         self._lines += lines
 
-    def write(self, table: pa.Table) -> None:
-        self.write_rendered(*render(table, self.layout))
-
     def close(self) -> WrittenFile:
         """Finish the file: manifest first, then the data file appears under its real name."""
         self._handle.close()
@@ -130,13 +127,6 @@ class DelimitedFileWriter:
     def abort(self) -> None:
         self._handle.close()
         self._temporary.unlink(missing_ok=True)
-
-    def __enter__(self) -> "DelimitedFileWriter":
-        return self
-
-    def __exit__(self, exc_type, exc, traceback) -> None:
-        if exc_type is not None:
-            self.abort()
 
 
 def write_manifest(path: Path, file_name: str, rows) -> None:
