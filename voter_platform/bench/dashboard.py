@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from voter_platform.bench.synthetic_marts import create_synthetic_marts
+from voter_platform.dashboard.callbacks import FILTER_IDS
 from voter_platform.lib.publish import (
     AGE_GROUPS,
     ALL,
@@ -40,7 +41,6 @@ from voter_platform.lib.publish import (
     update_manifest,
 )
 
-FILTER_IDS = ("f-date", "f-state", "f-party", "f-tier", "f-age", "f-gender")
 BENCH_DATES = (date(2025, 1, 6), date(2025, 1, 7))
 
 

@@ -167,11 +167,11 @@ def _escaped(path: Path) -> str:
 def _voters_file(paths: list[Path]) -> Path:
     """The first file whose header is a voter format (the validation and pandas slice use voter rows)."""
     from voter_platform.lib.ingest.formats import VOTER, detect_layout
+    from voter_platform.lib.ingest.prepass import read_header_line
 
     for path in paths:
-        with path.open(encoding="utf-8", errors="replace") as file:
-            if detect_layout(file.readline().rstrip("\r\n")).format.record_kind == VOTER:
-                return path
+        if detect_layout(read_header_line(path)).format.record_kind == VOTER:
+            return path
     raise ValueError(f"no voters file among {[path.name for path in paths]}")
 
 
@@ -240,17 +240,14 @@ def rules_as_sql(relation: str, snapshot: date) -> str:
     """The voter rules of schemas.py as one SQL query over `relation` (for this comparison only: the
     platform's rules live in the pandera models). Returns (line_number, part, rule) per failure."""
     from voter_platform.lib.ingest import vocabularies as vocab
+    from voter_platform.lib.ingest.duck import sql_tuple
     from voter_platform.lib.ingest.schemas import EMAIL_PATTERN, ZIP_PATTERN
 
     snap = f"date '{snapshot.isoformat()}'"
-    codes = ", ".join(f"'{code}'" for code in vocab.STATE_CODES)
-    parties = ", ".join(f"'{party}'" for party in vocab.PARTIES)
-    genders = ", ".join(f"'{gender}'" for gender in vocab.GENDERS)
-    statuses = ", ".join(f"'{status}'" for status in vocab.REGISTRATION_STATUSES)
     rules = {
         "missing_voter_id": "voter_id is null or voter_id = ''",
         "missing_state": "state is null or state = ''",
-        "unknown_state": f"state <> '' and state not in ({codes})",
+        "unknown_state": f"state <> '' and state not in {sql_tuple(vocab.STATE_CODES)}",
         "age_out_of_range": "age not between 18 and 120",
         "birth_date_after_snapshot": f"birth_date > {snap}",
         "registered_date_after_snapshot": f"registered_date > {snap}",
@@ -260,9 +257,9 @@ def rules_as_sql(relation: str, snapshot: date) -> str:
         "last_voted_date_before_1900": "last_voted_date < date '1900-01-01'",
         "updated_at_after_snapshot": f"updated_at::date > {snap}",
         "invalid_email": f"not regexp_matches(email, '{EMAIL_PATTERN}')",
-        "unknown_party": f"party not in ({parties})",
-        "unknown_gender": f"gender not in ({genders})",
-        "unknown_registration_status": f"registration_status not in ({statuses})",
+        "unknown_party": f"party not in {sql_tuple(vocab.PARTIES)}",
+        "unknown_gender": f"gender not in {sql_tuple(vocab.GENDERS)}",
+        "unknown_registration_status": f"registration_status not in {sql_tuple(vocab.REGISTRATION_STATUSES)}",
         "last_voted_before_registration": "last_voted_date < registered_date",
         "invalid_zip_code": f"not regexp_matches(zip_code, '{ZIP_PATTERN}')",
     }

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     # Importing the definitions prepares the dbt manifest when it is missing or stale.
     from voter_platform.cli.materialize import build_elections, build_partition
-    from voter_platform.defs.partitions import analysis_date_partitions
+    from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
 
     # A snapshot date before the first analysis date or after today is no partition (yet): say so
     # per file, build the rest, and fail the command so the file is not forgotten.
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         if landing_file.partition_key in out_of_range:
             print(
                 f"{landing_file.name}: snapshot date {landing_file.partition_key} (from its {landing_file.date_source}) "
-                f"is outside the analysis dates ({analysis_date_partitions.start:%Y-%m-%d} .. today): not loaded. "
+                f"is outside {ANALYSIS_DATES_TEXT}: not loaded. "
                 "Name the file with its snapshot date, or build it on or after that date.",
                 file=sys.stderr,
             )

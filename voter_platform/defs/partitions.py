@@ -14,5 +14,7 @@ from voter_platform.lib.reference import ELECTION_CYCLES
 FIRST_ANALYSIS_DATE = "2016-01-01"
 
 analysis_date_partitions = dg.DailyPartitionsDefinition(start_date=FIRST_ANALYSIS_DATE, end_offset=1)
+# How a file dated outside the partitions is told: the sensor and `voter-platform build` say the same.
+ANALYSIS_DATES_TEXT = f"the analysis dates ({FIRST_ANALYSIS_DATE} .. today)"
 
 election_cycle_partitions = dg.StaticPartitionsDefinition(ELECTION_CYCLES)

@@ -11,7 +11,7 @@ from selenium.webdriver.chrome.options import Options
 from voter_platform.dashboard.app import create_app
 from voter_platform.dashboard.data import PublishedStore
 from voter_platform.settings import REPO_ROOT
-from voter_platform_tests.published_fixtures import build_warehouse, publish_fixture
+from voter_platform_tests.published_fixtures import publish_fixture
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and quiet: the network is closed, and background services would flood refused connections.
@@ -33,11 +33,6 @@ def pytest_setup_options():
     if CHROMIUM.exists():
         options.binary_location = str(CHROMIUM)
     return options
-
-
-@pytest.fixture(scope="session")
-def fixture_warehouse(tmp_path_factory):
-    return build_warehouse(tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.defs.elections.assets import election_reference_assets
 from voter_platform.defs.ingest.assets import IngestConfig
 from voter_platform.defs.ingest.resources import LandingFolder
-from voter_platform.defs.partitions import analysis_date_partitions
+from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
 from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
 from voter_platform.lib.ingest.prepass import read_header_line
 from voter_platform.lib.landing import LandingFile
@@ -171,8 +171,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
             continue
         if not analysis_date_partitions.has_partition_key(partition):
             context.log.warning(
-                f"{', '.join(file.name for file in runnable)}: snapshot date {partition} is outside the analysis "
-                f"dates ({analysis_date_partitions.start:%Y-%m-%d} .. today); not loaded"
+                f"{', '.join(file.name for file in runnable)}: snapshot date {partition} is outside "
+                f"{ANALYSIS_DATES_TEXT}; not loaded"
             )
             mark_requested(plan.cursor, runnable)
             continue
