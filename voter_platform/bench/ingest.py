@@ -170,7 +170,7 @@ def _voters_file(paths: list[Path]) -> Path:
     from voter_platform.lib.ingest.prepass import read_header_line
 
     for path in paths:
-        if detect_layout(read_header_line(path)).format.record_kind == VOTER:
+        if detect_layout(read_header_line(path), path.name).spec.record_kind == VOTER:
             return path
     raise ValueError(f"no voters file among {[path.name for path in paths]}")
 
@@ -239,7 +239,7 @@ def _validation_alone(path: Path, snapshot: date, database: Path) -> dict:
 def rules_as_sql(relation: str, snapshot: date) -> str:
     """The voter rules of schemas.py as one SQL query over `relation` (for this comparison only: the
     platform's rules live in the pandera models). Returns (line_number, part, rule) per failure."""
-    from voter_platform.lib.ingest import vocabularies as vocab
+    from voter_platform.lib import vocabularies as vocab
     from voter_platform.lib.ingest.duck import sql_tuple
     from voter_platform.lib.ingest.schemas import EMAIL_PATTERN, ZIP_PATTERN
 
@@ -248,17 +248,23 @@ def rules_as_sql(relation: str, snapshot: date) -> str:
         "missing_voter_id": "voter_id is null or voter_id = ''",
         "missing_state": "state is null or state = ''",
         "unknown_state": f"state <> '' and state not in {sql_tuple(vocab.STATE_CODES)}",
-        "age_out_of_range": "age not between 18 and 120",
+        "age_out_of_range": f"age not between 16 and 120 or {snapshot.year} - birth_year not between 15 and 121",
         "birth_date_after_snapshot": f"birth_date > {snap}",
+        "placeholder_birth_date": "birth_date in (date '1800-01-01', date '1900-01-01')",
+        "placeholder_registered_date": "registered_date in (date '1800-01-01', date '1900-01-01')",
+        "placeholder_last_voted_date": "last_voted_date in (date '1800-01-01', date '1900-01-01')",
         "registered_date_after_snapshot": f"registered_date > {snap}",
         "registered_date_before_1900": "registered_date < date '1900-01-01'",
-        "registered_date_before_age_16": "registered_date < earliest_birth_date + interval 16 year",
+        "registration_before_age_16": "registered_date < earliest_birth_date + interval 16 year",
         "last_voted_date_after_snapshot": f"last_voted_date > {snap}",
         "last_voted_date_before_1900": "last_voted_date < date '1900-01-01'",
         "updated_at_after_snapshot": f"updated_at::date > {snap}",
         "invalid_email": f"not regexp_matches(email, '{EMAIL_PATTERN}')",
         "unknown_party": f"party not in {sql_tuple(vocab.PARTIES)}",
+        "unknown_primary_ballot_party": f"primary_ballot_party not in {sql_tuple(vocab.PARTIES)}",
         "unknown_gender": f"gender not in {sql_tuple(vocab.GENDERS)}",
+        "unknown_race": f"race not in {sql_tuple(vocab.RACES)}",
+        "unknown_ethnicity": f"ethnicity not in {sql_tuple(vocab.ETHNICITIES)}",
         "unknown_registration_status": f"registration_status not in {sql_tuple(vocab.REGISTRATION_STATUSES)}",
         "last_voted_before_registration": "last_voted_date < registered_date",
         "invalid_zip_code": f"not regexp_matches(zip_code, '{ZIP_PATTERN}')",

@@ -12,6 +12,10 @@ Vocabularies (normalised by the ingest, whatever the source spelled):
   voting_method        IN_PERSON | EARLY | ABSENTEE | MAIL | PROVISIONAL | OTHER | NULL
   history_coverage     per_election (the source ships one row per voter per election)
                        | last_vote_only (only a last-vote date: earlier participation is unknown)
+                       | none (a voters file without its history file: participation is unknown)
+  race                 White | Black | Hispanic | Asian | American Indian | Pacific Islander | Two or More
+                       | Other | Unknown | NULL
+  ethnicity            Hispanic | Not Hispanic | Unknown | NULL
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ create table if not exists raw.snapshots (
     file_format          varchar   not null,  -- canonical | goodparty | ncsbe
     voters_file          varchar,
     history_file         varchar,
-    history_coverage     varchar   not null,  -- per_election | last_vote_only
+    history_coverage     varchar   not null,  -- per_election | last_vote_only | none
     voters_loaded        bigint    not null,
     history_rows_loaded  bigint    not null,
     rows_quarantined     bigint    not null,
@@ -68,12 +72,14 @@ create table if not exists raw.voters (
     ethnicity            varchar,
     state                varchar   not null,  -- USPS code
     county               varchar,             -- county name, upper case
-    party                varchar,
+    party                varchar,             -- registered party; NULL where the state has no registration
+    primary_ballot_party varchar,             -- the party of the latest primary ballot, where the state derives one (OH)
     registration_status  varchar,
     status_reason        varchar,
     registered_date      date,
     last_voted_date      date,
     updated_at           timestamp,
+    confidential         boolean,             -- the source marks the record confidential (address withheld)
     record_fingerprint   varchar   not null,  -- md5 over (voter_id, first_name, last_name, email)
     quality_flags        varchar[] not null   -- soft-rule findings on a loaded row, e.g. invalid_email
 );
@@ -160,6 +166,14 @@ create table if not exists raw.ingest_log (
 """
 
 
+# Columns added after the first release: a warehouse created before them gains them (nullable).
+RAW_TABLES_MIGRATIONS = """
+alter table raw.voters add column if not exists primary_ballot_party varchar;
+alter table raw.voters add column if not exists confidential boolean;
+"""
+
+
 def ensure_raw_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and tables when missing (idempotent)."""
+    """Create the raw schema and tables when missing, and add later columns (idempotent)."""
     connection.execute(RAW_TABLES_DDL)
+    connection.execute(RAW_TABLES_MIGRATIONS)

@@ -34,8 +34,8 @@ def canonical_voter(number: int, snapshot: date, state: str = "NC") -> dict[str,
         "name_suffix": "",
         "birth_date": birth.isoformat(),
         "gender": "FMXU"[number % 4],
-        "race": "W",
-        "ethnicity": "NL",
+        "race": "White",
+        "ethnicity": "Not Hispanic",
         "party": PARTIES[number % len(PARTIES)],
         "registration_status": "ACTIVE" if number % 7 else "INACTIVE",
         "status_reason": "",
@@ -175,6 +175,10 @@ def canonical_voters_with_defects(snapshot: date, state: str = "NC") -> DefectFi
 
     record = canonical_voter(next(numbers), snapshot, state)
     file.defect("non_utf8", raw=file._encode(record).replace(record["last_name"].encode(), b"Mu\xf1oz", 1))
+
+    for _ in range(3):  # records whose end was lost: unparseable, quarantined
+        encoded = file._encode(canonical_voter(next(numbers), snapshot, state))
+        file.defect("cut_short", raw=encoded[: len(encoded) // 2])
 
     for _ in range(40):
         file.record(canonical_voter(next(numbers), snapshot, state))

@@ -18,31 +18,41 @@ from voter_platform.lib.ingest.formats import VOTER, detect_layout
 from voter_platform.lib.ingest.prepass import read_header_line
 from voter_platform_tests.test_ingest.defect_files import ManifestRow, read_manifest
 
+# A blank required field quarantines the record: the voter id always, the state only in a file of
+# several states (a single-state file knows its state), a history row's election date.
 REQUIRED = {
     VOTER: {"voter_id": "missing_voter_id", "state": "missing_state"},
     "vote_history": {"voter_id": "missing_voter_id", "state": "missing_state", "election_date": "missing_election_date"},
 }
 KNOWN_DEFECTS = {
     "blank_field", "state_name", "malformed_email", "impossible_age", "impossible_date", "exact_duplicate",
-    "conflicting_duplicate", "glued_lines", "repeated_header", "trailing_empty_columns", "non_utf8",
+    "conflicting_duplicate", "glued_lines", "repeated_header", "trailing_empty_columns", "non_utf8", "cut_short",
 }
 
 
-def date_reasons(column: str) -> set[str]:
-    """Quarantine reasons that mean "this date column is impossible"."""
-    reasons = {f"{column}_after_snapshot", f"{column}_before_1900", f"unparseable_{column}"}
+def date_flags(column: str) -> set[str]:
+    """Flags that mean "this date is implausible" (the voter is loaded, the date nulled)."""
+    flags = {f"{column}_after_snapshot", f"{column}_before_1900", f"unparseable_{column}", f"placeholder_{column}"}
     if column in ("registered_date", "birth_date"):
-        reasons.add("registered_date_before_age_16")
+        flags.add("registration_before_age_16")
     if column == "birth_date":
-        reasons.add("age_out_of_range")
-    return reasons
+        flags.add("age_out_of_range")
+    return flags
+
+
+def date_reasons(column: str) -> set[str]:
+    """Quarantine reasons of a vote-history row whose election date is unusable."""
+    return {f"{column}_after_snapshot", f"{column}_before_1900", f"unparseable_{column}"}
 
 
 def manifest_problems(connection: duckdb.DuckDBPyConnection, data_file: Path) -> list[str]:
     manifest = read_manifest(data_file)
-    layout = detect_layout(read_header_line(data_file))
-    kind = layout.format.record_kind
-    canonical_of = {source: canonical for canonical, source in layout.format.mapping.items()}
+    layout = detect_layout(read_header_line(data_file), data_file.name)
+    kind = layout.spec.record_kind
+    canonical_of = {name: source.canonical[0] for source in layout.spec.fields if source.canonical for name in source.names}
+    required = dict(REQUIRED[kind])
+    if layout.file_state is not None:
+        del required["state"]
     outcome = _Outcome(connection, data_file.name, kind)
     problems: list[str] = []
     involved: set[int] = {1}
@@ -50,7 +60,7 @@ def manifest_problems(connection: duckdb.DuckDBPyConnection, data_file: Path) ->
         involved.add(row.line_number)
         if row.defect in ("exact_duplicate", "conflicting_duplicate") and row.detail.isdigit():
             involved.add(int(row.detail))
-        problem = _check_row(row, kind, canonical_of, outcome, data_file, layout.format.delimiter)
+        problem = _check_row(row, kind, canonical_of, required, outcome, data_file, layout.spec.text.delimiter)
         if problem:
             problems.append(f"line {row.line_number} ({row.defect} {row.detail}): {problem}")
     for line in range(2, outcome.lines_read(data_file) + 1):
@@ -116,17 +126,19 @@ class _Outcome:
         return data_file.read_bytes().split(b"\n")[line - 1].decode("latin-1").replace('"', "")
 
 
-def _check_row(row: ManifestRow, kind: str, canonical_of: dict[str, str], outcome: _Outcome, data_file: Path, delimiter: str) -> str | None:
+def _check_row(
+    row: ManifestRow, kind: str, canonical_of: dict[str, str], required: dict[str, str], outcome: _Outcome, data_file: Path, delimiter: str
+) -> str | None:
     line = row.line_number
     loaded = outcome.loaded(line)
     reasons = outcome.quarantined.get(line, set())
     if row.defect not in KNOWN_DEFECTS:
         return f"unknown defect kind {row.defect!r}"
     if row.defect == "blank_field":
-        column = canonical_of.get(row.detail, row.detail)
-        required = REQUIRED[kind].get(column)
-        if required:
-            return None if required in reasons else f"expected quarantined as {required}, got {reasons or 'loaded'}"
+        column = canonical_of.get(row.detail.lower(), row.detail)
+        reason = required.get(column)
+        if reason:
+            return None if reason in reasons else f"expected quarantined as {reason}, got {reasons or 'loaded'}"
         if loaded != 1:
             return f"a blank optional field should load once, got loaded={loaded} quarantined={reasons}"
         return None
@@ -150,10 +162,20 @@ def _check_row(row: ManifestRow, kind: str, canonical_of: dict[str, str], outcom
             return f"recovered ids {first_id}, {second_id} are not the line's"
         return None
     if row.defect == "impossible_age":
-        return None if reasons & {"age_out_of_range", "unparseable_age"} else f"expected quarantined for the age, got {reasons or 'loaded'}"
+        flags = outcome.flags.get(line, [[]])[0]
+        if loaded != 1 or not set(flags) & {"age_out_of_range", "unparseable_age"} or outcome.value(line, "age") is not None:
+            return f"expected loaded with the age nulled and flagged, got flags {flags}, age {outcome.value(line, 'age')}, {reasons}"
+        return None
     if row.defect == "impossible_date":
-        column = canonical_of.get(row.detail, row.detail)
-        return None if reasons & date_reasons(column) else f"expected quarantined for {column}, got {reasons or 'loaded'}"
+        column = canonical_of.get(row.detail.lower(), row.detail)
+        if kind != VOTER:
+            return None if reasons & date_reasons(column) else f"expected quarantined for {column}, got {reasons or 'loaded'}"
+        flags = outcome.flags.get(line, [[]])[0]
+        if loaded != 1 or not set(flags) & date_flags(column) or outcome.value(line, column) is not None:
+            return f"expected loaded with {column} nulled and flagged, got flags {flags}, {column} {outcome.value(line, column)}, {reasons}"
+        return None
+    if row.defect == "cut_short":
+        return None if reasons & {"wrong_field_count", "truncated_record"} else f"expected quarantined as cut short, got {reasons or loaded}"
     if row.defect == "repeated_header":
         return None if "repeated_header" in reasons else f"expected quarantined as repeated_header, got {reasons or loaded}"
     if row.defect == "non_utf8":

@@ -15,13 +15,13 @@ from voter_platform.lib.ingest.formats import (
 
 
 def test_canonical_headers():
-    assert detect_layout(",".join(CANONICAL_VOTER_HEADER)).format.name == "canonical_voters"
-    assert detect_layout(",".join(CANONICAL_HISTORY_HEADER) + "\r\n").format.name == "canonical_vote_history"
+    assert detect_layout(",".join(CANONICAL_VOTER_HEADER)).spec.id == "canonical_voters"
+    assert detect_layout(",".join(CANONICAL_HISTORY_HEADER) + "\r\n").spec.id == "canonical_vote_history"
 
 
 def test_goodparty_header_and_its_older_shape():
     layout = detect_layout(",".join(GOODPARTY_HEADER))
-    assert (layout.format.name, layout.variant, layout.field_count) == ("goodparty", "11 columns", 11)
+    assert (layout.spec.id, layout.variant, layout.field_count) == ("goodparty", "11 columns", 11)
     older = detect_layout(",".join(GOODPARTY_HEADER[:10]) + ",,,")
     assert (older.variant, older.field_count, older.named_count) == ("10 columns + 3 empty", 13, 10)
     assert older.source_position("updated_at") is None
@@ -29,25 +29,38 @@ def test_goodparty_header_and_its_older_shape():
 
 def test_headers_compare_trimmed_unquoted_and_case_insensitive():
     header = "\ufeff" + ",".join(f' "{name.upper()}" ' for name in GOODPARTY_HEADER)
-    assert detect_layout(header).format.name == "goodparty"
+    assert detect_layout(header).spec.id == "goodparty"
 
 
 def test_ncvoter_columns_are_found_by_name_with_historical_spellings():
     header = "\t".join(['"ncid"', '"Confidential_ind"', '"county_desc"', '"last_name"', '"first_name"', '"midl_name"', '"party_cd"', '"registr_dt"', '"birth_age"'])
     layout = detect_layout(header)
-    assert layout.format.name == "ncsbe_ncvoter"
+    assert layout.spec.id == "nc_ncvoter"
     assert layout.source_position("voter_id") == 1
     assert layout.source_position("middle_name") == 6
     assert layout.source_position("age") == 9
+    assert layout.file_state == "NC"  # every record of an NCSBE file is a North Carolina voter
+
+
+def test_vr_snapshot_is_told_apart_from_ncvoter_by_its_columns():
+    header = "\t".join(["snapshot_dt", "county_id", "county_desc", "ncid", "status_cd", "sex_code", "registr_dt", "last_name", "first_name", "party_cd"])
+    layout = detect_layout(header)
+    assert layout.spec.id == "nc_vr_snapshot"
+    assert layout.source_position("gender") == 6
+
+
+def test_utf16_read_as_bytes_is_named_as_an_encoding_problem():
+    header = "snapshot_dt\tncid\tsex_code".encode("utf-16-le").decode("latin-1")
+    with pytest.raises(UnknownFormatError, match="looks like UTF-16"):
+        detect_layout(header)
 
 
 def test_unknown_header_lists_the_formats():
     with pytest.raises(UnknownFormatError) as error:
         detect_layout("a,b,c")
-    assert str(error.value).startswith(
-        "line 1 is not a header the platform knows (3 fields, none a known column name). "
-        "Expected one of: canonical voters: voter_id,first_name"
-    )
+    message = str(error.value)
+    assert message.startswith("line 1 is not a header the platform knows (3 fields, none a known column name). Expected one of: ")
+    assert "canonical voters: voter_id,first_name" in message and "ncsbe ncvoter" in message
 
 
 def test_a_near_miss_names_what_is_missing():
@@ -90,12 +103,12 @@ def test_a_known_header_with_another_delimiter_is_named():
     ],
 )
 def test_source_ids(header, file_name, expected):
-    assert source_id(detect_layout(",".join(header)).format, file_name) == expected
+    assert source_id(detect_layout(",".join(header), file_name), file_name) == expected
 
 
 def test_ncsbe_source_ids_pair_voters_and_history():
-    voters = detect_layout("ncid\tcounty_desc\tlast_name\tfirst_name\tparty_cd\tregistr_dt").format
-    history = detect_layout("ncid\telection_lbl\telection_desc\tvoting_method").format
+    voters = detect_layout("ncid\tcounty_desc\tlast_name\tfirst_name\tparty_cd\tregistr_dt")
+    history = detect_layout("ncid\telection_lbl\telection_desc\tvoting_method")
     assert source_id(voters, "ncvoter_Statewide_2026-11-20.txt") == "ncsbe:Statewide"
     assert source_id(history, "ncvhis_Statewide_2026-11-20.txt") == "ncsbe:Statewide"
     assert source_id(voters, "ncvoter48.txt") == "ncsbe:48"

@@ -36,8 +36,9 @@ def test_voter_spellings(warehouse, landing):
                   birth_date, last_voted_date, quality_flags
            from raw.voters order by line_number""",
     )
-    assert loaded[0][:5] == ("Democrat", "F", "TX", "ACTIVE", "27517")
-    assert loaded[0][10] == []
+    # voters_NC_…: every record is North Carolina's; a state column saying otherwise is flagged.
+    assert loaded[0][:5] == ("Democrat", "F", "NC", "ACTIVE", "27517")
+    assert loaded[0][10] == ["state_column_mismatch"]
     assert loaded[1][:5] == ("Other", "U", "NC", None, "2751")
     assert sorted(loaded[1][10]) == ["invalid_zip_code", "unknown_gender", "unknown_party", "unknown_registration_status"]
     assert (loaded[2][0], loaded[2][5], str(loaded[2][6]), loaded[2][7]) == ("Independent", date(2001, 3, 7), "2026-11-19 08:05:09", "WAKE")

@@ -125,6 +125,12 @@ def _snapshot_row(source_id, snapshot, file_format, voters_file, history_file, c
 
 # The contract's columns; the ingest may add more (nullable) after them.
 SNAPSHOT_COLUMNS = "source_id, partition_date, file_format, voters_file, history_file, history_coverage, voters_loaded, history_rows_loaded, rows_quarantined, quarantine_rate_pct, accepted, run_id, loaded_at"
+VOTER_COLUMNS = (
+    "partition_date, source_id, file_name, line_number, voter_id, first_name, middle_name, last_name, name_suffix,"
+    " email, phone, street_address, city, zip_code, birth_date, birth_year, age, gender, race, ethnicity, state,"
+    " county, party, registration_status, status_reason, registered_date, last_voted_date, updated_at,"
+    " record_fingerprint, quality_flags"
+)
 HISTORY_COLUMNS = "partition_date, source_id, file_name, line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot"
 QUARANTINE_COLUMNS = "partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line"
 INGEST_LOG_COLUMNS = (
@@ -176,7 +182,7 @@ def write_raw_fixture(warehouse_path: str) -> None:
                          "failed", 3, 1, 0, 0, 2, 0, 0))
 
         connection.executemany(f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ({', '.join('?' * 13)})", snapshots)
-        connection.executemany(f"insert into raw.voters values ({', '.join('?' * 30)})", voter_rows)
+        connection.executemany(f"insert into raw.voters ({VOTER_COLUMNS}) values ({', '.join('?' * 30)})", voter_rows)
         connection.executemany(f"insert into raw.vote_history ({HISTORY_COLUMNS}) values ({', '.join('?' * 10)})", history_rows)
         connection.executemany(
             f"insert into raw.ingest_log ({INGEST_LOG_COLUMNS}) values ({', '.join('?' * 15)})",

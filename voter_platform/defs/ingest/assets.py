@@ -39,7 +39,7 @@ from voter_platform.lib.ingest import (
     ingest_partition,
     report,
 )
-from voter_platform.lib.ingest.formats import FORMATS, VOTE_HISTORY, VOTER
+from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, describe_formats
 from voter_platform.lib.landing import describe
 
 RAW_GROUP = "raw_voter_files"
@@ -60,7 +60,7 @@ _DESCRIPTIONS = {
     "ingest_log": "One row per file per run: size, sha256, format, status, line accounting, timings.",
 }
 
-FORMATS_ACCEPTED = "; ".join(file_format.description for file_format in FORMATS)
+FORMATS_ACCEPTED = describe_formats()
 
 
 class IngestConfig(dg.Config):

@@ -1,56 +1,60 @@
-"""The voter-file formats the platform accepts, recognised by their header line.
+"""Which registered layout a file is, and where each of its columns sits.
 
-A format is an adapter: it says how to split a line and which source column feeds each canonical
-column (`raw.voters` / `raw.vote_history`, see `voter_platform/lib/warehouse.py`). Everything after
-the adapter (typing, rules, dedup, the write) is the same for every format, so the marts never know
+The layouts themselves are data (voter_platform/layouts/*.yaml, validated by layouts/registry.py).
+This module recognises a file — by its header where it has one; a headerless or fixed-width file by
+its name, field count (or line length) and the value patterns of its first line — and returns a
+`FileLayout`: the layout plus the position of every source column in this file's lines. Everything
+after it (typing, rules, dedup, the write) is the same for every layout, so the marts never know
 where a voter came from.
 
-Formats with a fixed layout (canonical, goodparty) must match their header exactly; the NC State
-Board of Elections files are matched by column names, because their real headers come in two
-layouts, in varying order and with a few historical spellings (data/layouts/SOURCES.md).
+Exact layouts (canonical, goodparty) must match their header exactly; header-matched layouts (the
+state files) are matched by column names, because real headers come in varying order, vintages and
+historical spellings.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from pathlib import PurePath
 
-from voter_platform.lib.ingest import vocabularies as vocab
+from voter_platform.layouts.registry import VOTE_HISTORY, VOTER, Layout, SourceField, layouts
+from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.duck import sql_string
 from voter_platform.lib.landing import name_without_date
 
-VOTER = "voter"
-VOTE_HISTORY = "vote_history"
+__all__ = ["VOTER", "VOTE_HISTORY", "FileLayout", "UnknownFormatError", "detect_layout", "source_id"]
 
-CANONICAL_VOTER_HEADER = (
-    "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "birth_date", "gender", "race",
-    "ethnicity", "party", "registration_status", "status_reason", "registered_date", "street_address",
-    "city", "state", "zip_code", "county", "email", "phone", "last_voted_date", "updated_at",
-)
-CANONICAL_HISTORY_HEADER = ("voter_id", "state", "election_date", "election_type", "voting_method", "party_ballot")
-GOODPARTY_HEADER = (
-    "id", "first_name", "last_name", "age", "gender", "state", "party", "email", "registered_date",
-    "last_voted_date", "updated_at",
-)
 
-# Regexes that split the field where a lost newline glued the last field of one record to the first
-# field of the next: group 1 = the last field (possibly empty), group 2 = the next record's id.
-_ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?"
-_US_TIMESTAMP = r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(?::\d{2})?"
-_PARTY_WORD = r"Democrat|Republican|Libertarian|Green|Independent|Other"
-# NC files quote every value: a lost newline joins `..."last"` and `"first"...` into `"last""first"`,
-# which reads as one field holding last + '"' + first. Cut at its last quote (a record's first
-# field, the county id, holds none).
-_AFTER_LAST_QUOTE = r'^(.*)"([^"]*)$'
+@cache
+def formats() -> tuple[Layout, ...]:
+    """The registry's layouts in the order they are tried: exact headers, then the header-matched
+    layouts with the most required names (the more specific first), then headerless ones."""
+    order = {"exact": 0, "names": 1, "none": 2}
+    return tuple(
+        sorted(
+            layouts().values(),
+            key=lambda spec: (order[spec.recognise.header], spec.record_kind != VOTER, -len(spec.recognise.required), spec.id),
+        )
+    )
+
+
+def _header_of(layout_id: str) -> tuple[str, ...]:
+    return tuple(source.name for source in layouts()[layout_id].fields)
+
+
+CANONICAL_VOTER_HEADER = _header_of("canonical_voters")
+CANONICAL_HISTORY_HEADER = _header_of("canonical_vote_history")
+GOODPARTY_HEADER = _header_of("goodparty")
 
 
 @dataclass(frozen=True)
 class FastType:
     """How DuckDB's CSV reader parses a column on the fast path (see records.py).
 
-    A value the type cannot take (a full state name in an ENUM of codes, a masked date, a padded
-    code) makes DuckDB refuse the line, which then goes through the careful SQL path instead.
+    A value the type cannot take (a code outside the layout's table, a masked date, a padded code)
+    makes DuckDB refuse the line, which then goes through the careful SQL path instead.
     """
 
     sql_type: str  # DATE | TIMESTAMP | INTEGER | ENUM(...)
@@ -62,190 +66,66 @@ TIMESTAMP = FastType("TIMESTAMP")
 INTEGER = FastType("INTEGER")
 
 
-def enum(spellings: tuple[str, ...], mapping: dict[str, str]) -> FastType:
-    """An ENUM of the spellings a source uses, each with its canonical value."""
-    values = ", ".join(sql_string(spelling) for spelling in spellings)
-    return FastType(f"ENUM({values})", tuple((spelling, mapping[spelling.upper()]) for spelling in spellings))
+def _enum(mapping: dict[str, str]) -> FastType:
+    values = ", ".join(sql_string(spelling) for spelling in mapping)
+    return FastType(f"ENUM({values})", tuple(mapping.items()))
 
 
-_CANONICAL_VOTER_TYPES = {
-    "birth_date": DATE,
-    "registered_date": DATE,
-    "last_voted_date": DATE,
-    "updated_at": TIMESTAMP,
-    "gender": enum(vocab.GENDERS, vocab.GENDER_SPELLINGS),
-    "party": enum(vocab.PARTIES, vocab.PARTY_SPELLINGS),
-    "registration_status": enum(vocab.REGISTRATION_STATUSES, vocab.REGISTRATION_STATUS_SPELLINGS),
-    "state": enum(vocab.STATE_CODES, vocab.STATE_SPELLINGS),
-}
-_NC_PARTY_CODES = ("DEM", "REP", "UNA", "LIB", "GRE", "CST", "NLB", "JFA", "WTP")
+def decoding(spec: Layout, canonical: str) -> tuple[dict[str, str], tuple[str, ...], str | None]:
+    """(source spelling -> canonical value, the vocabulary, catch-all) for a coded column.
+
+    The layout's code table when it declares one (keys upper case), otherwise the platform's own
+    spellings (canonical and goodparty layouts). Keys of the platform's spellings are upper case.
+    """
+    spellings, vocabulary, catch_all = vocab.PLATFORM_SPELLINGS[canonical]
+    table = spec.code_table(canonical)
+    return (table if table is not None else spellings), vocabulary, catch_all
 
 
-@dataclass(frozen=True)
-class FileFormat:
-    """One accepted layout: how to split its lines and map its columns to the canonical ones."""
+def _enum_of_spellings(spec: Layout, canonical: str) -> FastType:
+    """An ENUM of the spellings a source writes, each with its canonical value.
 
-    name: str  # e.g. canonical_voters; the ingest log's file_format is `family`
-    family: str  # canonical | goodparty | ncsbe: the `file_format` in raw tables and the source_id prefix
-    record_kind: str  # voter | vote_history
-    description: str  # shown in the "unknown header" message
-    delimiter: str
-    # Declared encoding; None = detect (see prepass.py). ncsbe is latin-1 by the state's layout.
-    encoding: str | None
-    history_coverage: str  # per_election | last_vote_only
-    # canonical column -> source column name (for exact layouts the header itself)
-    mapping: dict[str, str]
-    # Exact layouts: the header, in order. Name-matched layouts: None.
-    header: tuple[str, ...] | None = None
-    # Exact layouts whose older shape omits trailing columns (goodparty without updated_at).
-    optional_trailing: tuple[str, ...] = ()
-    # Name-matched layouts: columns that identify the format, and alternative spellings.
-    required_names: frozenset[str] = frozenset()
-    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Constant canonical values (e.g. the state of an NC history file, which has no state column).
-    constants: dict[str, str] = field(default_factory=dict)
-    glue_split_regex: str | None = None
-    # File-name words removed with the date to make the source id (voters_NC_2026-11-20 -> NC).
-    name_words: tuple[str, ...] = ()
-    # Fast path: canonical column -> how DuckDB's reader types its source column (others: VARCHAR),
-    # with the one date and timestamp format the format uses.
-    fast_types: dict[str, FastType] = field(default_factory=dict)
-    date_format: str = "%Y-%m-%d"
-    timestamp_format: str = "%Y-%m-%d %H:%M:%S"
+    With a code table: its codes. Without: the vocabulary's own values and the platform's upper-case
+    spellings of them (what canonical files hold); anything else goes the careful way."""
+    table = spec.code_table(canonical)
+    if table is not None:
+        return _enum(table)
+    spellings, vocabulary, _ = vocab.PLATFORM_SPELLINGS[canonical]
+    mapping = {value: value for value in vocabulary}
+    return _enum(mapping | {key: value for key, value in spellings.items() if key not in mapping})
 
 
-def _identity(columns: tuple[str, ...]) -> dict[str, str]:
-    return {column: column for column in columns}
+_FAST_CODED = ("gender", "party", "registration_status", "election_type", "voting_method", "party_ballot")
 
 
-CANONICAL_VOTERS = FileFormat(
-    name="canonical_voters",
-    family="canonical",
-    record_kind=VOTER,
-    description="canonical voters: " + ",".join(CANONICAL_VOTER_HEADER),
-    delimiter=",",
-    encoding="utf-8",
-    history_coverage="per_election",
-    mapping=_identity(CANONICAL_VOTER_HEADER),
-    header=CANONICAL_VOTER_HEADER,
-    glue_split_regex=rf"^({_ISO_TIMESTAMP}|)(.+)$",
-    name_words=("voters",),
-    fast_types=_CANONICAL_VOTER_TYPES,
-)
+@cache
+def fast_types(spec: Layout) -> dict[str, FastType]:
+    """Canonical column -> how the record reader types its (single) source field; others are VARCHAR.
 
-CANONICAL_VOTE_HISTORY = FileFormat(
-    name="canonical_vote_history",
-    family="canonical",
-    record_kind=VOTE_HISTORY,
-    description="canonical vote history: " + ",".join(CANONICAL_HISTORY_HEADER),
-    delimiter=",",
-    encoding="utf-8",
-    history_coverage="per_election",
-    mapping=_identity(CANONICAL_HISTORY_HEADER),
-    header=CANONICAL_HISTORY_HEADER,
-    glue_split_regex=rf"^({_PARTY_WORD}|)(.+)$",
-    name_words=("vote_history",),
-    fast_types={
-        "state": enum(vocab.STATE_CODES, vocab.STATE_SPELLINGS),
-        "election_date": DATE,
-        "election_type": enum(vocab.ELECTION_TYPES, {value: value for value in vocab.ELECTION_TYPES}),
-        "voting_method": enum(vocab.VOTING_METHODS, vocab.VOTING_METHOD_SPELLINGS),
-        "party_ballot": enum(vocab.PARTIES, vocab.PARTY_SPELLINGS),
-    },
-)
-
-GOODPARTY = FileFormat(
-    name="goodparty",
-    family="goodparty",
-    record_kind=VOTER,
-    description="goodparty: " + ",".join(GOODPARTY_HEADER) + " (older files: without updated_at, empty trailing columns)",
-    delimiter=",",
-    encoding=None,
-    history_coverage="last_vote_only",
-    mapping={**_identity(GOODPARTY_HEADER[1:]), "voter_id": "id"},
-    header=GOODPARTY_HEADER,
-    optional_trailing=("updated_at",),
-    glue_split_regex=rf"^({_US_TIMESTAMP}|{_ISO_TIMESTAMP}|)(.+)$",
-    fast_types={**_CANONICAL_VOTER_TYPES, "age": INTEGER},
-    timestamp_format="%m/%d/%Y %H:%M:%S",
-)
-
-NCSBE_VOTERS = FileFormat(
-    name="ncsbe_ncvoter",
-    family="ncsbe",
-    record_kind=VOTER,
-    description="ncsbe ncvoter: NC State Board of Elections registration file (tab-delimited, 67 or 71 columns incl. ncid)",
-    delimiter="\t",
-    encoding="latin-1",
-    history_coverage="per_election",
-    mapping={
-        "voter_id": "ncid",
-        "first_name": "first_name",
-        "middle_name": "middle_name",
-        "last_name": "last_name",
-        "name_suffix": "name_suffix_lbl",
-        "birth_year": "birth_year",
-        "age": "age_at_year_end",
-        "gender": "gender_code",
-        "race": "race_code",
-        "ethnicity": "ethnic_code",
-        "party": "party_cd",
-        "registration_status": "status_cd",
-        "status_reason": "voter_status_reason_desc",
-        "registered_date": "registr_dt",
-        "street_address": "res_street_address",
-        "city": "res_city_desc",
-        "state": "state_cd",
-        "zip_code": "zip_code",
-        "county": "county_desc",
-        "phone": "full_phone_number",
-    },
-    required_names=frozenset({"ncid", "county_desc", "last_name", "first_name", "party_cd", "registr_dt"}),
-    # Spellings seen in real files (data/layouts/SOURCES.md): first match wins.
-    aliases={
-        "middle_name": ("middle_name", "midl_name"),
-        "name_suffix_lbl": ("name_suffix_lbl", "name_sufx_cd"),
-        "age_at_year_end": ("age_at_year_end", "birth_age", "age"),
-    },
-    glue_split_regex=_AFTER_LAST_QUOTE,
-    name_words=("ncvoter",),
-    fast_types={
-        "registered_date": DATE,
-        "birth_year": INTEGER,
-        "age": INTEGER,
-        "party": enum(_NC_PARTY_CODES, vocab.PARTY_SPELLINGS),
-        "gender": enum(("F", "M", "U"), vocab.GENDER_SPELLINGS),
-        "registration_status": enum(("A", "I", "R", "D", "S"), vocab.REGISTRATION_STATUS_SPELLINGS),
-        "state": enum(vocab.STATE_CODES, vocab.STATE_SPELLINGS),
-    },
-    date_format="%m/%d/%Y",
-)
-
-NCSBE_VOTE_HISTORY = FileFormat(
-    name="ncsbe_ncvhis",
-    family="ncsbe",
-    record_kind=VOTE_HISTORY,
-    description="ncsbe ncvhis: NC State Board of Elections vote history (tab-delimited, 15 columns incl. ncid, election_lbl)",
-    delimiter="\t",
-    encoding="latin-1",
-    history_coverage="per_election",
-    mapping={
-        "voter_id": "ncid",
-        "election_date": "election_lbl",
-        "election_type": "election_desc",
-        "election_label": "election_desc",
-        "voting_method": "voting_method",
-        "party_ballot": "voted_party_cd",
-    },
-    required_names=frozenset({"ncid", "election_lbl", "election_desc", "voting_method"}),
-    constants={"state": "NC"},
-    glue_split_regex=_AFTER_LAST_QUOTE,
-    name_words=("ncvhis",),
-    fast_types={"election_date": DATE, "party_ballot": enum(_NC_PARTY_CODES, vocab.PARTY_SPELLINGS)},
-    date_format="%m/%d/%Y",
-)
-
-FORMATS = (CANONICAL_VOTERS, CANONICAL_VOTE_HISTORY, GOODPARTY, NCSBE_VOTERS, NCSBE_VOTE_HISTORY)
+    Padded layouts are read as text (a padded code fits no ENUM; it is trimmed in SQL). Only dates in
+    the layout's own date format are typed by the reader (DuckDB takes one date format per read).
+    """
+    if spec.text.padded:
+        return {}
+    types: dict[str, FastType] = {}
+    for canonical in {canonical for source in spec.fields for canonical in source.canonical}:
+        sources = spec.fields_for(canonical)
+        if len(sources) != 1 or len(sources[0].canonical) != 1:
+            continue
+        if canonical in ("birth_date", "registered_date", "last_voted_date", "election_date"):
+            if spec.date_format_of(sources[0]) == spec.date_format and not spec.placeholder_dates:
+                types[canonical] = DATE
+        elif canonical == "updated_at":
+            types[canonical] = TIMESTAMP
+        elif canonical in ("age", "birth_year"):
+            types[canonical] = INTEGER
+        elif canonical in _FAST_CODED:
+            types[canonical] = _enum_of_spellings(spec, canonical)
+        elif canonical == "state" and spec.state is None and spec.state_in_file_name is None:
+            types[canonical] = _enum({**{code: code for code in vocab.STATE_CODES}, **{
+                name: code for name, code in vocab.STATE_SPELLINGS.items() if name not in vocab.STATE_CODES
+            }})
+    return types
 
 
 class UnknownFormatError(ValueError):
@@ -253,31 +133,59 @@ class UnknownFormatError(ValueError):
 
 
 @dataclass(frozen=True)
-class Layout:
-    """A format as found in one file: where each source column sits in its lines."""
+class FileLayout:
+    """A layout as found in one file: where each source column sits in its lines."""
 
-    format: FileFormat
-    header_fields: tuple[str, ...]  # as written (normalised), including empty trailing ones
-    positions: dict[str, int]  # source column -> 1-based field position
+    spec: Layout
+    header_fields: tuple[str, ...]  # as written (normalised), including empty trailing ones; the layout's names when headerless
+    positions: dict[str, int]  # source field name (lower case) -> 1-based field position
     named_count: int  # fields up to the last named one
-    variant: str  # e.g. "11 columns", "10 named columns + 3 empty", "71 columns"
+    variant: str  # e.g. "11 columns", "10 named columns + 3 empty", "71 columns", "38 fields, no header"
+    file_state: str | None = None  # the state every record of this file belongs to (layout or file name)
 
     @property
     def field_count(self) -> int:
         return len(self.header_fields)
 
-    def source_position(self, canonical_column: str) -> int | None:
-        source = self.format.mapping.get(canonical_column)
-        return None if source is None else self.positions.get(source)
+    @property
+    def header_lines(self) -> int:
+        return 1 if self.spec.has_header else 0
+
+    def source_fields(self, canonical: str) -> tuple[tuple[SourceField, int], ...]:
+        """The fields feeding a canonical column in this file, with their positions, in field order."""
+        found = []
+        for source in self.spec.fields_for(canonical):
+            position = next((self.positions[name] for name in source.names if name in self.positions), None)
+            if position is not None:
+                found.append((source, position))
+        return tuple(sorted(found, key=lambda item: item[1]))
+
+    def source_position(self, canonical: str) -> int | None:
+        """The position of a canonical column fed by one field (None when absent or composite)."""
+        found = self.source_fields(canonical)
+        return found[0][1] if len(found) == 1 else None
 
     def reader_types(self) -> list[str]:
         """DuckDB types of the fields, by position, for the fast record reader."""
         types = ["VARCHAR"] * self.field_count
-        for canonical_column, fast_type in self.format.fast_types.items():
+        for canonical_column, fast_type in fast_types(self.spec).items():
             position = self.source_position(canonical_column)
-            if position is not None:
+            if position is not None and canonical_column not in self.constants:
                 types[position - 1] = fast_type.sql_type
         return types
+
+    @property
+    def constants(self) -> dict[str, str]:
+        """Canonical values constant for the file: the layout's, and the state when known."""
+        values = dict(self.spec.constants)
+        if self.file_state is not None:
+            values["state"] = self.file_state
+        return values
+
+    @property
+    def checked_state_position(self) -> int | None:
+        """A state column that only checks the file's state (voters_NC_… with a state column)."""
+        return self.source_position("state") if self.file_state is not None and self.spec.state is None else None
 
 
 def normalise_header_field(text: str) -> str:
@@ -292,115 +200,171 @@ def split_header(line: str, delimiter: str) -> tuple[str, ...]:
     return tuple(normalise_header_field(part) for part in line.rstrip("\r\n").split(delimiter))
 
 
-def _match(file_format: FileFormat, fields: tuple[str, ...]) -> Layout | None:
+def _file_state(spec: Layout, file_name: str | None) -> str | None:
+    if spec.state is not None:
+        return spec.state
+    if spec.state_in_file_name and file_name:
+        found = re.search(spec.state_in_file_name, PurePath(file_name).name.lower())
+        if found and found["state"].upper() in vocab.STATE_CODES:
+            return found["state"].upper()
+    return None
+
+
+def _match(spec: Layout, line: str, file_name: str | None) -> FileLayout | None:
+    if spec.recognise.header == "none":
+        return _match_headerless(spec, line, file_name)
+    if spec.text.delimiter is None:
+        return None
+    fields = split_header(line, spec.text.delimiter)
     named = list(fields)
     while named and named[-1] == "":
         named.pop()
-    if file_format.header is not None:
-        return _match_exact(file_format, fields, tuple(named))
-    return _match_names(file_format, fields, tuple(named))
+    if spec.recognise.header == "exact":
+        return _match_exact(spec, fields, tuple(named), file_name)
+    return _match_names(spec, fields, tuple(named), file_name)
 
 
-def _match_exact(file_format: FileFormat, fields: tuple[str, ...], named: tuple[str, ...]) -> Layout | None:
-    header = file_format.header
-    assert header is not None
+def _match_exact(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], file_name: str | None) -> FileLayout | None:
+    header = tuple(source.name.lower() for source in spec.fields)
     shapes = [header]
-    if file_format.optional_trailing:
-        shapes.append(header[: len(header) - len(file_format.optional_trailing)])
+    if spec.recognise.optional_trailing:
+        shapes.append(header[: len(header) - len(spec.recognise.optional_trailing)])
     for shape in shapes:
         if named == shape:
             empties = len(fields) - len(named)
             variant = f"{len(named)} columns" + (f" + {empties} empty" if empties else "")
             positions = {name: index for index, name in enumerate(named, start=1)}
-            return Layout(file_format, fields, positions, len(named), variant)
+            return FileLayout(spec, fields, positions, len(named), variant, _file_state(spec, file_name))
     return None
 
 
-def _match_names(file_format: FileFormat, fields: tuple[str, ...], named: tuple[str, ...]) -> Layout | None:
-    if "" in named or not file_format.required_names.issubset(named):
+def _match_names(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], file_name: str | None) -> FileLayout | None:
+    required = {name.lower() for name in spec.recognise.required}
+    if "" in named or not required.issubset(named):
         return None
-    positions = {name: index for index, name in enumerate(named, start=1)}
-    for canonical_name, spellings in file_format.aliases.items():
-        for spelling in spellings:
-            if spelling in positions:
-                positions.setdefault(canonical_name, positions[spelling])
-                break
-    return Layout(file_format, fields, positions, len(named), f"{len(named)} columns")
+    positions: dict[str, int] = {}
+    for index, name in enumerate(named, start=1):
+        positions.setdefault(name, index)
+    return FileLayout(spec, fields, positions, len(named), f"{len(named)} columns", _file_state(spec, file_name))
+
+
+def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLayout | None:
+    recognise = spec.recognise
+    if recognise.file_name and not (file_name and re.search(recognise.file_name, PurePath(file_name).name, re.I)):
+        return None
+    record = line.rstrip("\r\n")
+    names = tuple(source.name.lower() for source in spec.fields)
+    positions = {name: index for index, name in enumerate(names, start=1)}
+    if spec.is_fixed_width:
+        if recognise.line_length and len(record) not in recognise.line_length:
+            return None
+        values = [record[source.start - 1 : source.start - 1 + source.width].strip() for source in spec.fields]
+        variant = f"{len(record)}-character records"
+    else:
+        values = [_unquote(value, spec.text.quote) for value in record.split(spec.text.delimiter)]
+        if len(values) != len(spec.fields):
+            return None
+        variant = f"{len(values)} fields, no header"
+    for source, value in zip(spec.fields, values):
+        if source.pattern and value and not re.fullmatch(source.pattern, value):
+            return None
+    return FileLayout(spec, names, positions, len(names), variant, _file_state(spec, file_name))
+
+
+def _unquote(value: str, quote: str | None) -> str:
+    value = value.strip()
+    if quote and len(value) >= 2 and value[0] == value[-1] == quote:
+        return value[1:-1]
+    return value
+
+
+def detect_layout(header_line: str, file_name: str | None = None) -> FileLayout:
+    """The layout of a file from its first line (and name), or UnknownFormatError saying what was expected.
+
+    The message names a likely wrong delimiter (a canonical file saved with semicolons, say) or a
+    likely wrong encoding, so the person who dropped the file knows what to fix.
+    """
+    matches = [found for spec in formats() if (found := _match(spec, header_line, file_name)) is not None]
+    if matches:
+        # An exact header first; among header-matched layouts the one that knows most of the
+        # file's columns (VR_Snapshot and ncvoter share their required names but few others).
+        return max(matches, key=lambda found: (found.spec.recognise.header == "exact", _known_count(found)))
+    raise UnknownFormatError(_unknown_header_message(header_line))
+
+
+def _known_count(found: FileLayout) -> int:
+    known = _known_names(found.spec)
+    return sum(1 for name in found.header_fields if name in known)
+
+
+def describe_formats() -> str:
+    """Every accepted layout, for messages: an exact layout with its header."""
+    return "; ".join(
+        f"{spec.title}: {','.join(source.name for source in spec.fields)}" if spec.recognise.header == "exact" else spec.title
+        for spec in formats()
+    )
 
 
 _CANDIDATE_DELIMITERS = (",", "\t", ";", "|")
 
 
-def detect_layout(header_line: str) -> Layout:
-    """The format whose header this is, or UnknownFormatError saying what was expected.
-
-    The message names a likely wrong delimiter (a canonical file saved with semicolons, say), so
-    the person who dropped the file knows what to fix.
-    """
-    for file_format in FORMATS:
-        layout = _match(file_format, split_header(header_line, file_format.delimiter))
-        if layout is not None:
-            return layout
-    raise UnknownFormatError(_unknown_header_message(header_line))
-
-
-def _known_names(file_format: FileFormat) -> set[str]:
-    if file_format.header is not None:
-        return set(file_format.header)
-    return set(file_format.mapping.values()) | set(file_format.required_names) | {
-        spelling for spellings in file_format.aliases.values() for spelling in spellings
-    }
+def _known_names(spec: Layout) -> set[str]:
+    return {name for source in spec.fields for name in source.names}
 
 
 def _unknown_header_message(header_line: str) -> str:
     """What was wrong with line 1, without echoing it: a file whose header is missing has a voter's
     record there, and the message travels to logs and the Dagster UI. Only known column names and
     counts are named."""
+    expected = describe_formats()
     if not header_line.strip():
-        return "the first line is empty. Expected one of: " + "; ".join(f.description for f in FORMATS)
+        return f"the first line is empty. Expected one of: {expected}"
+    if header_line.count("\x00") * 3 >= len(header_line):
+        return (
+            "line 1 is full of NUL bytes: the file looks like UTF-16 text that was not recognised as such "
+            "(save it as UTF-8, or as UTF-16 with a byte-order mark)"
+        )
+    delimited = [spec for spec in formats() if spec.has_header and spec.text.delimiter]
     for delimiter in _CANDIDATE_DELIMITERS:
-        for file_format in FORMATS:
-            if delimiter != file_format.delimiter and _match(file_format, split_header(header_line, delimiter)):
+        for spec in delimited:
+            if delimiter != spec.text.delimiter and _match(spec, header_line.replace(delimiter, spec.text.delimiter), None):
                 return (
-                    f"line 1 is the {file_format.name} header delimited by {delimiter!r}, "
-                    f"but {file_format.name} files are delimited by {file_format.delimiter!r}"
+                    f"line 1 is the {spec.id} header delimited by {delimiter!r}, "
+                    f"but {spec.id} files are delimited by {spec.text.delimiter!r}"
                 )
     lead = "line 1 is not a header the platform knows"
     # The closest format: the most of its column names, under whichever delimiter finds the most.
     found, closest, delimiter = max(
-        ((_known_names(f) & set(split_header(header_line, d)), f, d) for f in FORMATS for d in _CANDIDATE_DELIMITERS),
+        ((_known_names(spec) & set(split_header(header_line, d)), spec, d) for spec in delimited for d in _CANDIDATE_DELIMITERS),
         key=lambda candidate: len(candidate[0]),
     )
     if found:
-        expected_names = closest.header or tuple(sorted(closest.required_names))
-        missing = [name for name in expected_names if name not in found]
+        exact = closest.recognise.header == "exact"
+        expected_names = [source.name for source in closest.fields] if exact else list(closest.recognise.required)
+        missing = [name for name in expected_names if name.lower() not in found]
         lead += (
-            f" (closest: {closest.name}, {len(found)} of its column names found"
-            + (f" delimited by {delimiter!r} instead of {closest.delimiter!r}" if delimiter != closest.delimiter else "")
+            f" (closest: {closest.id}, {len(found)} of its column names found"
+            + (f" delimited by {delimiter!r} instead of {closest.text.delimiter!r}" if delimiter != closest.text.delimiter else "")
             + (f"; missing: {', '.join(missing)}" if missing else "; in another order or with extra columns")
             + ")"
         )
     else:
         fields = max(len(split_header(header_line, d)) for d in _CANDIDATE_DELIMITERS)
         lead += f" ({fields} fields, none a known column name)"
-    expected = "; ".join(file_format.description for file_format in FORMATS)
     return f"{lead}. Expected one of: {expected}"
 
 
-def source_id(file_format: FileFormat, file_name: str) -> str:
+def source_id(layout: FileLayout, file_name: str) -> str:
     """`<family>:<file stem without its date and kind words>`, e.g. canonical:NC, ncsbe:Statewide.
 
     The voters and vote-history files of one jurisdiction share it, which is how they pair up.
     """
-    stem = PurePath(file_name).stem
-    if file_format.family == "canonical":
-        # One pair of files per state: voters_<ST>_<date>.csv, vote_history_<ST>_<date>.csv.
-        state = re.match(r"(?i)^(?:voters|vote_history)_([a-z]{2})(?=_|$)", stem)
-        if state:
-            return f"canonical:{state[1].upper()}"
-    stem = name_without_date(stem)
-    for word in file_format.name_words:
+    spec = layout.spec
+    if spec.state_in_file_name and layout.file_state:
+        return f"{spec.family}:{layout.file_state}"
+    stem = name_without_date(PurePath(file_name).stem)
+    for word in spec.name_words:
         stem = re.sub(rf"(?i)(^|[_\-. ]){re.escape(word)}(?=$|[_\-. ]|\d)", r"\1", stem, count=1)
         stem = re.sub(rf"(?i)^{re.escape(word)}", "", stem)
     stem = re.sub(r"[_\-. ]{2,}", "_", stem).strip("_-. ")
-    return f"{file_format.family}:{stem or file_format.family}"
+    return f"{spec.family}:{stem or spec.family}"

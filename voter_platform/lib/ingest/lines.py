@@ -28,9 +28,9 @@ from pathlib import Path
 import duckdb
 
 from voter_platform.lib.ingest.duck import run, sql_string
-from voter_platform.lib.ingest.formats import Layout
+from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER
-from voter_platform.lib.ingest.records import REQUIRED_COLUMNS
+from voter_platform.lib.ingest.records import required_columns
 
 MAX_LINE_BYTES = 1 << 20
 # Up to this many skipped lines are renumbered by an inline binary CASE tree (cheap on millions of
@@ -49,27 +49,29 @@ def _rejects_options(rejects_table: str) -> str:
     )
 
 
-def record_reader_sql(path: Path, encoding: str, layout: Layout, rejects_table: str) -> str:
-    """(c1..cN) for every line after the header that DuckDB parses into the N typed fields, in file order.
+def record_reader_sql(path: Path, encoding: str, layout: FileLayout, rejects_table: str) -> str:
+    """(c1..cN) for every line after the header (if any) that DuckDB parses into the N typed fields, in file order.
 
     No row numbers here: a row_number() window would make the parse single-threaded. The rows are
     stored in a temporary table in file order (DuckDB preserves insertion order) and numbered from
     its rowid.
     """
     columns = ", ".join(f"'c{i}': {sql_string(sql_type)}" for i, sql_type in enumerate(layout.reader_types(), start=1))
-    file_format = layout.format
-    required = [layout.source_position(column) for column in REQUIRED_COLUMNS[file_format.record_kind]]
+    spec = layout.spec
+    required = [layout.source_position(column) for column in required_columns(layout)]
     not_null = ", ".join(f"'c{position}'" for position in required if position is not None)
+    quote = spec.text.quote or ""
     return f"""
         select *
         from read_csv(
             {sql_string(str(path))},
             columns = {{{columns}}},
-            header = false, skip = 1, delim = {sql_string(file_format.delimiter)}, quote = '"', escape = '"',
+            header = false, skip = {layout.header_lines}, delim = {sql_string(spec.text.delimiter)},
+            quote = {sql_string(quote)}, escape = {sql_string(quote)},
             auto_detect = false, strict_mode = true, null_padding = false,
             force_not_null = [{not_null}],
-            dateformat = {sql_string(file_format.date_format)},
-            timestampformat = {sql_string(file_format.timestamp_format)},
+            dateformat = {sql_string(spec.date_format)},
+            timestampformat = {sql_string(spec.timestamp_format)},
             max_line_size = {MAX_LINE_BYTES}, encoding = {sql_string(_duckdb_encoding(encoding))},
             {_rejects_options(rejects_table)}
         )

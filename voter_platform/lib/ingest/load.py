@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from voter_platform.lib.ingest import vocabularies as vocab
+from voter_platform.layouts.registry import VOTER
+from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
-from voter_platform.lib.ingest.duck import run, scalar, sql_string, sql_tuple
-from voter_platform.lib.ingest.formats import VOTER, Layout
+from voter_platform.lib.ingest.duck import run, scalar, sql_list, sql_map, sql_string, sql_tuple
+from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
 from voter_platform.lib.ingest.records import (
-    TYPING_FLAG_ISSUES,
+    TYPING_ISSUES,
     TYPING_QUARANTINE_ISSUES,
     UNLOADABLE_LINE_KINDS,
     earliest_birth_date_sql,
@@ -41,7 +42,7 @@ from voter_platform.lib.ingest.records import (
     typed_columns,
 )
 from voter_platform.lib.ingest.results import FileOutcome
-from voter_platform.lib.ingest.schemas import FLAG, QUARANTINE, RULES, validate_records
+from voter_platform.lib.ingest.schemas import FLAG, PLACEHOLDER_DATES, QUARANTINE, RULES, validate_records
 from voter_platform.lib.ingest.stage import StagedFile, Target
 
 QUARANTINED = "quarantined"
@@ -50,29 +51,50 @@ SUPERSEDED = "superseded"
 # Every finding and what it does to a record.
 FINDING_ACTIONS = {
     **{name: rule.action for name, rule in RULES.items()},
+    **{issue: FLAG for issue in TYPING_ISSUES},
     **{issue: QUARANTINE for issue in TYPING_QUARANTINE_ISSUES},
-    **{issue: FLAG for issue in TYPING_FLAG_ISSUES},
-    "values_in_unnamed_columns": QUARANTINE,
+    **{kind: QUARANTINE for kind in UNLOADABLE_LINE_KINDS},
+}
+
+# What a finding means, for quarantine.detail (never a value from the line).
+_FINDING_DETAILS = {
+    **{name: rule.description for name, rule in RULES.items()},
+    "unparseable_election_date": "the election date is not a date: the row belongs to no election",
+    "missing_state": "the state is blank in a file of several states",
+    "unknown_state": "the state is neither a USPS code nor a state name",
 }
 
 
-def _in_vocabulary(column: str, vocabulary: tuple[str, ...], otherwise: str) -> str:
-    return f"case when {column} is null or {column} in {sql_tuple(vocabulary)} then {column} else {otherwise} end"
+def _catch_all(column: str, vocabulary: tuple[str, ...], otherwise: str | None) -> str:
+    replacement = "null" if otherwise is None else sql_string(otherwise)
+    return f"case when {column} is null or {column} in {sql_tuple(vocabulary)} then {column} else {replacement} end"
 
 
-# Values outside a vocabulary (flagged by the rules) are written as the vocabulary's catch-all.
-COERCIONS = {
-    VOTER: {
-        "gender": _in_vocabulary("gender", vocab.GENDERS, "'U'"),
-        "party": _in_vocabulary("party", vocab.PARTIES, "'Other'"),
-        "registration_status": _in_vocabulary("registration_status", vocab.REGISTRATION_STATUSES, "null"),
-    },
-    "vote_history": {
-        "election_type": f"case when election_type in {sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end",
-        "voting_method": _in_vocabulary("voting_method", vocab.VOTING_METHODS, "'OTHER'"),
-        "party_ballot": _in_vocabulary("party_ballot", vocab.PARTIES, "'Other'"),
-    },
-}
+def _coercions(record_kind: str) -> dict[str, str]:
+    """Column -> its value on a flagged record: null where a rule says so, else the vocabulary's
+    catch-all for a value outside it (the rules flagged it), else the value. `v.flags` are the
+    record's flags."""
+    columns = ("gender", "race", "ethnicity", "party", "primary_ballot_party", "registration_status")
+    if record_kind != VOTER:
+        columns = ("voting_method", "party_ballot")
+    expressions = {}
+    for column in columns:
+        _, vocabulary, otherwise = vocab.PLATFORM_SPELLINGS[column]
+        expressions[column] = _catch_all(column, vocabulary, otherwise)
+    if record_kind != VOTER:
+        expressions["election_type"] = (
+            f"case when election_type in {sql_tuple(vocab.ELECTION_TYPES)} then election_type else 'OTHER' end"
+        )
+        return expressions
+    nulling: dict[str, list[str]] = {}
+    for name, rule in RULES.items():
+        for column in rule.nulls:
+            nulling.setdefault(column, []).append(name)
+    for column, rules in nulling.items():
+        expressions[column] = (
+            f"case when list_has_any(v.flags, {sql_list(rules)}) then null else {expressions.get(column, column)} end"
+        )
+    return expressions
 
 
 def delete_previous_rows(connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str, record_kind: str) -> None:
@@ -91,7 +113,7 @@ class FileToLoad:
     staging: str
     staged: StagedFile
     target: Target
-    layout: Layout
+    layout: FileLayout
     bytes_path: Path
     encoding: str
 
@@ -100,12 +122,14 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: 
     """Decide every record of a staged file and write the outcome; fill the counts of `outcome`."""
     staging, target, kind = file.staging, file.target, file.target.record_kind
     snapshot = target.partition_date
-    validation = validate_records(connection, _records_sql(file, snapshot), kind, snapshot)
+    validation = validate_records(connection, _records_sql(file, snapshot), kind, snapshot, _placeholders(file.layout))
     _write_findings(connection, file, validation.failures)
     run(connection, _verdicts_sql(staging))
     run(connection, _quarantined_sql(file))
     _delete_bulk_rows(connection, target, f"{staging}_quarantined")
     _set_disposition(connection, staging, f"{staging}_quarantined", QUARANTINED)
+    # Flags first: nulled values (a date after the snapshot) never decide which version is newest.
+    _apply_flags(connection, file)
 
     repeated = validation.repeated_key_hashes
     if repeated.len():
@@ -119,7 +143,6 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: 
     _delete_bulk_rows(connection, target, f"{staging}_superseded")
     _set_disposition(connection, staging, f"{staging}_superseded", SUPERSEDED)
 
-    _apply_flags(connection, file)
     _insert_careful_records(connection, file)
     _insert_quarantine(connection, file)
     run(
@@ -135,6 +158,12 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: 
     if kind == VOTER:
         _insert_possible_duplicates(connection, target)
     _count(connection, file, outcome)
+
+
+def _placeholders(layout: FileLayout) -> tuple[date, ...]:
+    """The dates standing for "unknown": the platform's and the layout's own (in its date format)."""
+    declared = tuple(datetime.strptime(text, layout.spec.date_format).date() for text in layout.spec.placeholder_dates)
+    return tuple(sorted(set(PLACEHOLDER_DATES + declared)))
 
 
 def _literal_where(target: Target) -> str:
@@ -155,9 +184,7 @@ def _records_sql(file: FileToLoad, snapshot: date) -> list[str]:
 
 def _write_findings(connection: duckdb.DuckDBPyConnection, file: FileToLoad, failures) -> None:
     """(line, part, finding) for every failed rule, typing issue and reader-level finding."""
-    staged = file.staged
-    extra = [(line, 0, finding) for line, finding in staged.bulk_flags.items()]
-    extra += [(line, 0, finding) for line, finding in staged.bulk_reasons.items()]
+    extra = [(line, 0, finding) for line, findings in file.staged.bulk_findings.items() for finding in findings]
     reader_findings = pa.table(
         {
             "line_number": pa.array([line for line, _, _ in extra], pa.int64()),
@@ -198,31 +225,39 @@ def _verdicts_sql(staging: str) -> str:
 
 
 def _quarantined_sql(file: FileToLoad) -> str:
+    """The quarantined records (their reasons and what they mean) and the unloadable lines.
+
+    An unloadable line keeps the voter id found at its id position where its fields are still in
+    place (a line cut short, values after the last column): the voter is then known to be unknown
+    that day, not gone (voter_changes).
+    """
     layout, staging, target = file.layout, file.staging, file.target
     n, m = layout.field_count, layout.named_count
     expected = f"{n}" + (f" (or {m} named)" if m != n else "")
-    detail = f"""case line_kind
-        when 'wrong_field_count' then field_count || ' fields, expected {expected}'
-        when 'glued_records_unrecoverable' then field_count || ' fields: two records glued on one line that could not be separated'
-        when 'values_in_unnamed_columns' then 'values after the last named column ({m})'
-        when 'repeated_header' then 'the header line again'
-        when 'invalid_encoding' then 'bytes that are not valid text in the file''s encoding'
-        when 'control_character' then 'a control character inside the line'
-        when 'stray_carriage_return' then 'a carriage return inside the line'
-        when 'line_too_long' then 'longer than the 1 MiB line limit'
-    end"""
+
+    def text_sql(text: str) -> str:
+        counted = "' || coalesce(field_count::varchar, 'several') || '"
+        return sql_string(text).replace("{field_count}", counted).replace("{expected}", expected).replace("{named}", str(m))
+
+    line_detail = "case line_kind " + " ".join(
+        f"when {sql_string(kind)} then {text_sql(text)}" for kind, text in UNLOADABLE_LINE_KINDS.items()
+    ) + " end"
+    meanings = _FINDING_DETAILS | {
+        kind: text.format(field_count="several", expected=expected, named=m) for kind, text in UNLOADABLE_LINE_KINDS.items()
+    }
+    id_in_place = sql_tuple(("wrong_field_count", "values_in_unnamed_columns", "truncated_record"))
     return f"""
         create or replace temp table {staging}_quarantined as
         select v.line_number, v.part, coalesce(b.voter_id, s.voter_id) as voter_id, v.reasons,
-            case when list_contains(v.reasons, 'values_in_unnamed_columns') then 'values after the last named column ({m})' end
-                as detail
+            array_to_string(list_transform(v.reasons, lambda r: coalesce({sql_map(meanings)}[r], r)), '; ') as detail
         from {staging}_verdicts v
         left join (select line_number, voter_id from {target.table} where {_literal_where(target)}) b
             on b.line_number = v.line_number and v.part = 0
         left join {staging} s on s.line_number = v.line_number and s.part = v.part and s.line_kind = 'record'
         where len(v.reasons) > 0
         union all
-        select line_number, part, null::varchar as voter_id, [line_kind] as reasons, {detail} as detail
+        select line_number, part, case when line_kind in {id_in_place} then nullif(voter_id, '') end as voter_id,
+            [line_kind] as reasons, {line_detail} as detail
         from {staging}
         where line_kind in {sql_tuple(UNLOADABLE_LINE_KINDS)}
     """
@@ -260,7 +295,7 @@ def _candidates_sql(file: FileToLoad) -> str:
 def _apply_flags(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
     """Flagged records get their flags, and values outside a vocabulary their canonical stand-in."""
     staging, target, kind = file.staging, file.target, file.target.record_kind
-    coercions = ", ".join(f"{column} = {expression}" for column, expression in COERCIONS[kind].items())
+    coercions = ", ".join(f"{column} = {expression}" for column, expression in _coercions(kind).items())
     run(
         connection,
         f"""

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import duckdb
 
 from voter_platform.lib.ingest.duck import first, run, scalar
-from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, Layout, UnknownFormatError, detect_layout, source_id
+from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, FileLayout, UnknownFormatError, detect_layout, source_id
 from voter_platform.lib.ingest.load import FileToLoad, delete_previous_rows, drop_staging, json_counts, load_file
 from voter_platform.lib.ingest.prepass import FileFacts, count_lines, inspect_file, read_header_line, readable_copy
 from voter_platform.lib.ingest.results import (
@@ -86,7 +86,7 @@ class _Plan:
     path: Path
     outcome: FileOutcome
     facts: FileFacts | None = None
-    layout: Layout | None = None
+    layout: FileLayout | None = None
     load: bool = False
 
 
@@ -206,12 +206,12 @@ def _inspect(input_file: InputFile) -> _Plan:
         stat = path.stat()
         outcome.mtime = datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None)
         # The header first: with the layout known, the pre-pass also counts its delimiter.
-        layout, unknown_format = _recognise(read_header_line(path))
+        layout, unknown_format = _recognise(read_header_line(path), path.name)
         facts = inspect_file(
             path,
-            layout.format.delimiter if layout else None,
+            layout.spec.text.delimiter if layout else None,
             # A format that declares its encoding needs no evidence about the bytes.
-            encoding_evidence=layout is None or layout.format.encoding is None,
+            encoding_evidence=layout is None or layout.spec.text.encoding is None,
         )
     except FileNotFoundError:
         outcome.status = MISSING
@@ -233,18 +233,18 @@ def _inspect(input_file: InputFile) -> _Plan:
         outcome.message = unknown_format
         return plan
     plan.layout = layout
-    outcome.file_format = layout.format.family
-    outcome.layout = f"{layout.format.name} ({layout.variant})"
-    outcome.record_kind = layout.format.record_kind
-    outcome.source_id = source_id(layout.format, path.name)
-    outcome.encoding = facts.encoding_for(layout.format.encoding)
+    outcome.file_format = layout.spec.family
+    outcome.layout = f"{layout.spec.id} ({layout.variant})"
+    outcome.record_kind = layout.spec.record_kind
+    outcome.source_id = source_id(layout, path.name)
+    outcome.encoding = facts.encoding_for(layout.spec.text.encoding)
     return plan
 
 
-def _recognise(header_line: str) -> tuple[Layout | None, str]:
-    """The layout of a header line, or None and what was expected instead."""
+def _recognise(header_line: str, file_name: str) -> tuple[FileLayout | None, str]:
+    """The layout of a file from its first line and name, or None and what was expected instead."""
     try:
-        return detect_layout(header_line), ""
+        return detect_layout(header_line, file_name), ""
     except UnknownFormatError as error:
         return None, str(error)
 
@@ -326,8 +326,8 @@ def _skip(plan: _Plan, status: str, message: str) -> None:
 def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_date: date, options: IngestOptions) -> None:
     facts, layout, outcome = plan.facts, plan.layout, plan.outcome
     assert facts is not None and layout is not None and outcome.source_id and outcome.encoding
-    delete_previous_rows(connection, partition_date, outcome.source_id, layout.format.record_kind)
-    target = Target(partition_date, outcome.source_id, plan.path.name, layout.format.record_kind)
+    delete_previous_rows(connection, partition_date, outcome.source_id, layout.spec.record_kind)
+    target = Target(partition_date, outcome.source_id, plan.path.name, layout.spec.record_kind)
     staging = f"staging_{next(_staging_names)}"
     with readable_copy(plan.path, facts, outcome.encoding, options.work_dir) as (read_path, read_encoding):
         # The pre-pass counts describe the file itself, not a working copy.
@@ -409,14 +409,19 @@ def _write_snapshot(
         )
     layout_plan = group.voters or group.history
     assert layout_plan is not None and layout_plan.layout is not None
-    file_format = layout_plan.layout.format
+    spec = layout_plan.layout.spec
+    # A product with per-election history, dropped without its history file: participation unknown.
+    coverage = spec.history_coverage
+    history_comes_apart = spec.history is None or spec.history.kind == "history_file"
+    if coverage == "per_election" and history_comes_apart and history_file is None:
+        coverage = "none"
     snapshot = SnapshotOutcome(
         source_id=group.source_id,
         partition_date=partition_date,
-        file_format=file_format.family,
+        file_format=spec.family,
         voters_file=voters_file,
         history_file=history_file,
-        history_coverage=file_format.history_coverage,
+        history_coverage=coverage,
         voters_loaded=voters_loaded,
         history_rows_loaded=history_loaded,
         rows_quarantined=quarantined,

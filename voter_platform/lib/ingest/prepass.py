@@ -5,7 +5,8 @@ Python loop over lines: a 1 GB file costs about a second and a half here.
 
 Encoding decision (the file's own evidence first, then the format's declaration):
 
-* a UTF-8 BOM means UTF-8, a UTF-16 BOM means UTF-16 (transcoded to a UTF-8 working copy);
+* a UTF-8 BOM means UTF-8, a UTF-16 BOM means UTF-16 (transcoded to a UTF-8 working copy), and so
+  does text without a BOM whose every other byte is NUL (NCSBE's VR_Snapshot comes both ways);
 * a format that declares its encoding gets it (canonical is UTF-8, NC files are latin-1);
 * otherwise: valid UTF-8 is UTF-8; invalid bytes without a single valid multi-byte UTF-8 sequence
   mean a single-byte file, read as latin-1 throughout; a mix (valid multi-byte sequences *and*
@@ -49,6 +50,7 @@ class FileFacts:
     size: int
     sha256: str
     bom: str | None  # utf-8 | utf-16-le | utf-16-be | None
+    utf16: str | None  # utf-16-le | utf-16-be when the text is UTF-16, with or without a BOM
     invalid_utf8: bool  # some bytes are not valid UTF-8
     valid_multibyte_utf8: bool  # some valid multi-byte UTF-8 sequence occurs
     line_endings: str  # lf | crlf | cr | mixed | none
@@ -63,7 +65,7 @@ class FileFacts:
 
     def encoding_for(self, declared: str | None) -> str:
         """The encoding the file is read with: BOM, then the format's declaration, then the evidence."""
-        if self.bom in UTF16_BOMS.values():
+        if self.utf16:
             return "utf-16"
         if self.bom == "utf-8":
             return "utf-8"
@@ -94,7 +96,8 @@ def inspect_file(path: Path, delimiter: str | None = None, encoding_evidence: bo
     with path.open("rb") as handle:
         head = handle.read(HEADER_PEEK_BYTES)
         bom = _bom(head)
-        is_utf16 = bom in UTF16_BOMS.values()
+        utf16 = utf16_variant(head, bom)
+        is_utf16 = utf16 is not None
         chunk = head
         while chunk:
             sha.update(chunk)
@@ -115,10 +118,11 @@ def inspect_file(path: Path, delimiter: str | None = None, encoding_evidence: bo
         size=size,
         sha256=sha.hexdigest(),
         bom=bom,
+        utf16=utf16,
         invalid_utf8=utf8.invalid,
         valid_multibyte_utf8=utf8.multibyte,
         line_endings=_line_endings(lf, cr, crlf) if not is_utf16 else "lf",
-        header_line=_first_line(head, bom),
+        header_line=_first_line(head, bom, utf16),
         physical_lines=lf + (1 if size and last_byte != b"\n" else 0),
         delimiter_bytes=delimiters if delimiter_byte and not is_utf16 else None,
         quote_bytes=quotes if delimiter_byte and not is_utf16 else None,
@@ -208,7 +212,8 @@ def read_header_line(path: Path) -> str:
     """The first line of a file, decoded as the pre-pass does (for a quick look without a full pass)."""
     with path.open("rb") as handle:
         head = handle.read(HEADER_PEEK_BYTES)
-    return _first_line(head, _bom(head))
+    bom = _bom(head)
+    return _first_line(head, bom, utf16_variant(head, bom))
 
 
 def _bom(head: bytes) -> str | None:
@@ -220,6 +225,26 @@ def _bom(head: bytes) -> str | None:
     return None
 
 
+# Share of NUL bytes, at odd (LE) or even (BE) positions of the first KiB, that marks UTF-16 text.
+_UTF16_NUL_SHARE = 0.8
+
+
+def utf16_variant(head: bytes, bom: str | None) -> str | None:
+    """utf-16-le / utf-16-be when `head` is UTF-16 text: by its BOM, or, without one, by the NUL
+    high bytes of mostly-ASCII text (a NUL in every other byte)."""
+    if bom in UTF16_BOMS.values():
+        return bom
+    sample = head[:1024]
+    if len(sample) < 8 or bom == "utf-8":
+        return None
+    pairs = len(sample) // 2
+    if sample[1::2].count(0) >= _UTF16_NUL_SHARE * pairs and sample[0::2].count(0) < pairs * 0.1:
+        return "utf-16-le"
+    if sample[0::2].count(0) >= _UTF16_NUL_SHARE * pairs and sample[1::2].count(0) < pairs * 0.1:
+        return "utf-16-be"
+    return None
+
+
 def _line_endings(lf: int, cr: int, crlf: int) -> str:
     if cr == 0:
         return "lf" if lf else "none"
@@ -228,10 +253,10 @@ def _line_endings(lf: int, cr: int, crlf: int) -> str:
     return "crlf" if cr == crlf == lf else "mixed"
 
 
-def _first_line(head: bytes, bom: str | None) -> str:
+def _first_line(head: bytes, bom: str | None, utf16: str | None = None) -> str:
     """The header line as text: decoded leniently, since it only has to be recognised."""
-    if bom in UTF16_BOMS.values():
-        text = head[2:].decode(bom, errors="replace")
+    if utf16:
+        text = head[2 if bom else 0 :].decode(utf16, errors="replace")
     else:
         text = head[3:].decode("utf-8", errors="replace") if bom == "utf-8" else head.decode("latin-1")
     return re.split(r"\r\n|\n|\r", text, maxsplit=1)[0]
@@ -273,9 +298,10 @@ def _normalise_line_endings(source: Path, target: Path, line_endings: str) -> No
 
 def _transcode_utf16(source: Path, target: Path, facts: FileFacts) -> None:
     # Undecodable UTF-16 (a lone surrogate) becomes U+FFFD: the line still arrives, visibly damaged.
-    decoder = codecs.getincrementaldecoder(facts.bom or "utf-16")(errors="replace")
+    decoder = codecs.getincrementaldecoder(facts.utf16 or "utf-16")(errors="replace")
     with source.open("rb") as reader, target.open("w", encoding="utf-8", newline="") as writer:
-        reader.read(2)  # the BOM
+        if facts.bom:
+            reader.read(2)  # the BOM
         carry = ""
         while chunk := reader.read(CHUNK_BYTES):
             text = carry + decoder.decode(chunk)

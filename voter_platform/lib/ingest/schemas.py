@@ -1,12 +1,16 @@
 """The rules a loaded record must satisfy, written once as pandera models (polars backend).
 
 Each check's name is the reason a user reads in `raw.quarantine.reasons` or `raw.voters.quality_flags`;
-`RULES` says which of the two it leads to:
+`RULES` says which of the two it leads to. The line between them (README "What happens to each line"):
 
-* quarantine: the record cannot be trusted (no id, no valid state, an impossible age or date) and is
-  kept in `raw.quarantine` instead of `raw.voters`;
-* flag: the record is loaded and the finding listed in its `quality_flags` (a malformed email, a
-  spelling outside a vocabulary, which is then written as Other/U/NULL).
+* quarantine: the record cannot be held — it has no id, or it cannot be attributed to a state (a
+  multi-state file with a blank or unknown state), or a vote-history row has no usable election
+  date (it belongs to no election). It is kept in `raw.quarantine` instead of the raw table;
+* flag: the record is a real voter with a blank, placeholder or implausible value. It is loaded,
+  the value is nulled (`nulls`) and the finding listed in its `quality_flags`: an age outside
+  16-120, a date after the snapshot, before 1900 or a known placeholder, a registration before
+  the voter could have been 16, a malformed email, a code outside the layout's tables (loaded as
+  Other / U / NULL).
 
 Uniqueness of the voter id per snapshot is not a row rule: duplicates are resolved in SQL
 (`dedup.py`), which keeps one version and records the others.
@@ -30,51 +34,63 @@ import pandera.polars as pa
 import polars as pl
 import pyarrow
 
-from voter_platform.lib.ingest import vocabularies as vocab
-from voter_platform.lib.ingest.formats import VOTER
+from voter_platform.layouts.registry import VOTER
+from voter_platform.lib import vocabularies as vocab
+from voter_platform.lib.ingest.records import PLAUSIBLE_AGES
 
 QUARANTINE = "quarantine"
 FLAG = "flag"
 
 BATCH_ROWS = 1_000_000
 EARLIEST_PLAUSIBLE_DATE = date(1900, 1, 1)
+# Dates that stand for "unknown" in many products, beyond a layout's own (registry placeholder_dates).
+PLACEHOLDER_DATES = (date(1900, 1, 1), date(1800, 1, 1))
 # A deliberately simple address shape: something@domain.tld, no spaces.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 ZIP_PATTERN = r"^\d{5}(-?\d{4})?$"
+
+_BIRTH = ("birth_date", "birth_year", "age")
 
 
 @dataclass(frozen=True)
 class Rule:
     action: str
     description: str
+    nulls: tuple[str, ...] = ()  # flags: the columns loaded as null
 
 
 RULES: dict[str, Rule] = {
     # voter records
     "missing_voter_id": Rule(QUARANTINE, "the voter id is blank"),
-    "missing_state": Rule(QUARANTINE, "the state is blank"),
+    "missing_state": Rule(QUARANTINE, "the state is blank in a file of several states"),
     "unknown_state": Rule(QUARANTINE, "the state is neither a USPS code nor a state name"),
-    "age_out_of_range": Rule(QUARANTINE, "the age (given, or from the birth date) is outside 18-120"),
-    "birth_date_after_snapshot": Rule(QUARANTINE, "born after the snapshot date"),
-    "registered_date_after_snapshot": Rule(QUARANTINE, "registered after the snapshot date"),
-    "registered_date_before_1900": Rule(QUARANTINE, "registered before 1900"),
-    "registered_date_before_age_16": Rule(QUARANTINE, "registered before the voter could have been 16"),
-    "last_voted_date_after_snapshot": Rule(QUARANTINE, "voted after the snapshot date"),
-    "last_voted_date_before_1900": Rule(QUARANTINE, "last voted before 1900"),
-    "updated_at_after_snapshot": Rule(QUARANTINE, "updated after the snapshot date"),
+    "age_out_of_range": Rule(FLAG, "the age (given, or from the birth date or year) is outside 16-120", _BIRTH),
+    "birth_date_after_snapshot": Rule(FLAG, "born after the snapshot date", _BIRTH),
+    "placeholder_birth_date": Rule(FLAG, "the birth date is a placeholder for unknown (e.g. 01/01/1900)", _BIRTH),
+    "registered_date_after_snapshot": Rule(FLAG, "registered after the snapshot date", ("registered_date",)),
+    "placeholder_registered_date": Rule(FLAG, "the registration date is a placeholder for unknown (e.g. 01/01/1900)", ("registered_date",)),
+    "registered_date_before_1900": Rule(FLAG, "registered before 1900", ("registered_date",)),
+    "registration_before_age_16": Rule(FLAG, "registered before the voter could have been 16 (e.g. on the birth date)", ("registered_date",)),
+    "last_voted_date_after_snapshot": Rule(FLAG, "voted after the snapshot date", ("last_voted_date",)),
+    "placeholder_last_voted_date": Rule(FLAG, "the last vote date is a placeholder for unknown", ("last_voted_date",)),
+    "last_voted_date_before_1900": Rule(FLAG, "last voted before 1900", ("last_voted_date",)),
+    "updated_at_after_snapshot": Rule(FLAG, "updated after the snapshot date", ("updated_at",)),
     "invalid_email": Rule(FLAG, "the email address is malformed"),
-    "unknown_party": Rule(FLAG, "a party spelling outside the vocabulary (loaded as Other)"),
-    "unknown_gender": Rule(FLAG, "a gender code outside F/M/X/U (loaded as U)"),
-    "unknown_registration_status": Rule(FLAG, "a registration status outside the vocabulary (loaded as NULL)"),
+    "unknown_party": Rule(FLAG, "a party code outside the layout's table (loaded as Other)"),
+    "unknown_primary_ballot_party": Rule(FLAG, "a primary ballot party outside the layout's table (loaded as Other)"),
+    "unknown_gender": Rule(FLAG, "a gender code outside the layout's table (loaded as U)"),
+    "unknown_race": Rule(FLAG, "a race code outside the layout's table (loaded as Other)"),
+    "unknown_ethnicity": Rule(FLAG, "an ethnicity code outside the layout's table (loaded as Unknown)"),
+    "unknown_registration_status": Rule(FLAG, "a registration status outside the layout's table (loaded as NULL)"),
     "last_voted_before_registration": Rule(FLAG, "the last vote predates the registration"),
     "invalid_zip_code": Rule(FLAG, "the zip code is not 5 or 9 digits"),
     # vote-history records
-    "missing_election_date": Rule(QUARANTINE, "the election date is blank"),
+    "missing_election_date": Rule(QUARANTINE, "the election date is blank: the row belongs to no election"),
     "election_date_after_snapshot": Rule(QUARANTINE, "an election after the snapshot date"),
     "election_date_before_1900": Rule(QUARANTINE, "an election before 1900"),
-    "unknown_election_type": Rule(FLAG, "an election type outside the vocabulary (loaded as OTHER)"),
-    "unknown_voting_method": Rule(FLAG, "a voting method outside the vocabulary (loaded as OTHER)"),
-    "unknown_party_ballot": Rule(FLAG, "a ballot party outside the vocabulary (loaded as Other)"),
+    "unknown_election_type": Rule(FLAG, "an election type outside the layout's table (loaded as OTHER)"),
+    "unknown_voting_method": Rule(FLAG, "a voting method outside the layout's table (loaded as OTHER)"),
+    "unknown_party_ballot": Rule(FLAG, "a ballot party outside the layout's table (loaded as Other)"),
 }
 
 
@@ -91,10 +107,16 @@ def _present(column: str) -> pl.Expr:
     return pl.col(column).is_not_null() & (pl.col(column) != "")
 
 
+def _not_placeholder(column: str, placeholders: tuple[date, ...]) -> pl.Expr:
+    return _known(column, ~pl.col(column).is_in(placeholders))
+
+
 @lru_cache(maxsize=8)
-def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
-    """The canonical voter schema's rules for a snapshot taken on `snapshot`."""
+def voter_rules(snapshot: date, placeholders: tuple[date, ...] = PLACEHOLDER_DATES) -> type[pa.DataFrameModel]:
+    """The canonical voter schema's rules for a snapshot taken on `snapshot`, with the dates that
+    stand for "unknown" in the file's layout."""
     end_of_snapshot_day = snapshot + timedelta(days=1)
+    youngest, oldest = PLAUSIBLE_AGES
 
     class VoterRules(pa.DataFrameModel):
         line_number: pl.Int64
@@ -102,6 +124,7 @@ def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
         voter_id: pl.Utf8 = pa.Field(nullable=True)
         state: pl.Utf8 = pa.Field(nullable=True)
         age: pl.Int32 = pa.Field(nullable=True)
+        birth_year: pl.Int32 = pa.Field(nullable=True)
         birth_date: pl.Date = pa.Field(nullable=True)
         earliest_birth_date: pl.Date = pa.Field(nullable=True)
         registered_date: pl.Date = pa.Field(nullable=True)
@@ -109,7 +132,10 @@ def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
         updated_at: pl.Datetime("us") = pa.Field(nullable=True)
         email: pl.Utf8 = pa.Field(nullable=True)
         party: pl.Utf8 = pa.Field(nullable=True)
+        primary_ballot_party: pl.Utf8 = pa.Field(nullable=True)
         gender: pl.Utf8 = pa.Field(nullable=True)
+        race: pl.Utf8 = pa.Field(nullable=True)
+        ethnicity: pl.Utf8 = pa.Field(nullable=True)
         registration_status: pl.Utf8 = pa.Field(nullable=True)
         zip_code: pl.Utf8 = pa.Field(nullable=True)
 
@@ -129,9 +155,30 @@ def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
             state = pl.col(data.key)
             return data.lazyframe.select(state.is_null() | (state == "") | state.is_in(vocab.STATE_CODES))
 
-        @pa.check("age", name="age_out_of_range")
+        @pa.dataframe_check(name="age_out_of_range")
         def _age_in_range(cls, data):
-            return data.lazyframe.select(_known(data.key, pl.col(data.key).is_between(18, 120)))
+            # The age on the snapshot (given, or from the birth date); from the birth year alone
+            # the age is known to within a year.
+            age = pl.col("age")
+            years = snapshot.year - pl.col("birth_year")
+            return data.lazyframe.select(
+                (
+                    (age.is_null() | age.is_between(youngest, oldest))
+                    & (pl.col("birth_year").is_null() | years.is_between(youngest - 1, oldest + 1))
+                ).alias("age_in_range")
+            )
+
+        @pa.check("birth_date", name="placeholder_birth_date")
+        def _birth_not_placeholder(cls, data):
+            return data.lazyframe.select(_not_placeholder(data.key, placeholders))
+
+        @pa.check("registered_date", name="placeholder_registered_date")
+        def _registered_not_placeholder(cls, data):
+            return data.lazyframe.select(_not_placeholder(data.key, placeholders))
+
+        @pa.check("last_voted_date", name="placeholder_last_voted_date")
+        def _voted_not_placeholder(cls, data):
+            return data.lazyframe.select(_not_placeholder(data.key, placeholders))
 
         @pa.check("birth_date", name="birth_date_after_snapshot")
         def _born_before_snapshot(cls, data):
@@ -145,7 +192,7 @@ def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
         def _registered_after_1900(cls, data):
             return data.lazyframe.select(_known(data.key, pl.col(data.key) >= EARLIEST_PLAUSIBLE_DATE))
 
-        @pa.dataframe_check(name="registered_date_before_age_16")
+        @pa.dataframe_check(name="registration_before_age_16")
         def _registered_at_16(cls, data):
             sixteenth_birthday = pl.col("earliest_birth_date").dt.offset_by("16y")
             return data.lazyframe.select(
@@ -176,9 +223,21 @@ def voter_rules(snapshot: date) -> type[pa.DataFrameModel]:
         def _party_known(cls, data):
             return data.lazyframe.select(_known(data.key, pl.col(data.key).is_in(vocab.PARTIES)))
 
+        @pa.check("primary_ballot_party", name="unknown_primary_ballot_party")
+        def _primary_party_known(cls, data):
+            return data.lazyframe.select(_known(data.key, pl.col(data.key).is_in(vocab.PARTIES)))
+
         @pa.check("gender", name="unknown_gender")
         def _gender_known(cls, data):
             return data.lazyframe.select(_known(data.key, pl.col(data.key).is_in(vocab.GENDERS)))
+
+        @pa.check("race", name="unknown_race")
+        def _race_known(cls, data):
+            return data.lazyframe.select(_known(data.key, pl.col(data.key).is_in(vocab.RACES)))
+
+        @pa.check("ethnicity", name="unknown_ethnicity")
+        def _ethnicity_known(cls, data):
+            return data.lazyframe.select(_known(data.key, pl.col(data.key).is_in(vocab.ETHNICITIES)))
 
         @pa.check("registration_status", name="unknown_registration_status")
         def _status_known(cls, data):
@@ -248,8 +307,8 @@ def vote_history_rules(snapshot: date) -> type[pa.DataFrameModel]:
     return VoteHistoryRules
 
 
-def rules_for(record_kind: str, snapshot: date) -> type[pa.DataFrameModel]:
-    return voter_rules(snapshot) if record_kind == VOTER else vote_history_rules(snapshot)
+def rules_for(record_kind: str, snapshot: date, placeholders: tuple[date, ...] = PLACEHOLDER_DATES) -> type[pa.DataFrameModel]:
+    return voter_rules(snapshot, placeholders) if record_kind == VOTER else vote_history_rules(snapshot)
 
 
 def _exported_columns(model: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
@@ -283,7 +342,11 @@ class Validation:
 
 
 def validate_records(
-    connection: duckdb.DuckDBPyConnection, relations: list[str], record_kind: str, snapshot: date
+    connection: duckdb.DuckDBPyConnection,
+    relations: list[str],
+    record_kind: str,
+    snapshot: date,
+    placeholders: tuple[date, ...] = PLACEHOLDER_DATES,
 ) -> Validation:
     """Run the pandera rules over the records of `relations` (SELECTs), one Arrow batch at a time.
 
@@ -293,7 +356,7 @@ def validate_records(
     """
     from voter_platform.lib.ingest.dedup import DEDUP_KEYS
 
-    model = rules_for(record_kind, snapshot)
+    model = rules_for(record_kind, snapshot, placeholders)
     columns = _exported_columns(model)
     select = ", ".join(f"{name}::{_duckdb_type(dtype)} as {name}" for name, dtype in columns.items())
     key_hash = f"hash({', '.join(DEDUP_KEYS[record_kind])}) as key_hash"

@@ -31,7 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from voter_platform.lib.ingest.duck import run, scalar
-from voter_platform.lib.ingest.formats import Layout
+from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import (
     MAX_LINE_BYTES,
     Renumbering,
@@ -48,8 +48,8 @@ from voter_platform.lib.ingest.records import (
     mark_unsplit_glued_sql,
     raw_table,
     record_insert_sql,
-    unnamed_fields_sql,
 )
+from voter_platform.lib.ingest.shapes import record_start_pattern
 
 RECORD_READER = "duckdb read_csv"
 LINE_READER = "line reader"
@@ -74,7 +74,7 @@ class StagingError(RuntimeError):
 
 @dataclass(frozen=True)
 class FileToStage:
-    layout: Layout
+    layout: FileLayout
     read_path: Path  # what DuckDB reads (the file, or its working copy)
     encoding: str  # utf-8 | latin-1 (of read_path)
     bytes_path: Path  # where the original bytes of a line are fetched from
@@ -109,9 +109,8 @@ class Target:
 class StagedFile:
     reader: str
     bulk_rows: int  # records written straight into the raw table
-    # Lines of bulk rows that need a verdict the reader could not give: flag or quarantine reason.
-    bulk_flags: dict[int, str] = field(default_factory=dict)
-    bulk_reasons: dict[int, str] = field(default_factory=dict)
+    # Lines of bulk rows with findings the reading made (typing issues, trailing or unnamed fields).
+    bulk_findings: dict[int, list[str]] = field(default_factory=dict)
 
 
 def stage_file(
@@ -124,9 +123,11 @@ def stage_file(
     if staged is None:
         _read_with_line_reader(connection, staging, source, snapshot)
         staged = StagedFile(LINE_READER, 0)
-    glued = glued_records_sql(staging, source.layout, snapshot)
-    if glued:
-        run(connection, glued)
+    if scalar(connection, f"select count(*) from {staging} where line_kind = 'glued'"):
+        start = record_start_pattern(source.layout, source.read_path, source.encoding)
+        glued = glued_records_sql(staging, source.layout, snapshot, start)
+        if glued:
+            run(connection, glued)
     run(connection, mark_unsplit_glued_sql(staging))
     staged_lines = scalar(connection, f"select count(*) from {staging} where part = 0") + staged.bulk_rows
     if staged_lines != source.physical_lines:
@@ -146,29 +147,37 @@ def _read_with_record_reader(
     drop_rejects_tables(connection, rejects)
     # Lines neither accepted, refused nor the header were skipped as empty; anything else (a quoted
     # field spanning lines) means the rows cannot be numbered: the line reader takes over.
-    counted = accepted + len(rejected) + 1
+    header_lines = layout.header_lines
+    counted = accepted + len(rejected) + header_lines
     blanks = blank_line_numbers(source.read_path) if counted < source.physical_lines else []
     skipped = sorted(set(rejected) | set(blanks))
-    if accepted + len(skipped) + 1 != source.physical_lines or 1 in rejected:
+    if accepted + len(skipped) + header_lines != source.physical_lines or (header_lines and 1 in rejected):
         run(connection, f"delete from {target.table} where {target.where}", target.params)
         return None
-    _number_lines(connection, target, Renumbering(tuple(skipped), first_line=2))
+    _number_lines(connection, target, Renumbering(tuple(skipped), first_line=header_lines + 1))
 
     staged = StagedFile(RECORD_READER, accepted)
-    unnamed = unnamed_fields_sql(layout, record_reader_sql(source.read_path, source.encoding, layout, f"{rejects}_unnamed"))
-    if unnamed:
-        for (row_index,) in run(connection, unnamed):
-            staged.bulk_reasons[physical_line_number(int(row_index), skipped, first_line=2)] = "values_in_unnamed_columns"
-        drop_rejects_tables(connection, f"{rejects}_unnamed")
+    # Values in unnamed trailing columns and typing findings were noted in the rows' quality_flags
+    # by the same read that numbered them (one numbering for every finding).
+    for line_number, findings in run(
+        connection,
+        f"select line_number, quality_flags from {target.table} where {target.where} and len(quality_flags) > 0",
+        target.params,
+    ):
+        for finding in findings:
+            staged.bulk_findings.setdefault(int(line_number), []).append(str(finding))
+    if staged.bulk_findings:
+        run(connection, f"update {target.table} set quality_flags = [] where {target.where} and len(quality_flags) > 0", target.params)
 
     run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
-    _add_lines(connection, staging, "header", [1])
+    if header_lines:
+        _add_lines(connection, staging, "header", [1])
     _add_lines(connection, staging, "blank", blanks)
     refused = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
     _stage_refused_lines(connection, staging, source, refused, snapshot)
     if _extra_delimiters(source, accepted, refused) != 0:
         for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
-            staged.bulk_flags[line] = "trailing_empty_columns"
+            staged.bulk_findings.setdefault(line, []).append("trailing_empty_columns")
     return staged
 
 
@@ -228,13 +237,13 @@ def _extra_delimiters(source: FileToStage, accepted: int, refused: dict[int, byt
         return None
     if source.quote_bytes * QUOTE_LINES_PER_QUOTE_BYTE > source.physical_lines:
         return None
-    delimiter = source.layout.format.delimiter
-    header_delimiters = source.layout.field_count - 1
+    delimiter = source.layout.spec.text.delimiter
+    header_delimiters = (source.layout.field_count - 1) * source.layout.header_lines
     refused_delimiters = sum(data.count(delimiter.encode()) for data in refused.values())
     quoted = 0
     if source.quote_bytes:
         for line, (delimiters, fields) in lines_with_quotes(source.read_path, delimiter).items():
-            if line not in refused and line != 1:
+            if line not in refused and not (source.layout.header_lines and line == 1):
                 quoted += delimiters - (fields - 1)
     accepted_delimiters = source.delimiter_bytes - header_delimiters - refused_delimiters - quoted
     return accepted_delimiters - (source.layout.field_count - 1) * accepted
@@ -245,7 +254,7 @@ def _lines_with_trailing_fields(
 ) -> list[int]:
     """Accepted lines with more fields than the header (DuckDB only accepts them when the extra ones are empty)."""
     layout = source.layout
-    delimiter = layout.format.delimiter
+    delimiter = layout.spec.text.delimiter
     rejects = f"{staging}_scan_rejects"
     candidates = run(
         connection,
@@ -260,7 +269,8 @@ def _lines_with_trailing_fields(
     lines = []
     for row_index, raw in candidates:
         line = physical_line_number(int(row_index), unreadable)
-        if line != 1 and line not in refused and len(next(csv.reader([raw], delimiter=delimiter))) > layout.field_count:
+        is_header = layout.header_lines and line == 1
+        if not is_header and line not in refused and len(next(csv.reader([raw], delimiter=delimiter))) > layout.field_count:
             lines.append(line)
     return lines
 

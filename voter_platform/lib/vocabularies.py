@@ -1,4 +1,4 @@
-"""The platform's vocabularies and the source spellings that map onto them.
+"""The platform's vocabularies and the spellings of its own layouts that map onto them.
 
 One place for every "what does this source value mean" decision, so the SQL adapters, the pandera
 rules and the tests agree. Keys are compared upper-cased and trimmed.
@@ -79,3 +79,59 @@ VOTING_METHOD_SPELLINGS = {
     "TRANSFER": "OTHER",
 }
 
+
+RACES = ("White", "Black", "Hispanic", "Asian", "American Indian", "Pacific Islander", "Two or More", "Other", "Unknown")
+# Spellings of the canonical layout and the usual descriptions; state codes live in their layouts.
+RACE_SPELLINGS = {
+    **{race.upper(): race for race in RACES},
+    "WHITE, NOT HISPANIC": "White", "CAUCASIAN": "White",
+    "BLACK OR AFRICAN AMERICAN": "Black", "AFRICAN AMERICAN": "Black", "BLACK, NOT HISPANIC": "Black",
+    "LATINO": "Hispanic", "HISPANIC OR LATINO": "Hispanic",
+    "ASIAN OR PACIFIC ISLANDER": "Asian",
+    "AMERICAN INDIAN OR ALASKA NATIVE": "American Indian", "NATIVE AMERICAN": "American Indian",
+    "NATIVE HAWAIIAN OR PACIFIC ISLANDER": "Pacific Islander",
+    "MULTIRACIAL": "Two or More", "MULTI-RACIAL": "Two or More", "TWO OR MORE RACES": "Two or More",
+    "UNDESIGNATED": "Unknown", "UNKNOWN": "Unknown",
+}
+
+ETHNICITIES = ("Hispanic", "Not Hispanic", "Unknown")
+ETHNICITY_SPELLINGS = {
+    **{value.upper(): value for value in ETHNICITIES},
+    "HISPANIC OR LATINO": "Hispanic", "LATINO": "Hispanic",
+    "NOT HISPANIC OR NOT LATINO": "Not Hispanic", "NOT HISPANIC OR LATINO": "Not Hispanic", "NON-HISPANIC": "Not Hispanic",
+    "UNDESIGNATED": "Unknown",
+}
+
+# A yes/no indicator (e.g. NC's confidential_ind), as the canonical boolean's text.
+FLAGS = ("true", "false")
+FLAG_SPELLINGS = {"Y": "true", "YES": "true", "TRUE": "true", "1": "true", "N": "false", "NO": "false", "FALSE": "false", "0": "false"}
+
+# Canonical column -> its vocabulary (what a code table may map to).
+CANONICAL_VALUES = {
+    "gender": GENDERS,
+    "race": RACES,
+    "ethnicity": ETHNICITIES,
+    "party": PARTIES,
+    "primary_ballot_party": PARTIES,
+    "party_ballot": PARTIES,
+    "registration_status": REGISTRATION_STATUSES,
+    "election_type": ELECTION_TYPES,
+    "voting_method": VOTING_METHODS,
+    "confidential": FLAGS,
+}
+
+# Canonical column -> (the platform's own spellings, vocabulary, catch-all for an unknown value).
+# The catch-all is what a value outside the vocabulary is loaded as (flagged unknown_<column>);
+# None keeps no value.
+PLATFORM_SPELLINGS = {
+    "gender": (GENDER_SPELLINGS, GENDERS, "U"),
+    "race": (RACE_SPELLINGS, RACES, "Other"),
+    "ethnicity": (ETHNICITY_SPELLINGS, ETHNICITIES, "Unknown"),
+    "party": (PARTY_SPELLINGS, PARTIES, "Other"),
+    "primary_ballot_party": (PARTY_SPELLINGS, PARTIES, "Other"),
+    "party_ballot": (PARTY_SPELLINGS, PARTIES, "Other"),
+    "registration_status": (REGISTRATION_STATUS_SPELLINGS, REGISTRATION_STATUSES, None),
+    "election_type": ({value: value for value in ELECTION_TYPES}, ELECTION_TYPES, "OTHER"),
+    "voting_method": (VOTING_METHOD_SPELLINGS, VOTING_METHODS, "OTHER"),
+    "confidential": (FLAG_SPELLINGS, FLAGS, None),
+}

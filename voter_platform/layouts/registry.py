@@ -1,0 +1,326 @@
+"""The layout registry: every voter-file layout the platform reads (and the generator writes) is a
+YAML file in this folder, validated here at start-up.
+
+A layout says how a file is recognised (its header, or for a headerless file its name, field count
+and a few value patterns), how its lines split (a delimiter and quoting, or fixed-width positions),
+which source column feeds each canonical column of `raw.voters` / `raw.vote_history`, the code
+tables that decode the state's vocabularies, its date formats, the values that are constant for the
+whole file (the state of a single-state product) and the shape of its vote history. The ingest
+(voter_platform/lib/ingest) implements each structural pattern once; adding a state is adding a file
+and a test.
+
+A typo in a layout fails here with the file name and the field (pydantic), before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from voter_platform.lib.vocabularies import CANONICAL_VALUES, STATE_CODES
+
+LAYOUTS_DIR = Path(__file__).parent
+
+VOTER = "voter"
+VOTE_HISTORY = "vote_history"
+
+# The canonical columns a source column can feed, per kind of record (lib/warehouse.py has the meaning).
+VOTER_COLUMNS = (
+    "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "email", "phone",
+    "street_address", "city", "zip_code", "birth_date", "birth_year", "age", "gender", "race",
+    "ethnicity", "state", "county", "party", "primary_ballot_party", "registration_status", "status_reason",
+    "registered_date", "last_voted_date", "updated_at", "confidential", "snapshot_date",
+)
+HISTORY_COLUMNS = (
+    "voter_id", "state", "county", "election_date", "election_type", "election_label", "voting_method", "party_ballot",
+)
+# Columns decoded through a code table (or, without one, the platform's own spellings).
+CODED_COLUMNS = (
+    "gender", "race", "ethnicity", "party", "primary_ballot_party", "registration_status", "county",
+    "election_type", "voting_method", "party_ballot", "confidential",
+)
+DATE_COLUMNS = ("birth_date", "registered_date", "last_voted_date", "election_date", "snapshot_date")
+
+_Strict = ConfigDict(extra="forbid", frozen=True)
+
+
+def _valid_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+    return value
+
+
+class SourceField(BaseModel):
+    """One column of the source file."""
+
+    model_config = _Strict
+
+    name: str  # as in the header (lower-cased when compared), or the layout document's name
+    # The canonical column(s) it feeds. Several fields feeding one text column are joined (`join`).
+    canonical: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other spellings seen in real files (header-matched layouts)
+    start: int | None = Field(default=None, ge=1)  # fixed width: first byte, 1-based
+    width: int | None = Field(default=None, ge=1)  # fixed width; for padded delimited files, the pad width
+    pattern: str | None = None  # a regex a value matches: recognises headerless files, finds glued records
+    codes: str | None = None  # the code table decoding it (default: the one named after `canonical`)
+    date_format: str | None = None  # overrides the layout's
+    required: bool = False  # the record cannot be held without it (the voter id always is)
+
+    @field_validator("canonical", mode="before")
+    @classmethod
+    def _as_tuple(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    _pattern_compiles = field_validator("pattern")(_valid_regex)
+
+    def feeds(self, canonical: str) -> bool:
+        return canonical in self.canonical
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Spellings, lower case, the layout's own first."""
+        return tuple(dict.fromkeys(name.lower() for name in (self.name, *self.aliases)))
+
+
+class Recognition(BaseModel):
+    """How a file of this layout is told apart from every other layout."""
+
+    model_config = _Strict
+
+    # exact: the header is the fields, in order (optionally without `optional_trailing`);
+    # names: the header holds `required` among other columns, in any order;
+    # none: no header line; the file name, field count (or line length) and value patterns decide.
+    header: Literal["exact", "names", "none"]
+    required: tuple[str, ...] = ()
+    file_name: str | None = None  # a regex the file name matches (case-insensitive)
+    line_length: tuple[int, ...] = ()  # fixed width: the record lengths (without the line ending)
+    optional_trailing: tuple[str, ...] = ()  # exact headers: trailing columns older files omit
+
+    _file_name_compiles = field_validator("file_name")(_valid_regex)
+
+
+class TextFormat(BaseModel):
+    model_config = _Strict
+
+    delimiter: str | None = None  # None: fixed width
+    quote: str | None = '"'
+    # Declared encoding; None = detect from the bytes (UTF-8, latin-1, UTF-16 with or without BOM).
+    encoding: Literal["utf-8", "latin-1", "utf-16"] | None = None
+    padded: bool = False  # values are space-padded to their width (VR_Snapshot): trimmed on read
+
+
+class ElectionColumns(BaseModel):
+    """History style b: one column per election; the column name encodes the election."""
+
+    model_config = _Strict
+
+    kind: Literal["election_columns"]
+    # A regex over the (lower-cased) column name with named groups: date (with `date_format`), or
+    # year / month; and type (decoded through `election_types`) when the name carries it.
+    name_pattern: str
+    date_format: str | None = None
+    election_types: dict[str, str] = {}
+    default_type: str = "GENERAL"
+    # Cell value -> what it says: `voted`, a voting method, or a primary ballot party. A cell not
+    # listed but not empty counts as voted (flagged).
+    not_voted: tuple[str, ...] = ("",)
+    cells: dict[str, dict[str, str]] = {}
+
+
+class HistoryFile(BaseModel):
+    """History style a: a separate long file (its own layout, record_kind vote_history)."""
+
+    model_config = _Strict
+
+    kind: Literal["history_file"]
+    layout: str  # the id of the history layout
+
+
+class LastVoteOnly(BaseModel):
+    model_config = _Strict
+
+    kind: Literal["last_vote_only"]
+
+
+class NoHistory(BaseModel):
+    model_config = _Strict
+
+    kind: Literal["none"]
+
+
+History = Annotated[ElectionColumns | HistoryFile | LastVoteOnly | NoHistory, Field(discriminator="kind")]
+
+
+class Layout(BaseModel):
+    """One accepted file layout (one state's product in one vintage, or the platform's own)."""
+
+    model_config = _Strict
+
+    id: str
+    family: str  # groups the voters and history layouts of one product; the source id prefix
+    title: str
+    record_kind: Literal["voter", "vote_history"]
+    state: str | None = None  # every record is of this state; None: each record says
+    product: str = ""
+    publisher: str = ""
+    files: str = ""  # how the files are named, for the README's table
+    vintage: str = ""  # which deliveries this layout describes
+    history: History | None = None  # voter layouts only
+    recognise: Recognition
+    text: TextFormat
+    fields: tuple[SourceField, ...]
+    codes: dict[str, dict[str, str]] = {}
+    date_format: str = "%Y-%m-%d"
+    timestamp_format: str = "%Y-%m-%d %H:%M:%S"
+    # Dates that stand for "unknown" in this product: loaded as null and flagged placeholder_date.
+    placeholder_dates: tuple[str, ...] = ()
+    # A regex over the lower-cased file name whose `state` group is the state of every record
+    # (voters_NC_2026-11-20.csv); a state column in such a file is only checked.
+    state_in_file_name: str | None = None
+    # Canonical values constant for the whole file (beyond `state`).
+    constants: dict[str, str] = {}
+    # Separator when several fields feed one canonical text column (default a space).
+    join: dict[str, str] = {}
+    # File-name words removed with the date to make the source id (voters_NC_2026-11-20 -> NC).
+    name_words: tuple[str, ...] = ()
+
+    @field_validator("state_in_file_name")
+    @classmethod
+    def _has_state_group(cls, value: str | None) -> str | None:
+        if value is not None and "state" not in re.compile(value).groupindex:
+            raise ValueError("needs a (?P<state>...) group")
+        return value
+
+    @field_validator("state")
+    @classmethod
+    def _state_code(cls, value: str | None) -> str | None:
+        if value is not None and value not in STATE_CODES:
+            raise ValueError(f"{value!r} is not a USPS state code")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Layout":
+        columns = VOTER_COLUMNS if self.record_kind == VOTER else HISTORY_COLUMNS
+        for source in self.fields:
+            for canonical in source.canonical:
+                if canonical not in columns:
+                    raise ValueError(f"field {source.name!r}: {canonical!r} is not a canonical {self.record_kind} column")
+            if source.codes is not None and source.codes not in self.codes:
+                raise ValueError(f"field {source.name!r}: no code table {source.codes!r}")
+        for table, mapping in self.codes.items():
+            vocabulary = CANONICAL_VALUES.get(_coded_column(table, self.fields))
+            if vocabulary is None:
+                continue
+            unknown = sorted({value for value in mapping.values() if value not in vocabulary})
+            if unknown:
+                raise ValueError(f"code table {table!r} maps to values outside the vocabulary: {unknown}")
+        if not self.fields_for("voter_id"):
+            raise ValueError("no field feeds voter_id")
+        fixed = self.text.delimiter is None
+        for source in self.fields:
+            if fixed and (source.start is None or source.width is None):
+                raise ValueError(f"field {source.name!r}: a fixed-width layout needs start and width")
+        if fixed and self.recognise.header != "none":
+            raise ValueError("a fixed-width layout has no header: recognise.header must be none")
+        if self.recognise.header == "none" and not (self.recognise.file_name or self.recognise.line_length):
+            raise ValueError("a headerless layout needs recognise.file_name or recognise.line_length")
+        if self.recognise.header == "names":
+            known = {name for source in self.fields for name in source.names}
+            missing = [name for name in self.recognise.required if name.lower() not in known]
+            if missing:
+                raise ValueError(f"recognise.required names no field: {missing}")
+        if self.history is not None and self.record_kind != VOTER:
+            raise ValueError("only a voter layout describes history")
+        return self
+
+    def __hash__(self) -> int:  # a layout is known by its id (its tables are dicts)
+        return hash(self.id)
+
+    # --- what the readers ask -------------------------------------------------------------------
+
+    @property
+    def is_fixed_width(self) -> bool:
+        return self.text.delimiter is None
+
+    @property
+    def has_header(self) -> bool:
+        return self.recognise.header != "none"
+
+    @property
+    def history_coverage(self) -> str:
+        """raw.snapshots.history_coverage of a snapshot of this product (before knowing its files)."""
+        if self.history is not None and self.history.kind == "last_vote_only":
+            return "last_vote_only"
+        if self.history is not None and self.history.kind == "none":
+            return "none"
+        return "per_election"
+
+    def fields_for(self, canonical: str) -> tuple[SourceField, ...]:
+        return tuple(source for source in self.fields if source.feeds(canonical))
+
+    def code_table(self, canonical: str) -> dict[str, str] | None:
+        """The code table decoding a canonical column (keys upper case), or None: platform spellings."""
+        sources = self.fields_for(canonical)
+        name = next((source.codes for source in sources if source.codes), canonical)
+        table = self.codes.get(name)
+        if table is None and canonical in ("primary_ballot_party", "party_ballot"):
+            table = self.codes.get("party")
+        return None if table is None else {key.upper(): value for key, value in table.items()}
+
+    def date_format_of(self, source: SourceField) -> str:
+        return source.date_format or self.date_format
+
+
+def _coded_column(table: str, fields: tuple[SourceField, ...]) -> str:
+    """The canonical column a code table decodes (its name, or the column of the fields using it)."""
+    for source in fields:
+        if source.codes == table and source.canonical:
+            return source.canonical[0]
+    return table
+
+
+class LayoutError(ValueError):
+    """A layout file is not valid: the message names the file and what is wrong."""
+
+
+def _load(path: Path) -> Layout:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        layout = Layout.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc']) or '(top level)'}: {issue['msg']}" for issue in error.errors()
+        )
+        raise LayoutError(f"layout {path.name}: {problems}") from None
+    except yaml.YAMLError as error:
+        raise LayoutError(f"layout {path.name} is not valid YAML: {error}") from None
+    if layout.id != path.stem:
+        raise LayoutError(f"layout {path.name}: id {layout.id!r} must equal the file name ({path.stem!r})")
+    return layout
+
+
+@cache
+def layouts(folder: Path = LAYOUTS_DIR) -> dict[str, Layout]:
+    """Every layout of the registry, by id, in recognition order (see `ORDER`)."""
+    found = {layout.id: layout for layout in (_load(path) for path in sorted(folder.glob("*.yaml")))}
+    for layout in found.values():
+        if layout.history is not None and layout.history.kind == "history_file":
+            target = found.get(layout.history.layout)
+            if target is None or target.record_kind != VOTE_HISTORY:
+                raise LayoutError(f"layout {layout.id}.yaml: history layout {layout.history.layout!r} is not a vote-history layout")
+    return found
+
+
+def layout(layout_id: str) -> Layout:
+    try:
+        return layouts()[layout_id]
+    except KeyError:
+        raise LayoutError(f"no layout {layout_id!r}; known: {', '.join(sorted(layouts()))}") from None

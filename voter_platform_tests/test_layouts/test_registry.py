@@ -1,0 +1,61 @@
+"""The layout registry: every YAML file loads and is consistent; a mistake names its file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voter_platform.layouts.registry import LAYOUTS_DIR, LayoutError, layouts
+from voter_platform.lib import vocabularies as vocab
+
+
+def test_every_layout_file_loads():
+    found = layouts()
+    assert set(found) == {path.stem for path in LAYOUTS_DIR.glob("*.yaml")}
+    assert {"canonical_voters", "canonical_vote_history", "goodparty", "nc_ncvoter", "nc_ncvhis", "nc_vr_snapshot"} <= set(found)
+
+
+@pytest.mark.parametrize("layout_id", sorted(layouts()))
+def test_code_tables_map_onto_the_canonical_vocabularies(layout_id):
+    layout = layouts()[layout_id]
+    for canonical in vocab.CANONICAL_VALUES:
+        table = layout.code_table(canonical)
+        if table is not None:
+            assert set(table.values()) <= set(vocab.CANONICAL_VALUES[canonical]), (layout_id, canonical)
+
+
+def write_layout(folder: Path, name: str, **changes) -> Path:
+    data = yaml.safe_load((LAYOUTS_DIR / "goodparty.yaml").read_text())
+    data.update(changes, id=name)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_a_typo_fails_with_the_file_and_the_field(tmp_path):
+    write_layout(tmp_path, "oops", recognise={"header": "exact", "optional_trailling": ["updated_at"]})
+    with pytest.raises(LayoutError, match=r"layout oops.yaml: recognise.optional_trailling: Extra inputs are not permitted"):
+        layouts.__wrapped__(tmp_path)
+
+
+def test_a_code_outside_the_vocabulary_is_refused(tmp_path):
+    write_layout(tmp_path, "oops", codes={"party": {"D": "Democratic"}})
+    with pytest.raises(LayoutError, match=r"code table 'party' maps to values outside the vocabulary: \['Democratic'\]"):
+        layouts.__wrapped__(tmp_path)
+
+
+def test_a_field_feeding_an_unknown_column_is_refused(tmp_path):
+    fields = yaml.safe_load((LAYOUTS_DIR / "goodparty.yaml").read_text())["fields"]
+    fields[3]["canonical"] = "ages"
+    write_layout(tmp_path, "oops", fields=fields)
+    with pytest.raises(LayoutError, match=r"field 'age': 'ages' is not a canonical voter column"):
+        layouts.__wrapped__(tmp_path)
+
+
+def test_the_file_name_is_the_id(tmp_path):
+    path = write_layout(tmp_path, "right")
+    path.rename(tmp_path / "wrong.yaml")
+    with pytest.raises(LayoutError, match=r"id 'right' must equal the file name \('wrong'\)"):
+        layouts.__wrapped__(tmp_path)
