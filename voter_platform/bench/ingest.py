@@ -255,7 +255,10 @@ def rules_as_sql(relation: str, snapshot: date) -> str:
         "placeholder_last_voted_date": "last_voted_date in (date '1800-01-01', date '1900-01-01')",
         "registered_date_after_snapshot": f"registered_date > {snap}",
         "registered_date_before_1900": "registered_date < date '1900-01-01'",
-        "registration_before_age_16": "registered_date < earliest_birth_date + interval 16 year",
+        "registration_before_age_16": (
+            "registered_date < earliest_birth_date + interval 16 year and registered_date >= date '1900-01-01'"
+            " and registered_date not in (date '1800-01-01', date '1900-01-01')"
+        ),
         "last_voted_date_after_snapshot": f"last_voted_date > {snap}",
         "last_voted_date_before_1900": "last_voted_date < date '1900-01-01'",
         "updated_at_after_snapshot": f"updated_at::date > {snap}",

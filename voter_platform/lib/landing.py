@@ -2,7 +2,8 @@
 
 Shared by the landing sensor and `voter-platform build`, so both map a file to the same partition.
 A file's as-of date comes from its name when it carries one (`voters_NC_2026-11-20.csv`,
-`VR_Snapshot_20210215.txt`), otherwise from the day it landed (its modification time, UTC).
+`VR_Snapshot_20210215.txt`), else from its content where the layout states one in every record
+(VR_Snapshot's snapshot_dt), otherwise from the day it landed (its modification time, UTC).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class LandingFile:
     size: int
     mtime: float
     partition_key: str
-    date_source: str  # "file name" or "modification time"
+    date_source: str  # "file name", "file content" or "modification time"
 
     @property
     def name(self) -> str:
@@ -68,15 +69,20 @@ def is_candidate(path: Path) -> bool:
 
 
 def describe(path: Path) -> LandingFile:
+    from voter_platform.lib.ingest.peek import snapshot_date_in_file  # the ingest imports this module
+
     stat = path.stat()
-    named = as_of_date_from_name(path.name)
-    as_of = named or landed_on(stat.st_mtime)
+    as_of, date_source = as_of_date_from_name(path.name), "file name"
+    if as_of is None:
+        as_of, date_source = snapshot_date_in_file(path), "file content"
+    if as_of is None:
+        as_of, date_source = landed_on(stat.st_mtime), "modification time"
     return LandingFile(
         path=path,
         size=stat.st_size,
         mtime=stat.st_mtime,
         partition_key=as_of.isoformat(),
-        date_source="file name" if named else "modification time",
+        date_source=date_source,
     )
 
 

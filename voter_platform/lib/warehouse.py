@@ -141,7 +141,7 @@ create table if not exists raw.ingest_log (
     file_size            bigint,
     file_sha256          varchar,
     file_mtime           timestamp,
-    date_source          varchar,             -- file name | modification time
+    date_source          varchar,             -- file name | file content | modification time
     file_format          varchar,
     source_id            varchar,
     encoding             varchar,

@@ -142,3 +142,26 @@ def test_synthetic_fixture_with_shuffled_columns_and_old_spellings(warehouse, la
         ("DU994065", None, ["registration_before_age_16"])
     ]
     assert "registration_before_age_16" in file.quality_flags
+
+
+def test_a_county_extract_with_removed_voters_loads_whole(warehouse, landing):
+    """The board blanks the address (state included) of removed and confidential voters: they are
+    North Carolina voters all the same, and nothing is quarantined for it."""
+    columns = current_layout_columns()
+    lines = [quoted_line(columns)]
+    blank_address = dict(res_street_address="", res_city_desc="", state_cd="", zip_code="")
+    for number in range(1, 101):
+        values = dict(ncid=f"AA{number:06d}", party_cd=("DEM", "REP", "UNA")[number % 3], gender_code="FMU"[number % 3],
+                      race_code="WBA"[number % 3])
+        if number % 11 == 0:
+            values |= dict(status_cd="R", voter_status_desc="REMOVED", **blank_address)
+        elif number % 17 == 0:
+            values |= dict(confidential_ind="Y", **blank_address)
+        lines.append(quoted_line(ncvoter_record(columns, **values)))
+    path = landing / "ncvoter92.txt"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    (file,) = ingest(warehouse, [path]).files
+    assert (file.rows_loaded, file.rows_quarantined, file.status) == (100, 0, "loaded")
+    by_status = rows(warehouse, "select registration_status, count(*) from raw.voters group by all order by all")
+    assert by_status == [("ACTIVE", 91), ("REMOVED", 9)]
+    assert rows(warehouse, "select count(*) from raw.voters where state = 'NC' and confidential") == [(5,)]

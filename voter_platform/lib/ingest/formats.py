@@ -225,12 +225,14 @@ def _match(spec: Layout, line: str, file_name: str | None) -> FileLayout | None:
 
 
 def _match_exact(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], file_name: str | None) -> FileLayout | None:
-    header = tuple(source.name.lower() for source in spec.fields)
-    shapes = [header]
+    """The header is the layout's fields in order (each under its name or an alias), optionally
+    without its optional trailing columns."""
+    spellings = [source.names for source in spec.fields]
+    lengths = [len(spellings)]
     if spec.recognise.optional_trailing:
-        shapes.append(header[: len(header) - len(spec.recognise.optional_trailing)])
-    for shape in shapes:
-        if named == shape:
+        lengths.append(len(spellings) - len(spec.recognise.optional_trailing))
+    for length in lengths:
+        if len(named) == length and all(name in spellings[index] for index, name in enumerate(named)):
             empties = len(fields) - len(named)
             variant = f"{len(named)} columns" + (f" + {empties} empty" if empties else "")
             positions = {name: index for index, name in enumerate(named, start=1)}

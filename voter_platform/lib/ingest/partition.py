@@ -68,7 +68,7 @@ class IngestOptions:
 @dataclass(frozen=True)
 class InputFile:
     path: Path
-    date_source: str | None = None  # "file name" | "modification time" (see lib/landing.py)
+    date_source: str | None = None  # "file name" | "file content" | "modification time" (see lib/landing.py)
 
 
 class PartitionFailed(Exception):

@@ -216,6 +216,17 @@ def read_header_line(path: Path) -> str:
     return _first_line(head, bom, utf16_variant(head, bom))
 
 
+def decoded_head(path: Path, size: int) -> str:
+    """The first `size` bytes of a file as text (BOM, UTF-16 or latin-1 as the pre-pass decides)."""
+    with path.open("rb") as handle:
+        head = handle.read(size)
+    bom = _bom(head)
+    utf16 = utf16_variant(head, bom)
+    if utf16:
+        return head[2 if bom else 0 :].decode(utf16, errors="replace")
+    return head[3:].decode("utf-8", errors="replace") if bom == "utf-8" else head.decode("latin-1")
+
+
 def _bom(head: bytes) -> str | None:
     if head.startswith(UTF8_BOM):
         return "utf-8"

@@ -585,7 +585,7 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, record_sta
         ),
         halves as (
             select row_index, line_number, 1::tinyint as part,
-                case when k = width or k between {layout.named_count} and {layout.field_count} then 'record'
+                case when k = width then 'record'
                      when k < width then 'truncated_record' else 'glued_records_unrecoverable' end as line_kind,
                 list_transform(parts[1:k - 1] || [end_of_first], lambda x: {_unquoted('x')}) as fields
             from split

@@ -194,12 +194,16 @@ def voter_rules(snapshot: date, placeholders: tuple[date, ...] = PLACEHOLDER_DAT
 
         @pa.dataframe_check(name="registration_before_age_16")
         def _registered_at_16(cls, data):
+            # A placeholder or pre-1900 registration date is flagged as such, not as this.
+            registered = pl.col("registered_date")
             sixteenth_birthday = pl.col("earliest_birth_date").dt.offset_by("16y")
             return data.lazyframe.select(
                 (
-                    pl.col("registered_date").is_null()
+                    registered.is_null()
                     | pl.col("earliest_birth_date").is_null()
-                    | (pl.col("registered_date") >= sixteenth_birthday)
+                    | registered.is_in(placeholders)
+                    | (registered < EARLIEST_PLAUSIBLE_DATE)
+                    | (registered >= sixteenth_birthday)
                 ).alias("registered_at_16")
             )
 
