@@ -39,6 +39,10 @@ VOTER_COLUMNS = (
 HISTORY_COLUMNS = (
     "voter_id", "state", "county", "election_date", "election_type", "election_label", "voting_method", "party_ballot",
 )
+# A companion file that says which election each history slot is, per county (PA's Election Map).
+ELECTION_MAP_COLUMNS = ("county", "slot", "election_date", "election_label", "election_type")
+ELECTION_MAP = "election_map"
+COLUMNS_OF = {VOTER: VOTER_COLUMNS, VOTE_HISTORY: HISTORY_COLUMNS, ELECTION_MAP: ELECTION_MAP_COLUMNS}
 # Columns decoded through a code table (or, without one, the platform's own spellings).
 CODED_COLUMNS = (
     "gender", "race", "ethnicity", "party", "primary_ballot_party", "registration_status", "county",
@@ -117,22 +121,88 @@ class TextFormat(BaseModel):
     padded: bool = False  # values are space-padded to their width (VR_Snapshot): trimmed on read
 
 
+class ElectionText(BaseModel):
+    """How an election is read out of a text: a history column's header, a slot's label cell, an
+    item of a history string. The pattern (case-insensitive) has named groups:
+
+    date (read with `date_format`), or year (4 or 2 digits) with an optional month (number or
+    name) and day; type (a word decoded through `types`); anything else is ignored. An election
+    whose day the text does not give is dated by the US election-day rule (the Tuesday after the
+    first Monday of its month, November for a general): exact for generals, flagged
+    `estimated_election_date` otherwise; a year alone (not a general) is flagged `election_year_only`.
+    """
+
+    model_config = _Strict
+
+    pattern: str
+    date_format: str | None = None
+    types: dict[str, str] = {}  # type word (upper case) -> canonical election type
+    # The type when the text has none: a fixed one, or None: GENERAL on a federal general's date, else OTHER.
+    type: str | None = None
+    # Known dates of texts that carry none (upper-cased whole text -> YYYY-MM-DD), e.g. AZ's GENERAL2022.
+    dates: dict[str, str] = {}
+
+    _pattern_compiles = field_validator("pattern")(_valid_regex)
+
+
+class CellMeaning(BaseModel):
+    """What a history cell value says (values compared trimmed and upper-cased)."""
+
+    model_config = _Strict
+
+    voted: bool = True
+    voting_method: str | None = None  # canonical voting method
+    party_ballot: str | None = None  # canonical party of the ballot (primaries)
+
+
 class ElectionColumns(BaseModel):
-    """History style b: one column per election; the column name encodes the election."""
+    """History style b: one column per election in the voter file; its header names the election."""
 
     model_config = _Strict
 
     kind: Literal["election_columns"]
-    # A regex over the (lower-cased) column name with named groups: date (with `date_format`), or
-    # year / month; and type (decoded through `election_types`) when the name carries it.
-    name_pattern: str
-    date_format: str | None = None
-    election_types: dict[str, str] = {}
-    default_type: str = "GENERAL"
-    # Cell value -> what it says: `voted`, a voting method, or a primary ballot party. A cell not
-    # listed but not empty counts as voted (flagged).
-    not_voted: tuple[str, ...] = ("",)
-    cells: dict[str, dict[str, str]] = {}
+    columns: ElectionText  # a header matching it is a history column
+    cells: dict[str, CellMeaning] = {}  # cell value -> meaning; an empty cell is no vote
+    # A composite cell ("a - DEM"): groups voting_method and party_ballot, decoded by the code tables.
+    cell_pattern: str | None = None
+
+    _cell_pattern_compiles = field_validator("cell_pattern")(_valid_regex)
+
+
+class SlotGroup(BaseModel):
+    """A run of numbered slot columns, each slot one election the voter took part in."""
+
+    model_config = _Strict
+
+    count: int = Field(ge=1)
+    # canonical history column -> the field name of slot {n}: election_date, election_label,
+    # voting_method, party_ballot
+    columns: dict[str, str]
+    numbers: tuple[str, ...] = ()  # what {n} is for each slot, when not 1..count (IA: "", ".1", ...)
+    election_type: str | None = None  # the type of every election of the group (IA's GENERAL block)
+    election: ElectionText | None = None  # how a label cell names its election (DE)
+
+
+class Slots(BaseModel):
+    """History style b, positional: a fixed number of slots per voter (PA, IA, OK, DE)."""
+
+    model_config = _Strict
+
+    kind: Literal["slots"]
+    groups: tuple[SlotGroup, ...]
+    # A companion file (layout id, record kind election_map) saying which election slot n is, per county.
+    lookup: str | None = None
+
+
+class HistoryString(BaseModel):
+    """History style c: one column listing the elections voted in (NY)."""
+
+    model_config = _Strict
+
+    kind: Literal["history_string"]
+    column: str  # the field holding it
+    separator: str
+    items: ElectionText
 
 
 class HistoryFile(BaseModel):
@@ -156,7 +226,24 @@ class NoHistory(BaseModel):
     kind: Literal["none"]
 
 
-History = Annotated[ElectionColumns | HistoryFile | LastVoteOnly | NoHistory, Field(discriminator="kind")]
+History = Annotated[
+    ElectionColumns | Slots | HistoryString | HistoryFile | LastVoteOnly | NoHistory, Field(discriminator="kind")
+]
+
+
+class Parts(BaseModel):
+    """A product delivered as several files (per county, numbered parts, county ranges) that make one
+    snapshot of the state. The part is read from the file name; a missing one is named."""
+
+    model_config = _Strict
+
+    file_name: str  # a regex over the file name with a `part` group
+    # The parts of a whole delivery: the county code table (`county`), a list, or none (numbered
+    # parts: a gap in the numbers is named).
+    expected: Literal["county_codes", "numbers"] | tuple[str, ...] = "numbers"
+    header_in_first_only: bool = False  # IA: parts after the first have no header line
+
+    _file_name_compiles = field_validator("file_name")(_valid_regex)
 
 
 class Layout(BaseModel):
@@ -167,13 +254,16 @@ class Layout(BaseModel):
     id: str
     family: str  # groups the voters and history layouts of one product; the source id prefix
     title: str
-    record_kind: Literal["voter", "vote_history"]
+    record_kind: Literal["voter", "vote_history", "election_map"]
     state: str | None = None  # every record is of this state; None: each record says
     product: str = ""
     publisher: str = ""
     files: str = ""  # how the files are named, for the README's table
     vintage: str = ""  # which deliveries this layout describes
     history: History | None = None  # voter layouts only
+    parts: Parts | None = None  # multi-part deliveries
+    # Archive members to skip (regex over the member's path): copies and summaries shipped beside the data.
+    ignore_members: str | None = None
     recognise: Recognition
     text: TextFormat
     fields: tuple[SourceField, ...]
@@ -208,7 +298,7 @@ class Layout(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Layout":
-        columns = VOTER_COLUMNS if self.record_kind == VOTER else HISTORY_COLUMNS
+        columns = COLUMNS_OF[self.record_kind]
         for source in self.fields:
             for canonical in source.canonical:
                 if canonical not in columns:
@@ -222,7 +312,7 @@ class Layout(BaseModel):
             unknown = sorted({value for value in mapping.values() if value not in vocabulary})
             if unknown:
                 raise ValueError(f"code table {table!r} maps to values outside the vocabulary: {unknown}")
-        if not self.fields_for("voter_id"):
+        if self.record_kind != ELECTION_MAP and not self.fields_for("voter_id"):
             raise ValueError("no field feeds voter_id")
         fixed = self.text.delimiter is None
         for source in self.fields:
@@ -239,7 +329,29 @@ class Layout(BaseModel):
                 raise ValueError(f"recognise.required names no field: {missing}")
         if self.history is not None and self.record_kind != VOTER:
             raise ValueError("only a voter layout describes history")
+        self._check_history_fields()
+        if self.parts is not None and self.parts.expected == "county_codes" and self.code_table("county") is None:
+            raise ValueError("parts.expected is county_codes but the layout has no county code table")
         return self
+
+    def _check_history_fields(self) -> None:
+        """Slot and string histories name fields the layout has."""
+        known = {name for source in self.fields for name in source.names}
+        names: list[str] = []
+        if isinstance(self.history, HistoryString):
+            names.append(self.history.column)
+        if isinstance(self.history, Slots):
+            for group in self.history.groups:
+                numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
+                if len(numbers) != group.count:
+                    raise ValueError(f"history slot group: {len(numbers)} numbers for {group.count} slots")
+                for column, template in group.columns.items():
+                    if column not in HISTORY_COLUMNS:
+                        raise ValueError(f"history slot column {column!r} is not a canonical vote-history column")
+                    names += [template.replace("{n}", number) for number in numbers]
+        missing = [name for name in names if name.lower() not in known and self.recognise.header == "none"]
+        if missing:
+            raise ValueError(f"history names fields the layout does not have: {missing[:5]}")
 
     def __hash__(self) -> int:  # a layout is known by its id (its tables are dicts)
         return hash(self.id)
