@@ -28,10 +28,16 @@ class LandingFile:
     mtime: float
     partition_key: str
     date_source: str  # "file name", "file content" or "modification time"
+    name: str = ""  # the path below the landing folder, e.g. FL/ALA_20260101.txt (default: the file name)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.path.name)
 
     @property
-    def name(self) -> str:
-        return self.path.name
+    def state_hint(self) -> str | None:
+        """The state a state subfolder (landing/FL/...) says the file is of."""
+        return state_of_folder(self.name)
 
     @property
     def run_key(self) -> str:
@@ -68,7 +74,15 @@ def is_candidate(path: Path) -> bool:
     return path.is_file() and not name.startswith(_IGNORED_PREFIXES) and not name.lower().endswith(_IGNORED_SUFFIXES)
 
 
-def describe(path: Path) -> LandingFile:
+def state_of_folder(relative_name: str) -> str | None:
+    """"FL/ALA_20260101.txt" -> "FL": a landing subfolder named by a USPS code says the state."""
+    from voter_platform.lib.vocabularies import STATE_CODES
+
+    parts = Path(relative_name).parts
+    return parts[0].upper() if len(parts) == 2 and parts[0].upper() in STATE_CODES else None
+
+
+def describe(path: Path, root: Path | None = None) -> LandingFile:
     from voter_platform.lib.ingest.peek import snapshot_date_in_file  # the ingest imports this module
 
     stat = path.stat()
@@ -83,19 +97,26 @@ def describe(path: Path) -> LandingFile:
         mtime=stat.st_mtime,
         partition_key=as_of.isoformat(),
         date_source=date_source,
+        name=path.relative_to(root).as_posix() if root is not None else path.name,
     )
 
 
 def scan_landing(folder: Path) -> list[LandingFile]:
-    """Every candidate file in the landing folder (not recursive), sorted by partition then name.
+    """Every candidate file in the landing folder and its state subfolders (landing/FL/...), sorted
+    by partition then name. Other subfolders (the platform's own, a user's archive) are not read.
 
     A file that disappears while being looked at is simply not listed.
     """
+    from voter_platform.lib.vocabularies import STATE_CODES
+
+    paths = sorted(folder.iterdir()) if folder.is_dir() else []
+    for subfolder in [path for path in paths if path.is_dir() and path.name.upper() in STATE_CODES]:
+        paths += sorted(subfolder.iterdir())
     files = []
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+    for path in paths:
         try:
             if is_candidate(path):
-                files.append(describe(path))
+                files.append(describe(path, folder))
         except FileNotFoundError:
             continue
     return sorted(files, key=lambda landing_file: (landing_file.partition_key, landing_file.name))

@@ -30,7 +30,7 @@ create schema if not exists raw;
 -- One row per (source, snapshot date) the ingest has loaded. dbt's "latest snapshot on or before the
 -- analysis date" reads this table; only accepted snapshots count.
 create table if not exists raw.snapshots (
-    source_id            varchar   not null,  -- canonical:NC | goodparty:goodparty_voters | ncsbe:Statewide ...
+    source_id            varchar   not null,  -- canonical:NC | goodparty:goodparty_voters | ncsbe:NC | fl:FL ...
     partition_date       date      not null,  -- the snapshot's as-of date (Dagster partition)
     file_format          varchar   not null,  -- canonical | goodparty | ncsbe
     voters_file          varchar,
@@ -121,7 +121,8 @@ create table if not exists raw.superseded_records (
     record_kind          varchar   not null,  -- voter | vote_history
     voter_id             varchar   not null,
     kept_line_number     bigint    not null,  -- the line that was loaded instead
-    reason               varchar   not null   -- exact_duplicate | conflicting_older
+    reason               varchar   not null,  -- exact_duplicate | conflicting_older | in_another_part
+    kept_file_name       varchar              -- in_another_part: the part (file) whose copy was kept
 );
 
 -- Different ids that look like the same person; flagged, never merged.
@@ -161,7 +162,8 @@ create table if not exists raw.ingest_log (
     file_layout          varchar,             -- e.g. goodparty (10 columns + 3 empty), ncsbe_ncvoter (71 columns)
     glued_lines          bigint,              -- lines split into two records (each adds one record)
     quality_flags        varchar,             -- JSON object flag -> count, over the loaded rows
-    quarantine_rate_pct  double               -- rows_quarantined / records, in percent
+    quarantine_rate_pct  double,              -- rows_quarantined / records, in percent
+    history_rows_derived bigint               -- vote-history rows read from the voters file's own history columns
 );
 """
 
@@ -170,6 +172,8 @@ create table if not exists raw.ingest_log (
 RAW_TABLES_MIGRATIONS = """
 alter table raw.voters add column if not exists primary_ballot_party varchar;
 alter table raw.voters add column if not exists confidential boolean;
+alter table raw.superseded_records add column if not exists kept_file_name varchar;
+alter table raw.ingest_log add column if not exists history_rows_derived bigint;
 """
 
 

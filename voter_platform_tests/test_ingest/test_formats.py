@@ -109,6 +109,6 @@ def test_source_ids(header, file_name, expected):
 def test_ncsbe_source_ids_pair_voters_and_history():
     voters = detect_layout("ncid\tcounty_desc\tlast_name\tfirst_name\tparty_cd\tregistr_dt")
     history = detect_layout("ncid\telection_lbl\telection_desc\tvoting_method")
-    assert source_id(voters, "ncvoter_Statewide_2026-11-20.txt") == "ncsbe:Statewide"
-    assert source_id(history, "ncvhis_Statewide_2026-11-20.txt") == "ncsbe:Statewide"
-    assert source_id(voters, "ncvoter48.txt") == "ncsbe:48"
+    assert source_id(voters, "ncvoter_Statewide_2026-11-20.txt") == "ncsbe:NC"
+    assert source_id(history, "ncvhis_Statewide_2026-11-20.txt") == "ncsbe:NC"
+    assert source_id(voters, "ncvoter48.txt") == "ncsbe:NC"  # a county extract is a (partial) NC roll

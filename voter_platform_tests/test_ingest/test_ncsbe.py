@@ -82,8 +82,8 @@ def test_layout_document_has_67_columns():
 def test_statewide_pair_loads_as_one_snapshot(warehouse, statewide):
     outcome = ingest(warehouse, statewide)
     voters, history = outcome.files
-    assert (voters.layout, voters.encoding, voters.source_id) == ("nc_ncvoter (67 columns)", "latin-1", "ncsbe:Statewide")
-    assert (history.layout, history.source_id) == ("nc_ncvhis (15 columns)", "ncsbe:Statewide")
+    assert (voters.layout, voters.encoding, voters.source_id) == ("nc_ncvoter (67 columns)", "latin-1", "ncsbe:NC")
+    assert (history.layout, history.source_id) == ("nc_ncvhis (15 columns)", "ncsbe:NC")
     assert all(file.reconciles for file in outcome.files)
     (snapshot,) = outcome.snapshots
     assert (snapshot.voters_file, snapshot.history_file, snapshot.history_coverage) == (

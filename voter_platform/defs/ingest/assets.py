@@ -40,7 +40,7 @@ from voter_platform.lib.ingest import (
     report,
 )
 from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, describe_formats
-from voter_platform.lib.landing import describe
+from voter_platform.lib.landing import describe, state_of_folder
 
 RAW_GROUP = "raw_voter_files"
 RAW_PREFIX = "raw"
@@ -190,12 +190,16 @@ def _input_files(config: IngestConfig, landing: LandingFolder, partition_key: st
         for name in config.files:
             path = landing.folder / name
             try:
-                date_source = describe(path).date_source
+                date_source = describe(path, landing.folder).date_source
             except FileNotFoundError:
                 date_source = None  # reported as missing by the ingest
-            inputs.append(InputFile(path, date_source))
+            inputs.append(InputFile(path, date_source, state_of_folder(name), name))
         return inputs
-    return [InputFile(file.path, file.date_source) for file in landing.files() if file.partition_key == partition_key]
+    return [
+        InputFile(file.path, file.date_source, file.state_hint, file.name)
+        for file in landing.files()
+        if file.partition_key == partition_key
+    ]
 
 
 def _log_outcome(context: dg.AssetExecutionContext, outcome: PartitionOutcome) -> None:

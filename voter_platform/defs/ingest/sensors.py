@@ -129,7 +129,7 @@ def header_problem(file: LandingFile) -> str | None:
     if file.size == 0:
         return "the file is empty"
     try:
-        detect_layout(read_header_line(file.path), file.path.name)
+        detect_layout(read_header_line(file.path), file.path.name, file.state_hint)
     except UnknownFormatError as error:
         return str(error)
     return None

@@ -142,6 +142,9 @@ class FileLayout:
     named_count: int  # fields up to the last named one
     variant: str  # e.g. "11 columns", "10 named columns + 3 empty", "71 columns", "38 fields, no header"
     file_state: str | None = None  # the state every record of this file belongs to (layout or file name)
+    record_length: int | None = None  # fixed width: the length of this file's records
+    # False for the later parts of a product whose header is only in its first part (IA).
+    has_header_line: bool = True
 
     @property
     def field_count(self) -> int:
@@ -149,7 +152,20 @@ class FileLayout:
 
     @property
     def header_lines(self) -> int:
-        return 1 if self.spec.has_header else 0
+        return 1 if self.spec.has_header and self.has_header_line else 0
+
+    @property
+    def record_lengths(self) -> tuple[int, ...]:
+        """Fixed width: the lengths a record line may have. Writers cut trailing blanks off: a line
+        may end after any field from the voter id on (blank fields cut whole), never inside one."""
+        assert self.record_length is not None
+        id_end = max(source.start + source.width - 1 for source in self.spec.fields_for("voter_id"))
+        ends = {source.start + source.width - 1 for source in self.spec.fields}
+        return tuple(sorted(end for end in ends | {self.record_length} if id_end <= end <= self.record_length))
+
+    def cut(self, line_sql: str) -> "_FixedWidthFields":
+        """Fixed width: `.format(position)` gives the SQL of a field cut from `line_sql`."""
+        return _FixedWidthFields(self.spec, line_sql)
 
     def source_fields(self, canonical: str) -> tuple[tuple[SourceField, int], ...]:
         """The fields feeding a canonical column in this file, with their positions, in field order."""
@@ -186,6 +202,18 @@ class FileLayout:
     def checked_state_position(self) -> int | None:
         """A state column that only checks the file's state (voters_NC_… with a state column)."""
         return self.source_position("state") if self.file_state is not None and self.spec.state is None else None
+
+
+class _FixedWidthFields:
+    """Stands where a field template ('c{}', 'fields[{}]') stands: the field at a position of a
+    fixed-width record, cut from its line with substr."""
+
+    def __init__(self, spec: Layout, line_sql: str) -> None:
+        self.spec, self.line_sql = spec, line_sql
+
+    def format(self, position: int) -> str:
+        source = self.spec.fields[position - 1]
+        return f"substr({self.line_sql}, {source.start}, {source.width})"
 
 
 def normalise_header_field(text: str) -> str:
@@ -257,11 +285,13 @@ def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLay
     record = line.rstrip("\r\n")
     names = tuple(source.name.lower() for source in spec.fields)
     positions = {name: index for index, name in enumerate(names, start=1)}
+    record_length = None
     if spec.is_fixed_width:
         if recognise.line_length and len(record) not in recognise.line_length:
             return None
         values = [record[source.start - 1 : source.start - 1 + source.width].strip() for source in spec.fields]
         variant = f"{len(record)}-character records"
+        record_length = len(record)
     else:
         values = [_unquote(value, spec.text.quote) for value in record.split(spec.text.delimiter)]
         if len(values) != len(spec.fields):
@@ -270,7 +300,7 @@ def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLay
     for source, value in zip(spec.fields, values):
         if source.pattern and value and not re.fullmatch(source.pattern, value):
             return None
-    return FileLayout(spec, names, positions, len(names), variant, _file_state(spec, file_name))
+    return FileLayout(spec, names, positions, len(names), variant, _file_state(spec, file_name), record_length)
 
 
 def _unquote(value: str, quote: str | None) -> str:
@@ -280,18 +310,31 @@ def _unquote(value: str, quote: str | None) -> str:
     return value
 
 
-def detect_layout(header_line: str, file_name: str | None = None) -> FileLayout:
-    """The layout of a file from its first line (and name), or UnknownFormatError saying what was expected.
+def detect_layout(header_line: str, file_name: str | None = None, state_hint: str | None = None) -> FileLayout:
+    """The layout of a file from its first line (and name, and the state its landing subfolder
+    names), or UnknownFormatError saying what was expected.
 
     The message names a likely wrong delimiter (a canonical file saved with semicolons, say) or a
-    likely wrong encoding, so the person who dropped the file knows what to fix.
+    likely wrong encoding, so the person who dropped the file knows what to fix. A headerless file
+    that fits several layouts is refused with the candidates and how to choose between them.
     """
     matches = [found for spec in formats() if (found := _match(spec, header_line, file_name)) is not None]
-    if matches:
+    if state_hint is not None:
+        matches = [found for found in matches if found.spec.state in (None, state_hint)]
+    if not matches:
+        raise UnknownFormatError(_unknown_header_message(header_line, state_hint))
+    with_header = [found for found in matches if found.spec.has_header]
+    if with_header:
         # An exact header first; among header-matched layouts the one that knows most of the
         # file's columns (VR_Snapshot and ncvoter share their required names but few others).
-        return max(matches, key=lambda found: (found.spec.recognise.header == "exact", _known_count(found)))
-    raise UnknownFormatError(_unknown_header_message(header_line))
+        return max(with_header, key=lambda found: (found.spec.recognise.header == "exact", _known_count(found)))
+    if len({found.spec.id for found in matches}) > 1:
+        candidates = ", ".join(f"{found.spec.id} ({found.spec.state or 'any state'})" for found in matches)
+        raise UnknownFormatError(
+            f"a file without a header that fits several layouts: {candidates}. Say which: drop it in a "
+            "state subfolder of the landing folder (landing/FL/...), or name it as the state names its files"
+        )
+    return matches[0]
 
 
 def _known_count(found: FileLayout) -> int:
@@ -314,7 +357,7 @@ def _known_names(spec: Layout) -> set[str]:
     return {name for source in spec.fields for name in source.names}
 
 
-def _unknown_header_message(header_line: str) -> str:
+def _unknown_header_message(header_line: str, state_hint: str | None = None) -> str:
     """What was wrong with line 1, without echoing it: a file whose header is missing has a voter's
     record there, and the message travels to logs and the Dagster UI. Only known column names and
     counts are named."""
@@ -353,16 +396,21 @@ def _unknown_header_message(header_line: str) -> str:
     else:
         fields = max(len(split_header(header_line, d)) for d in _CANDIDATE_DELIMITERS)
         lead += f" ({fields} fields, none a known column name)"
-    return f"{lead}. Expected one of: {expected}"
+    message = f"{lead}. Expected one of: {expected}"
+    if state_hint:
+        message += f". The file is in the {state_hint} folder: only layouts of {state_hint} and multi-state ones were tried"
+    return message
 
 
 def source_id(layout: FileLayout, file_name: str) -> str:
-    """`<family>:<file stem without its date and kind words>`, e.g. canonical:NC, ncsbe:Statewide.
+    """Which roll a file belongs to: `<family>:<state>` for a state's product (canonical:NC, ncsbe:NC,
+    fl:FL), else `<family>:<file stem without its date and kind words>` (goodparty:goodparty_voters).
 
-    The voters and vote-history files of one jurisdiction share it, which is how they pair up.
+    The voters, vote-history and companion files of one roll share it, which is how they pair up
+    (and how the parts of a multi-part delivery gather).
     """
     spec = layout.spec
-    if spec.state_in_file_name and layout.file_state:
+    if layout.file_state:
         return f"{spec.family}:{layout.file_state}"
     stem = name_without_date(PurePath(file_name).stem)
     for word in spec.name_words:

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import duckdb
 
-from voter_platform.lib.ingest.duck import run, sql_string
+from voter_platform.lib.ingest.duck import run, scalar, sql_string
 from voter_platform.lib.ingest.formats import FileLayout
-from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER
+from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER, blank_line_numbers
 from voter_platform.lib.ingest.records import required_columns
 
 MAX_LINE_BYTES = 1 << 20
@@ -49,27 +49,35 @@ def _rejects_options(rejects_table: str) -> str:
     )
 
 
-def record_reader_sql(path: Path, encoding: str, layout: FileLayout, rejects_table: str) -> str:
+def record_reader_sql(path: Path, encoding: str, layout: FileLayout, rejects_table: str, all_text: bool = False) -> str:
     """(c1..cN) for every line after the header (if any) that DuckDB parses into the N typed fields, in file order.
+
+    A fixed-width layout is read as one field per line (c1, the whole record), cut in SQL.
+    `all_text`: every field as VARCHAR and none required (a second look at the same records, e.g.
+    for their history columns): it accepts every line the typed read accepts.
 
     No row numbers here: a row_number() window would make the parse single-threaded. The rows are
     stored in a temporary table in file order (DuckDB preserves insertion order) and numbered from
     its rowid.
     """
-    columns = ", ".join(f"'c{i}': {sql_string(sql_type)}" for i, sql_type in enumerate(layout.reader_types(), start=1))
     spec = layout.spec
-    required = [layout.source_position(column) for column in required_columns(layout)]
-    not_null = ", ".join(f"'c{position}'" for position in required if position is not None)
-    quote = spec.text.quote or ""
+    if spec.is_fixed_width:
+        delimiter, quote, types, not_null = chr(ord(LINE_READER_DELIMITER)), "", ["VARCHAR"], ""
+    else:
+        delimiter, quote = spec.text.delimiter, spec.text.quote or ""
+        types = ["VARCHAR"] * layout.field_count if all_text else layout.reader_types()
+        required = [] if all_text else [layout.source_position(column) for column in required_columns(layout)]
+        not_null = ", ".join(f"'c{position}'" for position in required if position is not None)
+    columns = ", ".join(f"'c{i}': {sql_string(sql_type)}" for i, sql_type in enumerate(types, start=1))
     return f"""
         select *
         from read_csv(
             {sql_string(str(path))},
             columns = {{{columns}}},
-            header = false, skip = {layout.header_lines}, delim = {sql_string(spec.text.delimiter)},
+            header = false, skip = {layout.header_lines}, delim = {sql_string(delimiter)},
             quote = {sql_string(quote)}, escape = {sql_string(quote)},
             auto_detect = false, strict_mode = true, null_padding = false,
-            force_not_null = [{not_null}],
+            {f"force_not_null = [{not_null}]," if not_null else ""}
             dateformat = {sql_string(spec.date_format)},
             timestampformat = {sql_string(spec.timestamp_format)},
             max_line_size = {MAX_LINE_BYTES}, encoding = {sql_string(_duckdb_encoding(encoding))},
@@ -168,3 +176,27 @@ def _case_tree(shifts: list[tuple[int, int]], row_index_sql: str = "row_index", 
         f"(case when {row_index_sql} > {shifted} then {_case_tree(shifts[middle + 1:], row_index_sql, j)} "
         f"else {_case_tree(shifts[:middle], row_index_sql, lower_shift)} end)"
     )
+
+
+def read_numbered_records(
+    connection: duckdb.DuckDBPyConnection, layout: FileLayout, path: Path, encoding: str, physical_lines: int, table: str
+) -> None:
+    """CREATE `table` (line_number, c1..cN as text) of every record line DuckDB parses, numbered
+    around the lines it skipped (a second look at a file's records, e.g. its history columns)."""
+    rejects, read = f"{table}_rejects", f"{table}_read"
+    run(connection, f"create or replace temp table {read} as {record_reader_sql(path, encoding, layout, rejects, all_text=True)}")
+    rejected = rejected_line_numbers(connection, rejects)
+    drop_rejects_tables(connection, rejects)
+    accepted = int(scalar(connection, f"select count(*) from {read}"))
+    blanks = blank_line_numbers(path) if accepted + len(rejected) + layout.header_lines < physical_lines else []
+    renumbering = Renumbering(tuple(sorted(set(rejected) | set(blanks))), first_line=layout.header_lines + 1)
+    # Rows are stored in file order; a temporary table's rowids start at some offset.
+    first_rowid = int(scalar(connection, f"select coalesce(min(rowid), 0) from {read}"))
+    row_index = f"(rowid - {first_rowid} + 1)"
+    line_number = renumbering.line_number_sql(row_index)
+    if line_number is None:  # thousands of skipped lines: number first, then shift
+        run(connection, f"create or replace temp table {table} as select {row_index} + {layout.header_lines} as line_number, * from {read}")
+        run(connection, renumbering.update_sql(table, "true", f"(line_number - {layout.header_lines})"))
+    else:
+        run(connection, f"create or replace temp table {table} as select {line_number} as line_number, * from {read}")
+    run(connection, f"drop table {read}")

@@ -26,14 +26,16 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from voter_platform.layouts.registry import VOTER
+from voter_platform.layouts.registry import ELECTION_MAP, VOTER
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
 from voter_platform.lib.ingest.duck import run, scalar, sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
 from voter_platform.lib.ingest.records import (
+    DATE_FORMATS,
     TYPING_ISSUES,
+    election_type_sql,
     TYPING_QUARANTINE_ISSUES,
     UNLOADABLE_LINE_KINDS,
     earliest_birth_date_sql,
@@ -43,7 +45,8 @@ from voter_platform.lib.ingest.records import (
 )
 from voter_platform.lib.ingest.results import FileOutcome
 from voter_platform.lib.ingest.schemas import FLAG, PLACEHOLDER_DATES, QUARANTINE, RULES, validate_records
-from voter_platform.lib.ingest.stage import StagedFile, Target
+from voter_platform.lib.ingest.lines import read_numbered_records
+from voter_platform.lib.ingest.stage import FileToStage, StagedFile, Target
 
 QUARANTINED = "quarantined"
 SUPERSEDED = "superseded"
@@ -155,8 +158,6 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: 
         """,
         target.params,
     )
-    if kind == VOTER:
-        _insert_possible_duplicates(connection, target)
     _count(connection, file, outcome)
 
 
@@ -234,6 +235,8 @@ def _quarantined_sql(file: FileToLoad) -> str:
     layout, staging, target = file.layout, file.staging, file.target
     n, m = layout.field_count, layout.named_count
     expected = f"{n}" + (f" (or {m} named)" if m != n else "")
+    if layout.spec.is_fixed_width:
+        expected = f"{layout.record_length} (or fewer, when the last fields are blank and cut off)"
 
     def text_sql(text: str) -> str:
         counted = "' || coalesce(field_count::varchar, 'several') || '"
@@ -245,7 +248,7 @@ def _quarantined_sql(file: FileToLoad) -> str:
     meanings = _FINDING_DETAILS | {
         kind: text.format(field_count="several", expected=expected, named=m) for kind, text in UNLOADABLE_LINE_KINDS.items()
     }
-    id_in_place = sql_tuple(("wrong_field_count", "values_in_unnamed_columns", "truncated_record"))
+    id_in_place = sql_tuple(("wrong_field_count", "wrong_line_length", "values_in_unnamed_columns", "truncated_record"))
     return f"""
         create or replace temp table {staging}_quarantined as
         select v.line_number, v.part, coalesce(b.voter_id, s.voter_id) as voter_id, v.reasons,
@@ -357,7 +360,8 @@ def _insert_quarantine(connection: duckdb.DuckDBPyConnection, file: FileToLoad) 
         connection.unregister("quarantined_lines")
 
 
-def _insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, target: Target) -> None:
+def insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str) -> None:
+    """Pairs of different ids that look like the same person, over every voters file of a snapshot."""
     loaded = "(select * from raw.voters where partition_date = $partition_date and source_id = $source_id)"
     run(
         connection,
@@ -367,7 +371,7 @@ def _insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, target: T
         from ({possible_duplicates_sql(loaded)})
         order by voter_id, other_voter_id, match_rule
         """,
-        {"partition_date": target.partition_date, "source_id": target.source_id},
+        {"partition_date": partition_date, "source_id": source_id},
     )
 
 
@@ -398,6 +402,74 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: Fil
             """,
         )
     )
+
+
+def load_election_map(
+    connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, outcome: FileOutcome, partition_date: date
+) -> None:
+    """Add an election map (county, slot -> election) to `table`; lines that name no slot or date are
+    quarantined. The map is a companion: it is kept in `table` for the run, not in the raw tables."""
+    layout, target = source.layout, Target(partition_date, outcome.source_id or "", outcome.file_name, ELECTION_MAP)
+    records = f"{table}_records"
+    read_numbered_records(connection, layout, source.read_path, source.encoding, source.physical_lines, records)
+
+    def text(canonical: str) -> str:
+        position = layout.source_position(canonical)
+        return f"nullif(trim(c{position}), '')" if position else "null::varchar"
+
+    label = text("election_label")
+    run(
+        connection,
+        f"""
+        create temp table if not exists {table} (
+            county varchar, slot integer, election_date date, election_label varchar, election_type varchar,
+            file_name varchar, line_number bigint
+        )
+        """,
+    )
+    run(
+        connection,
+        f"""
+        insert into {table}
+        select upper({text('county')}), try_cast({text('slot')} as integer),
+            try_strptime({text('election_date')}, {sql_list([layout.spec.date_format, *DATE_FORMATS])})::date,
+            {label}, coalesce({election_type_sql(f"coalesce({text('election_type')}, {label})")}, 'OTHER'),
+            $file_name, line_number
+        from {records}
+        """,
+        {"file_name": outcome.file_name},
+    )
+    usable = f"file_name = {sql_string(outcome.file_name)} and slot is not null and election_date is not null"
+    unusable = [row[0] for row in run(connection, f"select line_number from {table} where file_name = {sql_string(outcome.file_name)} and not ({usable})")]
+    numbered = {row[0] for row in run(connection, f"select line_number from {records}")}
+    raw = physical_lines(source.bytes_path, set(range(1, source.physical_lines + 1)) - numbered)
+    header = {1} if layout.header_lines else set()
+    blank = {line for line, data in raw.items() if not data.strip()}
+    broken = sorted(set(raw) - header - blank)
+    run(connection, f"delete from {table} where file_name = {sql_string(outcome.file_name)} and not ({usable})")
+    lines = physical_lines(source.bytes_path, set(unusable) | set(broken))
+    reasons = {line: "wrong_field_count" for line in broken} | {line: "unusable_election_map_line" for line in unusable}
+    connection.executemany(
+        """insert into raw.quarantine (partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line, detail)
+           values (?, ?, ?, ?, ?, null, ?, ?, ?)""",
+        [
+            (target.partition_date, target.source_id, target.file_name, line, ELECTION_MAP, [reason],
+             decode_for_quarantine(lines.get(line, b""), source.encoding), _MAP_DETAILS[reason])
+            for line, reason in sorted(reasons.items())
+        ],
+    )
+    outcome.lines_read = source.physical_lines
+    outcome.header_lines, outcome.blank_lines = len(header), len(blank)
+    outcome.rows_loaded = len(numbered) - len(unusable)
+    outcome.rows_quarantined = len(reasons)
+    outcome.quarantine_reasons = {reason: list(reasons.values()).count(reason) for reason in set(reasons.values())}
+    run(connection, f"drop table {records}")
+
+
+_MAP_DETAILS = {
+    "wrong_field_count": "the line does not split into the election map's columns",
+    "unusable_election_map_line": "no slot number or no election date: the line maps no election",
+}
 
 
 def drop_staging(connection: duckdb.DuckDBPyConnection, staging: str) -> None:

@@ -1,14 +1,17 @@
 """Ingest one partition (snapshot date): the files of that date become raw rows in one transaction.
 
-    for each file        pre-pass (size, sha256, encoding, header -> format), or a file-level error
+    unpack               archives (.zip, .gz) are opened; each member is a file of the run
+    for each file        pre-pass (size, sha256, encoding, first line -> layout), or a file-level error
     file-level errors    an empty, unreadable or unrecognised file fails the partition before anything
                          is written: the ingest log says which file and what was expected
-    per source           the voters file (+ its vote history) of one jurisdiction is one snapshot;
-                         a file already loaded for this source and date is `unchanged`, one already
-                         loaded on an earlier date is a `duplicate_drop`: neither is read again
+    per source           a state's voters file(s) (+ vote history, + election maps) are one snapshot;
+                         a multi-part delivery gathers its parts (a missing part is named); files
+                         already loaded for this source and date are `unchanged`, ones loaded on an
+                         earlier date a `duplicate_drop`: neither is read again
     one transaction      delete what earlier runs loaded for the sources being loaded, stage, validate,
-                         deduplicate and insert each file, recompute the snapshots, write the log
-                         -- a run killed half-way leaves the previous state, re-running replaces it
+                         deduplicate and insert each file, derive history carried in voters files,
+                         keep one copy of a record found in two parts, recompute the snapshots, write
+                         the log -- a run killed half-way leaves the previous state, re-running replaces it
 
 `ingest_partition` returns a `PartitionOutcome` (results.py): counts per file and snapshot, the
 reconciliation of every file's lines, and whether each snapshot is accepted for the marts.
@@ -16,10 +19,13 @@ reconciliation of every file's lines, and whether each snapshot is accepted for 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -27,15 +33,35 @@ from typing import NamedTuple
 
 import duckdb
 
+from voter_platform.layouts.registry import ELECTION_MAP, layouts
+from voter_platform.lib.ingest.archives import Unpacked, is_archive, unpack
 from voter_platform.lib.ingest.duck import first, run, scalar
-from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, FileLayout, UnknownFormatError, detect_layout, source_id
-from voter_platform.lib.ingest.load import FileToLoad, delete_previous_rows, drop_staging, json_counts, load_file
+from voter_platform.lib.ingest.formats import (
+    VOTE_HISTORY,
+    VOTER,
+    FileLayout,
+    UnknownFormatError,
+    detect_layout,
+    source_id,
+)
+from voter_platform.lib.ingest.history import carries_history, derive_history
+from voter_platform.lib.ingest.load import (
+    FileToLoad,
+    delete_previous_rows,
+    drop_staging,
+    insert_possible_duplicates,
+    json_counts,
+    load_election_map,
+    load_file,
+)
+from voter_platform.lib.ingest.parts import IN_ANOTHER_PART, describe_missing, missing_parts, part_of, supersede_across_parts
 from voter_platform.lib.ingest.prepass import FileFacts, count_lines, inspect_file, read_header_line, readable_copy
 from voter_platform.lib.ingest.results import (
     DUPLICATE_DROP,
     EMPTY,
     FAILED,
     FILE_ERRORS,
+    IGNORED,
     LOADED,
     MISSING,
     REJECTED,
@@ -59,7 +85,7 @@ class IngestOptions:
     quarantine_threshold_pct: float = DEFAULT_QUARANTINE_THRESHOLD_PCT
     # Read files again even when the same bytes are already loaded (e.g. after a rules change).
     force_reload: bool = False
-    # Where working copies of oddly encoded files go (default: the system temp folder).
+    # Where working copies (unpacked archives, oddly encoded files) go (default: the system temp folder).
     work_dir: Path | None = None
     # DuckDB's memory for the run; beyond it, it spills to its temp directory.
     memory_limit: str | None = "1536MB"
@@ -69,6 +95,8 @@ class IngestOptions:
 class InputFile:
     path: Path
     date_source: str | None = None  # "file name" | "file content" | "modification time" (see lib/landing.py)
+    state_hint: str | None = None  # the state its landing subfolder names (landing/FL/...)
+    name: str | None = None  # as reported (its path below the landing folder); default: the file name
 
 
 class PartitionFailed(Exception):
@@ -83,11 +111,17 @@ class PartitionFailed(Exception):
 class _Plan:
     """One file of the run, as far as it got."""
 
-    path: Path
-    outcome: FileOutcome
+    path: Path  # where to read it
+    outcome: FileOutcome  # outcome.file_name is how it is reported
+    state_hint: str | None = None
     facts: FileFacts | None = None
     layout: FileLayout | None = None
+    part: str | None = None
     load: bool = False
+
+    @property
+    def kind(self) -> str | None:
+        return self.outcome.record_kind
 
 
 class _StoredSnapshot(NamedTuple):
@@ -102,10 +136,24 @@ class _StoredSnapshot(NamedTuple):
 @dataclass
 class _SourceGroup:
     source_id: str
-    voters: _Plan | None = None
-    history: _Plan | None = None
     plans: list[_Plan] = field(default_factory=list)
     stored: _StoredSnapshot | None = None  # read once, before the run writes anything (_decide)
+    missing_parts: list[str] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[_Plan]:
+        return sorted((plan for plan in self.plans if plan.kind == kind), key=lambda plan: plan.outcome.file_name)
+
+    @property
+    def voters(self) -> list[_Plan]:
+        return self.of_kind(VOTER)
+
+    @property
+    def history(self) -> list[_Plan]:
+        return self.of_kind(VOTE_HISTORY)
+
+    @property
+    def maps(self) -> list[_Plan]:
+        return self.of_kind(ELECTION_MAP)
 
 
 def _now() -> datetime:
@@ -130,51 +178,50 @@ def ingest_partition(
     _configure(connection, options)
     ensure_raw_tables(connection)
     outcome = PartitionOutcome(partition_date, run_id, options.quarantine_threshold_pct)
-    plans = [_inspect(input_file) for input_file in files]
-    outcome.files = [plan.outcome for plan in plans]
+    with _unpacked(files, options.work_dir) as readable:
+        plans = _recognise_headerless_parts([_inspect(item) for item in readable])
+        outcome.files = [plan.outcome for plan in plans]
 
-    groups, conflicts = _group_by_source(plans)
-    errors = [plan.outcome for plan in plans if plan.outcome.status in FILE_ERRORS]
-    if errors or conflicts:
-        for message, conflicting in conflicts:
-            for plan in conflicting:
-                plan.outcome.status, plan.outcome.message = FAILED, message
-                errors.append(plan.outcome)
-        _write_log_now(connection, outcome, errors)
-        raise PartitionFailed(_failure_message(partition_date, errors), outcome)
+        groups, conflicts = _group_by_source(plans)
+        errors = [plan.outcome for plan in plans if plan.outcome.status in FILE_ERRORS]
+        if errors or conflicts:
+            for message, conflicting in conflicts:
+                for plan in conflicting:
+                    plan.outcome.status, plan.outcome.message = FAILED, message
+                    errors.append(plan.outcome)
+            _write_log_now(connection, outcome, errors)
+            raise PartitionFailed(_failure_message(partition_date, errors), outcome)
 
-    _decide(connection, partition_date, groups, options)
-    run(connection, "begin transaction")
-    try:
-        for group in groups.values():
-            for plan in group.plans:
-                if plan.load:
-                    _load_file(connection, plan, partition_date, options)
-        outcome.snapshots = [
-            _write_snapshot(connection, group, partition_date, run_id, options)
-            for group in groups.values()
-            if _has_snapshot_now(group)
-        ]
-        _settle_statuses(groups, outcome.snapshots)
-        _insert_log(connection, outcome, outcome.files)
-        if before_commit is not None:
-            before_commit()
-        run(connection, "commit")
-    except BaseException as error:
+        _decide(connection, partition_date, groups, options)
+        run(connection, "begin transaction")
         try:
-            run(connection, "rollback")
-        except duckdb.Error:
-            pass  # the connection is gone with the transaction: nothing was written either way
-        for file_outcome in outcome.files:
-            if file_outcome.status not in (MISSING,):
-                file_outcome.status = FAILED
-                file_outcome.message = f"the run stopped before the partition was written: {type(error).__name__}: {_first_line(error)}"
-        if isinstance(error, Exception):
+            for group in groups.values():
+                _load_group(connection, group, partition_date, options)
+            outcome.snapshots = [
+                _write_snapshot(connection, group, partition_date, run_id, options)
+                for group in groups.values()
+                if _has_snapshot_now(group)
+            ]
+            _settle_statuses(groups, outcome.snapshots)
+            _insert_log(connection, outcome, outcome.files)
+            if before_commit is not None:
+                before_commit()
+            run(connection, "commit")
+        except BaseException as error:
             try:
-                _write_log_now(connection, outcome, outcome.files)
+                run(connection, "rollback")
             except duckdb.Error:
-                pass  # the original error says more than a failure to log it
-        raise
+                pass  # the connection is gone with the transaction: nothing was written either way
+            for file_outcome in outcome.files:
+                if file_outcome.status not in (MISSING, IGNORED):
+                    file_outcome.status = FAILED
+                    file_outcome.message = f"the run stopped before the partition was written: {type(error).__name__}: {_first_line(error)}"
+            if isinstance(error, Exception):
+                try:
+                    _write_log_now(connection, outcome, outcome.files)
+                except duckdb.Error:
+                    pass  # the original error says more than a failure to log it
+            raise
     return outcome
 
 
@@ -194,19 +241,58 @@ def _first_line(error: BaseException) -> str:
     return re.sub(r"(['\"]).*?\1", r"\1…\1", text[0][:300]) if text else ""
 
 
-# --- pre-pass and decisions -----------------------------------------------------------------------
+# --- unpacking and the pre-pass -------------------------------------------------------------------
 
 
-def _inspect(input_file: InputFile) -> _Plan:
-    path = input_file.path
-    outcome = FileOutcome(file_name=path.name, date_source=input_file.date_source)
-    plan = _Plan(path, outcome)
+@dataclass(frozen=True)
+class _Readable:
+    """A file of the run as it will be read: the input itself, or a member of an archive input."""
+
+    input: InputFile
+    path: Path
+    name: str
+    ignored_because: str | None = None
+    unreadable_because: str | None = None
+
+
+@contextmanager
+def _unpacked(files: Sequence[InputFile], work_dir: Path | None) -> Iterator[list[_Readable]]:
+    """The run's readable files, archives unpacked into a folder removed when the run ends."""
+    ignore = [spec.ignore_members for spec in layouts().values() if spec.ignore_members]
+    with ExitStack() as stack:
+        readable: list[_Readable] = []
+        folder: Path | None = None
+        for number, item in enumerate(files):
+            name = item.name or item.path.name
+            if not (is_archive(item.path) and item.path.exists()):
+                readable.append(_Readable(item, item.path, name))
+                continue
+            if folder is None:
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="unpacked-", dir=work_dir)))
+            try:
+                members: list[Unpacked] = list(unpack(item.path, name, folder / str(number), ignore))
+            except OSError as error:
+                readable.append(_Readable(item, item.path, name, unreadable_because=str(error)))
+                continue
+            readable += [_Readable(item, member.path, member.name, member.ignored_because) for member in members]
+        yield readable
+
+
+def _inspect(item: _Readable) -> _Plan:
+    path = item.path
+    outcome = FileOutcome(file_name=item.name, date_source=item.input.date_source)
+    plan = _Plan(path, outcome, item.input.state_hint)
     outcome.started_at = _now()
+    if item.ignored_because:
+        outcome.status, outcome.message = IGNORED, f"not read: {item.ignored_because}"
+        return plan
     try:
-        stat = path.stat()
+        stat = item.input.path.stat()
         outcome.mtime = datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None)
-        # The header first: with the layout known, the pre-pass also counts its delimiter.
-        layout, unknown_format = _recognise(read_header_line(path), path.name)
+        if item.unreadable_because:
+            raise OSError(item.unreadable_because)
+        # The first line first: with the layout known, the pre-pass also counts its delimiter.
+        layout, unknown_format = _recognise(read_header_line(path), path.name, item.input.state_hint)
         facts = inspect_file(
             path,
             layout.spec.text.delimiter if layout else None,
@@ -229,42 +315,81 @@ def _inspect(input_file: InputFile) -> _Plan:
         outcome.message = "the file is empty (0 bytes): a voter file starts with a header line"
         return plan
     if layout is None:
-        outcome.status = UNKNOWN_FORMAT
-        outcome.message = unknown_format
+        # A member of an archive that is no voter file (a readme, a count file) is listed, not fatal.
+        in_archive = item.name != (item.input.name or item.input.path.name)
+        outcome.status = IGNORED if in_archive else UNKNOWN_FORMAT
+        outcome.message = f"not read: it matches no layout ({unknown_format})" if in_archive else unknown_format
         return plan
-    plan.layout = layout
-    outcome.file_format = layout.spec.family
-    outcome.layout = f"{layout.spec.id} ({layout.variant})"
-    outcome.record_kind = layout.spec.record_kind
-    outcome.source_id = source_id(layout, path.name)
-    outcome.encoding = facts.encoding_for(layout.spec.text.encoding)
+    _adopt(plan, layout)
     return plan
 
 
-def _recognise(header_line: str, file_name: str) -> tuple[FileLayout | None, str]:
+def _adopt(plan: _Plan, layout: FileLayout) -> None:
+    outcome = plan.outcome
+    plan.layout = layout
+    plan.part = part_of(layout, plan.path.name)
+    outcome.file_format = layout.spec.family
+    outcome.layout = f"{layout.spec.id} ({layout.variant})"
+    outcome.record_kind = layout.spec.record_kind
+    outcome.source_id = source_id(layout, plan.path.name)
+    assert plan.facts is not None
+    outcome.encoding = plan.facts.encoding_for(layout.spec.text.encoding)
+    outcome.status = ""
+    outcome.message = ""
+
+
+def _recognise(header_line: str, file_name: str, state_hint: str | None) -> tuple[FileLayout | None, str]:
     """The layout of a file from its first line and name, or None and what was expected instead."""
     try:
-        return detect_layout(header_line, file_name), ""
+        return detect_layout(header_line, file_name, state_hint), ""
     except UnknownFormatError as error:
         return None, str(error)
 
 
+def _recognise_headerless_parts(plans: list[_Plan]) -> list[_Plan]:
+    """Later parts of a product whose header is only in its first part (IA) take that part's layout."""
+    first_parts = {
+        plan.layout.spec.id: plan.layout
+        for plan in plans
+        if plan.layout is not None and plan.layout.spec.parts is not None and plan.layout.spec.parts.header_in_first_only
+    }
+    for plan in plans:
+        if plan.outcome.status not in (UNKNOWN_FORMAT, IGNORED) or plan.facts is None:
+            continue
+        for layout in first_parts.values():
+            parts = layout.spec.parts
+            assert parts is not None
+            if re.search(parts.file_name, plan.path.name, re.IGNORECASE):
+                headerless = FileLayout(
+                    layout.spec, layout.header_fields, layout.positions, layout.named_count,
+                    f"{layout.variant}, header of the first part", layout.file_state, has_header_line=False,
+                )
+                _adopt(plan, headerless)
+                break
+    return plans
+
+
 def _group_by_source(plans: list[_Plan]) -> tuple[dict[str, _SourceGroup], list[tuple[str, list[_Plan]]]]:
+    """Files by the snapshot they belong to; more than one voters (or history) file for a source is
+    a conflict unless the layout is delivered in parts (and each is a different part)."""
     groups: dict[str, _SourceGroup] = {}
     for plan in plans:
-        if plan.layout is None:
+        if plan.layout is None or plan.outcome.status in (IGNORED,):
             continue
         group = groups.setdefault(plan.outcome.source_id, _SourceGroup(plan.outcome.source_id))
         group.plans.append(plan)
     conflicts = []
     for group in groups.values():
         for kind in (VOTER, VOTE_HISTORY):
-            of_kind = [plan for plan in group.plans if plan.outcome.record_kind == kind]
-            if len(of_kind) > 1:
-                names = ", ".join(plan.path.name for plan in of_kind)
+            of_kind = group.of_kind(kind)
+            in_parts = all(plan.part is not None for plan in of_kind)
+            parts = [plan.part for plan in of_kind]
+            if len(of_kind) > 1 and not (in_parts and len(set(parts)) == len(parts)):
+                names = ", ".join(plan.outcome.file_name for plan in of_kind)
                 conflicts.append((f"{len(of_kind)} {kind} files for source {group.source_id} on one date ({names}): keep one", of_kind))
-            elif of_kind:
-                setattr(group, "voters" if kind == VOTER else "history", of_kind[0])
+        voters = group.voters
+        if voters and voters[0].part is not None:
+            group.missing_parts = missing_parts(voters[0].layout, [plan.part for plan in voters])
     return groups, conflicts
 
 
@@ -272,6 +397,17 @@ def _failure_message(partition_date: date, errors: list[FileOutcome]) -> str:
     lines = [f"partition {partition_date} was not loaded:"]
     lines += [f"  {error.file_name}: {error.status}: {error.message}" for error in errors]
     return "\n".join(lines)
+
+
+def _identity(plans: list[_Plan]) -> tuple[str | None, str | None]:
+    """(name, sha256) of one side of a snapshot: the file's own, or for several parts (and election
+    maps) a listing and a hash over every part's hash."""
+    if not plans:
+        return None, None
+    if len(plans) == 1:
+        return plans[0].outcome.file_name, plans[0].outcome.sha256
+    combined = hashlib.sha256("".join(f"{plan.outcome.file_name}:{plan.outcome.sha256}\n" for plan in plans).encode())
+    return f"{plans[0].outcome.file_name} and {len(plans) - 1} more files", combined.hexdigest()
 
 
 def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups: dict[str, _SourceGroup], options: IngestOptions) -> None:
@@ -284,55 +420,85 @@ def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups:
             {"source": group.source_id, "date": partition_date},
         )
         stored = group.stored = _StoredSnapshot(*row) if row else None
-        voters, history = group.voters, group.history
-        if voters is not None:
+        # Election maps decode the voters files' history: they belong to the voters side.
+        voters, history = group.voters + group.maps, group.history
+        _, voters_sha = _identity(voters)
+        _, history_sha = _identity(history)
+        if group.voters:
             earlier = scalar(
                 connection,
                 """select max(partition_date) from raw.snapshots
                    where source_id = $source and partition_date < $date and voters_file_sha256 = $sha""",
-                {"source": group.source_id, "date": partition_date, "sha": voters.outcome.sha256},
+                {"source": group.source_id, "date": partition_date, "sha": voters_sha},
             )
-            if not options.force_reload and stored and stored.voters_sha == voters.outcome.sha256:
+            if not options.force_reload and stored and stored.voters_sha == voters_sha:
                 _skip(voters, UNCHANGED, "already loaded for this source and date (same sha256): nothing to do")
             elif not options.force_reload and earlier is not None:
                 message = f"same content as the {group.source_id} snapshot of {earlier}: a duplicate drop, no new snapshot"
                 _skip(voters, DUPLICATE_DROP, message)
-                if history is not None:
-                    _skip(history, DUPLICATE_DROP, f"comes with {voters.path.name}, {message}")
+                _skip(history, DUPLICATE_DROP, f"comes with {group.voters[0].outcome.file_name}, {message}")
                 continue
             else:
-                voters.load = True
-        if history is not None:
-            if voters is None and stored is None:
+                for plan in voters:
+                    plan.load = True
+        elif group.maps:
+            _skip(group.maps, REJECTED, f"an election map without the voters file it decodes for {group.source_id} on {partition_date}")
+        if history:
+            if not group.voters and stored is None:
                 _skip(
                     history,
                     REJECTED,
                     f"vote history without a voters file for {group.source_id} on {partition_date}: "
                     "drop the voters file of the same date with it",
                 )
-            elif not options.force_reload and stored and stored.history_sha == history.outcome.sha256:
+            elif not options.force_reload and stored and stored.history_sha == history_sha:
                 _skip(history, UNCHANGED, "already loaded for this source and date (same sha256): nothing to do")
             else:
-                history.load = True
+                for plan in history:
+                    plan.load = True
 
 
-def _skip(plan: _Plan, status: str, message: str) -> None:
-    plan.outcome.status, plan.outcome.message = status, message
+def _skip(plans: list[_Plan], status: str, message: str) -> None:
+    for plan in plans:
+        plan.outcome.status, plan.outcome.message = status, message
 
 
 # --- loading --------------------------------------------------------------------------------------
 
 
-def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_date: date, options: IngestOptions) -> None:
+def _load_group(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, options: IngestOptions) -> None:
+    """Load a snapshot's files that changed: voters (their parts, their own history), then history."""
+    voters = [plan for plan in group.voters if plan.load]
+    history = [plan for plan in group.history if plan.load]
+    if voters:
+        delete_previous_rows(connection, partition_date, group.source_id, VOTER)
+        carried = any(plan.layout is not None and carries_history(plan.layout) for plan in voters)
+        if carried:
+            delete_previous_rows(connection, partition_date, group.source_id, VOTE_HISTORY)
+        for plan in voters:
+            _load_file(connection, plan, partition_date, options)
+        _supersede_across_parts(connection, group, partition_date, VOTER)
+        election_map = _load_election_maps(connection, group, partition_date, options) if group.maps else None
+        for plan in voters:
+            if plan.layout is not None and carries_history(plan.layout):
+                _derive_history(connection, plan, partition_date, options, election_map)
+        insert_possible_duplicates(connection, partition_date, group.source_id)
+    if history:
+        delete_previous_rows(connection, partition_date, group.source_id, VOTE_HISTORY)
+        for plan in history:
+            _load_file(connection, plan, partition_date, options)
+        _supersede_across_parts(connection, group, partition_date, VOTE_HISTORY)
+
+
+@contextmanager
+def _readable(plan: _Plan, options: IngestOptions) -> Iterator[tuple[FileToStage, str]]:
+    """The file as DuckDB reads it (a working copy for UTF-16 or mixed line endings)."""
     facts, layout, outcome = plan.facts, plan.layout, plan.outcome
-    assert facts is not None and layout is not None and outcome.source_id and outcome.encoding
-    delete_previous_rows(connection, partition_date, outcome.source_id, layout.spec.record_kind)
-    target = Target(partition_date, outcome.source_id, plan.path.name, layout.spec.record_kind)
-    staging = f"staging_{next(_staging_names)}"
+    assert facts is not None and layout is not None and outcome.encoding
     with readable_copy(plan.path, facts, outcome.encoding, options.work_dir) as (read_path, read_encoding):
         # The pre-pass counts describe the file itself, not a working copy.
         as_is = read_path == plan.path
-        source = FileToStage(
+        yield FileToStage(
             layout=layout,
             read_path=read_path,
             encoding=read_encoding,
@@ -342,7 +508,15 @@ def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_dat
             mixed_line_endings=facts.line_endings == "mixed",
             delimiter_bytes=facts.delimiter_bytes if as_is else None,
             quote_bytes=facts.quote_bytes if as_is else None,
-        )
+        ), read_encoding
+
+
+def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_date: date, options: IngestOptions) -> None:
+    layout, outcome = plan.layout, plan.outcome
+    assert layout is not None and outcome.source_id
+    target = Target(partition_date, outcome.source_id, outcome.file_name, layout.spec.record_kind)
+    staging = f"staging_{next(_staging_names)}"
+    with _readable(plan, options) as (source, read_encoding):
         # On an error the transaction is rolled back, and the staging tables with it.
         staged = stage_file(connection, staging, source, target, partition_date)
         outcome.reader = staged.reader
@@ -352,10 +526,51 @@ def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_dat
     outcome.finished_at = _now()
 
 
+def _derive_history(
+    connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_date: date, options: IngestOptions, election_map: str | None
+) -> None:
+    layout, outcome = plan.layout, plan.outcome
+    assert layout is not None and outcome.source_id
+    voters = Target(partition_date, outcome.source_id, outcome.file_name, VOTER)
+    with _readable(plan, options) as (source, _):
+        derived = derive_history(
+            connection, layout, source.read_path, source.encoding, source.physical_lines, voters,
+            f"history_{next(_staging_names)}", election_map,
+        )
+    outcome.history_rows_derived = derived.rows
+    outcome.quality_flags = {**outcome.quality_flags, **{f"history:{flag}": count for flag, count in derived.flags.items()}}
+    outcome.finished_at = _now()
+
+
+def _load_election_maps(
+    connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, options: IngestOptions
+) -> str:
+    """The group's election maps in one temp table (county, slot) -> election; each map file is logged."""
+    table = f"election_map_{next(_staging_names)}"
+    for plan in group.maps:
+        with _readable(plan, options) as (source, _):
+            load_election_map(connection, table, source, plan.outcome, partition_date)
+        plan.outcome.finished_at = _now()
+    return table
+
+
+def _supersede_across_parts(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, kind: str) -> None:
+    """Keep one copy of a record two parts both hold; count the other as superseded in its file."""
+    plans = group.of_kind(kind)
+    if len(plans) < 2:
+        return
+    by_name = {plan.outcome.file_name: plan.outcome for plan in plans}
+    for duplicate in supersede_across_parts(connection, partition_date, group.source_id, kind):
+        outcome = by_name[duplicate.file_name]
+        outcome.rows_loaded -= 1
+        outcome.rows_superseded += 1
+        outcome.superseded_reasons[IN_ANOTHER_PART] = outcome.superseded_reasons.get(IN_ANOTHER_PART, 0) + 1
+
+
 def _has_snapshot_now(group: _SourceGroup) -> bool:
     """A snapshot exists (or is being made) for the group: something of it is loaded or unchanged."""
     statuses = {plan.outcome.status for plan in group.plans if not plan.load}
-    if any(plan.load and plan.outcome.record_kind == VOTER for plan in group.plans):
+    if any(plan.load for plan in group.voters):
         return True
     return group.stored is not None and (UNCHANGED in statuses or any(plan.load for plan in group.plans))
 
@@ -366,10 +581,12 @@ def _write_snapshot(
     """Recompute the (source, date) snapshot from what the raw tables now hold, and upsert it."""
     params = {"source": group.source_id, "date": partition_date}
     voters_file, history_file, voters_sha, history_sha = group.stored or _StoredSnapshot(None, None, None, None)
-    if group.voters is not None:
-        voters_file, voters_sha = group.voters.path.name, group.voters.outcome.sha256
-    if group.history is not None and group.history.outcome.status != REJECTED:
-        history_file, history_sha = group.history.path.name, group.history.outcome.sha256
+    if group.voters:
+        voters_file, _ = _identity(group.voters)
+        _, voters_sha = _identity(group.voters + group.maps)
+    history = [plan for plan in group.history if plan.outcome.status != REJECTED]
+    if history:
+        history_file, history_sha = _identity(history)
 
     per_file = run(
         connection,
@@ -394,11 +611,11 @@ def _write_snapshot(
     history_loaded = sum(int(loaded) for _, kind, loaded, _, _ in per_file if kind == VOTE_HISTORY)
     quarantined = sum(int(count) for _, _, _, count, _ in per_file)
     rates = {
-        name: 100.0 * int(q) / (int(loaded) + int(q) + int(s))
-        for name, _, loaded, q, s in per_file
+        (name, kind): 100.0 * int(q) / (int(loaded) + int(q) + int(s))
+        for name, kind, loaded, q, s in per_file
         if int(loaded) + int(q) + int(s)
     }
-    worst_file, worst_rate = max(rates.items(), key=lambda item: item[1], default=(None, 0.0))
+    (worst_file, _), worst_rate = max(rates.items(), key=lambda item: item[1], default=((None, None), 0.0))
     problems = []
     if voters_loaded == 0:
         problems.append(f"no voter records loaded from {voters_file or 'any voters file'}")
@@ -407,14 +624,15 @@ def _write_snapshot(
             f"{worst_rate:.2f}% of the records of {worst_file} were quarantined "
             f"(threshold {options.quarantine_threshold_pct:g}%)"
         )
-    layout_plan = group.voters or group.history
-    assert layout_plan is not None and layout_plan.layout is not None
+    layout_plan = (group.voters or group.history)[0]
+    assert layout_plan.layout is not None
     spec = layout_plan.layout.spec
     # A product with per-election history, dropped without its history file: participation unknown.
     coverage = spec.history_coverage
     history_comes_apart = spec.history is None or spec.history.kind == "history_file"
     if coverage == "per_election" and history_comes_apart and history_file is None:
         coverage = "none"
+    notes = [describe_missing(group.missing_parts)] if group.missing_parts else []
     snapshot = SnapshotOutcome(
         source_id=group.source_id,
         partition_date=partition_date,
@@ -427,7 +645,8 @@ def _write_snapshot(
         rows_quarantined=quarantined,
         quarantine_rate_pct=round(worst_rate, 4),
         accepted=not problems,
-        message="; ".join(problems),
+        message="; ".join(problems + notes),
+        missing_parts=list(group.missing_parts),
     )
     run(connection, 
         """
@@ -501,7 +720,7 @@ _LOG_COLUMNS = (
     "file_format", "source_id", "encoding", "status", "message", "lines_read", "header_lines",
     "blank_lines", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_recovered",
     "quarantine_reasons", "started_at", "finished_at", "file_layout", "glued_lines", "quality_flags",
-    "quarantine_rate_pct",
+    "quarantine_rate_pct", "history_rows_derived",
 )
 
 
@@ -534,6 +753,7 @@ def _log_row(outcome: PartitionOutcome, file_outcome: FileOutcome) -> tuple:
         file_outcome.glued_lines if counted else None,
         json_counts(file_outcome.quality_flags) if counted else None,
         round(file_outcome.quarantine_rate_pct, 4) if counted else None,
+        file_outcome.history_rows_derived,
     )
 
 

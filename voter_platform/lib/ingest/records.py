@@ -47,6 +47,7 @@ from datetime import date
 
 from voter_platform.layouts.registry import VOTER
 from voter_platform.lib import vocabularies as vocab
+from voter_platform.lib.elections import ELECTION_TYPE_WORDS
 from voter_platform.lib.ingest.duck import sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
 
@@ -70,6 +71,7 @@ TYPING_QUARANTINE_ISSUES = ("unparseable_election_date", "missing_state", "unkno
 UNLOADABLE_LINE_KINDS = {
     "repeated_header": "the header line again",
     "wrong_field_count": "{field_count} fields, expected {expected}",
+    "wrong_line_length": "the line's length is no record length: expected {expected}",
     "glued_records_unrecoverable": "{field_count} fields: records glued on one line that could not be separated",
     "truncated_record": "a record cut short (its end is missing) followed on the same line by the next record",
     "values_in_unnamed_columns": "values after the last named column ({named})",
@@ -191,21 +193,21 @@ def _zip(text: str) -> str:
     return f"case when contains({text}, '.') then regexp_replace({text}, '\\.0+$', '') else {text} end"
 
 
+def election_type_sql(text: str) -> str:
+    """The election type a description names (lib/elections.ELECTION_TYPE_WORDS), or NULL."""
+    branches = " ".join(
+        f"when contains(upper({text}), {sql_string(word)}) then {sql_string(election_type)}"
+        for word, election_type in ELECTION_TYPE_WORDS
+    )
+    return f"(case {branches} end)"
+
+
 def _election_type(layout: FileLayout, text: str) -> str:
     """From the layout's code table, or read from a description such as NC's "11/08/2016 GENERAL"."""
     if layout.spec.code_table("election_type") is not None:
         return _decode(layout, "election_type", text)
-    upper = f"upper({text})"
-    return f"""case
-        when list_contains({sql_list(vocab.ELECTION_TYPES)}, {text}) then {text}
-        else case
-            when {upper} like '%RUNOFF%' or {upper} like '%SECOND PRIMARY%' then 'RUNOFF'
-            when {upper} like '%SPECIAL%' then 'SPECIAL'
-            when {upper} like '%MUNI%' then 'MUNICIPAL'
-            when {upper} like '%PRIMARY%' then 'PRIMARY'
-            when {upper} like '%GENERAL%' then 'GENERAL'
-            else {upper} end
-        end"""
+    return f"""case when list_contains({sql_list(vocab.ELECTION_TYPES)}, {text}) then {text}
+        else coalesce({election_type_sql(text)}, upper({text})) end"""
 
 
 def _issues_sql(checks: list[tuple[str, str]]) -> str:
@@ -239,7 +241,7 @@ def _adapted_text(layout: FileLayout, canonical: str, field: str) -> str:
     sources = layout.source_fields(canonical)
     if not sources:
         return "null::varchar"
-    padded = layout.spec.text.padded
+    padded = layout.spec.text.padded or layout.spec.is_fixed_width  # fixed-width values are padded too
 
     def text_of(position: int) -> str:
         value = field.format(position)
@@ -256,7 +258,9 @@ def _column(layout: FileLayout, name: str, field: str, fast: bool) -> _Column:
     """How a canonical column is read on a path (`fast`: the reader typed the fields in fast_types)."""
     spec = layout.spec
     position = layout.source_position(name)
-    fast_type: FastType | None = fast_types(spec).get(name) if fast and position is not None else None
+    # A fixed-width record is read whole: none of its fields is typed by the reader.
+    typed_by_reader = fast and position is not None and not spec.is_fixed_width
+    fast_type: FastType | None = fast_types(spec).get(name) if typed_by_reader else None
     t = f"t_{name}"
     if name == "state":
         return _state_column(layout, field, fast_type)
@@ -433,13 +437,23 @@ def record_insert_sql(layout: FileLayout, reader_sql: str, snapshot: date) -> st
     """
     kind = layout.spec.record_kind
     n, m = layout.field_count, layout.named_count
-    unnamed = " or ".join(f"nullif(trim(c{i}), '') is not null" for i in range(m + 1, n + 1)) or "false"
-    reader = f"(select *, {unnamed} as c_unnamed from ({reader_sql}) {_unstored_required_fields_read(layout)})"
-    flags = "case when c_unnamed then list_append(coalesce(issues, []), 'values_in_unnamed_columns') else coalesce(issues, []) end"
+    if layout.spec.is_fixed_width:
+        # One field per line: the record, cut in SQL; a line of another length cannot be cut.
+        fields = layout.cut("c1")
+        wrong = f"not list_contains({list(layout.record_lengths)}, length(c1))"
+        reader = f"(select *, {wrong} as c_wrong from ({reader_sql}))"
+        flags = "case when c_wrong then ['wrong_line_length'] else coalesce(issues, []) end"
+        keep = "c_wrong"
+    else:
+        fields = "c{}"
+        unnamed = " or ".join(f"nullif(trim(c{i}), '') is not null" for i in range(m + 1, n + 1)) or "false"
+        reader = f"(select *, {unnamed} as c_unnamed from ({reader_sql}) {_unstored_required_fields_read(layout)})"
+        flags = "case when c_unnamed then list_append(coalesce(issues, []), 'values_in_unnamed_columns') else coalesce(issues, []) end"
+        keep = "c_unnamed"
     return f"""
         insert into {raw_table(kind)} by name
         select {raw_row_select(kind, "0", flags)}
-        from ({_layers(layout, snapshot, reader, 'c_unnamed', 'c{}', fast=True)}) as typed
+        from ({_layers(layout, snapshot, reader, keep, fields, fast=True)}) as typed
     """
 
 
@@ -506,32 +520,47 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
     """
     n, m = layout.field_count, layout.named_count
     extras_empty = f"len(list_filter(fields[{m + 1}:], lambda x: trim(x) <> '')) = 0"
-    first_line = "line_number = 1" if layout.spec.has_header else "false"
-    kind = f"""
-        case
-            when raw is null or trim(raw) = '' then 'blank'
-            when {first_line} and {_header_match(layout, True)} then 'header'
-            when {_header_match(layout, False)} then 'repeated_header'
-            when field_count = {n} and {n} = {m} then 'record'
-            when field_count between {m} and {n} then
-                case when {extras_empty} then 'record' else 'values_in_unnamed_columns' end
-            when field_count > {n} and {extras_empty} then 'record'
-            when field_count > {n} then 'glued'
-            else 'wrong_field_count'
-        end
-    """
+    first_line = "line_number = 1" if layout.header_lines else "false"
+    if layout.spec.is_fixed_width:
+        cut = layout.cut("raw")
+        fields = "case when raw is null then null else [" + ", ".join(cut.format(i) for i in range(1, n + 1)) + "] end"
+        field_count = "coalesce(length(raw), 0)"  # characters: what decides a fixed-width record
+        kind = f"""
+            case
+                when raw is null or trim(raw) = '' then 'blank'
+                when list_contains({list(layout.record_lengths)}, field_count) then 'record'
+                else 'wrong_line_length'
+            end
+        """
+    else:
+        fields = split_fields_sql("raw", layout.spec.text.delimiter)
+        field_count = "coalesce(len(fields), 0)"
+        kind = f"""
+            case
+                when raw is null or trim(raw) = '' then 'blank'
+                when {first_line} and {_header_match(layout, True)} then 'header'
+                when {_header_match(layout, False)} then 'repeated_header'
+                when field_count = {n} and {n} = {m} then 'record'
+                when field_count between {m} and {n} then
+                    case when {extras_empty} then 'record' else 'values_in_unnamed_columns' end
+                when field_count > {n} and {extras_empty} then 'record'
+                when field_count > {n} then 'glued'
+                else 'wrong_field_count'
+            end
+        """
+    trailing = "" if layout.spec.is_fixed_width else f"when field_count > {n} then list_append(coalesce(issues, []), 'trailing_empty_columns')"
     keep = "row_index, line_number, raw, field_count, line_kind"
     return f"""
         with lines as ({lines_sql}),
-        split as (select *, {split_fields_sql('raw', layout.spec.text.delimiter)} as fields from lines),
-        counted as (select *, coalesce(len(fields), 0) as field_count from split),
+        split as (select *, {fields} as fields from lines),
+        counted as (select *, {field_count} as field_count from split),
         classified as (select *, {kind} as line_kind from counted),
         typed as ({_layers(layout, snapshot, 'classified', keep, 'fields[{}]', fast=False)})
         select row_index, line_number, 0::tinyint as part, line_kind, field_count,
             case when line_kind = 'glued' then raw end as irregular_raw,
             case
                 when line_kind <> 'record' then null
-                when field_count > {n} then list_append(coalesce(issues, []), 'trailing_empty_columns')
+                {trailing}
                 else issues
             end as issues,
             null::varchar[] as flags, null::varchar as disposition,

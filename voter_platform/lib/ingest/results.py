@@ -19,6 +19,7 @@ EMPTY = "empty"
 UNREADABLE = "unreadable"
 UNKNOWN_FORMAT = "unknown_format"
 FAILED = "failed"  # the run stopped; nothing of the partition was written
+IGNORED = "ignored"  # an archive member that is no voter file, or one its layout says to skip
 
 # Statuses that fail the partition (the file cannot even be identified).
 FILE_ERRORS = (EMPTY, UNREADABLE, UNKNOWN_FORMAT, FAILED)
@@ -51,6 +52,7 @@ class FileOutcome:
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     quality_flags: dict[str, int] = field(default_factory=dict)
     superseded_reasons: dict[str, int] = field(default_factory=dict)
+    history_rows_derived: int | None = None  # vote-history rows read from this voters file's own columns
     started_at: datetime | None = None
     finished_at: datetime | None = None
 
@@ -111,6 +113,7 @@ class SnapshotOutcome:
     quarantine_rate_pct: float
     accepted: bool
     message: str = ""
+    missing_parts: list[str] = field(default_factory=list)  # parts of a multi-part delivery not found
 
 
 @dataclass

@@ -175,7 +175,8 @@ def _read_with_record_reader(
     _add_lines(connection, staging, "blank", blanks)
     refused = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
     _stage_refused_lines(connection, staging, source, refused, snapshot)
-    if _extra_delimiters(source, accepted, refused) != 0:
+    # Trailing empty fields exist only where there are fields (not in fixed-width records).
+    if not layout.spec.is_fixed_width and _extra_delimiters(source, accepted, refused) != 0:
         for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
             staged.bulk_findings.setdefault(line, []).append("trailing_empty_columns")
     return staged

@@ -1,0 +1,294 @@
+"""Vote history carried inside the voters file, turned into rows of `raw.vote_history`.
+
+Three shapes (layouts/registry.py), one way through:
+
+    election_columns  one column per election, the header names it (OH, WI, VT, UT, AZ)
+    slots             numbered slot columns, each an election the voter took part in; the election
+                      in a date or label cell, or by slot number in a per-county election map (PA)
+    history_string    one column listing the elections (NY)
+
+The voters file is read a second time, every field as text (so every line the typed read accepted
+is accepted again), its rows numbered the way stage.py numbers them, and only the records that were
+loaded (same line, same voter id) give history: a quarantined or superseded record gives none.
+Elections are read from header names and labels by `lib.elections.read_election` (a few hundred
+distinct texts, in Python); the cells (millions) are unpivoted and decoded in SQL. Every history row
+keeps the voter's line number and the voters file's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots
+from voter_platform.lib.elections import Election, read_election
+from voter_platform.lib.ingest.duck import run, scalar, sql_string
+from voter_platform.lib.ingest.formats import FileLayout
+from voter_platform.lib.ingest.lines import read_numbered_records
+from voter_platform.lib.ingest.records import _decode, _trimmed
+from voter_platform.lib.ingest.stage import Target
+
+DERIVED_KINDS = ("election_columns", "slots", "history_string")
+
+
+@dataclass
+class DerivedHistory:
+    rows: int = 0
+    flags: dict[str, int] = field(default_factory=dict)
+
+
+def carries_history(layout: FileLayout) -> bool:
+    return layout.spec.history is not None and layout.spec.history.kind in DERIVED_KINDS
+
+
+def derive_history(
+    connection: duckdb.DuckDBPyConnection,
+    layout: FileLayout,
+    read_path: Path,
+    encoding: str,
+    physical_lines: int,
+    voters: Target,
+    work_table: str,
+    election_map: str | None = None,
+) -> DerivedHistory:
+    """Insert the history rows of a loaded voters file; returns how many, with their flag counts."""
+    cells = f"{work_table}_cells"
+    read_numbered_records(connection, layout, read_path, encoding, physical_lines, cells)
+    history = layout.spec.history
+    if isinstance(history, ElectionColumns):
+        votes = _election_column_votes(connection, layout, history, cells, work_table)
+    elif isinstance(history, Slots):
+        votes = _slot_votes(connection, layout, history, cells, work_table, election_map)
+    elif isinstance(history, HistoryString):
+        votes = _string_votes(connection, layout, history, cells, work_table)
+    else:
+        raise ValueError(f"{layout.spec.id}: no history in the voters file")
+    # Votes of loaded voters only; a filled cell whose election cannot be told is counted, not loaded.
+    staged = f"{work_table}_votes"
+    run(
+        connection,
+        f"""
+        create or replace temp table {staged} as
+        select votes.* from ({votes}) votes
+        join (select line_number, voter_id from raw.voters where {voters.where}) voters
+          on voters.line_number = votes.line_number and voters.voter_id = votes.voter_id
+        """,
+        voters.params,
+    )
+    unresolved = int(scalar(connection, f"select count(*) from {staged} where election_date is null"))
+    run(
+        connection,
+        f"""
+        insert into raw.vote_history by name
+        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
+            votes.line_number, votes.voter_id, votes.election_date, votes.election_type, votes.election_label,
+            votes.voting_method, votes.party_ballot, votes.quality_flags
+        from {staged} votes
+        where votes.election_date is not null
+        -- one row per voter and election: two columns naming the same election count once
+        qualify row_number() over (
+            partition by votes.voter_id, votes.election_date, votes.election_type order by votes.line_number, votes.slot
+        ) = 1
+        order by votes.line_number, votes.slot
+        """,
+        voters.params,
+    )
+    result = DerivedHistory(
+        rows=int(scalar(connection, f"select count(*) from raw.vote_history where {voters.where}", voters.params)),
+        flags=dict(
+            run(
+                connection,
+                f"""select flag, count(*) from (select unnest(quality_flags) as flag from raw.vote_history
+                    where {voters.where} and len(quality_flags) > 0) group by all order by all""",
+                voters.params,
+            )
+        ),
+    )
+    if unresolved:
+        result.flags["unresolved_history_cells"] = unresolved
+    for table in (cells, staged, f"{work_table}_elections"):
+        run(connection, f"drop table if exists {table}")
+    return result
+
+
+def _voter_id(layout: FileLayout) -> str:
+    position = layout.source_position("voter_id")
+    return _trimmed(f"c{position}")
+
+
+def _elections_table(connection: duckdb.DuckDBPyConnection, table: str, elections: dict[str, Election | None]) -> None:
+    """A table of the elections `texts` name: (text, election_date, election_type, election_label, flags)."""
+    rows = [
+        (text, election.date, election.type, election.label, list(election.flags))
+        for text, election in elections.items()
+        if election is not None
+    ]
+    run(
+        connection,
+        f"create or replace temp table {table} (text varchar, election_date date, election_type varchar, "
+        "election_label varchar, flags varchar[])",
+    )
+    if rows:
+        connection.executemany(f"insert into {table} values (?, ?, ?, ?, ?)", rows)
+
+
+def _election_column_votes(
+    connection: duckdb.DuckDBPyConnection, layout: FileLayout, history: ElectionColumns, cells: str, work_table: str
+) -> str:
+    """SELECT (line_number, slot, voter_id, election..., voting_method, party_ballot, quality_flags)."""
+    columns = {
+        position: read_election(name, history.columns)
+        for name, position in layout.positions.items()
+        if read_election(name, history.columns) is not None
+    }
+    elections = f"{work_table}_elections"
+    _elections_table(connection, elections, {str(position): election for position, election in columns.items()})
+    if not columns:
+        return _no_votes()
+    positions = sorted(columns)
+    cell_list = "[" + ", ".join(f"c{position}" for position in positions) + "]"
+    slot_list = "[" + ", ".join(f"'{position}'" for position in positions) + "]"
+    return f"""
+        with unpivoted as (
+            select line_number, {_voter_id(layout)} as voter_id, unnest({cell_list}) as cell, unnest({slot_list}) as slot
+            from {cells}
+        ),
+        cast_votes as (
+            select line_number, voter_id, slot, upper(trim(cell)) as cell from unpivoted
+            where cell is not null and trim(cell) <> '' and upper(trim(cell)) not in ({_not_voted(history)})
+        )
+        select line_number, slot::integer as slot, voter_id, e.election_date, e.election_type, e.election_label,
+            {_cell_meaning(layout, history)}
+        from cast_votes join {elections} e on e.text = cast_votes.slot
+    """
+
+
+def _not_voted(history: ElectionColumns) -> str:
+    values = [cell.upper() for cell, meaning in history.cells.items() if not meaning.voted] or ["''"]
+    return ", ".join(sql_string(value) if value != "''" else value for value in values)
+
+
+def _cell_meaning(layout: FileLayout, history: ElectionColumns) -> str:
+    """voting_method, party_ballot and quality_flags of a voted cell (`cell`, upper case)."""
+    known = {cell.upper(): meaning for cell, meaning in history.cells.items() if meaning.voted}
+
+    def lookup(column: str) -> str:
+        pairs = [(cell, getattr(meaning, column)) for cell, meaning in known.items() if getattr(meaning, column)]
+        if not pairs:
+            return "null"
+        branches = " ".join(f"when {sql_string(cell)} then {sql_string(value)}" for cell, value in pairs)
+        return f"case cell {branches} end"
+
+    listed = ", ".join(sql_string(cell) for cell in known) or "null"
+    if history.cell_pattern:
+        pattern = sql_string(history.cell_pattern)
+        method = _decode(layout, "voting_method", f"nullif(trim(regexp_extract(cell, {pattern}, 'voting_method')), '')")
+        party = _decode(layout, "party_ballot", f"nullif(trim(regexp_extract(cell, {pattern}, 'party_ballot')), '')")
+        unknown = f"cell not in ({listed}) and not regexp_matches(cell, {pattern})"
+        return f"""
+            coalesce({lookup('voting_method')}, {method}) as voting_method,
+            coalesce({lookup('party_ballot')}, {party}) as party_ballot,
+            case when {unknown} then list_append(e.flags, 'unknown_history_cell') else e.flags end as quality_flags
+        """
+    return f"""
+        {lookup('voting_method')} as voting_method, {lookup('party_ballot')} as party_ballot,
+        case when cell not in ({listed}) then list_append(e.flags, 'unknown_history_cell') else e.flags end as quality_flags
+    """
+
+
+def _no_votes() -> str:
+    return """
+        select null::bigint as line_number, null::integer as slot, null::varchar as voter_id, null::date as election_date,
+            null::varchar as election_type, null::varchar as election_label, null::varchar as voting_method,
+            null::varchar as party_ballot, null::varchar[] as quality_flags
+        where false
+    """
+
+
+def _slot_votes(
+    connection: duckdb.DuckDBPyConnection,
+    layout: FileLayout,
+    history: Slots,
+    cells: str,
+    work_table: str,
+    election_map: str | None,
+) -> str:
+    """One row per filled slot: its election from its date cell, its label cell or the election map."""
+    structs = []
+    for group_index, group in enumerate(history.groups):
+        numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
+        for slot, number in enumerate(numbers, start=1):
+            parts = [f"grp := {group_index}", f"slot := {slot}"]
+            for column in ("election_date", "election_label", "voting_method", "party_ballot"):
+                template = group.columns.get(column)
+                position = layout.positions.get(template.replace("{n}", number).lower()) if template else None
+                parts.append(f"{column} := {_trimmed(f'c{position}') if position else 'null::varchar'}")
+            structs.append("struct_pack(" + ", ".join(parts) + ")")
+    labels = f"{work_table}_elections"
+    label_groups = {index: group for index, group in enumerate(history.groups) if group.election is not None}
+    if label_groups:
+        texts = [
+            row[0]
+            for row in run(
+                connection,
+                f"select distinct s.election_label from (select unnest([{', '.join(structs)}]) as s from {cells}) "
+                f"where s.election_label is not null and s.grp in ({', '.join(str(i) for i in label_groups)})",
+            )
+        ]
+        spec = next(iter(label_groups.values())).election
+        _elections_table(connection, labels, {text: read_election(text, spec) for text in texts})
+    types = " ".join(
+        f"when {index} then {sql_string(group.election_type)}" for index, group in enumerate(history.groups) if group.election_type
+    )
+    group_type = f"case s.grp {types} end" if types else "null::varchar"
+    date_format = sql_string(layout.spec.date_format)
+    joins, election_date, election_type, election_label, flags = "", "try_strptime(s.election_date, " + date_format + ")::date", group_type, "s.election_label", "[]::varchar[]"
+    if label_groups:
+        joins += f" left join {labels} l on l.text = s.election_label"
+        election_date = f"coalesce({election_date}, l.election_date)"
+        election_type = f"coalesce({group_type}, l.election_type)"
+        election_label = "coalesce(l.election_label, s.election_label)"
+        flags = "coalesce(l.flags, [])"
+    if history.lookup and election_map:
+        county = _trimmed(f"c{layout.source_position('county')}") if layout.source_position("county") else "null"
+        joins += f" left join {election_map} m on m.county = upper({county}) and m.slot = s.slot"
+        election_date = f"coalesce({election_date}, m.election_date)"
+        election_type = f"coalesce({election_type}, m.election_type)"
+        election_label = f"coalesce({election_label}, m.election_label)"
+    return f"""
+        with filled as (
+            select line_number, {_voter_id(layout)} as voter_id, unnest([{', '.join(structs)}]) as s
+            from {cells}
+        )
+        select line_number, s.grp * 1000 + s.slot as slot, voter_id,
+            {election_date} as election_date,
+            coalesce({election_type}, case when {election_date} is not null then 'OTHER' end) as election_type,
+            {election_label} as election_label,
+            {_decode(layout, 'voting_method', 's.voting_method')} as voting_method,
+            {_decode(layout, 'party_ballot', 's.party_ballot')} as party_ballot,
+            {flags} as quality_flags
+        from filled {joins}
+        where coalesce(s.election_date, s.election_label, s.voting_method, s.party_ballot) is not null
+    """
+
+
+def _string_votes(
+    connection: duckdb.DuckDBPyConnection, layout: FileLayout, history: HistoryString, cells: str, work_table: str
+) -> str:
+    """One row per item of the history string, its election read from the item's label."""
+    position = layout.positions[history.column.lower()]
+    items = f"""
+        select line_number, {_voter_id(layout)} as voter_id, unnest(string_split(c{position}, {sql_string(history.separator)})) as item,
+            generate_subscripts(string_split(c{position}, {sql_string(history.separator)}), 1) as slot
+        from {cells} where c{position} is not null
+    """
+    texts = [row[0] for row in run(connection, f"select distinct trim(item) from ({items}) where trim(item) <> ''")]
+    elections = f"{work_table}_elections"
+    _elections_table(connection, elections, {text: read_election(text, history.items) for text in texts})
+    return f"""
+        select i.line_number, i.slot::integer as slot, i.voter_id, e.election_date, e.election_type, e.election_label,
+            null::varchar as voting_method, null::varchar as party_ballot, e.flags as quality_flags
+        from ({items}) i join {elections} e on e.text = trim(i.item)
+    """
