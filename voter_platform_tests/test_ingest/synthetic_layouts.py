@@ -161,7 +161,51 @@ fields:
   - {name: VoterHistory}
 """
 
-ALL = (WIDE, HEADERLESS, HEADERLESS_HISTORY, FIXED, SLOTS, STRING)
+MAPPED = """
+id: test_mapped
+family: testmapped
+title: test slots decoded by a per-county election map (headerless, tab)
+record_kind: voter
+state: PA
+history:
+  kind: slots
+  lookup: test_mapped_map
+  groups:
+    - {count: 2, columns: {voting_method: 'Election {n} Vote Method', party_ballot: 'Election {n} Party'}}
+parts: {file_name: '^(?P<part>[A-Z]+) FVE \\d{8}', expected: numbers}
+recognise: {header: none, file_name: ' FVE \\d{8}'}
+text: {delimiter: "\\t"}
+codes:
+  party: {D: Democrat, R: Republican, NF: Independent}
+  voting_method: {AP: IN_PERSON, AB: ABSENTEE, P: PROVISIONAL}
+fields:
+  - {name: ID Number, canonical: voter_id}
+  - {name: Last Name, canonical: last_name}
+  - {name: Party Code, canonical: party}
+  - {name: Election 1 Vote Method}
+  - {name: Election 1 Party}
+  - {name: Election 2 Vote Method}
+  - {name: Election 2 Party}
+  - {name: County, canonical: county}
+"""
+
+MAPPED_MAP = """
+id: test_mapped_map
+family: testmapped
+title: test election map (county, slot, description, date)
+record_kind: election_map
+state: PA
+recognise: {header: none, file_name: ' Election Map \\d{8}'}
+text: {delimiter: "\\t"}
+date_format: "%m/%d/%Y"
+fields:
+  - {name: County Name, canonical: county}
+  - {name: Election Number, canonical: slot}
+  - {name: Election Description, canonical: election_label}
+  - {name: Election Date, canonical: election_date}
+"""
+
+ALL = (WIDE, HEADERLESS, HEADERLESS_HISTORY, FIXED, SLOTS, STRING, MAPPED, MAPPED_MAP)
 
 
 @contextmanager

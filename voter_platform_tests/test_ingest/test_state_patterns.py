@@ -175,6 +175,29 @@ def test_a_history_string_lists_the_elections(layouts, warehouse, landing):
     ]
 
 
+def test_slots_decoded_by_each_countys_election_map(layouts, warehouse, landing):
+    (landing / "ADAMS FVE 20261120.txt").write_text('"1"\t"SMITH"\t"D"\t"AP"\t"D"\t""\t""\t"ADAMS"\n"2"\t"JONES"\t"R"\t"AB"\t"R"\t"AP"\t"R"\t"ADAMS"\n')
+    (landing / "BUCKS FVE 20261120.txt").write_text('"3"\t"LEE"\t"NF"\t"AP"\t""\t""\t""\t"BUCKS"\n')
+    # The same slot is a different election in each county.
+    (landing / "ADAMS Election Map 20261120.txt").write_text("ADAMS\t1\t2024 GENERAL PRIMARY\t04/23/2024\nADAMS\t2\t2024 GENERAL\t11/05/2024\n")
+    older = "".join(f"BUCKS\t{slot}\t{2020 - slot} GENERAL\t11/0{slot % 7 + 1}/{2020 - slot}\n" for slot in range(3, 30))
+    (landing / "BUCKS Election Map 20261120.txt").write_text("BUCKS\t1\t2022 GENERAL\t11/08/2022\nBUCKS\tx\tbroken\t\n" + older)
+    outcome = ingest(warehouse, sorted(landing.iterdir()))
+    statuses = {file.file_name: (file.status, file.rows_loaded, file.rows_quarantined) for file in outcome.files}
+    assert statuses["BUCKS Election Map 20261120.txt"] == ("loaded", 28, 1)
+    assert rows(
+        warehouse, "select voter_id, election_date, election_type, election_label, voting_method, party_ballot from raw.vote_history order by 1, 2"
+    ) == [
+        ("1", date(2024, 4, 23), "PRIMARY", "2024 GENERAL PRIMARY", "IN_PERSON", "Democrat"),
+        ("2", date(2024, 4, 23), "PRIMARY", "2024 GENERAL PRIMARY", "ABSENTEE", "Republican"),
+        ("2", date(2024, 11, 5), "GENERAL", "2024 GENERAL", "IN_PERSON", "Republican"),
+        ("3", date(2022, 11, 8), "GENERAL", "2022 GENERAL", "IN_PERSON", None),
+    ]
+    assert rows(warehouse, "select file_name, line_number, reasons from raw.quarantine") == [
+        ("BUCKS Election Map 20261120.txt", 2, ["unusable_election_map_line"])
+    ]
+
+
 def test_an_ambiguous_headerless_file_names_the_candidates_and_a_folder_decides(monkeypatch, tmp_path):
     from voter_platform_tests.test_ingest.synthetic_layouts import HEADERLESS
 

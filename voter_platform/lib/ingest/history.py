@@ -251,18 +251,18 @@ def _slot_votes(
         election_type = f"coalesce({group_type}, l.election_type)"
         election_label = "coalesce(l.election_label, s.election_label)"
         flags = "coalesce(l.flags, [])"
+    county = _trimmed(f"c{layout.source_position('county')}") if layout.source_position("county") else "null::varchar"
     if history.lookup and election_map:
-        county = _trimmed(f"c{layout.source_position('county')}") if layout.source_position("county") else "null"
-        joins += f" left join {election_map} m on m.county = upper({county}) and m.slot = s.slot"
+        joins += f" left join {election_map} m on m.county = upper(filled.county) and m.slot = s.slot"
         election_date = f"coalesce({election_date}, m.election_date)"
         election_type = f"coalesce({election_type}, m.election_type)"
         election_label = f"coalesce({election_label}, m.election_label)"
     return f"""
         with filled as (
-            select line_number, {_voter_id(layout)} as voter_id, unnest([{', '.join(structs)}]) as s
+            select line_number, {_voter_id(layout)} as voter_id, {county} as county, unnest([{', '.join(structs)}]) as s
             from {cells}
         )
-        select line_number, s.grp * 1000 + s.slot as slot, voter_id,
+        select filled.line_number, s.grp * 1000 + s.slot as slot, filled.voter_id,
             {election_date} as election_date,
             coalesce({election_type}, case when {election_date} is not null then 'OTHER' end) as election_type,
             {election_label} as election_label,

@@ -447,23 +447,29 @@ def load_election_map(
     blank = {line for line, data in raw.items() if not data.strip()}
     broken = sorted(set(raw) - header - blank)
     run(connection, f"delete from {table} where file_name = {sql_string(outcome.file_name)} and not ({usable})")
-    lines = physical_lines(source.bytes_path, set(unusable) | set(broken))
     reasons = {line: "wrong_field_count" for line in broken} | {line: "unusable_election_map_line" for line in unusable}
-    connection.executemany(
-        """insert into raw.quarantine (partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line, detail)
-           values (?, ?, ?, ?, ?, null, ?, ?, ?)""",
-        [
-            (target.partition_date, target.source_id, target.file_name, line, ELECTION_MAP, [reason],
-             decode_for_quarantine(lines.get(line, b""), source.encoding), _MAP_DETAILS[reason])
-            for line, reason in sorted(reasons.items())
-        ],
-    )
+    if reasons:
+        _quarantine_map_lines(connection, target, reasons, physical_lines(source.bytes_path, set(reasons)), source.encoding)
     outcome.lines_read = source.physical_lines
     outcome.header_lines, outcome.blank_lines = len(header), len(blank)
     outcome.rows_loaded = len(numbered) - len(unusable)
     outcome.rows_quarantined = len(reasons)
     outcome.quarantine_reasons = {reason: list(reasons.values()).count(reason) for reason in set(reasons.values())}
     run(connection, f"drop table {records}")
+
+
+def _quarantine_map_lines(
+    connection: duckdb.DuckDBPyConnection, target: Target, reasons: dict[int, str], lines: dict[int, bytes], encoding: str
+) -> None:
+    connection.executemany(
+        """insert into raw.quarantine (partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line, detail)
+           values (?, ?, ?, ?, ?, null, ?, ?, ?)""",
+        [
+            (target.partition_date, target.source_id, target.file_name, line, ELECTION_MAP, [reason],
+             decode_for_quarantine(lines.get(line, b""), encoding), _MAP_DETAILS[reason])
+            for line, reason in sorted(reasons.items())
+        ],
+    )
 
 
 _MAP_DETAILS = {

@@ -610,6 +610,11 @@ def _write_snapshot(
     voters_loaded = sum(int(loaded) for _, kind, loaded, _, _ in per_file if kind == VOTER)
     history_loaded = sum(int(loaded) for _, kind, loaded, _, _ in per_file if kind == VOTE_HISTORY)
     quarantined = sum(int(count) for _, _, _, count, _ in per_file)
+    # Election maps are kept for the run, not in the raw tables: their counts come from their outcome.
+    maps = [plan.outcome for plan in group.maps if plan.load]
+    per_file = [row for row in per_file if row[1] != ELECTION_MAP] + [
+        (map_file.file_name, ELECTION_MAP, map_file.rows_loaded, map_file.rows_quarantined, 0) for map_file in maps
+    ]
     rates = {
         (name, kind): 100.0 * int(q) / (int(loaded) + int(q) + int(s))
         for name, kind, loaded, q, s in per_file
