@@ -248,3 +248,14 @@ def test_cursor_is_json_with_mtimes_not_wall_clock(sensor, landing):
     data = json.loads(sensor.cursor)
     assert set(data) == {"max_mtime_ns", "requested", "looks"}
     assert data["max_mtime_ns"] == describe(path).mtime_ns
+
+
+def test_a_file_in_a_state_subfolder_is_requested_by_its_path(sensor, landing):
+    """landing/FL/... says the state of a headerless file; the run names the file by its path."""
+    (landing / "FL").mkdir()
+    path = drop(landing / "FL", f"voters_FL_{DAY}.csv")
+    (landing / "archive").mkdir()  # not a state: not read
+    drop(landing / "archive", f"voters_NC_{DAY}.csv")
+    sensor.tick()
+    (request,) = ingest_requests(sensor.tick())
+    assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == ["FL/" + path.name]
