@@ -95,7 +95,7 @@ def _enum_of_spellings(spec: Layout, canonical: str) -> FastType:
     return _enum(mapping | {key: value for key, value in spellings.items() if key not in mapping})
 
 
-_FAST_CODED = ("gender", "party", "registration_status", "election_type", "voting_method", "party_ballot")
+_FAST_CODED = ("gender", "race", "ethnicity", "party", "registration_status", "election_type", "voting_method", "party_ballot")
 
 
 @cache
