@@ -141,6 +141,10 @@ class ElectionText(BaseModel):
     type: str | None = None
     # Known dates of texts that carry none (upper-cased whole text -> YYYY-MM-DD), e.g. AZ's GENERAL2022.
     dates: dict[str, str] = {}
+    # How the generator writes an election so that `pattern` reads it back: a str.format template
+    # with {date} (a date: {date:%m/%d/%Y}), {year}, {yy} (two digits), {month_name} and {type}
+    # (the word of `types` for the election's type, else the type itself).
+    template: str | None = None
 
     _pattern_compiles = field_validator("pattern")(_valid_regex)
 
@@ -272,6 +276,9 @@ class Layout(BaseModel):
     timestamp_format: str = "%Y-%m-%d %H:%M:%S"
     # Dates that stand for "unknown" in this product: loaded as null and flagged placeholder_date.
     placeholder_dates: tuple[str, ...] = ()
+    # How the generator names a file of this layout: a str.format template with {date}
+    # ({date:%Y%m%d}), {state} and, for a part, {part} (e.g. "{part}_{date:%Y%m%d}.txt").
+    file_template: str | None = None
     # A regex over the lower-cased file name whose `state` group is the state of every record
     # (voters_NC_2026-11-20.csv); a state column in such a file is only checked.
     state_in_file_name: str | None = None

@@ -124,3 +124,17 @@ def _month(text: str | None) -> int | None:
     if text.isdigit():
         return int(text)
     return _MONTHS.get(text.strip().upper()[:3] if text.strip().upper()[:3] in _MONTHS else text.strip().upper())
+
+
+def write_election(day: date, election_type: str, spec: ElectionText) -> str:
+    """The text naming an election the way `spec` reads it (its `template`): the generator's half of
+    `read_election`. Raises ValueError when the layout has no template."""
+    if spec.template is None:
+        raise ValueError(f"no template to write elections matching {spec.pattern!r}")
+    words: dict[str, str] = {}
+    for word, mapped in spec.types.items():
+        words.setdefault(mapped, word)
+    return spec.template.format(
+        date=day, year=day.year, yy=f"{day.year % 100:02d}", month_name=day.strftime("%B"),
+        type=words.get(election_type, election_type),
+    )
