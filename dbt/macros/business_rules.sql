@@ -38,11 +38,14 @@
 
 {#- Engagement tier from the number of federal general elections held since the voter's last vote
     (null = no vote on record). Current 0, Missed Last Election 1, Occasional 2..occasional_max,
-    Infrequent ..infrequent_max, Dormant beyond. -#}
-{% macro engagement_tier(generals_missed) -%}
+    Infrequent ..infrequent_max, Dormant beyond. No vote on record is Never Voted where the source
+    records votes (history_coverage per_election or last_vote_only) and History Unknown where it
+    records none (a voters file loaded without vote history: history_coverage none). -#}
+{% macro engagement_tier(generals_missed, history_coverage) -%}
     {%- set generals_missed = '(' ~ generals_missed ~ ')' -%}
     case
-        when {{ generals_missed }} is null then 'Never Voted'
+        when {{ generals_missed }} is null and {{ history_coverage }} in ('per_election', 'last_vote_only') then 'Never Voted'
+        when {{ generals_missed }} is null then 'History Unknown'
         when {{ generals_missed }} = 0 then 'Current'
         when {{ generals_missed }} = 1 then 'Missed Last Election'
         when {{ generals_missed }} <= {{ var('tier_occasional_max_missed') }} then 'Occasional'
@@ -60,6 +63,7 @@
         when 'Infrequent' then 4
         when 'Dormant' then 5
         when 'Never Voted' then 6
+        when 'History Unknown' then 7
     end
 {%- endmacro %}
 
@@ -122,7 +126,7 @@
         'party': ['Democrat', 'Republican', 'Libertarian', 'Green', 'Independent', 'Other', 'Unknown'],
         'gender': gender,
         'age_group': ['18-29', '30-49', '50-64', '65+', 'Unknown'],
-        'engagement_tier': ['Current', 'Missed Last Election', 'Occasional', 'Infrequent', 'Dormant', 'Never Voted'],
+        'engagement_tier': ['Current', 'Missed Last Election', 'Occasional', 'Infrequent', 'Dormant', 'Never Voted', 'History Unknown'],
         'change_type': ['new_registration', 'removed', 'moved', 'party_switch', 'name_change'],
         'measure_group': ['volume', 'quarantine_reason', 'duplicates', 'completeness'],
         'priority_tier': ['High', 'Medium', 'Low'],
