@@ -135,3 +135,44 @@
         'segment_gender': gender + ['All'],
     }) }}
 {%- endmacro %}
+
+
+{#- Coverage of a roll of one state (a source's snapshot, or every source of the state on a date):
+      full     its counties hold at least statewide_min_registered_pct of the state's registered
+               voters (reference: November 2016), or the state has a single county (DC);
+      partial  fewer (a county extract);
+      unknown  the roll records no county, or the state is not in the reference (a territory).
+    Only a full roll is compared with statewide figures (presidential results, VEP turnout). -#}
+{% macro roll_coverage(counties_recognised, counties_in_state, registered_share_pct) -%}
+    case
+        when {{ counties_in_state }} is null then 'unknown'
+        when {{ counties_in_state }} = 1 then 'full'
+        when coalesce({{ counties_recognised }}, 0) = 0 then 'unknown'
+        when {{ registered_share_pct }} >= {{ var('statewide_min_registered_pct') }} then 'full'
+        else 'partial'
+    end
+{%- endmacro %}
+
+
+{#- How a roll's coverage reads beside a state's numbers: 'statewide', '1 of 100 counties',
+    'coverage unknown'. -#}
+{% macro coverage_label(coverage, counties_recognised, counties_in_state) -%}
+    case {{ coverage }}
+        when 'full' then 'statewide'
+        when 'partial' then cast({{ counties_recognised }} as varchar) || ' of ' || cast({{ counties_in_state }} as varchar) || ' counties'
+        else 'coverage unknown'
+    end
+{%- endmacro %}
+
+
+{#- Why a state's numbers are not compared with statewide figures (null when they are). -#}
+{% macro statewide_comparison_note(coverage, counties_recognised, counties_in_state, registered_share_pct) -%}
+    case {{ coverage }}
+        when 'full' then null
+        when 'partial' then 'Not compared with statewide figures: the roll covers '
+            || cast({{ counties_recognised }} as varchar) || ' of ' || cast({{ counties_in_state }} as varchar)
+            || ' counties (' || cast(round({{ registered_share_pct }}, 1) as varchar)
+            || '% of the state''s registered voters).'
+        else 'Not compared with statewide figures: the roll records no county, so how much of the state it covers is unknown.'
+    end
+{%- endmacro %}
