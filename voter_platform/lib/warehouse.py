@@ -12,6 +12,7 @@ Vocabularies (normalised by the ingest, whatever the source spelled):
   voting_method        IN_PERSON | EARLY | ABSENTEE | MAIL | PROVISIONAL | OTHER | NULL
   history_coverage     per_election (the source ships one row per voter per election)
                        | last_vote_only (only a last-vote date: earlier participation is unknown)
+                       | none (a voters file loaded without any vote history: participation is unknown)
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ create table if not exists raw.snapshots (
     file_format          varchar   not null,  -- canonical | goodparty | ncsbe
     voters_file          varchar,
     history_file         varchar,
-    history_coverage     varchar   not null,  -- per_election | last_vote_only
+    history_coverage     varchar   not null,  -- per_election | last_vote_only | none
     voters_loaded        bigint    not null,
     history_rows_loaded  bigint    not null,
     rows_quarantined     bigint    not null,
