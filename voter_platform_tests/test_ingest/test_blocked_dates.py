@@ -91,3 +91,22 @@ def test_a_blocked_date_fails_in_words_and_is_recorded_for_the_dashboard(data_di
     fixed = _materialize(data_dir)
     assert fixed.success
     assert read_blocked_dates(data_dir / "published") == {}
+
+
+def test_a_range_with_a_failed_date_and_a_blocked_one_names_both(data_dir):
+    """A backfill where one date's file is unknown and another's is blocked: one message tells both."""
+    _voters_file(data_dir / "landing", BROKEN)
+    (data_dir / "landing" / "voters_WV_2025-10-07.csv").write_text("member;name\n1;Ann\n")
+    result = dg.materialize(
+        [raw_voter_files, marts_stand_in],
+        resources={"warehouse": DuckDBResource(database=str(data_dir / "warehouse.duckdb")),
+                   "landing": LandingFolder(path=str(data_dir / "landing"))},
+        tags={"dagster/asset_partition_range_start": "2025-10-06", "dagster/asset_partition_range_end": "2025-10-07"},
+        raise_on_error=False,
+    )
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    description = failure.step_failure_data.user_failure_data.description
+    assert "voters_WV_2025-10-07.csv: unknown_format" in description
+    assert f"{DAY} is blocked: its marts were not built" in description
+    assert DAY.isoformat() in read_blocked_dates(data_dir / "published")

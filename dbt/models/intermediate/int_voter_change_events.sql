@@ -50,10 +50,10 @@ new_registrations as (
     from with_neighbours
     where is_registered
         and (
-            -- the first version of a stay that began after the baseline (a stay that began with the
-            -- baseline, readable or not, is no registration)
-            (previous_valid_to is distinct from valid_from and stay_started > first_snapshot_date)
-            -- or registered again within a stay
+            -- the first version after an absence, the voter first on the roll (readable or not) after
+            -- the baseline: a voter whose record was quarantined in the baseline is no registration
+            (previous_valid_to is distinct from valid_from and observed_from > first_snapshot_date)
+            -- or registered again, continuing the version before
             or (previous_valid_to = valid_from and not previous_is_registered)
         )
 ),

@@ -7,14 +7,75 @@
 -- from a snapshot and back later starts a new version after the gap.
 --
 -- Changes are computed only between records the platform could read. A voter whose record is in
--- the quarantine of a snapshot (same source, matched by voter id) and was not loaded from another
--- line is unknown that day, not absent: the snapshot is skipped for that voter. Present, then
--- quarantined, then present again is one continuous stay (no removal, no new registration; what
--- changed meanwhile is seen on the day the record is readable again); present, then quarantined,
--- then absent from a readable snapshot is a removal on that snapshot; quarantined in the latest
--- snapshot leaves the version current.
+-- the quarantine of a snapshot (same source and voter id) and was not loaded from another line is
+-- unknown that day, not absent: the snapshot is skipped for that voter. Present, quarantined,
+-- present again is one continuous stay (no removal, no new registration; what changed meanwhile is
+-- seen on the day the record is readable again); present, quarantined, then absent from a readable
+-- snapshot ends the version on that snapshot; quarantined in the latest snapshot leaves it current.
+--
+-- Quarantined voters are few: their unreadable snapshots are grouped into runs (a small table), and
+-- the voters' rows only look a run up by key - the big table is sorted once, as without them.
 with snapshots as (
     select * from {{ ref('int_snapshot_sequence') }}
+),
+
+-- the voter's record was quarantined in the snapshot and no other line of it was loaded
+unreadable as (
+    select distinct
+        quarantine.voter_key,
+        quarantine.source_id,
+        quarantine.partition_date as snapshot_date,
+        snapshots.previous_snapshot_date
+    from {{ ref('stg_quarantine') }} as quarantine
+    inner join snapshots
+        on quarantine.source_id = snapshots.source_id
+        and quarantine.partition_date = snapshots.snapshot_date
+    where quarantine.voter_key is not null
+        and not exists (
+            select 1
+            from {{ ref('stg_voters') }} as loaded
+            where loaded.source_id = quarantine.source_id
+                and loaded.snapshot_date = quarantine.partition_date
+                and loaded.voter_id = quarantine.voter_id
+        )
+),
+
+-- consecutive unreadable snapshots of a voter form a run
+unreadable_breaks as (
+    select
+        *,
+        coalesce(lag(snapshot_date) over (partition by voter_key order by snapshot_date) = previous_snapshot_date, false)
+            as continues_run
+    from unreadable
+),
+
+unreadable_numbered as (
+    select
+        *,
+        sum(case when continues_run then 0 else 1 end) over (
+            partition by voter_key order by snapshot_date rows between unbounded preceding and current row
+        ) as run_number
+    from unreadable_breaks
+),
+
+unreadable_runs as (
+    select
+        runs.voter_key,
+        runs.run_started,
+        runs.run_ended,
+        first_snapshot.previous_snapshot_date as before_run,
+        last_snapshot.next_snapshot_date as after_run
+    from (
+        select voter_key, min(source_id) as source_id, min(snapshot_date) as run_started, max(snapshot_date) as run_ended
+        from unreadable_numbered
+        group by voter_key, run_number
+    ) as runs
+    inner join snapshots as first_snapshot
+        on runs.source_id = first_snapshot.source_id
+        and runs.run_started = first_snapshot.snapshot_date
+    inner join snapshots as last_snapshot
+        on runs.source_id = last_snapshot.source_id
+        and runs.run_ended = last_snapshot.snapshot_date
 ),
 
 voter_rows as (
@@ -27,95 +88,34 @@ voter_rows as (
         voters.party,
         voters.is_registered,
         voters.name_hash,
-        snapshots.previous_snapshot_date,
-        true as is_read
+        -- the snapshot this record follows: the one before, or before the unreadable run right before it
+        case when runs.voter_key is not null then runs.before_run else snapshots.previous_snapshot_date end
+            as previous_readable_snapshot_date,
+        -- the voter was on the roll from here: this snapshot, or the unreadable run right before it
+        coalesce(runs.run_started, voters.snapshot_date) as observed_from
     from {{ ref('stg_voters') }} as voters
     inner join snapshots
         on voters.source_id = snapshots.source_id
         and voters.snapshot_date = snapshots.snapshot_date
+    left join unreadable_runs as runs
+        on voters.voter_key = runs.voter_key
+        and snapshots.previous_snapshot_date = runs.run_ended
 ),
 
-quarantined as (
-    select distinct voter_key, source_id, partition_date as snapshot_date
-    from {{ ref('stg_quarantine') }}
-    where voter_key is not null
-),
-
--- the voter's record could not be read in this snapshot (its attributes are unknown: null)
-unreadable_rows as (
-    select
-        quarantined.voter_key,
-        quarantined.source_id,
-        quarantined.snapshot_date,
-        voter_rows.state,
-        voter_rows.county,
-        voter_rows.party,
-        voter_rows.is_registered,
-        voter_rows.name_hash,
-        snapshots.previous_snapshot_date,
-        false as is_read
-    from quarantined
-    inner join snapshots
-        on quarantined.source_id = snapshots.source_id
-        and quarantined.snapshot_date = snapshots.snapshot_date
-    left join voter_rows
-        on quarantined.voter_key = voter_rows.voter_key
-        and quarantined.snapshot_date = voter_rows.snapshot_date
-    where voter_rows.voter_key is null
-),
-
-observations as (
-    select * from voter_rows
-    union all
-    select * from unreadable_rows
-),
-
--- A stay: consecutive snapshots of the source in each of which the voter is present or unreadable.
--- A snapshot that could be read without the voter ends it.
-stay_breaks as (
-    select
-        *,
-        coalesce(lag(snapshot_date) over by_voter = previous_snapshot_date, false) as continues_stay
-    from observations
-    window by_voter as (partition by voter_key order by snapshot_date)
-),
-
-stays as (
-    select
-        *,
-        sum(case when continues_stay then 0 else 1 end) over (
-            partition by voter_key order by snapshot_date rows between unbounded preceding and current row
-        ) as stay_number
-    from stay_breaks
-),
-
-stay_bounds as (
-    select
-        voter_key,
-        stay_number,
-        min(source_id) as source_id,
-        min(snapshot_date) as stay_started,
-        max(snapshot_date) as stay_last_snapshot_date
-    from stays
-    group by voter_key, stay_number
-),
-
--- within a stay, each readable record against the previous readable one
 compared as (
     select
         *,
         coalesce(
-            lag(state) over by_stay is distinct from state
-            or lag(county) over by_stay is distinct from county
-            or lag(party) over by_stay is distinct from party
-            or lag(is_registered) over by_stay is distinct from is_registered
-            or lag(name_hash) over by_stay is distinct from name_hash
-            or lag(snapshot_date) over by_stay is null,
+            lag(snapshot_date) over by_voter is distinct from previous_readable_snapshot_date
+            or lag(state) over by_voter is distinct from state
+            or lag(county) over by_voter is distinct from county
+            or lag(party) over by_voter is distinct from party
+            or lag(is_registered) over by_voter is distinct from is_registered
+            or lag(name_hash) over by_voter is distinct from name_hash,
             true
         ) as starts_version
-    from stays
-    where is_read
-    window by_stay as (partition by voter_key, stay_number order by snapshot_date)
+    from voter_rows
+    window by_voter as (partition by voter_key order by snapshot_date)
 ),
 
 numbered as (
@@ -131,7 +131,6 @@ versions as (
     select
         voter_key,
         cast(version_number as integer) as version_number,
-        min(stay_number) as stay_number,
         min(source_id) as source_id,
         min(state) as state,
         min(county) as county,
@@ -139,7 +138,8 @@ versions as (
         bool_and(is_registered) as is_registered,
         min(name_hash) as name_hash,
         min(snapshot_date) as valid_from,
-        max(snapshot_date) as last_seen_snapshot_date
+        max(snapshot_date) as last_seen_snapshot_date,
+        min(observed_from) as observed_from
     from numbered
     group by voter_key, version_number
 ),
@@ -155,21 +155,18 @@ final as (
         versions.is_registered,
         versions.name_hash,
         versions.valid_from,
-        -- where it stopped holding: the next version of the same stay, else the first snapshot after
-        -- the stay (the voter absent from a readable snapshot); null = current
-        coalesce(
-            lead(versions.valid_from) over (partition by versions.voter_key, versions.stay_number order by versions.valid_from),
-            snapshots.next_snapshot_date
-        ) as valid_to,
+        -- the first readable snapshot after the version's last one: where it stopped holding (null =
+        -- current); unreadable snapshots right after it are skipped
+        case when runs.voter_key is not null then runs.after_run else snapshots.next_snapshot_date end as valid_to,
         versions.last_seen_snapshot_date,
-        stay_bounds.stay_started
+        versions.observed_from
     from versions
-    inner join stay_bounds
-        on versions.voter_key = stay_bounds.voter_key
-        and versions.stay_number = stay_bounds.stay_number
     inner join snapshots
-        on stay_bounds.source_id = snapshots.source_id
-        and stay_bounds.stay_last_snapshot_date = snapshots.snapshot_date
+        on versions.source_id = snapshots.source_id
+        and versions.last_seen_snapshot_date = snapshots.snapshot_date
+    left join unreadable_runs as runs
+        on versions.voter_key = runs.voter_key
+        and snapshots.next_snapshot_date = runs.run_started
 )
 
 select * from final

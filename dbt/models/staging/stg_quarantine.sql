@@ -13,6 +13,8 @@ renamed as (
         line_number,
         record_kind,
         reasons,
+        -- the source's id (as loaded voters carry it in stg_voters), and its salted key
+        case when record_kind = 'voter' then nullif(trim(voter_id), '') end as voter_id,
         case
             when record_kind = 'voter' and nullif(trim(voter_id), '') is not null
                 then {{ salted_hash(['source_id', 'trim(voter_id)']) }}

@@ -33,6 +33,7 @@ from dagster_duckdb import DuckDBResource
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL
+from voter_platform.lib.blocked import blocked_entry, describe_blocked_date, record_blocked_date
 from voter_platform.lib.ingest import (
     DEFAULT_QUARANTINE_THRESHOLD_PCT,
     IngestOptions,
@@ -44,7 +45,6 @@ from voter_platform.lib.ingest import (
     report,
 )
 from voter_platform.lib.ingest.formats import FORMATS, VOTE_HISTORY, VOTER
-from voter_platform.lib.blocked import blocked_entry, describe_blocked_date, record_blocked_date
 from voter_platform.lib.landing import describe
 from voter_platform.settings import data_paths
 
@@ -162,7 +162,10 @@ def raw_voter_files(context: dg.AssetExecutionContext, config: IngestConfig, war
                 day = outcome.partition_date
                 for key, metadata in _metadata_by_asset(connection, [outcome]).items():
                     yield dg.AssetMaterialization(asset_key=key, partition=day.isoformat(), metadata=metadata)
-            raise _range_failure(days, loaded, failed)
+            failure = _range_failure(days, loaded, failed)
+            if blocked:  # a date that did load may be blocked as well: say so in the same message
+                raise dg.Failure(description=f"{failure.description}\n\n{_blocked_text(blocked)}", metadata=failure.metadata)
+            raise failure
         for key, metadata in _metadata_by_asset(connection, loaded).items():
             yield dg.MaterializeResult(asset_key=key, metadata=metadata)
         yield from _check_results(connection, loaded, blocked)
