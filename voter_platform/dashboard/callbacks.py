@@ -273,7 +273,8 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         if not state or state == ALL:
             return {"display": "none"}, None
         try:
-            labels = store.manifest().coverage_labels(store.manifest().resolve(date_choice))
+            manifest = store.manifest()
+            labels = manifest.coverage_labels(manifest.resolve(date_choice))
         except DashboardDataError:
             labels = {}
         return {"display": "flex"}, [html.Span("United States › ", className="muted"),

@@ -378,7 +378,7 @@ def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filte
     elif not filters.is_drilled and "coverage" in turnout:
         partial = sorted({str(state) for state in turnout.state[turnout.coverage.astype(str) != "full"]} - {ALL})
         if partial:
-            title = f"Official turnout over the states with a statewide roll; not compared: {', '.join(partial)}"
+            title = f"Official line: statewide rolls only (not {', '.join(partial)})"
     if not official.empty and official.official_vep_turnout_pct.notna().any():
         where = state_name(filters.state) if filters.is_drilled else "states with a statewide roll"
         figure.add_trace(go.Scatter(
