@@ -1,8 +1,9 @@
 """Small warehouses and published snapshots for the publish and dashboard tests.
 
-A fixture warehouse holds the nine contract marts (fabricated by `voter_platform.bench.synthetic_marts` for a
+A fixture warehouse holds the ten contract marts (fabricated by `voter_platform.bench.synthetic_marts` for a
 few states) *and* raw voter rows with names and emails in them, as a real warehouse does. Tests then check
-that none of those names or emails ever leaves the warehouse.
+that none of those names or emails ever leaves the warehouse. North Carolina's roll is a one-county extract
+(partial coverage): the other states' rolls are statewide.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from voter_platform.lib.warehouse import ensure_raw_tables
 
 # Dense enough that most cells are real, with one small state (WY) whose cells get suppressed.
 FIXTURE_STATES = ("PA", "NC", "GA", "AZ", "WY")
+# A one-county extract: labelled "1 of 100 counties", never compared with statewide results.
+PARTIAL_STATES = ("NC",)
 FIXTURE_VOTERS = 12000
 FIRST_DATE = date(2025, 1, 6)
 SECOND_DATE = date(2025, 1, 8)
@@ -40,7 +43,7 @@ def build_warehouse(
 ) -> Path:
     """A DuckDB file with the contract marts for `dates` and PII-bearing raw voter rows."""
     with duckdb.connect(str(path)) as connection:
-        create_synthetic_marts(connection, voters, dates, states=states)
+        create_synthetic_marts(connection, voters, dates, states=states, partial_states=PARTIAL_STATES)
         ensure_raw_tables(connection)
         for day in dates:
             for line, (voter_id, first, last, email) in enumerate(PLANTED_VOTERS, start=2):
@@ -58,7 +61,7 @@ def build_warehouse(
 def add_marts_for_date(warehouse: Path, dates: Sequence[date], voters: int = FIXTURE_VOTERS) -> None:
     """Fabricate the marts of one more date (all `dates` given, oldest first, so the roll evolves)."""
     with duckdb.connect(str(warehouse)) as connection:
-        create_synthetic_marts(connection, voters, dates, states=FIXTURE_STATES)
+        create_synthetic_marts(connection, voters, dates, states=FIXTURE_STATES, partial_states=PARTIAL_STATES)
 
 
 def publish_fixture(

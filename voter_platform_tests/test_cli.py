@@ -84,3 +84,26 @@ def test_build_with_a_file_dated_after_today_names_it_and_builds_nothing_for_it(
         in result.stderr
     )
     assert "Building 0 partition(s)" in result.stdout
+
+
+def test_build_with_a_blocked_date_prints_the_file_rate_reasons_and_what_to_do_without_a_traceback(tmp_path):
+    landing = tmp_path / "data" / "landing"
+    landing.mkdir(parents=True)
+    from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
+    from voter_platform_tests.test_ingest.defect_files import canonical_voter
+
+    good = [",".join(canonical_voter(number, date(2026, 11, 5), "OR")[column] for column in CANONICAL_VOTER_HEADER)
+            for number in range(1, 41)]
+    lines = [",".join(CANONICAL_VOTER_HEADER), *good, *["not,a,voter,line"] * 6]
+    (landing / "voters_OR_2026-11-05.csv").write_text("\n".join(lines) + "\n")
+    result = run_cli("build", data_dir=tmp_path / "data")
+    assert result.returncode == 1
+    assert "2026-11-05           BLOCKED" in result.stdout
+    assert "2026-11-05 is blocked: its marts were not built and nothing was published for it." in result.stdout
+    assert "voters_OR_2026-11-05.csv: 6 of 46 records quarantined (13.04%), above the 5% threshold." in result.stdout
+    assert "Top reasons: wrong_field_count 6." in result.stdout
+    assert "What to do: raw.quarantine lists every quarantined line" in result.stdout
+    for noise in ("Traceback", "Stack Trace", "DagsterAssetCheckFailedError", "dagster._core"):
+        assert noise not in result.stdout and noise not in result.stderr, noise
+    # The dashboard learns it from the published folder.
+    assert "voters_OR_2026-11-05.csv" in (tmp_path / "data" / "published" / "blocked_dates.json").read_text()

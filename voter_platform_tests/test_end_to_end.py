@@ -2,11 +2,14 @@
 
 The other test packages check each stage on hand-made inputs; this one runs the real thing once, the
 way `voter-platform build` does, on a small generated roll that spans the 2026-11-03 general election
-plus the original case-study file, and checks what a user would look at.
+plus the original case-study file, and checks what a user would look at. North Carolina comes from a
+one-county NCSBE extract (Wake, county 92: `ncvoter92` / `ncvhis92`), cut from a generated statewide file
+the way a user would, so the state is partial everywhere and compared with nothing statewide.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -16,7 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from voter_platform.dashboard.callbacks import CHART_BUILDERS, chart_figure
+from voter_platform.dashboard.callbacks import CHART_BUILDERS, chart_figure, insight_list, resolve_view
 from voter_platform.dashboard.data import PublishedStore
 from voter_platform.definitions import defs
 from voter_platform.defs.automation.schedules import all_cycles_tags
@@ -26,12 +29,19 @@ from voter_platform.generate.config import DefectRates, GenerateConfig
 from voter_platform.generate.run import generate
 from voter_platform.lib.landing import scan_landing
 from voter_platform.lib.publish import ALL
-from voter_platform.settings import DATA_ENV_VAR, DataPaths
+from voter_platform.settings import DATA_ENV_VAR, REFERENCE_DIR, DataPaths
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 ELECTION_DAY, DAY_AFTER = "2026-11-03", "2026-11-04"
 # The case-study file has no date in its name: it belongs to the day it landed.
 GOODPARTY_LANDED = pd.Timestamp("2026-11-04 15:00", tz="UTC").timestamp()
+
+
+def write_county_extract(statewide: Path, extract: Path, county: bytes = b'"WAKE"') -> None:
+    """The header and the lines of one county of a tab-delimited NCSBE file (county_desc is the 2nd column)."""
+    with statewide.open("rb") as lines, extract.open("wb") as out:
+        out.write(next(lines))
+        out.writelines(line for line in lines if line.split(b"\t")[1] == county)
 
 
 def run_job(definitions: dg.Definitions, name: str, **kwargs) -> dg.ExecuteInProcessResult:
@@ -47,6 +57,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory):
     try:
         generate(GenerateConfig(voters=6_000, start=pd.Timestamp(ELECTION_DAY).date(), days=2, format="canonical",
                                 out=paths.landing, seed=11, defects=DefectRates.parse("light")))
+        for statewide_nc in paths.landing.glob("*_NC_*.csv"):
+            statewide_nc.unlink()  # North Carolina's roll is a county extract instead
+        ncsbe = tmp_path_factory.mktemp("ncsbe")
+        generate(GenerateConfig(voters=3_000, start=pd.Timestamp(ELECTION_DAY).date(), days=2, format="ncsbe",
+                                out=ncsbe, seed=11))
+        for statewide in sorted(ncsbe.glob("nc*_Statewide_*.txt")):
+            kind, _, day = statewide.stem.split("_")
+            write_county_extract(statewide, paths.landing / f"{kind}92_{day}.txt")
         goodparty = paths.landing / GOODPARTY_SAMPLE.name
         shutil.copyfile(GOODPARTY_SAMPLE, goodparty)
         os.utime(goodparty, (GOODPARTY_LANDED, GOODPARTY_LANDED))
@@ -115,11 +133,66 @@ def test_the_day_after_the_election_the_2026_voters_are_current(platform):
 def test_a_state_without_party_registration_has_no_registration_lean(platform):
     paths, _ = platform
     # Texas registers no party; the case-study file still gives a few Texans a party.
-    texas = query(paths, f"""select registration_lean, registration_margin_pts, presidential_lean
+    texas = query(paths, f"""select registration_lean, registration_margin_pts, presidential_lean, coverage
                              from marts.state_summary where analysis_date = '{DAY_AFTER}' and state = 'TX'""")
     assert texas.registration_lean.item() == "No party registration"
     assert pd.isna(texas.registration_margin_pts.item())
-    assert texas.presidential_lean.item() == "Strong R"
+    # 6,000 simulated voters miss some of Texas's 254 counties: compared only if they hold 95% of its voters
+    # (test_coverage_of_every_state_follows_from_its_counties checks which).
+    assert texas.presidential_lean.item() == ("Strong R" if texas.coverage.item() == "full" else None)
+
+
+def test_coverage_of_every_state_follows_from_its_counties(platform):
+    """An oracle in pandas: the counties present in the loaded voters of each state, against the reference."""
+    paths, _ = platform
+    voters = query(paths, f"""
+        select state, upper(trim(county)) as county from raw.voters join raw.snapshots using (source_id, partition_date)
+        where accepted and county is not null
+          and partition_date = (select max(partition_date) from raw.snapshots s
+                                where s.source_id = voters.source_id and s.accepted and s.partition_date <= '{DAY_AFTER}')
+        group by all""")
+    reference = pd.read_csv(REFERENCE_DIR / "party_registration_county_d4d_2004_2016.csv", dtype={"County": str})
+    reference = reference.query("Year == 2016 and Month == 11").assign(
+        key=lambda frame: frame.CountyName.str.upper().str.replace(r"[^A-Z0-9]", "", regex=True))
+    voters["key"] = voters.county.str.replace(r"[^A-Z0-9]", "", regex=True)
+    present = voters.merge(reference, left_on=["state", "key"], right_on=["StateAbbr", "key"])
+    share = 100 * present.groupby("state").Total.sum() / reference.groupby("StateAbbr").Total.sum()
+    counties = reference.groupby("StateAbbr").size()
+    summary = query(paths, f"select * from marts.state_summary where analysis_date = '{DAY_AFTER}'").set_index("state")
+    for state, row in summary.iterrows():
+        expected = ("full" if counties.get(state) == 1 or share.get(state, 0) >= 95
+                    else "partial" if share.get(state, 0) > 0 else "unknown")
+        assert row.coverage == expected, (state, share.get(state))
+        assert pd.isna(row.presidential_margin_pts) == (row.coverage != "full"), state
+    assert summary.loc["NC", "coverage_label"] == "1 of 100 counties"
+    # 6,000 simulated voters miss the smallest counties of most states; the large ones are statewide here.
+    assert {"CA", "FL", "NY", "DC"} <= set(summary.index[summary.coverage == "full"])
+
+
+def test_a_one_county_extract_is_partial_everywhere_and_compared_with_nothing_statewide(platform):
+    paths, _ = platform
+    nc = query(paths, f"""select coverage, coverage_label, registration_margin_pts, presidential_margin_pts,
+                                 latest_official_vep_turnout_pct, comparison_note
+                          from marts.state_summary where analysis_date = '{DAY_AFTER}' and state = 'NC'""").iloc[0]
+    assert (nc.coverage, nc.coverage_label) == ("partial", "1 of 100 counties")
+    assert pd.notna(nc.registration_margin_pts)  # Wake's own lean is there ...
+    assert pd.isna(nc.presidential_margin_pts) and pd.isna(nc.latest_official_vep_turnout_pct)  # ... not beside NC's
+    assert nc.comparison_note.startswith("Not compared with statewide figures: the roll covers 1 of 100 counties (10.2%")
+    turnout = query(paths, f"""select count(*) filter (where official_vep_turnout_pct is not null) as compared
+                               from marts.turnout_comparison where analysis_date = '{DAY_AFTER}' and state = 'NC'""")
+    assert turnout.compared.item() == 0
+    coverage = query(paths, f"select * from marts.roll_coverage where analysis_date = '{DAY_AFTER}' and state = 'NC'")
+    # Two sources hold NC voters: the Wake extract and the case-study file, which records no county.
+    assert coverage[["source_id", "counties_present", "counties_in_state", "source_coverage", "coverage"]].values.tolist() == [
+        ["goodparty:goodparty_voters", 0, 100, "unknown", "partial"], ["ncsbe:92", 1, 100, "partial", "partial"]]
+    manifest = json.loads((paths.published / "manifest.json").read_text())
+    assert manifest["coverage"][DAY_AFTER]["NC"]["label"] == "1 of 100 counties"
+    store = PublishedStore(paths.published)
+    texts = [insight.text for insight in insight_list(resolve_view(store, DAY_AFTER, "NC", ALL, ALL, ALL, ALL))]
+    assert texts[0].startswith("North Carolina's roll leans ") and "1 of 100 counties" in texts[0]
+    assert not [text for text in texts if "for president" in text or "official VEP turnout" in text]
+    lean = chart_figure(store, "chart-lean", DAY_AFTER, ALL, ALL, ALL, ALL, ALL)
+    assert "NC (1 of 100 counties)" in lean.layout.title.text
 
 
 def test_published_files_hold_no_voter_names_or_emails(platform):

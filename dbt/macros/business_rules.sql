@@ -38,11 +38,14 @@
 
 {#- Engagement tier from the number of federal general elections held since the voter's last vote
     (null = no vote on record). Current 0, Missed Last Election 1, Occasional 2..occasional_max,
-    Infrequent ..infrequent_max, Dormant beyond. -#}
-{% macro engagement_tier(generals_missed) -%}
+    Infrequent ..infrequent_max, Dormant beyond. No vote on record is Never Voted where the source
+    records votes (history_coverage per_election or last_vote_only) and History Unknown where it
+    records none (a voters file loaded without vote history: history_coverage none). -#}
+{% macro engagement_tier(generals_missed, history_coverage) -%}
     {%- set generals_missed = '(' ~ generals_missed ~ ')' -%}
     case
-        when {{ generals_missed }} is null then 'Never Voted'
+        when {{ generals_missed }} is null and {{ history_coverage }} in ('per_election', 'last_vote_only') then 'Never Voted'
+        when {{ generals_missed }} is null then 'History Unknown'
         when {{ generals_missed }} = 0 then 'Current'
         when {{ generals_missed }} = 1 then 'Missed Last Election'
         when {{ generals_missed }} <= {{ var('tier_occasional_max_missed') }} then 'Occasional'
@@ -60,6 +63,7 @@
         when 'Infrequent' then 4
         when 'Dormant' then 5
         when 'Never Voted' then 6
+        when 'History Unknown' then 7
     end
 {%- endmacro %}
 
@@ -122,7 +126,7 @@
         'party': ['Democrat', 'Republican', 'Libertarian', 'Green', 'Independent', 'Other', 'Unknown'],
         'gender': gender,
         'age_group': ['18-29', '30-49', '50-64', '65+', 'Unknown'],
-        'engagement_tier': ['Current', 'Missed Last Election', 'Occasional', 'Infrequent', 'Dormant', 'Never Voted'],
+        'engagement_tier': ['Current', 'Missed Last Election', 'Occasional', 'Infrequent', 'Dormant', 'Never Voted', 'History Unknown'],
         'change_type': ['new_registration', 'removed', 'moved', 'party_switch', 'name_change'],
         'measure_group': ['volume', 'quarantine_reason', 'duplicates', 'completeness'],
         'priority_tier': ['High', 'Medium', 'Low'],
@@ -130,4 +134,45 @@
         'registration_lean': lean + ['No party registration'],
         'segment_gender': gender + ['All'],
     }) }}
+{%- endmacro %}
+
+
+{#- Coverage of a roll of one state (a source's snapshot, or every source of the state on a date):
+      full     its counties hold at least statewide_min_registered_pct of the state's registered
+               voters (reference: November 2016), or the state has a single county (DC);
+      partial  fewer (a county extract);
+      unknown  the roll records no county, or the state is not in the reference (a territory).
+    Only a full roll is compared with statewide figures (presidential results, VEP turnout). -#}
+{% macro roll_coverage(counties_recognised, counties_in_state, registered_share_pct) -%}
+    case
+        when {{ counties_in_state }} is null then 'unknown'
+        when {{ counties_in_state }} = 1 then 'full'
+        when coalesce({{ counties_recognised }}, 0) = 0 then 'unknown'
+        when {{ registered_share_pct }} >= {{ var('statewide_min_registered_pct') }} then 'full'
+        else 'partial'
+    end
+{%- endmacro %}
+
+
+{#- How a roll's coverage reads beside a state's numbers: 'statewide', '1 of 100 counties',
+    'coverage unknown'. -#}
+{% macro coverage_label(coverage, counties_recognised, counties_in_state) -%}
+    case {{ coverage }}
+        when 'full' then 'statewide'
+        when 'partial' then cast({{ counties_recognised }} as varchar) || ' of ' || cast({{ counties_in_state }} as varchar) || ' counties'
+        else 'coverage unknown'
+    end
+{%- endmacro %}
+
+
+{#- Why a state's numbers are not compared with statewide figures (null when they are). -#}
+{% macro statewide_comparison_note(coverage, counties_recognised, counties_in_state, registered_share_pct) -%}
+    case {{ coverage }}
+        when 'full' then null
+        when 'partial' then 'Not compared with statewide figures: the roll covers '
+            || cast({{ counties_recognised }} as varchar) || ' of ' || cast({{ counties_in_state }} as varchar)
+            || ' counties (' || cast(round({{ registered_share_pct }}, 1) as varchar)
+            || '% of the state''s registered voters).'
+        else 'Not compared with statewide figures: the roll records no county, so how much of the state it covers is unknown.'
+    end
 {%- endmacro %}

@@ -59,3 +59,18 @@
 {% macro default__regex_full_match(expression, pattern) -%}
     regexp_like({{ expression }}, '^(?:{{ pattern }})$')
 {%- endmacro %}
+
+
+{#- A county name reduced to upper-case letters and digits, so that spellings of one county match
+    ("St. Clair", "ST CLAIR" -> STCLAIR; "New Hanover", "NEW HANOVER" -> NEWHANOVER). -#}
+{% macro county_key(expression) -%}
+    {{ return(adapter.dispatch('county_key')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__county_key(expression) -%}
+    regexp_replace(upper({{ expression }}), '[^A-Z0-9]', '', 'g')
+{%- endmacro %}
+
+{% macro default__county_key(expression) -%}
+    regexp_replace(upper({{ expression }}), '[^A-Z0-9]', '')
+{%- endmacro %}

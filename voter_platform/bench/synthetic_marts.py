@@ -1,8 +1,8 @@
 """Contract-shaped mart tables fabricated in DuckDB, for the publish tests and the dashboard benchmark.
 
 The real marts come from dbt over ingested voter files. To measure the dashboard at the scale of a 5M-voter
-snapshot, or to test publishing without running the whole pipeline, this module fabricates the nine mart
-tables of the shared contract (`marts.voter_snapshot` ... `marts.registration_trends`) from a synthetic roll
+snapshot, or to test publishing without running the whole pipeline, this module fabricates the ten mart
+tables of the shared contract (`marts.voter_snapshot` ... `marts.roll_coverage`) from a synthetic roll
 of N voters built in SQL:
 
 - states are weighted and their party mix taken from the real 2016 party-registration table in
@@ -14,6 +14,10 @@ of N voters built in SQL:
 
 Every analysis date is a slightly different roll (new registrations appended, a few removals), so voter
 changes and day-to-day differences are real. Nothing here is a real person; there are no names at all.
+
+Every state's roll is statewide, except the `partial_states`: their roll is a one-county extract (the state's
+largest county in the 2016 reference), labelled "1 of N counties" and, as in the real marts, never compared
+with the statewide presidential result or VEP turnout.
 """
 
 from __future__ import annotations
@@ -47,17 +51,26 @@ MART_COLUMNS: dict[str, str] = {
         pct_missed_last double, pct_occasional double, pct_infrequent double, pct_dormant double,
         pct_never_voted double, recoverable_voters bigint, recoverable_pct double,
         engagement_opportunity_score double, latest_file_turnout_pct double,
-        latest_official_vep_turnout_pct double""",
+        latest_official_vep_turnout_pct double, turnout_election_year integer, pct_history_unknown double,
+        coverage varchar,
+        counties_present integer, counties_recognised integer, counties_in_state integer,
+        coverage_registered_share_pct double, coverage_label varchar, comparison_note varchar""",
     "turnout_comparison": """analysis_date date, state varchar, election_year integer, election_date date,
         registered_voters bigint, voted bigint, did_not_vote bigint, history_unknown bigint,
         file_turnout_pct double, official_vep_turnout_pct double, official_ballots_counted bigint,
-        vep bigint""",
+        vep bigint, coverage varchar, coverage_label varchar, comparison_note varchar""",
     "voter_changes": """analysis_date date, change_date date, state varchar, change_type varchar,
         from_value varchar, to_value varchar, voters bigint""",
     "data_quality": """analysis_date date, partition_date date, file_name varchar, source_id varchar,
         file_format varchar, measure_group varchar, measure varchar, rows bigint, pct double""",
     "registration_trends": """analysis_date date, state varchar, registration_year integer, party varchar,
         gender varchar, age_group varchar, voters bigint""",
+    "roll_coverage": """analysis_date date, state varchar, source_id varchar, snapshot_date date,
+        file_format varchar, history_coverage varchar, voters_loaded bigint, voters_without_county bigint,
+        counties_present integer, counties_recognised integer, counties_in_state integer,
+        registered_share_pct double, source_coverage varchar, state_sources integer,
+        state_counties_present integer, state_counties_recognised integer, state_registered_share_pct double,
+        coverage varchar, coverage_label varchar, comparison_note varchar""",
 }
 
 # New registrations per day and removals per day, as fractions of the roll.
@@ -71,12 +84,14 @@ def create_synthetic_marts(
     analysis_dates: Sequence[date],
     *,
     states: Sequence[str] | None = None,
+    partial_states: Sequence[str] = (),
     seed: int = 7,
 ) -> None:
-    """Create (or refresh for these dates) the nine mart tables for a synthetic roll of about `voters` voters.
+    """Create (or refresh for these dates) the ten mart tables for a synthetic roll of about `voters` voters.
 
     `analysis_dates` are the snapshot dates, oldest first; the roll grows and changes from one to the next.
-    `states` limits the roll to some states (small test fixtures stay dense enough to have real cells).
+    `states` limits the roll to some states (small test fixtures stay dense enough to have real cells);
+    `partial_states` are one-county extracts instead of statewide rolls.
     Calling again with a later date adds that date and leaves the others untouched.
     """
     if not analysis_dates:
@@ -85,7 +100,7 @@ def create_synthetic_marts(
     connection.execute("create schema if not exists marts")
     for mart, columns in MART_COLUMNS.items():
         connection.execute(f"create table if not exists marts.{mart} ({columns})")
-    _create_reference(connection, states)
+    _create_reference(connection, states, partial_states)
     for day in dates:
         day_index = (day - dates[0]).days
         _create_roll(connection, voters, day, day_index, seed)
@@ -99,11 +114,15 @@ def _csv(name: str) -> str:
     return "'" + str(REFERENCE_DIR / name).replace("'", "''") + "'"
 
 
-def _create_reference(connection: duckdb.DuckDBPyConnection, states: Sequence[str] | None) -> None:
-    """States with their real size, party mix, 2024 presidential margin and VEP turnout history."""
+def _create_reference(
+    connection: duckdb.DuckDBPyConnection, states: Sequence[str] | None, partial_states: Sequence[str] = ()
+) -> None:
+    """States with their real size, party mix, 2024 presidential margin and VEP turnout history, counties and
+    coverage (a partial state's roll is its largest county)."""
     state_filter = ""
     if states:
         state_filter = "where StateAbbr in (" + ", ".join(f"'{s}'" for s in states if s.isalpha()) + ")"
+    partial = "(" + ", ".join([f"'{s}'" for s in partial_states if s.isalpha()] or ["''"]) + ")"
     connection.execute(
         f"""
         create or replace temp table synthetic_states as
@@ -115,11 +134,22 @@ def _create_reference(connection: duckdb.DuckDBPyConnection, states: Sequence[st
             from read_csv({_csv("party_registration_state_2016_11_d4d.csv")}, nullstr = ['', 'NA'])
             {state_filter}
         ),
+        counties as (
+            select StateAbbr as state, count(*)::integer as counties_in_state,
+                   upper(arg_max(CountyName, Total)) as largest_county,
+                   round(100.0 * max(Total) / sum(Total), 2) as largest_county_share_pct
+            from read_csv({_csv("party_registration_county_d4d_2004_2016.csv")}, nullstr = ['', 'NA'])
+            where Year = 2016 and Month = 11
+            group by StateAbbr
+        ),
         weighted as (
-            select *, sum(total) over (order by state) / sum(total) over () as cumulative_hi,
+            select registration.*, sum(total) over (order by state) / sum(total) over () as cumulative_hi,
                    (sum(total) over (order by state) - total) / sum(total) over () as cumulative_lo,
-                   greatest(3, round(30 * sqrt(total / 1e6)))::integer as counties
-            from registration
+                   case when state in {partial} then 1
+                        else greatest(3, round(30 * sqrt(total / 1e6)))::integer end as counties,
+                   state in {partial} as is_partial,
+                   counties.counties_in_state, counties.largest_county, counties.largest_county_share_pct
+            from registration join counties using (state)
         ),
         president as (
             select state_po as state,
@@ -175,13 +205,15 @@ def _create_roll(connection: duckdb.DuckDBPyConnection, voters: int, day: date, 
             where {u("removed")} >= {removed_share}
         ),
         placed as (
-            select drawn.*, s.state, s.has_party_registration, s.counties,
+            select drawn.*, s.state, s.has_party_registration, s.counties, s.is_partial, s.largest_county,
                    s.p_democrat, s.p_republican, s.p_libertarian, s.p_green, s.p_other
             from drawn join synthetic_states s on drawn.u_state >= s.cumulative_lo and drawn.u_state < s.cumulative_hi
         ),
         described as (
             select i, state, registered_in_window, u_history,
-                   'County ' || lpad((1 + floor(u_county * u_county * counties))::integer::varchar, 3, '0') as county,
+                   case when is_partial then largest_county
+                        else 'County ' || lpad((1 + floor(u_county * u_county * counties))::integer::varchar, 3, '0')
+                   end as county,
                    case
                        when not has_party_registration then 'Unknown'
                        when u_party < p_democrat then 'Democrat'
@@ -303,12 +335,18 @@ def _insert_marts(connection: duckdb.DuckDBPyConnection, day: date, first_day: d
                count(*) filter (where outcome = 'unknown'),
                100.0 * count(*) filter (where outcome = 'voted')
                    / nullif(count(*) filter (where outcome <> 'unknown'), 0),
-               any_value(o.vep_turnout_pct), any_value(o.ballots), any_value(o.vep)
+               case when not any_value(s.is_partial) then any_value(o.vep_turnout_pct) end,
+               case when not any_value(s.is_partial) then any_value(o.ballots) end,
+               case when not any_value(s.is_partial) then any_value(o.vep) end,
+               {_coverage_columns("any_value(s.is_partial)", "any_value(s.counties_in_state)",
+                                  "any_value(s.largest_county_share_pct)")}
         from synthetic_history h
+        join synthetic_states s on s.state = h.state
         left join synthetic_official o on o.state = h.state and o.election_year = h.election_year
         group by h.state, h.election_year, h.election_date;
         """
     )
+    _insert_coverage(connection, d)
     _insert_targeting(connection, d)
     _insert_state_summary(connection, d, day)
     _insert_changes(connection, d, day, first_day, seed)
@@ -354,6 +392,42 @@ def _insert_targeting(connection: duckdb.DuckDBPyConnection, d: str) -> None:
     )
 
 
+def _coverage_columns(is_partial: str, counties_in_state: str, share_pct: str, label_first: bool = True) -> str:
+    """SQL: coverage, coverage_label, comparison_note of a state's roll, as the real marts word them
+    (state_summary has its county counts between the coverage and its label: label_first=False leaves the
+    coverage out)."""
+    coverage = f"case when {is_partial} then 'partial' else 'full' end, " if label_first else ""
+    return coverage + f"""case when {is_partial} then '1 of ' || {counties_in_state} || ' counties' else 'statewide' end,
+               case when {is_partial} then 'Not compared with statewide figures: the roll covers 1 of '
+                    || {counties_in_state} || ' counties (' || round({share_pct}, 1) || '% of the state''s registered voters).'
+               end"""
+
+
+def _insert_coverage(connection: duckdb.DuckDBPyConnection, d: str) -> None:
+    """One source per state: its counties present among the real counties of the state."""
+    connection.execute(
+        f"""
+        insert into marts.roll_coverage
+        with loaded as (
+            select state, count(*) as voters, count(distinct county)::integer as counties
+            from synthetic_voters group by state
+        )
+        select {d}, s.state, 'canonical:' || s.state, {d}, 'canonical', 'per_election', l.voters, 0,
+               case when s.is_partial then 1 else s.counties_in_state end,
+               case when s.is_partial then 1 else s.counties_in_state end,
+               s.counties_in_state,
+               case when s.is_partial then s.largest_county_share_pct else 100.0 end,
+               case when s.is_partial then 'partial' else 'full' end,
+               1,
+               case when s.is_partial then 1 else s.counties_in_state end,
+               case when s.is_partial then 1 else s.counties_in_state end,
+               case when s.is_partial then s.largest_county_share_pct else 100.0 end,
+               {_coverage_columns("s.is_partial", "s.counties_in_state", "s.largest_county_share_pct")}
+        from synthetic_states s join loaded l using (state)
+        """
+    )
+
+
 def _lean(margin: str) -> str:
     return (
         f"case when {margin} is null then null when {margin} > 10 then 'Strong D' when {margin} > 5 then 'Lean D' "
@@ -388,7 +462,8 @@ def _insert_state_summary(connection: duckdb.DuckDBPyConnection, d: str, day: da
             from synthetic_voters group by state
         ),
         latest_turnout as (
-            select state, arg_max(file_turnout_pct, election_date) as file_turnout_pct
+            select state, arg_max(file_turnout_pct, election_date) as file_turnout_pct,
+                   arg_max(election_year, election_date) as turnout_election_year
             from marts.turnout_comparison where analysis_date = {d} group by state
         ),
         official as (
@@ -396,7 +471,9 @@ def _insert_state_summary(connection: duckdb.DuckDBPyConnection, d: str, day: da
             from synthetic_official group by state
         ),
         margins as (
-            select c.*, s.state_name, s.has_party_registration, s.presidential_margin_pts,
+            select c.*, s.state_name, s.has_party_registration, s.is_partial, s.counties_in_state,
+                   s.largest_county_share_pct,
+                   case when not s.is_partial then s.presidential_margin_pts end as presidential_margin_pts,
                    case when s.has_party_registration
                         then 100.0 * (democrat_voters - republican_voters) / voters end as registration_margin_pts
             from counts c join synthetic_states s using (state)
@@ -409,11 +486,17 @@ def _insert_state_summary(connection: duckdb.DuckDBPyConnection, d: str, day: da
                registration_margin_pts,
                case when has_party_registration then {_lean("registration_margin_pts")}
                     else 'No party registration' end,
-               2024, presidential_margin_pts, {_lean("presidential_margin_pts")},
+               case when not is_partial then 2024 end, presidential_margin_pts, {_lean("presidential_margin_pts")},
                pct_age_18_29, pct_age_30_49, pct_age_50_64, pct_age_65_plus, pct_current, pct_missed_last,
                pct_occasional, pct_infrequent, pct_dormant, pct_never_voted, recoverable_voters,
                100.0 * recoverable_voters / voters, round(least(100, 100.0 * recoverable_voters / voters / 0.4), 1),
-               t.file_turnout_pct, o.vep_turnout_pct
+               t.file_turnout_pct, case when not is_partial then o.vep_turnout_pct end, t.turnout_election_year, 0.0,
+               case when is_partial then 'partial' else 'full' end,
+               case when is_partial then 1 else counties_in_state end,
+               case when is_partial then 1 else counties_in_state end,
+               counties_in_state,
+               case when is_partial then largest_county_share_pct else 100.0 end,
+               {_coverage_columns("is_partial", "counties_in_state", "largest_county_share_pct", label_first=False)}
         from margins m left join latest_turnout t using (state) left join official o using (state)
         """
     )

@@ -42,6 +42,7 @@ class PartitionOutcome:
     voters_loaded: int | None
     rows_quarantined: int | None
     failures: list[str] = field(default_factory=list)  # step failures, with the message the user needs
+    blocked: dict[str, dict] = field(default_factory=dict)  # blocked date -> what lib/blocked.py records
 
     @property
     def status(self) -> str:
@@ -89,9 +90,13 @@ def run(args: argparse.Namespace) -> int:
     for partition in partitions:
         outcomes.append(build_partition(partition))
     print_summary(outcomes)
+    from voter_platform.lib.blocked import describe_blocked_date
+
     for outcome in outcomes:
         for failure in outcome.failures:
             print(f"\n{outcome.partition} failed in {failure}")
+        for day, entry in sorted(outcome.blocked.items()):
+            print("\n" + describe_blocked_date(day, entry))
     print("\nWarnings are checks with findings worth reading (e.g. rows flagged or quarantined); errors fail the build.")
     print("Details: the Dagster UI (voter-platform up) shows every check's metadata; quarantined lines are in raw.quarantine.")
     built = all(outcome.success and not outcome.blocking_failed for outcome in outcomes)

@@ -5,6 +5,9 @@ Runs land in the same instance the UI shows (DAGSTER_HOME), so a headless build 
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import dagster as dg
 
 from voter_platform.cli.build import PartitionOutcome
@@ -26,14 +29,25 @@ def build_partition(partition_key: str) -> PartitionOutcome:
     return _summarize(partition_key, _execute("ingest_job", partition_key=partition_key))
 
 
-# Step-level DEBUG events would drown the summary; warnings and failures still print.
-_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console logger would print every step failure with its stack trace: it stays quiet, the run's
+# warnings are printed as plain lines below and failures as sentences by the summary (cli/build.py).
+_QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _execute(job_name: str, **kwargs) -> dg.ExecuteInProcessResult:
     with dg.DagsterInstance.get() as instance:
         job = defs.resolve_job_def(job_name)
-        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=_QUIET_LOGS, **kwargs)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_QUIET_LOGS, **kwargs)
+        _print_warnings(instance, result.run_id)
+        return result
+
+
+def _print_warnings(instance: dg.DagsterInstance, run_id: str) -> None:
+    """The warnings the run's steps logged (a file rejected, a date not published), one line each."""
+    for entry in instance.all_logs(run_id):
+        if entry.is_dagster_event or not logging.WARNING <= entry.level < logging.ERROR:
+            continue
+        print(f"warning: {entry.user_message}", file=sys.stderr)
 
 
 def _summarize(label: str, result: dg.ExecuteInProcessResult) -> PartitionOutcome:
@@ -41,6 +55,7 @@ def _summarize(label: str, result: dg.ExecuteInProcessResult) -> PartitionOutcom
     failed = [evaluation for evaluation in evaluations if not evaluation.passed]
     errors = [evaluation for evaluation in failed if evaluation.severity == dg.AssetCheckSeverity.ERROR]
     voters_metadata = _materialization_metadata(result, RAW_VOTERS_KEY)
+    blocked = _blocked_dates(errors)
     return PartitionOutcome(
         partition=label,
         success=result.success,
@@ -51,8 +66,25 @@ def _summarize(label: str, result: dg.ExecuteInProcessResult) -> PartitionOutcom
         blocking_failed=sum(1 for evaluation in errors if evaluation.blocking),
         voters_loaded=_int_value(voters_metadata.get("dagster/row_count")),
         rows_quarantined=_int_value(voters_metadata.get("rows_quarantined")),
-        failures=[_failure_message(event) for event in result.get_step_failure_events()],
+        # A blocked date is told by its own paragraph (lib/blocked.py), not as a step failure.
+        failures=[_failure_message(event) for event in result.get_step_failure_events() if not _is_blocked_failure(event)],
+        blocked=blocked,
     )
+
+
+def _blocked_dates(errors: list[dg.AssetCheckEvaluation]) -> dict[str, dict]:
+    """The dates the raw asset reported blocked (quarantine over the threshold), from its check's metadata."""
+    blocked: dict[str, dict] = {}
+    for evaluation in errors:
+        value = evaluation.metadata.get("blocked_dates")
+        if value is not None:
+            blocked.update(getattr(value, "value", value) or {})
+    return blocked
+
+
+def _is_blocked_failure(event: dg.DagsterEvent) -> bool:
+    failure = event.step_failure_data.user_failure_data
+    return failure is not None and "blocked_dates" in (failure.metadata or {})
 
 
 def _failure_message(event: dg.DagsterEvent) -> str:

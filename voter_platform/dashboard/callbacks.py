@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from voter_platform.dashboard import figures, insights
-from voter_platform.dashboard.data import DashboardDataError, Filters, PublishedStore, pick, targeting_segments
-from voter_platform.dashboard.geography import state_name
+from voter_platform.dashboard.data import (
+    DashboardDataError,
+    Filters,
+    PublishedStore,
+    pick,
+    state_label,
+    targeting_segments,
+)
 from voter_platform.dashboard.layout import (
     CHARTS,
     TARGETING_COLUMNS,
+    blocked_notice,
     date_options,
     manifest_data,
     state_options,
@@ -43,9 +50,14 @@ class View:
     filters: Filters
     min_cell_size: int
     published_at: str | None
+    # state -> '1 of 100 counties' for the date's rolls that are not statewide
+    coverage_labels: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.store.table(self.analysis_date, name)
+
+    def state_label(self, code: str, short: bool = False) -> str:
+        return state_label(code, self.coverage_labels, short=short)
 
 
 def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None, tier=None, age=None,
@@ -61,6 +73,7 @@ def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None
         filters=filters,
         min_cell_size=int(record.get("min_cell_size") or DEFAULT_MIN_CELL_SIZE),
         published_at=manifest.published_at.get(analysis_date) or record.get("published_at"),
+        coverage_labels=manifest.coverage_labels(analysis_date),
     )
 
 
@@ -70,9 +83,11 @@ def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None
 
 CHART_BUILDERS: dict[str, Callable[[View, str | None], go.Figure]] = {
     "chart-map": lambda view, measure: figures.us_map(
-        view.table("engagement_segments"), view.filters, measure or "voters", view.min_cell_size),
+        view.table("engagement_segments"), view.filters, measure or "voters", view.min_cell_size,
+        view.coverage_labels),
     "chart-party": lambda view, _: figures.party_composition(
-        view.table("engagement_segments"), view.table("voter_snapshot"), view.filters, view.min_cell_size),
+        view.table("engagement_segments"), view.table("voter_snapshot"), view.filters, view.min_cell_size,
+        view.coverage_labels),
     "chart-engagement": lambda view, _: figures.engagement_by_party(
         view.table("engagement_segments"), view.filters, view.min_cell_size),
     "chart-turnout": lambda view, _: figures.turnout_by_cycle(
@@ -113,12 +128,14 @@ def chart_figure(store: PublishedStore, chart_id: str, *filter_values, measure: 
 
 
 def targeting_rows(view: View) -> pd.DataFrame:
-    """The targeting table exactly as shown: the mart's segments matching the filters, best first."""
+    """The targeting table exactly as shown: the mart's segments matching the filters, best first, each with
+    the coverage of its state's roll ('statewide', '1 of 100 counties')."""
     rows = targeting_segments(view.table("targeting_opportunities"), view.filters)
     rows = rows.sort_values(["score_rank", "state", "age_group", "party"])
+    rows = rows.assign(coverage=[view.coverage_labels.get(str(state), "statewide") for state in rows.state])
     columns = [column for column, _, _ in TARGETING_COLUMNS] + ["suppressed"]
     return rows[columns].astype({"state": str, "age_group": str, "party": str, "gender": str,
-                                 "priority_tier": str}).reset_index(drop=True)
+                                 "priority_tier": str, "coverage": str}).reset_index(drop=True)
 
 
 def targeting_csv(view: View) -> str:
@@ -146,25 +163,34 @@ def kpis(view: View) -> list[tuple[str, str, str]]:
     def count(value) -> str:
         return small if pd.isna(value) else f"{value:,.0f}"
 
-    known = pd.notna(current) and pd.notna(all_tiers) and all_tiers
-    current_share = f"{100 * current / all_tiers:.1f}%" if known else "—"
+    # Voters whose history is unknown (a file without vote history) are neither voters nor non-voters. No row
+    # means no such voter; a suppressed one (NaN) makes the share unknown.
+    unknown_rows = pick(cube, **segment, engagement_tier="History Unknown")
+    unknown = unknown_rows.voters.iloc[0] if len(unknown_rows) == 1 else 0.0
+    known_history = all_tiers - unknown
+    known = pd.notna(current) and pd.notna(known_history) and known_history > 0
+    current_share = f"{100 * current / known_history:.1f}%" if known else "—"
+    where = (f"in {view.state_label(filters.state)}" if filters.is_drilled and filters.state in view.coverage_labels
+             else "in the filtered segment")
     return [
-        ("Registered voters", count(voters), "in the filtered segment"),
-        ("Voted in the last election", current_share, "share of the segment (any tier)"),
+        ("Registered voters", count(voters), where),
+        ("Voted in the last election", current_share, "share of the segment whose history is known"),
         ("Missed only the last election", count(missed), "most recoverable"),
         ("Recoverable voters", count(recoverable), "missed last + lapsed 2–3 elections"),
     ]
 
 
 def insight_list(view: View) -> list[insights.Insight]:
+    labels = view.coverage_labels
     found = [
-        *insights.missed_last_election(view.table("engagement_segments"), view.filters),
-        *insights.top_segment(view.table("targeting_opportunities"), view.filters),
+        *insights.missed_last_election(view.table("engagement_segments"), view.filters, labels),
+        *insights.top_segment(view.table("targeting_opportunities"), view.filters, labels),
         *insights.registration_vs_result(view.table("state_summary"), view.filters),
         *insights.turnout_against_official(view.table("turnout_comparison"), view.filters),
-        *insights.latest_changes(view.table("voter_changes"), view.filters),
+        *insights.latest_changes(view.table("voter_changes"), view.filters, labels),
     ]
-    return found[:MAX_INSIGHTS]
+    # Why a state is not compared with its statewide results comes first: it qualifies everything else.
+    return [*insights.not_compared(view.table("state_summary"), view.filters), *found][:MAX_INSIGHTS]
 
 
 def banner(view: View) -> list:
@@ -196,12 +222,21 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
                   Output("f-date", "options"), Input("manifest", "data"))
     def show_status(manifest):
         options = date_options(manifest.get("dates") or [], manifest.get("latest"))
+        blocked = blocked_notice(manifest.get("blocked") or {})
         if manifest.get("error"):
-            message = html.Div(className="status-box", children=[
-                html.H2("Nothing to show yet" if not manifest.get("dates") else "Data unavailable"),
-                html.P(manifest["error"]),
+            nothing_yet = not manifest.get("dates")
+            message = html.Div(children=[
+                html.Div(className="status-box", children=[
+                    html.H2("Nothing to show yet" if nothing_yet else "Data unavailable"),
+                    html.P(manifest["error"] if not (nothing_yet and blocked) else
+                           "Nothing has been published yet: every date loaded so far was blocked (below). "
+                           "This page checks every few seconds and shows the data as soon as a date is published."),
+                ]),
+                *blocked,
             ])
             return message, {"display": "block"}, {"display": "none"}, options
+        if blocked:
+            return html.Div(blocked), {"display": "block"}, {"display": "block"}, options
         return None, {"display": "none"}, {"display": "block"}, options
 
     @app.callback(Output("banner", "children"), Output("f-state", "options"), Output("footer", "children"),
@@ -214,7 +249,7 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         footer = (f"Reads the published snapshot only (aggregates; no voter-level data). Blank cells and '<"
                   f"{view.min_cell_size}' mark counts of fewer than {view.min_cell_size} voters, suppressed "
                   "to protect privacy.")
-        return banner(view), state_options(store.states(view.analysis_date)), footer
+        return banner(view), state_options(store.states(view.analysis_date), view.coverage_labels), footer
 
     @app.callback(
         Output("f-state", "value"), Output("f-party", "value"), Output("f-tier", "value"), Output("f-age", "value"),
@@ -232,12 +267,18 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
             return ALL, *unchanged, None
         return ALL, ALL, ALL, ALL, ALL, None
 
-    @app.callback(Output("drill", "style"), Output("drill-text", "children"), Input("f-state", "value"))
-    def show_drill(state):
+    @app.callback(Output("drill", "style"), Output("drill-text", "children"), Input("f-state", "value"),
+                  Input("f-date", "value"))
+    def show_drill(state, date_choice):
         if not state or state == ALL:
             return {"display": "none"}, None
+        try:
+            manifest = store.manifest()
+            labels = manifest.coverage_labels(manifest.resolve(date_choice))
+        except DashboardDataError:
+            labels = {}
         return {"display": "flex"}, [html.Span("United States › ", className="muted"),
-                                     html.Strong(state_name(state)),
+                                     html.Strong(state_label(state, labels)),
                                      html.Span(" — every chart shows this state's segments", className="muted")]
 
     for chart_id in CHART_BUILDERS:

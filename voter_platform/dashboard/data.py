@@ -7,6 +7,11 @@ after the new manifest lands reloads them.
 
 Everything a browser sends (a date, a state, a party...) is checked against the manifest or the known labels
 before it is used; an unknown value means 'All'. Nothing from a request becomes a path or a query.
+
+Two more things come from the published folder: the coverage of each date's rolls (the manifest lists the states
+whose roll is not statewide, shown as "North Carolina (1 of 100 counties)"), and the dates that were blocked
+(`blocked_dates.json`, written by the raw asset when a file had too many records quarantined), so the page can
+say which dates will not be published and why instead of waiting for them.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from voter_platform.dashboard.geography import state_name
+from voter_platform.lib.blocked import BLOCKED_DATES_FILE, read_blocked_dates
 from voter_platform.lib.publish import (
     AGE_GROUPS,
     ALL,
@@ -59,6 +66,16 @@ class Manifest:
     dates: tuple[str, ...]
     published_at: dict
     version: int  # the manifest file's mtime in ns: the cache key
+    coverage: dict = field(default_factory=dict)  # date -> state -> coverage, for rolls that are not statewide
+
+    def coverage_labels(self, analysis_date: str) -> dict[str, str]:
+        """State -> '1 of 100 counties' (or 'coverage unknown') for the date's rolls that are not statewide."""
+        states = self.coverage.get(analysis_date) or {}
+        return {
+            str(state): str(entry.get("label") or "coverage unknown")
+            for state, entry in states.items()
+            if isinstance(entry, dict)
+        }
 
     def resolve(self, choice: str | None) -> str:
         """The analysis date a dropdown value stands for; 'latest' (or anything unknown) is the newest date."""
@@ -169,6 +186,7 @@ class PublishedStore:
                 dates=dates,
                 published_at=dict(content.get("published_at") or {}),
                 version=stat.st_mtime_ns,
+                coverage=dict(content.get("coverage") or {}),
             )
         except (OSError, ValueError, AttributeError, TypeError):
             raise UnreadablePublication(
@@ -217,6 +235,19 @@ class PublishedStore:
             record = {}
         return self._store(key, record)
 
+    def blocked_dates(self) -> dict[str, dict]:
+        """Dates whose file was blocked (too many records quarantined): date -> what lib/blocked.py records."""
+        path = self.published_dir / BLOCKED_DATES_FILE
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return {}
+        key = ("blocked", stat.st_mtime_ns, stat.st_size)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        return self._store(key, read_blocked_dates(self.published_dir))
+
     def states(self, analysis_date: str) -> list[str]:
         """The states present on a date (from the engagement cube)."""
         cube = self.table(analysis_date, "engagement_segments")
@@ -238,3 +269,11 @@ class PublishedStore:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return value
+
+
+def state_label(code: str, coverage_labels: dict[str, str], short: bool = False) -> str:
+    """A state as shown beside its numbers: 'North Carolina (1 of 100 counties)' when its roll is not statewide,
+    else just the name ('NC (1 of 100 counties)' / 'NC' with short=True)."""
+    name = code if short else state_name(code)
+    label = coverage_labels.get(code)
+    return f"{name} ({label})" if label else name

@@ -3,6 +3,10 @@
 Every builder picks the rollup rows its filters name (see `data.pick`) rather than summing rows, so a
 suppressed cell shows as a gap ("fewer than N voters"), never as a silently smaller total. Labels that come
 from data files (county and file names) are HTML-escaped, because plotly renders a subset of HTML in text.
+
+A state whose roll is not statewide (a county extract) carries its coverage wherever its numbers are shown
+("North Carolina (1 of 100 counties)"), and is never set beside a statewide figure (official results, VEP
+turnout): the marts hold none for it, and the charts say why.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from voter_platform.dashboard.data import Filters, pick
+from voter_platform.dashboard.data import Filters, pick, state_label
 from voter_platform.dashboard.geography import TILE_COLUMNS, TILE_POSITIONS, TILE_ROWS, state_name
 from voter_platform.lib.publish import AGE_GROUPS, ALL, CHANGE_TYPES, ENGAGEMENT_TIERS, GENDERS, PARTIES
 
@@ -31,7 +35,7 @@ PARTY_COLORS = {
 }
 TIER_COLORS = {
     "Current": "#1b7a4a", "Missed Last Election": "#f6ad55", "Occasional": "#ed8936", "Infrequent": "#c05621",
-    "Dormant": "#9b2c2c", "Never Voted": "#a0aec0",
+    "Dormant": "#9b2c2c", "Never Voted": "#a0aec0", "History Unknown": "#e2e8f0",
 }
 GENDER_COLORS = {"Female": "#b83280", "Male": "#2c7a7b", "Other": "#d69e2e", "Unknown": "#a0aec0"}
 CHANGE_COLORS = {
@@ -209,8 +213,11 @@ def registration_margins(cube: pd.DataFrame, filters: Filters) -> pd.DataFrame:
                          "voters": parties[ALL]})
 
 
-def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: int) -> go.Figure:
-    """Tile-grid choropleth of the states; clicking a tile drills into that state (customdata = code)."""
+def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: int,
+           coverage_labels: dict[str, str] | None = None) -> go.Figure:
+    """Tile-grid choropleth of the states; clicking a tile drills into that state (customdata = code). A state
+    whose roll is not statewide says so in its hover text and carries a mark on its tile."""
+    coverage_labels = coverage_labels or {}
     spec = MAP_MEASURES.get(measure, MAP_MEASURES["voters"])
     values = map_values(cube, filters, measure if measure in MAP_MEASURES else "voters")
     present = {str(state) for state in cube["state"].unique()} - {ALL}
@@ -229,8 +236,12 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
         else:
             z[row, column] = value
             detail = f"{spec.label}: {format(value, spec.value_format)}"
-        hover[row, column] = f"<b>{state_name(code)}</b><br>{detail}"
+        coverage = f" ({coverage_labels[code]})" if code in coverage_labels and code in present else ""
+        hover[row, column] = f"<b>{state_name(code)}</b>{coverage}<br>{detail}"
     finite = z[np.isfinite(z)]
+    # A tile whose roll is not statewide is marked: "NC*".
+    text = np.vectorize(lambda code: f"{code}*" if code in coverage_labels and code in present else code,
+                        otypes=[object])(codes)
     scale = dict(colorscale=spec.colorscale, reversescale=False)
     if spec.diverging and finite.size:
         bound = max(abs(finite.min()), abs(finite.max()), 1)
@@ -239,7 +250,7 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
     for layer, showscale in ((base, False), (z, True)):
         figure.add_trace(
             go.Heatmap(
-                z=layer, customdata=codes, text=codes, hovertext=hover, texttemplate="%{text}",
+                z=layer, customdata=codes, text=text, hovertext=hover, texttemplate="%{text}",
                 hovertemplate="%{hovertext}<extra></extra>", xgap=4, ygap=4, showscale=showscale,
                 **(scale if showscale else dict(colorscale=[[0, EMPTY_TILE], [1, EMPTY_TILE]], zmin=0, zmax=1)),
                 colorbar=dict(title=dict(text=spec.label, side="right"), thickness=12, len=0.8),
@@ -252,8 +263,11 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
                          line=dict(color=INK, width=3))
     figure.update_xaxes(visible=False, range=[-0.6, TILE_COLUMNS - 0.4], fixedrange=True)
     figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", fixedrange=True)
-    note = f"{spec.ignores} filter not applied to this measure" if spec.ignores else None
-    return _layout(figure, title=note, height=400, margin=dict(l=8, r=8, t=30, b=8))
+    notes = [f"{spec.ignores} filter not applied to this measure"] if spec.ignores else []
+    partial = sorted(code for code in coverage_labels if code in present)
+    if partial:
+        notes.append("* not statewide: " + ", ".join(f"{code} {coverage_labels[code]}" for code in partial))
+    return _layout(figure, title="; ".join(notes) or None, height=400, margin=dict(l=8, r=8, t=30, b=8))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -261,13 +275,15 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
 # ------------------------------------------------------------------------------------------------------------
 
 
-def party_composition(cube: pd.DataFrame, counties: pd.DataFrame, filters: Filters, min_cell_size: int) -> go.Figure:
+def party_composition(cube: pd.DataFrame, counties: pd.DataFrame, filters: Filters, min_cell_size: int,
+                      coverage_labels: dict[str, str] | None = None) -> go.Figure:
     """Share of each party per state; drilled into a state, per county (top 30 by voters)."""
+    coverage_labels = coverage_labels or {}
     parties = _chosen(filters.party, PARTIES)
     if filters.is_drilled:
         rows = pick(counties, state=filters.state, engagement_tier=filters.engagement_tier)
         table = _by(rows, "county", "party", "voters")
-        title = f"By county in {state_name(filters.state)} — top 30 counties by voters"
+        title = f"By county in {state_label(filters.state, coverage_labels)} — top 30 counties by voters"
         if table.empty or ALL not in table:
             return message_figure(f"No county detail published for {state_name(filters.state)}")
         table = table.sort_values(ALL, ascending=False).head(30)
@@ -279,7 +295,7 @@ def party_composition(cube: pd.DataFrame, counties: pd.DataFrame, filters: Filte
         if table.empty or ALL not in table:
             return message_figure("No voters in this segment")
         table = table[table.index != ALL].sort_values(ALL, ascending=False)
-        labels = list(table.index)
+        labels = [state_label(code, coverage_labels, short=True) for code in table.index]
     figure = go.Figure()
     for party in parties:
         if party not in table:
@@ -337,7 +353,8 @@ def _charted_generals(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filters) -> go.Figure:
-    """File turnout per general election by party, beside the official VEP turnout."""
+    """File turnout per general election by party, beside the official VEP turnout (for a statewide roll only:
+    all states together means the states whose roll is statewide)."""
     rows = _charted_generals(pick(trends, state=filters.state, gender=filters.gender, age_group=filters.age_group,
                                   party=[*_chosen(filters.party, PARTIES), ALL]))
     if rows.empty:
@@ -355,8 +372,15 @@ def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filte
             hovertemplate=f"{'All parties' if is_total else party} %{{x}}: %{{y:.1f}}%<extra></extra>",
         ))
     official = _charted_generals(pick(turnout, state=filters.state)).sort_values("election_year")
+    title = None
+    if filters.is_drilled and "comparison_note" in official and official.comparison_note.notna().any():
+        title = "No official VEP turnout beside it: " + _lower_first(str(official.comparison_note.dropna().iloc[-1]))
+    elif not filters.is_drilled and "coverage" in turnout:
+        partial = sorted({str(state) for state in turnout.state[turnout.coverage.astype(str) != "full"]} - {ALL})
+        if partial:
+            title = f"Official line: statewide rolls only (not {', '.join(partial)})"
     if not official.empty and official.official_vep_turnout_pct.notna().any():
-        where = state_name(filters.state) if filters.is_drilled else "states in the file"
+        where = state_name(filters.state) if filters.is_drilled else "states with a statewide roll"
         figure.add_trace(go.Scatter(
             x=official.election_year, y=official.official_vep_turnout_pct, mode="lines+markers",
             name=f"Official VEP turnout ({where})", line=dict(color=INK, dash="dash", width=2),
@@ -364,7 +388,12 @@ def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filte
         ))
     figure.update_xaxes(dtick=2, range=[FIRST_CYCLE - 0.5, LAST_CYCLE + 0.5], title="General election")
     figure.update_yaxes(title="Turnout", ticksuffix="%", rangemode="tozero")
-    return _layout(figure)
+    return _layout(figure, title=title)
+
+
+def _lower_first(text: str) -> str:
+    """'Not compared with ...' -> 'not compared with ...' (to follow a colon)."""
+    return text[:1].lower() + text[1:]
 
 
 def partisanship_by_gender(registrations: pd.DataFrame, filters: Filters) -> go.Figure:
@@ -475,12 +504,22 @@ def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters) 
     if margins.empty:
         return message_figure("No state in the file has party registration")
     official = summary.assign(state=summary.state.astype(str)).set_index("state")
+    if "coverage_label" not in official:
+        official = official.assign(coverage="full", coverage_label="statewide")
     frame = margins.rename(columns={"margin": "registration", "voters": "total"}).join(
-        official[["presidential_margin_pts", "presidential_year", "registration_lean"]], how="inner")
+        official[["presidential_margin_pts", "presidential_year", "registration_lean", "coverage", "coverage_label"]],
+        how="inner")
     no_party_registration = frame.registration_lean.astype(str).eq("No party registration")
     skipped = int(no_party_registration.sum())
-    frame = frame[~no_party_registration & frame.registration.notna() & frame.presidential_margin_pts.notna()]
+    # A county extract's registration is no match for the state's result: not drawn, and named.
+    not_statewide = ~no_party_registration & frame.coverage.astype(str).ne("full")
+    not_compared = [f"{code} ({frame.coverage_label[code]})" for code in frame.index[not_statewide]]
+    frame = frame[~no_party_registration & ~not_statewide & frame.registration.notna()
+                  & frame.presidential_margin_pts.notna()]
     if frame.empty:
+        if not_compared:
+            return message_figure("Not compared with the statewide presidential result: the roll is not statewide in "
+                                  + ", ".join(not_compared))
         return message_figure("No state with both a registration margin and a presidential result here")
     year = int(frame.presidential_year.dropna().max()) if frame.presidential_year.notna().any() else ""
     selected = frame.index == filters.state
@@ -502,8 +541,10 @@ def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters) 
     figure.update_xaxes(title="Registration margin D − R (pts, voter file)", zeroline=True, range=[-bound, bound])
     figure.update_yaxes(title=f"{year} presidential margin D − R (pts, official)", zeroline=True,
                         range=[-bound, bound])
-    title = f"{skipped} state(s) without party registration not shown" if skipped else None
-    return _layout(figure, title=title, showlegend=False)
+    notes = [f"{skipped} state(s) without party registration not shown"] if skipped else []
+    if not_compared:
+        notes.append("not statewide, not compared: " + ", ".join(not_compared))
+    return _layout(figure, title="; ".join(notes) or None, showlegend=False)
 
 
 # ------------------------------------------------------------------------------------------------------------

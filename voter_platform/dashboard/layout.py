@@ -12,6 +12,7 @@ from dash.dash_table.Format import Format, Group, Scheme
 from voter_platform.dashboard.data import LATEST, DashboardDataError, PublishedStore
 from voter_platform.dashboard.figures import GRAPH_CONFIG, MAP_MEASURES
 from voter_platform.dashboard.geography import state_name
+from voter_platform.lib.blocked import describe_blocked_date
 from voter_platform.lib.publish import AGE_GROUPS, ALL, DEFAULT_MIN_CELL_SIZE, ENGAGEMENT_TIERS, GENDERS, PARTIES
 
 REFRESH_SECONDS = 5
@@ -28,8 +29,8 @@ CHARTS = {
     "chart-party": ("Party composition", "Share of each party among the segment's voters.", ()),
     "chart-engagement": ("Engagement tiers by party", "How recently each party's voters last voted.", ()),
     "chart-turnout": ("Turnout by general election, 2008–2024",
-                      "Voted ÷ (voted + did not vote) from the file's history, beside official VEP turnout.",
-                      ("f-tier",)),
+                      "Voted ÷ (voted + did not vote) from the file's history, beside official VEP turnout where "
+                      "the roll is statewide.", ("f-tier",)),
     "chart-gender": ("Partisanship by gender over registration year",
                      "D − R margin among voters with a recorded party, by the year they registered "
                      "(the filtered party's share when a party is chosen).", ("f-tier",)),
@@ -39,8 +40,8 @@ CHARTS = {
                           "0–100: weighs voters who missed only the last election, lapsed 2–3 elections, tenure and "
                           "size. Summed over states weighted by voters.", ("f-tier",)),
     "chart-lean": ("Registration lean vs. official presidential margin",
-                   "Each state: the segment's D − R registration margin against the official result.",
-                   ("f-party",)),
+                   "Each state whose roll is statewide: the segment's D − R registration margin against the official "
+                   "result.", ("f-party",)),
     "chart-changes": ("Voter changes over time", "New, removed, moved and switched voters per snapshot day.",
                       ("f-party", "f-tier", "f-age", "f-gender")),
     "chart-quality": ("Data quality: rows loaded and quarantined per file",
@@ -55,6 +56,7 @@ TARGETING_COLUMNS = [
     ("recoverable_voters", "Recoverable", "int"), ("missed_last_pct", "Missed last %", "pct"),
     ("lapsed_2_3_pct", "Lapsed 2–3 %", "pct"), ("avg_tenure_years", "Avg. years registered", "pct"),
     ("opportunity_score", "Score", "pct"), ("priority_tier", "Priority", "text"),
+    ("coverage", "Coverage of the state", "text"),
 ]
 
 
@@ -67,10 +69,27 @@ def date_options(dates, latest) -> list[dict]:
     return newest + [{"label": day, "value": day} for day in sorted(dates, reverse=True)]
 
 
-def state_options(states) -> list[dict]:
-    return [{"label": "All states", "value": ALL}] + [
-        {"label": f"{state_name(code)} ({code})", "value": code} for code in states
-    ]
+def state_options(states, coverage_labels: dict[str, str] | None = None) -> list[dict]:
+    """'North Carolina (NC)', or 'North Carolina (NC, 1 of 100 counties)' when its roll is not statewide."""
+    coverage_labels = coverage_labels or {}
+
+    def label(code: str) -> str:
+        detail = f"{code}, {coverage_labels[code]}" if code in coverage_labels else code
+        return f"{state_name(code)} ({detail})"
+
+    return [{"label": "All states", "value": ALL}] + [{"label": label(code), "value": code} for code in states]
+
+
+def blocked_notice(blocked: dict) -> list:
+    """One box per blocked date, newest first: which file, how much was quarantined, why, and what to do."""
+    boxes = []
+    for day in sorted(blocked, reverse=True):
+        heading, *details = blocked[day].splitlines()
+        boxes.append(html.Div(className="status-box blocked", children=[
+            html.H2(heading),
+            html.Ul([html.Li(line.strip()) for line in details if line.strip()]),
+        ]))
+    return boxes
 
 
 def _filter(label: str, component) -> html.Div:
@@ -110,21 +129,25 @@ def table_columns(min_cell_size: int) -> list[dict]:
 
 
 def manifest_data(store: PublishedStore) -> dict:
-    """What the page keeps of the manifest: enough to notice a new publish and list the dates."""
+    """What the page keeps of the manifest: enough to notice a new publish and list the dates, and the dates
+    that were blocked (each as the sentences of lib/blocked.py)."""
+    blocked = {day: describe_blocked_date(day, entry) for day, entry in store.blocked_dates().items()}
     try:
         manifest = store.manifest()
     except DashboardDataError as error:
-        return {"version": None, "dates": [], "latest": None, "error": str(error)}
+        return {"version": None, "dates": [], "latest": None, "error": str(error), "blocked": blocked}
     # The version (mtime in ns) travels as a string: as a JSON number the browser would round it.
-    return {"version": str(manifest.version), "dates": list(manifest.dates), "latest": manifest.latest, "error": None}
+    return {"version": str(manifest.version), "dates": list(manifest.dates), "latest": manifest.latest, "error": None,
+            "blocked": blocked}
 
 
 def build_layout(store: PublishedStore) -> html.Div:
     manifest = manifest_data(store)
     try:
         states = store.states(manifest["latest"]) if manifest["latest"] else []
+        labels = store.manifest().coverage_labels(manifest["latest"]) if manifest["latest"] else {}
     except DashboardDataError:
-        states = []
+        states, labels = [], {}
     return html.Div(className="page", children=[
         dcc.Store(id="manifest", data=manifest),
         dcc.Interval(id="refresh", interval=REFRESH_SECONDS * 1000),
@@ -142,7 +165,7 @@ def build_layout(store: PublishedStore) -> html.Div:
             html.Div(className="filter-bar", children=[
                 _filter("Analysis date", _dropdown("f-date", date_options(manifest["dates"], manifest["latest"]),
                                                    LATEST)),
-                _filter("State", _dropdown("f-state", state_options(states))),
+                _filter("State", _dropdown("f-state", state_options(states, labels))),
                 _filter("Party", _dropdown("f-party", _options(PARTIES, "All parties"))),
                 _filter("Engagement tier", _dropdown("f-tier", _options(ENGAGEMENT_TIERS, "All tiers"))),
                 _filter("Age group", _dropdown("f-age", _options(AGE_GROUPS, "All ages"))),

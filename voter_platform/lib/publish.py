@@ -17,6 +17,10 @@ Three rules shape every published file:
 3. **No voter-level rows, no PII.** Every file is an aggregate of a mart; marts carry no names, emails,
    addresses or birth dates in the first place.
 
+Coverage travels with every date: a state whose roll is not statewide (a county extract, a roll without
+counties) is listed with its label ("1 of 100 counties") in `_publish.json` and in the manifest, and the marts
+already hold no statewide comparison for it.
+
 Files are written under a temporary name and renamed into place; `_publish.json` follows, and the top-level
 `manifest.json` is replaced last, so a reader that trusts the manifest never sees a half-written date.
 
@@ -51,7 +55,11 @@ PUBLISH_RECORD_FILE = "_publish.json"
 PARTIES = ("Democrat", "Republican", "Libertarian", "Green", "Independent", "Other", "Unknown")
 GENDERS = ("Female", "Male", "Other", "Unknown")
 AGE_GROUPS = ("18-29", "30-49", "50-64", "65+", "Unknown")
-ENGAGEMENT_TIERS = ("Current", "Missed Last Election", "Occasional", "Infrequent", "Dormant", "Never Voted")
+ENGAGEMENT_TIERS = (
+    "Current", "Missed Last Election", "Occasional", "Infrequent", "Dormant", "Never Voted", "History Unknown",
+)
+# Coverage of a state's roll (mart roll_coverage): only a statewide roll is compared with statewide figures.
+STATEWIDE = "full"
 CHANGE_TYPES = ("new_registration", "removed", "moved", "party_switch", "name_change")
 
 
@@ -273,7 +281,7 @@ STATE_SUMMARY = PublishedTable(
         for column in (
             "pct_age_18_29", "pct_age_30_49", "pct_age_50_64", "pct_age_65_plus", "pct_current",
             "pct_missed_last", "pct_occasional", "pct_infrequent", "pct_dormant", "pct_never_voted",
-            "latest_file_turnout_pct",
+            "latest_file_turnout_pct", "pct_history_unknown",
         )
     },
 )
@@ -281,21 +289,29 @@ STATE_SUMMARY = PublishedTable(
 TURNOUT_COMPARISON = PublishedTable(
     name="turnout_comparison",
     mart="turnout_comparison",
-    # Per state and for all states in the file together; the official figures for the total are summed over
-    # the same states, so file and official turnout compare like with like.
+    # Per state (the mart's rows, with the state's coverage), and an 'All' row that compares like with like:
+    # the file and the official figures summed over the same states, those whose roll is statewide. A county
+    # extract has no official figures (they describe the whole state) and stays out of it; `states` says how
+    # many states the row sums.
     rollup_sql=f"""
-        select {{date}} as analysis_date, {_labelled("state")}, election_year, election_date,
-               sum(registered_voters)::bigint as registered_voters, sum(voted)::bigint as voted,
-               sum(did_not_vote)::bigint as did_not_vote, sum(history_unknown)::bigint as history_unknown,
-               100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0) as file_turnout_pct,
-               case when grouping(state) = 0 then max(official_vep_turnout_pct)
-                    else 100.0 * sum(official_ballots_counted) filter (where vep is not null)
-                         / nullif(sum(vep) filter (where official_ballots_counted is not null), 0)
-               end as official_vep_turnout_pct,
-               sum(official_ballots_counted)::bigint as official_ballots_counted, sum(vep)::bigint as vep
+        select {{date}} as analysis_date, state, election_year, election_date,
+               registered_voters, voted, did_not_vote, history_unknown, file_turnout_pct,
+               official_vep_turnout_pct, official_ballots_counted, vep, 1 as states,
+               coverage, coverage_label, comparison_note
         from {{mart}}
         where analysis_date = {{date}}
-        group by election_year, election_date, grouping sets ((state), ())
+        union all
+        select {{date}}, '{ALL}', election_year, election_date,
+               sum(registered_voters)::bigint, sum(voted)::bigint, sum(did_not_vote)::bigint,
+               sum(history_unknown)::bigint,
+               100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0),
+               100.0 * sum(official_ballots_counted) filter (where vep is not null)
+                   / nullif(sum(vep) filter (where official_ballots_counted is not null), 0),
+               sum(official_ballots_counted)::bigint, sum(vep)::bigint, count(*)::integer,
+               '{STATEWIDE}', 'states with a statewide roll', null
+        from {{mart}}
+        where analysis_date = {{date}} and coverage = '{STATEWIDE}'
+        group by election_year, election_date
     """,
     counts=("registered_voters", "voted", "did_not_vote", "history_unknown"),
     complements={"registered_voters": ("voted", "did_not_vote", "history_unknown")},
@@ -335,6 +351,16 @@ DATA_QUALITY = PublishedTable(
     rollup_sql="select * from {mart} where analysis_date = {date}",
 )
 
+ROLL_COVERAGE = PublishedTable(
+    name="roll_coverage",
+    mart="roll_coverage",
+    # One row per state and source: what part of the state the roll covers. Voter counts are suppressed
+    # like any other; county counts and shares describe the file, not voters.
+    rollup_sql="select * from {mart} where analysis_date = {date}",
+    counts=("voters_loaded", "voters_without_county"),
+    complements={"voters_loaded": ("voters_without_county",)},
+)
+
 PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
     ENGAGEMENT_SEGMENTS,
     VOTER_SNAPSHOT,
@@ -345,6 +371,7 @@ PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
     TURNOUT_COMPARISON,
     VOTER_CHANGES,
     DATA_QUALITY,
+    ROLL_COVERAGE,
 )
 
 # The marts the publish reads: the Dagster asset depends on exactly these.
@@ -417,6 +444,8 @@ class DatePublication:
     published_at: str
     min_cell_size: int
     files: tuple[PublishedFile, ...]
+    # state -> its coverage, for every state whose roll is not statewide (see `coverage_of_states`)
+    coverage: Mapping[str, dict] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -439,6 +468,7 @@ class DatePublication:
             "rows": {published.name: published.rows for published in self.files},
             "bytes": {published.name: published.bytes for published in self.files},
             "suppressed_cells": {published.name: published.suppressed_cells for published in self.files},
+            "coverage": dict(self.coverage),
         }
 
 
@@ -492,9 +522,40 @@ def publish_date(
         published_at=published_at.isoformat(timespec="seconds"),
         min_cell_size=min_cell_size,
         files=files,
+        coverage=coverage_of_states(connection, analysis_date) if STATE_SUMMARY in tables else {},
     )
     write_json_atomically(date_dir / PUBLISH_RECORD_FILE, publication.record())
     return publication
+
+
+def coverage_of_states(connection: duckdb.DuckDBPyConnection, analysis_date: date) -> dict[str, dict]:
+    """The states of a date whose roll is not statewide, with what the dashboard shows beside them.
+
+    `{"NC": {"coverage": "partial", "label": "1 of 100 counties", "counties_present": 1, "counties_in_state": 100,
+    "registered_share_pct": 10.19, "note": "Not compared with statewide figures: ..."}}` - counts of counties and
+    shares of the state, never of voters.
+    """
+    rows = connection.execute(
+        f"""
+        select state, coverage, coverage_label, counties_recognised, counties_in_state,
+               coverage_registered_share_pct, comparison_note
+        from {MART_SCHEMA}.state_summary
+        where analysis_date = ? and coverage <> ?
+        order by state
+        """,
+        [analysis_date, STATEWIDE],
+    ).fetchall()
+    return {
+        state: {
+            "coverage": coverage,
+            "label": label,
+            "counties_present": counties,
+            "counties_in_state": counties_in_state,
+            "registered_share_pct": share,
+            "note": note,
+        }
+        for state, coverage, label, counties, counties_in_state, share, note in rows
+    }
 
 
 def _publish_table(
@@ -541,41 +602,48 @@ def read_manifest(published_dir: Path) -> dict:
     """The manifest, or an empty one when nothing is published (a corrupt one raises)."""
     path = Path(published_dir) / MANIFEST_FILE
     if not path.exists():
-        return {"latest": None, "dates": [], "published_at": {}}
+        return {"latest": None, "dates": [], "published_at": {}, "coverage": {}}
     return json.loads(path.read_text())
 
 
 def update_manifest(published_dir: Path, publications: Iterable[DatePublication]) -> dict:
     """Add the new dates to `manifest.json` and replace it atomically; returns the new manifest.
 
-    Dates already listed stay listed (with their publish time updated when republished). A manifest that
-    cannot be parsed is rebuilt from the `_publish.json` records of the date folders, the source of truth.
+    Dates already listed stay listed (with their publish time and coverage updated when republished).
+    `coverage` lists, per date, the states whose roll is not statewide (a date where every roll is statewide
+    has no entry). A manifest that cannot be parsed is rebuilt from the `_publish.json` records of the date
+    folders, the source of truth.
     """
     published_dir = Path(published_dir)
     try:
         manifest = read_manifest(published_dir)
         published_at = dict(manifest.get("published_at") or {})
+        coverage = dict(manifest.get("coverage") or {})
     except (OSError, ValueError):
-        published_at = _published_at_from_records(published_dir)
+        published_at, coverage = _from_records(published_dir)
     for publication in publications:
         published_at[publication.analysis_date] = publication.published_at
+        coverage[publication.analysis_date] = dict(publication.coverage)
     dates = sorted(published_at)
     manifest = {
         "latest": dates[-1] if dates else None,
         "dates": dates,
         "published_at": {day: published_at[day] for day in dates},
+        "coverage": {day: coverage[day] for day in dates if coverage.get(day)},
     }
     write_json_atomically(published_dir / MANIFEST_FILE, manifest)
     return manifest
 
 
-def _published_at_from_records(published_dir: Path) -> dict[str, str]:
-    found = {}
+def _from_records(published_dir: Path) -> tuple[dict[str, str], dict[str, dict]]:
+    published_at, coverage = {}, {}
     for folder in sorted(published_dir.iterdir()):
-        record = folder / PUBLISH_RECORD_FILE
-        if folder.is_dir() and _DATE_FOLDER.match(folder.name) and record.exists():
-            found[folder.name] = json.loads(record.read_text())["published_at"]
-    return found
+        record_file = folder / PUBLISH_RECORD_FILE
+        if folder.is_dir() and _DATE_FOLDER.match(folder.name) and record_file.exists():
+            record = json.loads(record_file.read_text())
+            published_at[folder.name] = record["published_at"]
+            coverage[folder.name] = record.get("coverage") or {}
+    return published_at, coverage
 
 
 def write_json_atomically(path: Path, content: dict) -> None:

@@ -135,9 +135,10 @@ def test_clicking_a_state_on_the_map_drills_into_it_and_back(dash_duo, app, free
 def test_the_csv_download_arrives_with_the_filtered_rows(dash_duo, app, free_port, store):
     _start(dash_duo, app, free_port)
     _wait_for_every_chart(dash_duo)
-    dash_duo.select_dcc_dropdown("#f-state", value="North Carolina (NC)")
+    # The fixture's North Carolina roll is one county: the filter and the drill bar say so.
+    dash_duo.select_dcc_dropdown("#f-state", value="North Carolina (NC, 1 of 100 counties)")
     dash_duo.select_dcc_dropdown("#f-gender", value="Female")
-    dash_duo.wait_for_contains_text("#drill", "North Carolina")
+    dash_duo.wait_for_contains_text("#drill", "North Carolina (1 of 100 counties)")
     expected = targeting_rows(resolve_view(store, "latest", "NC", None, None, None, "Female"))
     dash_duo.wait_for_text_to_equal("#table-count", f"{len(expected):,} segments")
     dash_duo.find_element("#download-button").click()

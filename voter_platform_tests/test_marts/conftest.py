@@ -40,6 +40,7 @@ MARTS = (
     "voter_changes",
     "data_quality",
     "registration_trends",
+    "roll_coverage",
 )
 RANGE_START, RANGE_END = "2026-11-02", "2026-11-13"
 SINGLE_DATE = "2026-11-04"

@@ -6,7 +6,14 @@ Two sources around the 2026 midterm (election day 2026-11-03):
   2026-11-12 that the ingest rejected (it must never be used). Each voter of the first snapshot sits
   on one engagement-tier boundary; between the two accepted snapshots one voter switches party, one
   moves county, one is removed, one is added and one changes name.
-* ``goodparty:goodparty_voters`` (last vote only), snapshot 2026-10-15, voters in CA, TX and NY.
+  The record of NC05 could not be read on 11-10 (it is in the quarantine, not in raw.voters) and is
+  clean again in a third accepted snapshot, 2026-11-11, otherwise the same roll as 11-10.
+* ``goodparty:goodparty_voters`` (last vote only), snapshot 2026-10-15, voters in CA, TX and NY: no
+  county, so the coverage of those states is unknown.
+* ``canonical:DE`` (a voters file loaded without vote history: history_coverage none), snapshot
+  2026-10-20, one voter in each of Delaware's three counties: a statewide roll.
+
+North Carolina's roll covers 2 (then 3) of its 100 counties: a county extract, partial.
 
 Every expectation the tests assert is derived by hand from the tables below.
 """
@@ -21,11 +28,17 @@ from voter_platform.lib.warehouse import ensure_raw_tables
 
 NC = "canonical:NC"
 GOODPARTY = "goodparty:goodparty_voters"
+DE = "canonical:DE"
 
 FIRST_NC_SNAPSHOT = date(2026, 10, 1)
 SECOND_NC_SNAPSHOT = date(2026, 11, 10)
+THIRD_NC_SNAPSHOT = date(2026, 11, 11)
 REJECTED_NC_SNAPSHOT = date(2026, 11, 12)
 GOODPARTY_SNAPSHOT = date(2026, 10, 15)
+DE_SNAPSHOT = date(2026, 10, 20)
+
+# NC05's line in the 11-10 voters file was quarantined: unknown that day, not removed.
+UNREADABLE_ON_SECOND_SNAPSHOT = "NC05"
 
 # voter_id, party, county, birth_date, registered_date, status, federal generals / other elections voted
 _NC_FIRST = [
@@ -75,6 +88,13 @@ GOODPARTY_VOTERS = [
 # The same people under a different name on the second snapshot (the hash of the name changes).
 _RENAMED = {"NC04": ("Pat", "Newname")}
 
+# voter_id, county, party, gender, birth_date, registered_date: no vote history was loaded with them.
+DE_VOTERS = [
+    ("DE01", "KENT", "Democrat", "F", date(1970, 4, 4), date(1995, 5, 5)),
+    ("DE02", "NEW CASTLE", "Republican", "M", date(1980, 6, 6), date(2004, 7, 7)),
+    ("DE03", "SUSSEX", "Democrat", "F", date(1990, 8, 8), date(2012, 9, 9)),
+]
+
 
 def _nc_voter_rows(snapshot: date, voters: list, file_name: str) -> list[tuple]:
     rows = []
@@ -89,6 +109,18 @@ def _nc_voter_rows(snapshot: date, voters: list, file_name: str) -> list[tuple]:
             None, "1 Main St", "RALEIGH", "27601", birth, birth.year, age, "F" if line % 2 else "M", None, None,
             "NC", county, None if party == "Unaffiliated" else party, status, None, registered, last_voted,
             datetime(2026, 1, 1), f"fp-{voter_id}", [],
+        ))
+    return rows
+
+
+def _de_voter_rows() -> list[tuple]:
+    rows = []
+    for line, (voter_id, county, party, gender, birth, registered) in enumerate(DE_VOTERS, start=2):
+        age = DE_SNAPSHOT.year - birth.year - ((DE_SNAPSHOT.month, DE_SNAPSHOT.day) < (birth.month, birth.day))
+        rows.append((
+            DE_SNAPSHOT, DE, "voters_DE_2026-10-20.csv", line, voter_id, "Kim", None, f"Voter{voter_id}", None, None,
+            None, "2 Main St", "DOVER", "19901", birth, birth.year, age, gender, None, None, "DE", county, party,
+            "ACTIVE", None, registered, None, datetime(2026, 1, 1), f"fp-{voter_id}", [],
         ))
     return rows
 
@@ -115,8 +147,9 @@ def _goodparty_voter_rows() -> list[tuple]:
     return rows
 
 
-def _snapshot_row(source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, accepted):
-    quarantined = 0 if accepted else 40
+def _snapshot_row(source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, accepted,
+                  quarantined=None):
+    quarantined = (0 if accepted else 40) if quarantined is None else quarantined
     return (
         source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, quarantined,
         100.0 * quarantined / (voters + quarantined), accepted, "fixture-run", datetime(2026, 12, 1),
@@ -155,20 +188,34 @@ def write_raw_fixture(warehouse_path: str) -> None:
         for snapshot, voters, accepted in (
             (FIRST_NC_SNAPSHOT, _NC_FIRST, True),
             (SECOND_NC_SNAPSHOT, _NC_SECOND, True),
+            (THIRD_NC_SNAPSHOT, _NC_SECOND, True),
             (REJECTED_NC_SNAPSHOT, _NC_REJECTED, False),
         ):
             voters_file, history_file = f"voters_NC_{snapshot}.csv", f"vote_history_NC_{snapshot}.csv"
             voters_loaded = _nc_voter_rows(snapshot, voters, voters_file)
             history_loaded = _nc_history_rows(snapshot, voters, history_file)
+            unreadable = 0
+            if snapshot == SECOND_NC_SNAPSHOT:
+                voters_loaded = [row for row in voters_loaded if row[4] != UNREADABLE_ON_SECOND_SNAPSHOT]
+                history_loaded = [row for row in history_loaded if row[4] != UNREADABLE_ON_SECOND_SNAPSHOT]
+                unreadable = 1
             voter_rows += voters_loaded
             history_rows += history_loaded
             snapshots.append(_snapshot_row(NC, snapshot, "canonical", voters_file, history_file, "per_election",
-                                           len(voters_loaded), len(history_loaded), accepted))
-            quarantined = 0 if accepted else 40
+                                           len(voters_loaded), len(history_loaded), accepted,
+                                           quarantined=None if not unreadable else unreadable))
+            quarantined = (0 if accepted else 40) + unreadable
             log_rows.append(("fixture-run", snapshot, voters_file, "canonical", NC, "loaded" if accepted else "rejected",
                              len(voters_loaded) + 1 + quarantined, 1, 0, len(voters_loaded), quarantined, 0, 0))
             log_rows.append(("fixture-run", snapshot, history_file, "canonical", NC, "loaded" if accepted else "rejected",
                              len(history_loaded) + 1, 1, 0, len(history_loaded), 0, 0, 0))
+
+        de_rows = _de_voter_rows()
+        voter_rows += de_rows
+        snapshots.append(_snapshot_row(DE, DE_SNAPSHOT, "canonical", "voters_DE_2026-10-20.csv", None, "none",
+                                       len(de_rows), 0, True))
+        log_rows.append(("fixture-run", DE_SNAPSHOT, "voters_DE_2026-10-20.csv", "canonical", DE, "loaded",
+                         len(de_rows) + 1, 1, 0, len(de_rows), 0, 0, 0))
 
         goodparty_rows = _goodparty_voter_rows()
         voter_rows += goodparty_rows
@@ -191,8 +238,9 @@ def write_raw_fixture(warehouse_path: str) -> None:
         connection.execute(
             f"""insert into raw.quarantine ({QUARANTINE_COLUMNS}) values
                (date '2026-10-15', ?, 'goodparty_voters_2026-10-15.csv', 5, 'voter', 'VOT900', ['impossible_age'], 'x'),
-               (date '2026-11-12', ?, 'voters_NC_2026-11-12.csv', 3, 'voter', 'NC98', ['blank_field:voter_id'], 'x')""",
-            [GOODPARTY, NC],
+               (date '2026-11-12', ?, 'voters_NC_2026-11-12.csv', 3, 'voter', 'NC98', ['blank_field:voter_id'], 'x'),
+               (date '2026-11-10', ?, 'voters_NC_2026-11-10.csv', 5, 'voter', ?, ['impossible_date:birth_date'], 'x')""",
+            [GOODPARTY, NC, NC, UNREADABLE_ON_SECOND_SNAPSHOT],
         )
         connection.execute(
             """insert into raw.superseded_records values

@@ -57,6 +57,10 @@ def test_every_dbt_test_and_unit_test_ran_as_a_check(range_run: MartsRun):
         "unknown_history_rule",
         "party_switch_and_move_between_two_snapshots",
         "changes_between_two_snapshots",
+        "a_quarantined_record_is_unknown_not_absent",
+        "changes_skip_a_snapshot_in_which_the_voter_was_quarantined",
+        "coverage_of_county_extracts_and_statewide_rolls",
+        "a_statewide_source_makes_the_state_full_and_extracts_add_up",
     }
     specs = {(spec.asset_key.to_user_string(), spec.name): spec for spec in dbt_models.check_specs}
     assert specs[("intermediate/int_voters_as_of_date", "engagement_tier_boundaries")].blocking
@@ -68,7 +72,7 @@ def test_the_daily_job_builds_a_date_without_any_raw_partition(marts_warehouse: 
     snapshot_dates = set(snapshots["day"])
     assert "2026-11-04" not in snapshot_dates
     assert {m.partition for m in _materializations(single_run).values()} == {"2026-11-04"}
-    assert single_run.mart("voter_snapshot", "2026-11-04")["voters"].sum() == 15
+    assert single_run.mart("voter_snapshot", "2026-11-04")["voters"].sum() == 18
 
 
 def test_a_run_for_another_date_keeps_the_dbt_parse(single_run: MartsRun):
@@ -132,7 +136,7 @@ def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWa
     # The check says which rule broke and shows the offending value.
     assert failed[0].check_name == "stg_snapshots_valid_values"
     failing_rows = failed[0].metadata["failing_rows"].value
-    assert "| history_coverage in (per_election, last_vote_only) | 1 | sometimes |" in failing_rows
+    assert "| history_coverage in (per_election, last_vote_only, none) | 1 | sometimes |" in failing_rows
     assert downstream not in {event.asset_key for event in result.get_asset_materialization_events()}
 
 

@@ -33,6 +33,10 @@ def test_a_changed_tier_boundary_fails_the_tier_unit_test(range_run: MartsRun):
         "unknown_history_rule": "pass",
         "party_switch_and_move_between_two_snapshots": "pass",
         "changes_between_two_snapshots": "pass",
+        "a_quarantined_record_is_unknown_not_absent": "pass",
+        "changes_skip_a_snapshot_in_which_the_voter_was_quarantined": "pass",
+        "coverage_of_county_extracts_and_statewide_rolls": "pass",
+        "a_statewide_source_makes_the_state_full_and_extracts_add_up": "pass",
     }
     assert not invocation.is_successful()
 
@@ -64,8 +68,8 @@ def test_valid_values_reports_each_broken_rule(marts_warehouse: MartsWarehouse, 
     bad_row = """
         insert into marts.state_summary (analysis_date, state, state_name, voters, democrat_voters, republican_voters,
             independent_voters, other_party_voters, unknown_party_voters, registration_margin_pts, registration_lean,
-            presidential_year, presidential_lean, democrat_pct)
-        values (date '2030-01-01', 'N1', 'Nowhere', 10, 5, 5, 0, 0, 1, 150.0, 'Lean X', 2031, null, -1.0)
+            presidential_year, presidential_lean, democrat_pct, coverage)
+        values (date '2030-01-01', 'N1', 'Nowhere', 10, 5, 5, 0, 0, 1, 150.0, 'Lean X', 2031, null, -1.0, 'full')
     """
     with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
         connection.execute(bad_row)

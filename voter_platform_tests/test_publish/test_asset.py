@@ -60,6 +60,9 @@ def test_publishes_every_file_of_the_date_with_metadata(data_dir):
     assert metadata["dagster/row_count"] == sum(record["rows"].values())
     assert metadata["suppressed_cells"] == sum(record["suppressed_cells"].values()) > 0
     assert metadata["bytes_published"] == sum(path.stat().st_size for path in date_dir.glob("*.parquet"))
+    # The fixture's North Carolina roll is one county: named with its coverage, here and in the manifest.
+    assert metadata["states_not_statewide"] == {FIRST_DATE.isoformat(): {"NC": "1 of 100 counties"}}
+    assert manifest["coverage"][FIRST_DATE.isoformat()]["NC"]["label"] == "1 of 100 counties"
 
 
 def test_no_personal_data_and_no_voter_rows_in_published_files(data_dir):

@@ -128,6 +128,8 @@ def test_percentages_without_a_published_numerator_are_suppressed_by_the_count_t
             *[(c, "double") for c in ("democrat_pct", "republican_pct", "independent_pct",
                                       "registration_margin_pts", "recoverable_pct", "engagement_opportunity_score",
                                       *STATE_SUMMARY.implied)],
+            ("coverage", "varchar"), ("counties_recognised", "integer"), ("counties_in_state", "integer"),
+            ("coverage_registered_share_pct", "double"), ("coverage_label", "varchar"), ("comparison_note", "varchar"),
         ]
     )
     connection.execute(f"create table marts.state_summary ({columns})")
@@ -187,6 +189,7 @@ def test_manifest_lists_dates_in_order_and_survives_a_corrupt_copy(connection, t
         "latest": "2025-03-04",
         "dates": ["2025-03-01", "2025-03-04"],
         "published_at": {"2025-03-01": "2025-03-05T01:02:03+00:00", "2025-03-04": "2025-03-05T01:02:03+00:00"},
+        "coverage": {},
     }
     assert json.loads((tmp_path / "manifest.json").read_text()) == manifest
     record = json.loads((tmp_path / "2025-03-04" / "_publish.json").read_text())
@@ -195,3 +198,35 @@ def test_manifest_lists_dates_in_order_and_survives_a_corrupt_copy(connection, t
     rebuilt = publish.update_manifest(tmp_path, [])
     assert rebuilt["dates"] == ["2025-03-01", "2025-03-04"]
     assert not [path for path in tmp_path.rglob("*.tmp")]
+
+
+def test_a_state_whose_roll_is_not_statewide_is_listed_in_the_manifest_and_compared_with_nothing(
+    fixture_warehouse, tmp_path
+):
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as connection:
+        publication = publish.publish_date(connection, tmp_path, FIRST_DATE, 10, published_at=AT)
+        [(statewide_2024, nc_2024)] = connection.execute(
+            "select sum(registered_voters) filter (where coverage = 'full'), sum(registered_voters) filter (where state = 'NC')"
+            " from marts.turnout_comparison where analysis_date = ? and election_year = 2024", [FIRST_DATE]).fetchall()
+    manifest = publish.update_manifest(tmp_path, [publication])
+    # North Carolina's roll in the fixture is its largest county alone; every other state is statewide.
+    [(state, coverage)] = manifest["coverage"][FIRST_DATE.isoformat()].items()
+    assert state == "NC"
+    assert (coverage["coverage"], coverage["label"], coverage["counties_present"], coverage["counties_in_state"]) == (
+        "partial", "1 of 100 counties", 1, 100)
+    assert coverage["note"].startswith("Not compared with statewide figures: the roll covers 1 of 100 counties")
+    record = json.loads((tmp_path / FIRST_DATE.isoformat() / "_publish.json").read_text())
+    assert record["coverage"] == manifest["coverage"][FIRST_DATE.isoformat()]
+    # The published comparisons: none for NC; the all-states turnout row sums only the statewide rolls.
+    summary = pd.read_parquet(tmp_path / FIRST_DATE.isoformat() / "state_summary.parquet").set_index("state")
+    assert summary.loc["NC", ["presidential_margin_pts", "latest_official_vep_turnout_pct"]].isna().all()
+    assert summary.loc["PA", ["presidential_margin_pts", "latest_official_vep_turnout_pct"]].notna().all()
+    turnout = pd.read_parquet(tmp_path / FIRST_DATE.isoformat() / "turnout_comparison.parquet")
+    latest = turnout[turnout.election_year == 2024].set_index("state")
+    statewide = latest.drop(index=[ALL, "NC"])
+    assert latest.loc[ALL, "states"] == len(statewide) == 4
+    assert latest.loc[ALL, "registered_voters"] == statewide_2024 and nc_2024 > 0
+    assert pd.isna(latest.loc["NC", "official_vep_turnout_pct"]) and latest.loc["NC", "coverage"] == "partial"
+    # A rebuilt manifest (from the date records) keeps the coverage.
+    (tmp_path / "manifest.json").write_text("{ not json")
+    assert publish.update_manifest(tmp_path, [])["coverage"] == manifest["coverage"]

@@ -4,6 +4,8 @@
 --   new_registration  registered in this snapshot, absent or unregistered in the one before
 --                     (the first snapshot of a source is the baseline: nothing is "new" in it)
 --   removed           registered in the snapshot before, absent or unregistered (REMOVED/DENIED) now
+-- A snapshot in which the voter's record was quarantined is skipped for that voter (unknown, not
+-- absent: see int_voter_versions), so changes compare records the platform could read.
 --   moved             county (or state) changed; from/to = county
 --   party_switch      party changed; from/to = party
 --   name_change       name changed (seen through the salted name hash; no names here)
@@ -47,8 +49,13 @@ new_registrations as (
            cast(null as varchar) as from_value, cast(null as varchar) as to_value
     from with_neighbours
     where is_registered
-        and valid_from > first_snapshot_date
-        and (previous_valid_to is distinct from valid_from or not previous_is_registered)
+        and (
+            -- the first version after an absence, the voter first on the roll (readable or not) after
+            -- the baseline: a voter whose record was quarantined in the baseline is no registration
+            (previous_valid_to is distinct from valid_from and observed_from > first_snapshot_date)
+            -- or registered again, continuing the version before
+            or (previous_valid_to = valid_from and not previous_is_registered)
+        )
 ),
 
 removals as (

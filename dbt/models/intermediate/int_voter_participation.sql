@@ -1,15 +1,17 @@
 -- Each registered voter's participation in each federal general election held before the analysis
 -- date: voted, did_not_vote or unknown. One row per analysis date, voter and election.
 --
--- The "unknown history" rule: a file only knows elections before its snapshot date, and a source
--- that ships only a last-vote date (history_coverage = last_vote_only) says nothing about the
--- elections before that vote:
+-- The "unknown history" rule: a file only knows elections before its snapshot date, a source that
+-- ships only a last-vote date (history_coverage = last_vote_only) says nothing about the elections
+-- before that vote, and a voters file loaded without any vote history (history_coverage = none, or
+-- any coverage other than per_election and last_vote_only) says nothing at all:
 --   * election on or after the snapshot date          -> unknown (the file predates its result)
 --   * per_election source                             -> voted if in the history, else did_not_vote
---   * last_vote_only, election = last vote date       -> voted
---   * last_vote_only, election after the last vote    -> did_not_vote
+--   * other sources, election = last vote date        -> voted
+--   * other sources, election after the last vote     -> did_not_vote
 --   * last_vote_only, no vote on record at all        -> did_not_vote
---   * last_vote_only, election before the last vote   -> unknown (never "did not vote")
+--   * none, no vote on record (no last-vote date)     -> unknown (never "did not vote")
+--   * other sources, election before the last vote    -> unknown (never "did not vote")
 -- A voter counts for an election only if they could have voted in it: registered by then (or
 -- registration date unknown) and at least 18 on the day (or age unknown) - or they voted.
 --
@@ -43,7 +45,8 @@ classified as (
             when election_date >= snapshot_date then 'unknown'
             when {{ array_has('federal_generals_voted', 'election_date') }} or election_date = last_vote_date then 'voted'
             when history_coverage = 'per_election' then 'did_not_vote'
-            when last_vote_date is null then 'did_not_vote'
+            when last_vote_date is null and history_coverage = 'last_vote_only' then 'did_not_vote'
+            when last_vote_date is null then 'unknown'
             when election_date > last_vote_date then 'did_not_vote'
             else 'unknown'
         end as participation

@@ -144,8 +144,8 @@ final as (
         tenure_days,
         last_vote_date,
         federal_generals_missed,
-        {{ engagement_tier('federal_generals_missed') }} as engagement_tier,
-        {{ tier_order(engagement_tier('federal_generals_missed')) }} as tier_order,
+        {{ engagement_tier('federal_generals_missed', 'history_coverage') }} as engagement_tier,
+        {{ tier_order(engagement_tier('federal_generals_missed', 'history_coverage')) }} as tier_order,
         federal_generals_voted
     from voters_on_date
 )

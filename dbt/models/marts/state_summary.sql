@@ -4,6 +4,11 @@
 -- engagement opportunity score (the targeting formula over the whole state); turnout computed
 -- from the file beside the official VEP turnout of the same election.
 --
+-- Coverage (int_state_coverage): the statewide figures (the presidential result, official VEP
+-- turnout) are set beside the roll only where the roll is statewide (coverage 'full'). For a county
+-- extract or a roll without counties they are null and comparison_note says why: one county's
+-- lean is not the state's.
+--
 -- Lean labels from a margin in points (D - R): Strong > 10, Lean 5-10, Competitive 2-5, Highly
 -- Competitive < 2 (vars). A state where most of the roll has no recorded party (no party
 -- registration; var registration_lean_min_party_recorded_pct) has no registration margin:
@@ -12,9 +17,14 @@
     100.0 * (composition.voters - composition.unknown_party_voters)
         >= {{ var('registration_lean_min_party_recorded_pct') }} * composition.voters
 {%- endset %}
+{%- set statewide = "coalesce(coverage.coverage = 'full', false)" %}
 
 with segments as (
     select * from {{ ref('int_voter_segments') }}
+),
+
+coverage as (
+    select * from {{ ref('int_state_coverage') }}
 ),
 
 states as (
@@ -49,6 +59,7 @@ composition as (
         coalesce(sum(voters) filter (where engagement_tier = 'Infrequent'), 0) as infrequent_voters,
         coalesce(sum(voters) filter (where engagement_tier = 'Dormant'), 0) as dormant_voters,
         coalesce(sum(voters) filter (where engagement_tier = 'Never Voted'), 0) as never_voted_voters,
+        coalesce(sum(voters) filter (where engagement_tier = 'History Unknown'), 0) as history_unknown_voters,
         sum(voters_with_tenure) as voters_with_tenure,
         sum(tenure_days_sum) as tenure_days_sum
     from segments
@@ -124,9 +135,9 @@ final as (
             then {{ lean_label('100.0 * (composition.democrat_voters - composition.republican_voters) / composition.voters') }}
             else 'No party registration'
         end as registration_lean,
-        cast(latest_presidential.election_year as integer) as presidential_year,
-        round(latest_presidential.margin_pts, 2) as presidential_margin_pts,
-        latest_presidential.lean as presidential_lean,
+        case when {{ statewide }} then cast(latest_presidential.election_year as integer) end as presidential_year,
+        case when {{ statewide }} then round(latest_presidential.margin_pts, 2) end as presidential_margin_pts,
+        case when {{ statewide }} then latest_presidential.lean end as presidential_lean,
         {{ pct('composition.age_18_29_voters', 'composition.voters') }} as pct_age_18_29,
         {{ pct('composition.age_30_49_voters', 'composition.voters') }} as pct_age_30_49,
         {{ pct('composition.age_50_64_voters', 'composition.voters') }} as pct_age_50_64,
@@ -146,8 +157,23 @@ final as (
             'composition.voters') }} as engagement_opportunity_score,
         cast(latest_file_turnout.election_year as integer) as turnout_election_year,
         {{ pct('latest_file_turnout.voted', 'latest_file_turnout.voted + latest_file_turnout.did_not_vote') }} as latest_file_turnout_pct,
-        cast(coalesce(official_turnout.vep_turnout_total_ballots_pct, official_turnout.vep_turnout_highest_office_pct) as double) as latest_official_vep_turnout_pct
+        case when {{ statewide }} then
+            cast(coalesce(official_turnout.vep_turnout_total_ballots_pct, official_turnout.vep_turnout_highest_office_pct) as double)
+        end as latest_official_vep_turnout_pct,
+        {{ pct('composition.history_unknown_voters', 'composition.voters') }} as pct_history_unknown,
+        coalesce(coverage.coverage, 'unknown') as coverage,
+        coverage.counties_present,
+        coverage.counties_recognised,
+        coverage.counties_in_state,
+        coverage.registered_share_pct as coverage_registered_share_pct,
+        coalesce(coverage.coverage_label, 'coverage unknown') as coverage_label,
+        case when not {{ statewide }} then
+            coalesce(coverage.comparison_note, 'Not compared with statewide figures: the coverage of the roll is unknown.')
+        end as comparison_note
     from composition
+    left join coverage
+        on composition.analysis_date = coverage.analysis_date
+        and composition.state = coverage.state
     left join states
         on composition.state = states.state
     left join latest_presidential

@@ -17,6 +17,10 @@ Checks (on raw/voters unless noted):
   vote_history_rules   WARN (raw/vote_history): the same for the vote history
   files_present        WARN (raw/ingest_log): every file the sensor saw was still there
 A failed blocking check stops the marts of the run's dates; the rows stay in raw for inspection.
+
+Blocked dates (a snapshot over the quarantine threshold): the quarantine_rate check and the step's failure
+say which file, how much was quarantined, the top reasons and what to do (lib/blocked.py words it), and
+<data>/published/blocked_dates.json records it for the dashboard, which reads only the published folder.
 """
 
 
@@ -29,6 +33,7 @@ from dagster_duckdb import DuckDBResource
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL
+from voter_platform.lib.blocked import blocked_entry, describe_blocked_date, record_blocked_date
 from voter_platform.lib.ingest import (
     DEFAULT_QUARANTINE_THRESHOLD_PCT,
     IngestOptions,
@@ -41,6 +46,7 @@ from voter_platform.lib.ingest import (
 )
 from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, describe_formats
 from voter_platform.lib.landing import describe, state_of_folder
+from voter_platform.settings import data_paths
 
 RAW_GROUP = "raw_voter_files"
 RAW_PREFIX = "raw"
@@ -150,15 +156,41 @@ def raw_voter_files(context: dg.AssetExecutionContext, config: IngestConfig, war
                 continue
             _log_outcome(context, outcome)
             loaded.append(outcome)
+        blocked = _record_blocked_dates(loaded)
         if failed:
             for outcome in loaded:
                 day = outcome.partition_date
                 for key, metadata in _metadata_by_asset(connection, [outcome]).items():
                     yield dg.AssetMaterialization(asset_key=key, partition=day.isoformat(), metadata=metadata)
-            raise _range_failure(days, loaded, failed)
+            failure = _range_failure(days, loaded, failed)
+            if blocked:  # a date that did load may be blocked as well: say so in the same message
+                raise dg.Failure(description=f"{failure.description}\n\n{_blocked_text(blocked)}", metadata=failure.metadata)
+            raise failure
         for key, metadata in _metadata_by_asset(connection, loaded).items():
             yield dg.MaterializeResult(asset_key=key, metadata=metadata)
-        yield from _check_results(connection, loaded)
+        yield from _check_results(connection, loaded, blocked)
+        if blocked:
+            # Fails the step as the blocking check would, but with words: the run's failure message.
+            raise dg.Failure(description=_blocked_text(blocked), metadata={"blocked_dates": dg.MetadataValue.json(blocked)})
+
+
+# --- blocked dates --------------------------------------------------------------------------------
+
+
+def _record_blocked_dates(outcomes: list[PartitionOutcome]) -> dict[str, dict]:
+    """The run's dates with a snapshot that was not accepted, recorded beside the published snapshots for the
+    dashboard (aggregates only); a date of the run accepted now is removed from the record."""
+    blocked = {}
+    for outcome in outcomes:
+        entry = blocked_entry(outcome)
+        record_blocked_date(data_paths().published, outcome.partition_date, entry)
+        if entry is not None:
+            blocked[outcome.partition_date.isoformat()] = entry
+    return blocked
+
+
+def _blocked_text(blocked: dict[str, dict]) -> str:
+    return "\n\n".join(describe_blocked_date(day, entry) for day, entry in sorted(blocked.items()))
 
 
 def _range_failure(days: list[date], loaded: list[PartitionOutcome], failed: list[PartitionFailed]) -> dg.Failure:
@@ -361,7 +393,7 @@ def _snapshot_label(snapshot: SnapshotOutcome) -> str:
     return f"{snapshot.partition_date} {snapshot.source_id}"
 
 
-def _check_results(connection, outcomes: list[PartitionOutcome]):
+def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[str, dict]):
     first, last = _span(outcomes)
     counted = [(outcome.partition_date, file) for outcome in outcomes for file in outcome.files if file.counted]
     yield dg.AssetCheckResult(
@@ -397,12 +429,14 @@ def _check_results(connection, outcomes: list[PartitionOutcome]):
         check_name="quarantine_rate",
         passed=not rejected,
         severity=dg.AssetCheckSeverity.ERROR,
+        description=_blocked_text(blocked) if blocked else None,
         metadata={
             "threshold_pct": outcomes[0].quarantine_threshold_pct,
             "rate_pct_by_snapshot": dg.MetadataValue.json(
                 {_snapshot_label(snapshot): snapshot.quarantine_rate_pct for snapshot in snapshots}
             ),
             "not_accepted": dg.MetadataValue.json({_snapshot_label(snapshot): snapshot.message for snapshot in rejected}),
+            "blocked_dates": dg.MetadataValue.json(blocked),
         },
     )
     duplicates = report.duplicate_loaded_ids(connection, first, last)

@@ -50,7 +50,7 @@ class PublishConfig(dg.Config):
     description=(
         "The marts of the analysis date as Parquet files in <data>/published/<date>/ for the dashboard: "
         "aggregates with 'All' rollup levels, small cells suppressed, no voter-level rows. Files are replaced "
-        "atomically and manifest.json is updated last."
+        "atomically and manifest.json is updated last; it lists, per date, the states whose roll is not statewide."
     ),
 )
 def published_snapshot(
@@ -101,5 +101,13 @@ def _metadata(
         "bytes_published": dg.MetadataValue.int(sum(publication.bytes for publication in publications)),
         "suppressed_cells": dg.MetadataValue.int(sum(publication.suppressed_cells for publication in publications)),
         "min_cell_size": dg.MetadataValue.int(min_cell_size),
+        # Rolls that are not statewide (a county extract): shown with their coverage, compared with nothing statewide.
+        "states_not_statewide": dg.MetadataValue.json(
+            {
+                publication.analysis_date: {state: entry["label"] for state, entry in publication.coverage.items()}
+                for publication in publications
+                if publication.coverage
+            }
+        ),
         "manifest": dg.MetadataValue.path(str(published_dir / MANIFEST_FILE)),
     }
