@@ -184,7 +184,7 @@ def test_a_one_county_extract_is_partial_everywhere_and_compared_with_nothing_st
     coverage = query(paths, f"select * from marts.roll_coverage where analysis_date = '{DAY_AFTER}' and state = 'NC'")
     # Two sources hold NC voters: the Wake extract and the case-study file, which records no county.
     assert coverage[["source_id", "counties_present", "counties_in_state", "source_coverage", "coverage"]].values.tolist() == [
-        ["goodparty:goodparty_voters", 0, 100, "unknown", "partial"], ["ncsbe:92", 1, 100, "partial", "partial"]]
+        ["goodparty:goodparty_voters", 0, 100, "unknown", "partial"], ["ncsbe:NC", 1, 100, "partial", "partial"]]
     manifest = json.loads((paths.published / "manifest.json").read_text())
     assert manifest["coverage"][DAY_AFTER]["NC"]["label"] == "1 of 100 counties"
     store = PublishedStore(paths.published)

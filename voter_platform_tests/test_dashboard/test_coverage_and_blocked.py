@@ -23,7 +23,7 @@ BLOCKED_ENTRY = {
     "threshold_pct": 5.0,
     "recorded_at": "2025-01-10T08:00:00+00:00",
     "snapshots": [{
-        "source_id": "ncsbe:92",
+        "source_id": "ncsbe:NC",
         "quarantine_rate_pct": 9.41,
         "reason": "9.41% of the records of ncvoter92_2025-01-10.txt were quarantined (threshold 5%)",
         "files": [{
