@@ -76,7 +76,9 @@ class SourceField(BaseModel):
     pattern: str | None = None  # a regex a value matches: recognises headerless files, finds glued records
     codes: str | None = None  # the code table decoding it (default: the one named after `canonical`)
     date_format: str | None = None  # overrides the layout's
-    required: bool = False  # the record cannot be held without it (the voter id always is)
+    # The record cannot be held without it (the voter id always is); for a headerless layout a blank
+    # value on the first line also says the file is not of this layout (TX history vs voter records).
+    required: bool = False
 
     @field_validator("canonical", mode="before")
     @classmethod

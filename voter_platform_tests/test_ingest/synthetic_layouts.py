@@ -2,7 +2,7 @@
 
 The real state layouts live in voter_platform/layouts/; these exercise each pattern on a few
 hand-written lines so a failure points at the engine, not at a state's details. `registered()`
-puts them into the registry for the duration of a test.
+makes them the registry for the duration of a test.
 """
 
 from __future__ import annotations
@@ -210,12 +210,11 @@ ALL = (WIDE, HEADERLESS, HEADERLESS_HISTORY, FIXED, SLOTS, STRING, MAPPED, MAPPE
 
 @contextmanager
 def registered(monkeypatch, folder: Path, extra: tuple[str, ...] = ()) -> Iterator[None]:
-    """The real registry plus the synthetic layouts (and `extra` ones), for the test's duration."""
+    """A registry of the synthetic layouts alone (and `extra` ones), for the test's duration: the
+    real state layouts would compete for the same small files."""
     for text in ALL + extra:
         data = yaml.safe_load(text)
         (folder / f"{data['id']}.yaml").write_text(text)
-    for path in registry.LAYOUTS_DIR.glob("*.yaml"):
-        (folder / path.name).write_text(path.read_text())
     extended = registry.layouts.__wrapped__(folder)
     monkeypatch.setattr(registry, "layouts", lambda folder=None: extended)
     monkeypatch.setattr(formats, "layouts", lambda folder=None: extended)

@@ -192,11 +192,9 @@ def test_a_first_line_is_never_another_states_whatever_the_file_name(layout_id):
 KNOWN_OVERLAPS: dict[str, tuple[str, ...]] = {
     # VR_Snapshot's header holds every name ncvoter requires; it knows more of them.
     "nc_vr_snapshot": ("nc_ncvoter",),
-    # Texas voter and history files share one record layout; a voter record leaves the election fields
-    # blank, which the history layout cannot refuse (a pattern only checks a value that is there). The
-    # voter layout refuses a filled election field, so a history record is never read as a voter.
-    "tx_team_voters_686": ("tx_team_history_686",),
-    "tx_team_voters_680": ("tx_team_history_680",),
+    # (Texas voter and history files share one record layout: a voter record leaves the election
+    # fields blank, which the history layout refuses (its election date is required), and the voter
+    # layout refuses a filled election field: no overlap.)
     # Oklahoma's vh header is three names that Minnesota's election files also have (with
     # ElectionDescription): Minnesota's layout knows more of the header and wins.
     "mn_election_history": ("ok_vh",),
@@ -372,11 +370,6 @@ def test_archive_members_to_skip(layout_id, member, skipped):
     assert bool(re.search(layouts()[layout_id].ignore_members, member)) is skipped
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats.split_header splits a header on every delimiter, also inside quotes: Utah's quoted "
-    "'Mailing city, state  zip' header shifts every later column by one (lib/ingest, not the layout)",
-)
 def test_utah_columns_after_the_quoted_comma_header_keep_their_positions():
     spec = layouts()["ut_voter_list"]
     header = ",".join(f'"{source.name}"' for source in spec.fields)

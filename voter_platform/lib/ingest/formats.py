@@ -14,6 +14,7 @@ historical spellings.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -225,7 +226,13 @@ def normalise_header_field(text: str) -> str:
 
 
 def split_header(line: str, delimiter: str) -> tuple[str, ...]:
-    return tuple(normalise_header_field(part) for part in line.rstrip("\r\n").split(delimiter))
+    """A header's names, split as a CSV line (a quoted name may hold the delimiter: UT's
+    "Mailing city, state  zip")."""
+    text = line.rstrip("\r\n")
+    if '"' not in text:
+        return tuple(normalise_header_field(part) for part in text.split(delimiter))
+    parts = next(csv.reader([text], delimiter=delimiter, quotechar='"', skipinitialspace=False), [])
+    return tuple(normalise_header_field(part) for part in parts)
 
 
 def _file_state(spec: Layout, file_name: str | None) -> str | None:
@@ -298,6 +305,8 @@ def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLay
             return None
         variant = f"{len(values)} fields, no header"
     for source, value in zip(spec.fields, values):
+        if source.required and not value:
+            return None  # a history record without its election is no history record
         if source.pattern and value and not re.fullmatch(source.pattern, value):
             return None
     return FileLayout(spec, names, positions, len(names), variant, _file_state(spec, file_name), record_length)
