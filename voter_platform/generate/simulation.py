@@ -162,6 +162,7 @@ class Simulation:
         if self.former is None or not len(self.former):
             return self.roll
         roll_keys = np.arange(len(self.roll), dtype=np.int64) * 2 + 1
-        former_keys = np.floor(unit_mix(self.former.serial, _INTERLEAVE_SALT) * len(self.roll)).astype(np.int64) * 2
+        place = unit_mix(self.former.serial, _INTERLEAVE_SALT + (self.seed % 1_000_000) * 1_000_003)
+        former_keys = np.floor(place * len(self.roll)).astype(np.int64) * 2
         order = np.argsort(np.concatenate([roll_keys, former_keys]), kind="stable")
         return Roll.concat([self.roll, self.former]).take(order)
