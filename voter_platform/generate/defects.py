@@ -91,10 +91,14 @@ class DefectInjector:
         self._delimiter = layout.delimiter.encode()
         self._header = layout.header().rstrip(b"\n")
 
-    def apply(self, data: bytes, first_line: int, traits: np.ndarray | None = None) -> tuple[bytes, int]:
+    def apply(
+        self, data: bytes, first_line: int, traits: np.ndarray | None = None, line_count: int | None = None
+    ) -> tuple[bytes, int]:
         """The chunk's text with its defects, and its number of lines. `first_line` = its first line's number;
-        `traits` = the trait code of each rendered row (formats.TRAIT_CODES), or None."""
-        line_count = data.count(b"\n")
+        `traits` = the trait code of each rendered row (formats.TRAIT_CODES), or None; `line_count`, when
+        the caller knows it (one line per rendered row), saves counting the chunk's newlines."""
+        if line_count is None:
+            line_count = data.count(b"\n")
         counts = {kind: int(self.rng.binomial(line_count, rate)) for kind, rate in self.rates.items()}
         trait_rows = np.flatnonzero(traits) if traits is not None else np.zeros(0, dtype=np.int64)
         if not any(counts.values()):

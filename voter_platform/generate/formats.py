@@ -86,6 +86,8 @@ class Layout:
     # The file's own encoding and line end when they differ from the text the injector works on (UTF-8, LF).
     output_encoding: str | None = None
     line_ending: str = "\n"
+    # Render this many times fewer rows per chunk than the run's chunk size (wide lines: bounded memory).
+    chunk_divisor: int = 1
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -301,6 +303,7 @@ VR_SNAPSHOT = Layout(
     name="ncsbe_vr_snapshot",
     output_encoding="utf-16-le",
     line_ending="\r\n",
+    chunk_divisor=4,  # ~1.6 KB of UTF-16 per record, 8 times a canonical line
 )
 
 

@@ -225,10 +225,12 @@ def _write_snapshot(
     in_flight: deque[tuple[_FilePlan, bool, Future]] = deque()
     written: list[WrittenFile] = []
 
-    def render_chunk(plan: _FilePlan, positions: np.ndarray) -> tuple[pa.Buffer, int, np.ndarray | None]:
+    def render_chunk(plan: _FilePlan, positions: np.ndarray) -> tuple[pa.Buffer, int, np.ndarray | None, bool]:
         built = plan.build(roll.take(_as_slice(positions)))
         table, traits = built if isinstance(built, tuple) else (built, None)
-        return *render(table, plan.layout), traits
+        # A file whose lines are not edited gets its final bytes here, in parallel (UTF-16 for VR_Snapshot).
+        file_bytes = not writers[plan.name].edits_lines
+        return *render(table, plan.layout, file_bytes=file_bytes), traits, file_bytes
 
     def _writer(plan: _FilePlan) -> DelimitedFileWriter:
         if plan.name not in writers:
@@ -260,9 +262,10 @@ def _write_snapshot(
     try:
         for plan in plans:
             _writer(plan)  # opened in file order, before any of its chunks is rendered
-            starts = range(0, max(len(plan.members), 1), config.chunk_size)
+            size = max(1, config.chunk_size // plan.layout.chunk_divisor)
+            starts = range(0, max(len(plan.members), 1), size)
             for start in starts:
-                positions = plan.members[start : start + config.chunk_size]
+                positions = plan.members[start : start + size]
                 in_flight.append((plan, start == starts[-1], pool.submit(render_chunk, plan, positions)))
                 while len(in_flight) > CHUNKS_IN_FLIGHT:
                     finish_oldest()

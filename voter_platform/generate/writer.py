@@ -52,26 +52,51 @@ def facts_path(path: Path) -> Path:
     return path.parent / MANIFEST_DIR / f"{path.name}.facts.json"
 
 
-def render(table: pa.Table, layout: Layout) -> tuple[pa.Buffer | bytes, int]:
-    """A table as text lines in the layout's encoding, without header, and their count.
+def render(table: pa.Table, layout: Layout, *, file_bytes: bool = False) -> tuple[pa.Buffer | bytes, int]:
+    """A table as text lines in the layout's encoding (LF line ends), without header, and their count.
 
-    Thread-safe, and mostly outside the GIL (Arrow's writer, the codecs), so chunks render in parallel.
+    With `file_bytes`, the lines end and are encoded as the file stores them (the VR_Snapshot's CRLF and
+    UTF-16): for a file whose lines the defect injector does not edit, so the conversion runs here, in
+    the worker threads. Thread-safe, and mostly outside the GIL (Arrow's writer), so chunks render in parallel.
     """
-    options = pacsv.WriteOptions(
-        include_header=False,
-        delimiter=layout.delimiter,
-        # Canonical and GoodParty values never contain a delimiter or a quote, so no value needs
-        # quotes (RFC 4180) and Arrow refuses to write one that would; NCSBE quotes every value.
-        quoting_style="all_valid" if layout.quote_all else "none",
-        batch_size=32_768,
-    )
-    sink = pa.BufferOutputStream()
-    if table.num_rows:
-        pacsv.write_csv(_decode_dictionaries(table), sink, options)
-    text = sink.getvalue()
+    eol = layout.line_ending if file_bytes else "\n"
+    table = _decode_dictionaries(table)
+    if not layout.quote_all and all(pa.types.is_string(column.type) for column in table.columns):
+        text = _joined_lines(table, layout.delimiter, eol)
+    else:
+        options = pacsv.WriteOptions(
+            include_header=False,
+            delimiter=layout.delimiter,
+            # Canonical and GoodParty values never contain a delimiter or a quote, so no value needs
+            # quotes (RFC 4180) and Arrow refuses to write one that would; NCSBE quotes every value.
+            quoting_style="all_valid" if layout.quote_all else "none",
+            batch_size=32_768,
+            eol=eol,
+        )
+        sink = pa.BufferOutputStream()
+        if table.num_rows:
+            pacsv.write_csv(table, sink, options)
+        text = sink.getvalue()
     if layout.encoding != "utf-8":  # Arrow writes UTF-8; NCSBE files are latin-1
         text = str(text, "utf-8").encode(layout.encoding)
+    if file_bytes and layout.output_encoding:
+        text = str(text, layout.encoding).encode(layout.output_encoding)
     return text, table.num_rows
+
+
+def _joined_lines(table: pa.Table, delimiter: str, eol: str) -> pa.Buffer:
+    """Unquoted text lines of an all-string table, by element-wise joins: the same bytes as Arrow's CSV
+    writer with quoting "none" (values never hold a delimiter, a quote or a line end; nulls are empty),
+    and about twice as fast on wide layouts (measured on the 90-column VR_Snapshot)."""
+    if not table.num_rows:
+        return pa.py_buffer(b"")
+    columns = [column.combine_chunks() for column in table.columns]
+    columns[-1] = pc.binary_join_element_wise(columns[-1], eol, "", null_handling="replace", null_replacement="")
+    lines = pc.binary_join_element_wise(*columns, delimiter, null_handling="replace", null_replacement="")
+    # The values of a fresh string array lie back to back in its data buffer: that buffer is the text.
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    first, stop = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    return lines.buffers()[2].slice(first, stop - first)
 
 
 def _decode_dictionaries(table: pa.Table) -> pa.Table:
@@ -123,15 +148,31 @@ class DelimitedFileWriter:
         self._handle.write(layout.to_file_bytes(layout.header()))
         self._lines = 1  # the header
 
-    def write_rendered(self, data: pa.Buffer | bytes, lines: int, traits: np.ndarray | None = None) -> None:
+    @property
+    def edits_lines(self) -> bool:
+        """Whether the injector may rewrite, insert or merge lines (else chunks may arrive as file bytes)."""
+        return self._injector is not None and bool(self._injector.rates)
+
+    def write_rendered(
+        self, data: pa.Buffer | bytes, lines: int, traits: np.ndarray | None = None, file_bytes: bool = False
+    ) -> None:
         """Append rendered text, injecting this file's defects and listing the rows' traits (one code per
-        rendered line, see formats.TRAIT_CODES). Chunks must arrive in file order."""
+        rendered line, see formats.TRAIT_CODES). Chunks must arrive in file order. `file_bytes`: the chunk
+        was rendered as the file stores it (see render), allowed when the file's lines are not edited."""
         if not lines:
             return
         self._records += lines
-        if self._injector is not None:
-            data, lines = self._injector.apply(bytes(data), first_line=self._lines + 1, traits=traits)
-        self._handle.write(self.layout.to_file_bytes(data))
+        if file_bytes:
+            assert not self.edits_lines, "lines to edit must arrive as rendered text"
+            if self._injector is not None:
+                self._injector.apply(b"", first_line=self._lines + 1, traits=traits, line_count=lines)
+            self._handle.write(data)
+        else:
+            if self._injector is not None:
+                data, lines = self._injector.apply(
+                    bytes(data), first_line=self._lines + 1, traits=traits, line_count=lines
+                )
+            self._handle.write(self.layout.to_file_bytes(data))
         self._lines += lines
 
     def close(self) -> WrittenFile:
