@@ -179,7 +179,9 @@ def _facts(
     counties: tuple[int, ...] | None = None,
 ) -> dict:
     """What a file is, for `_manifest/<file>.facts.json`: format, date, coverage and, for a voters file,
-    its records by registration status (as rendered, before line defects)."""
+    its records by registration status (as rendered, before line defects). Nothing without a manifest."""
+    if not config.writes_manifest:
+        return {}
     geo = geography()
     facts = {
         "format": config.format,
