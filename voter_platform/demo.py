@@ -3,8 +3,12 @@
 The demo is a simulated national roll of about 100,000 voters in the canonical layout, one
 snapshot a day on 2026-11-02, 11-03 and 11-04 (so the 3 November general election appears in the
 last day's history and the roll churns between days), with the light defect profile the ingest has
-to cope with, plus the original case-study file `goodparty_voters.csv` exactly as it was given. It
-is deterministic (fixed seed) and takes a couple of seconds.
+to cope with; North Carolina is not in it, but arrives as one county's NCSBE extract (Wake,
+`ncvoter92` + `ncvhis92`, the same three days) shaped like a real county file (the realistic
+profile: ~9% removed voters with blanked addresses, denied and confidential voters, placeholder
+dates), so the platform shows a partially covered state; plus the original case-study file
+`goodparty_voters.csv` exactly as it was given. It is deterministic (fixed seed) and takes a few
+seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ DEMO_START = date(2026, 11, 2)
 DEMO_DAYS = 3
 DEMO_SEED = 20261103
 DEMO_DEFECTS = "light"
+# North Carolina comes as one county's extract only: the state the demo shows as partially covered.
+DEMO_PARTIAL_STATE = "NC"
+DEMO_COUNTIES = ("92",)  # NCSBE county id of Wake
+DEMO_COUNTY_VOTERS = 5_000
+DEMO_COUNTY_DEFECTS = "realistic"
 
 
 def seed_demo_data(paths: DataPaths) -> list[Path]:
@@ -28,9 +37,10 @@ def seed_demo_data(paths: DataPaths) -> list[Path]:
     if any(path.is_file() for path in paths.landing.iterdir()):
         return []
     from voter_platform.generate.config import DefectRates, GenerateConfig
+    from voter_platform.generate.reference import states
     from voter_platform.generate.run import generate
 
-    result = generate(
+    national = generate(
         GenerateConfig(
             voters=DEMO_VOTERS,
             start=DEMO_START,
@@ -38,10 +48,23 @@ def seed_demo_data(paths: DataPaths) -> list[Path]:
             format="canonical",
             out=paths.landing,
             seed=DEMO_SEED,
+            states=tuple(code for code in states() if code != DEMO_PARTIAL_STATE),
             defects=DefectRates.parse(DEMO_DEFECTS),
         )
     )
-    written = [item.path for item in result.files]
+    county = generate(
+        GenerateConfig(
+            voters=DEMO_COUNTY_VOTERS,
+            start=DEMO_START,
+            days=DEMO_DAYS,
+            format="ncsbe",
+            out=paths.landing,
+            seed=DEMO_SEED,
+            counties=DEMO_COUNTIES,
+            defects=DefectRates.parse(DEMO_COUNTY_DEFECTS),
+        )
+    )
+    written = [item.path for item in national.files + county.files]
     written.append(_copy_atomically(GOODPARTY_SAMPLE, paths.landing / GOODPARTY_SAMPLE.name))
     return written
 

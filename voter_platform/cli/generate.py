@@ -9,8 +9,9 @@ from pathlib import Path
 
 from voter_platform.generate.config import (
     DEFECT_KINDS,
-    DEFECT_PROFILES,
     FORMATS,
+    PROFILES,
+    TRAIT_KINDS,
     ChurnRates,
     ConfigError,
     DefectRates,
@@ -28,17 +29,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "general election 2008-2024) and write one full snapshot per day, with its vote history, in the "
             "chosen format. Between days the roll churns (new registrations, removals, moves, party switches, "
             "name changes); when a snapshot date passes a general election, that election's votes appear. "
-            "Files are written under a temporary name and renamed when complete; with --defects a manifest "
-            "per file under <out>/_manifest/ lists every injected defect by line. The same arguments and "
-            "seed give the same bytes. Prints voters/s and peak memory at the end."
+            "Files are written under a temporary name and renamed when complete; with --defects (or a county "
+            "extract, a drop without history, a VR_Snapshot) a manifest per file under <out>/_manifest/ lists "
+            "every injected defect and real-file trait by line, beside the file's facts (coverage, encoding, "
+            "records by status). The same arguments and seed give the same bytes. Prints voters/s and peak "
+            "memory at the end."
         ),
         epilog=(
             "formats: canonical = voters_<ST>_<date>.csv + vote_history_<ST>_<date>.csv per state; "
             "goodparty = goodparty_voters_<date>.csv (the case-study layout, last vote date only); "
-            "ncsbe = ncvoter_Statewide_<date>.txt + ncvhis_Statewide_<date>.txt (North Carolina). "
+            "ncsbe = ncvoter_Statewide_<date>.txt + ncvhis_Statewide_<date>.txt (North Carolina; a county "
+            "extract: ncvoter<id>_<date>.txt + ncvhis<id>_<date>.txt per county); "
+            "ncsbe_vr_snapshot = VR_Snapshot_<YYYYMMDD>.txt (90 padded columns, UTF-16 LE, CRLF) + "
+            "ncvhis_Statewide_<date>.txt. "
             f"defect kinds: {', '.join(DEFECT_KINDS)}. "
+            f"real-file traits: {', '.join(TRAIT_KINDS)}. "
             "example: voter-platform generate --voters 1000000 --start 2026-11-02 --days 3 --format canonical "
-            "--out /tmp/voters --seed 7 --defects light"
+            "--out /tmp/voters --seed 7 --defects light; an NC county file as the board publishes it: "
+            "voter-platform generate --voters 50000 --start 2026-11-04 --format ncsbe --counties 92 "
+            "--defects realistic --out /tmp/wake"
         ),
     )
     parser.add_argument(
@@ -60,15 +69,47 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--states",
         metavar="NC,PA,...",
-        help="USPS codes of the states to simulate (default: all 50 and DC; ncsbe is always NC)",
+        help="USPS codes of the states to simulate (default: all 50 and DC; the ncsbe formats are always NC)",
+    )
+    parser.add_argument(
+        "--counties",
+        metavar="NAME_OR_ID,...",
+        help=(
+            "a county extract: only these counties of the one state (--states, or NC for ncsbe), by name "
+            "(Wake, \"New Hanover\") or, in NC, by NCSBE county id (92); --voters then counts the extract's "
+            "voters. Formats canonical and ncsbe (one ncvoter<id>/ncvhis<id> pair per county)"
+        ),
+    )
+    parser.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="write the voters files only, dropped without their vote-history files",
+    )
+    parser.add_argument(
+        "--no-bom",
+        dest="bom",
+        action="store_false",
+        help="ncsbe_vr_snapshot: UTF-16 LE without the byte order mark (default: with it)",
+    )
+    parser.add_argument(
+        "--undated-names",
+        action="store_true",
+        help=(
+            "name files as their publisher does, without the date (ncvoter_Statewide.txt, ncvoter92.txt, "
+            "VR_Snapshot.txt, goodparty_voters.csv); --days 1 only"
+        ),
     )
     parser.add_argument(
         "--defects",
         default="none",
         metavar="PROFILE_OR_RATE",
         help=(
-            f"defects to inject: a profile ({', '.join(DEFECT_PROFILES)}), one per-line rate for every kind "
-            "(e.g. 0.002), or kind=rate pairs (e.g. glued_lines=0.01,non_utf8=0.001); default %(default)s"
+            f"defects and real-file traits to inject: a profile ({', '.join(PROFILES)}; realistic is shaped "
+            "like a real NC county file: ~9%% removed voters, denied and confidential ones, placeholder and "
+            "implausible registration dates, truncated-then-glued lines), one per-line rate for every defect "
+            "kind (e.g. 0.002), kind=rate pairs (e.g. glued_lines=0.01,removed_voter=0.09), or a profile "
+            "then pairs (realistic,blank_field=0.001); default %(default)s"
         ),
     )
     defaults = ChurnRates()
@@ -102,6 +143,12 @@ def run(args: argparse.Namespace) -> int:
             else None,
             churn=ChurnRates.parse(args.churn),
             defects=DefectRates.parse(args.defects),
+            counties=tuple(name.strip() for name in args.counties.split(",") if name.strip())
+            if args.counties
+            else None,
+            history=args.history,
+            bom=args.bom,
+            undated_names=args.undated_names,
         )
         result = generate(config, progress=lambda message: print(f"  {message}", flush=True))
     except ConfigError as error:

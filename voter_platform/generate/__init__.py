@@ -12,11 +12,14 @@ Modules, in the order data flows through them:
     roll         the roll as compact numpy arrays (names are indices into built-in name tables)
     history      persistent turnout propensity calibrated per state and election; voting methods
     churn        daily changes: new registrations, removals, moves, party switches, name changes
-    simulation   the roll through time
-    formats      canonical, goodparty and ncsbe layouts: a chunk of the roll -> an Arrow table
-    defects      line-level defect injection and the manifest
-    writer       chunked, atomic (temp name + rename) delimited-file writing
-    run          a whole run: days x files, rendered in worker threads, written in order
+    simulation   the roll through time, a county extract's counties only, and the removed and denied
+                 voters NC files keep beside the roll
+    formats      canonical, goodparty, ncsbe and VR_Snapshot layouts: a chunk of the roll -> an Arrow
+                 table, with the real-file traits of each record (removed, confidential, placeholder dates)
+    defects      line-level defect injection (glued and truncated lines, ...) and the manifest
+    writer       chunked, atomic (temp name + rename) delimited-file writing, the manifest and facts files
+    run          a whole run: days x files (county extracts, voters-only drops), rendered in worker
+                 threads, written in order
 """
 
 import importlib

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
-FORMATS = ("canonical", "goodparty", "ncsbe")
+FORMATS = ("canonical", "goodparty", "ncsbe", "ncsbe_vr_snapshot")
+# The North Carolina formats: one state, NCSBE code tables, removed and denied voters on file.
+NC_FORMATS = ("ncsbe", "ncsbe_vr_snapshot")
+# Formats that can be cut to a few counties (they carry a county column; the others are statewide).
+COUNTY_FORMATS = ("canonical", "ncsbe")
 
 # Every defect the generator can inject (the manifest vocabulary shared with the ingest).
 DEFECT_KINDS = (
@@ -23,6 +27,28 @@ DEFECT_KINDS = (
     "non_utf8",
 )
 
+# Traits real files have that the line defects above do not cover (issue 10). Each is a rate key of
+# --defects and a manifest kind, except the two truncated-line kinds, which write one manifest row per
+# part of the line (TRUNCATED_PARTS). Record traits are decided per voter (the same voter keeps them
+# from day to day); removed and denied voters are extra records, a share of the file's records.
+TRAIT_KINDS = (
+    "removed_voter",  # NC: status R, residential address blanked in ncvoter (kept in VR_Snapshot)
+    "denied_voter",  # NC: status D
+    "confidential_voter",  # NC: confidential_ind Y, residential address blanked
+    "placeholder_date",  # registration date 01/01/1900, the board's "unknown"
+    "registered_on_birth_date",  # registration date = birth date (layouts with a birth date)
+    "registered_before_age_16",  # a registration date before the 16th birthday
+    "truncated_then_record",  # a record cut short, then the next record on the same line
+    "truncated_then_header",  # a record cut short, then the header line on the same line
+)
+RECORD_TRAITS = TRAIT_KINDS[:6]
+TRUNCATED_KINDS = TRAIT_KINDS[6:]
+# Manifest rows of a truncated line, in this order on that line: the cut record (its voter id), then
+# either the complete record that follows it (its voter id) or the header's text (no detail).
+TRUNCATED_PARTS = ("truncated_record", "record_after_truncated", "header_after_truncated")
+RATE_KINDS = DEFECT_KINDS + TRAIT_KINDS
+MANIFEST_KINDS = DEFECT_KINDS + RECORD_TRAITS + TRUNCATED_PARTS
+
 # Per-line probability of each defect kind. `light` keeps every file far below the ingest's 5%
 # quarantine threshold (about 0.4% of lines carry a defect, a quarter of them quarantined);
 # `heavy` puts about 5.5% of lines in error, 2-3% of them unloadable: close to, but under, the threshold.
@@ -31,6 +57,22 @@ DEFECT_PROFILES = {
     "light": 0.0004,
     "heavy": 0.005,
 }
+# Shaped like a real NC county file (issue 10): about 9% of records are removed voters, a few are
+# denied or confidential, a few registration dates are placeholders or implausible; no line-level
+# damage, except the truncated-then-glued lines of the case-study file's corrupted revision (in the
+# layouts that can carry them). Combine with line defects: `realistic,blank_field=0.001`.
+REALISTIC_PROFILE = {
+    "removed_voter": 0.09,
+    "denied_voter": 0.005,
+    "confidential_voter": 0.002,
+    "placeholder_date": 0.002,
+    "registered_on_birth_date": 0.0005,
+    "registered_before_age_16": 0.0005,
+    "truncated_then_record": 0.0005,
+    "truncated_then_header": 0.0001,
+}
+PROFILES = (*DEFECT_PROFILES, "realistic")
+PROFILE_ALIASES = {"real": "realistic"}
 
 
 class ConfigError(ValueError):
@@ -71,25 +113,33 @@ class ChurnRates:
 
 @dataclass(frozen=True)
 class DefectRates:
-    """Per-line probability of each defect kind."""
+    """Per-line probability of each defect kind, and the rate of each real-file trait (TRAIT_KINDS).
+
+    `rates` always holds every DEFECT_KINDS key; a trait is present only when asked for.
+    """
 
     rates: dict[str, float] = field(default_factory=lambda: dict.fromkeys(DEFECT_KINDS, 0.0))
     label: str = "none"
 
     @classmethod
     def parse(cls, text: str | None) -> "DefectRates":
-        """A profile name (none, light, heavy), one rate for every kind (`0.01`), or `kind=rate,...`."""
+        """A profile name (none, light, heavy, realistic), one rate for every line defect kind (`0.01`),
+        `kind=rate,...` pairs, or a profile followed by pairs that override it (`realistic,glued_lines=0.001`)."""
         text = (text or "none").strip()
-        if text in DEFECT_PROFILES:
-            return cls(dict.fromkeys(DEFECT_KINDS, DEFECT_PROFILES[text]), text)
-        if "=" not in text:
+        head, _, rest = text.partition(",")
+        profile = PROFILE_ALIASES.get(head.strip(), head.strip())
+        if profile in PROFILES:
+            rates = _profile_rates(profile)
+        elif "=" not in text:
             return cls(dict.fromkeys(DEFECT_KINDS, _rate(text, "--defects")), text)
-        rates = dict.fromkeys(DEFECT_KINDS, 0.0)
-        for part in text.split(","):
+        else:
+            rates, rest = dict.fromkeys(DEFECT_KINDS, 0.0), text
+        for part in rest.split(",") if rest.strip() else ():
             name, _, value = part.partition("=")
-            if name.strip() not in rates:
+            if name.strip() not in RATE_KINDS:
                 raise ConfigError(
-                    f"--defects: unknown defect {name.strip()!r}; expected one of {', '.join(DEFECT_KINDS)}"
+                    f"--defects: unknown defect {name.strip()!r}; expected a profile ({', '.join(PROFILES)}) "
+                    f"or one of {', '.join(RATE_KINDS)}"
                 )
             rates[name.strip()] = _rate(value, f"--defects {name.strip()}")
         return cls(rates, text)
@@ -97,6 +147,20 @@ class DefectRates:
     @property
     def any(self) -> bool:
         return any(rate > 0 for rate in self.rates.values())
+
+    def rate(self, kind: str) -> float:
+        return self.rates.get(kind, 0.0)
+
+    @property
+    def traits(self) -> dict[str, float]:
+        """The record traits asked for (removed, denied, confidential voters; placeholder and implausible dates)."""
+        return {kind: self.rates[kind] for kind in RECORD_TRAITS if self.rates.get(kind, 0.0) > 0}
+
+
+def _profile_rates(profile: str) -> dict[str, float]:
+    if profile == "realistic":
+        return {**dict.fromkeys(DEFECT_KINDS, 0.0), **REALISTIC_PROFILE}
+    return dict.fromkeys(DEFECT_KINDS, DEFECT_PROFILES[profile])
 
 
 @dataclass(frozen=True)
@@ -107,10 +171,15 @@ class GenerateConfig:
     format: str
     out: Path
     seed: int
-    states: tuple[str, ...] | None = None  # None: every state (NC only for ncsbe)
+    states: tuple[str, ...] | None = None  # None: every state (NC only for the NC formats)
     churn: ChurnRates = field(default_factory=ChurnRates)
     defects: DefectRates = field(default_factory=DefectRates)
     chunk_size: int = 250_000
+    # A county extract: only these counties (names, or NCSBE county ids for NC) of the one state simulated.
+    counties: tuple[str, ...] | None = None
+    history: bool = True  # False: the voters files only, dropped without their vote history
+    bom: bool = True  # ncsbe_vr_snapshot: UTF-16 LE with a byte order mark (False: without)
+    undated_names: bool = False  # the board's own names, without the date (ncvoter92.txt); one day only
 
     def __post_init__(self) -> None:
         if self.voters < 1:
@@ -119,23 +188,74 @@ class GenerateConfig:
             raise ConfigError("--days must be at least 1")
         if self.format not in FORMATS:
             raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
-        if self.format == "ncsbe" and self.states not in (None, ("NC",)):
-            raise ConfigError("--format ncsbe writes North Carolina files: use --states NC (or omit --states)")
+        if self.format in NC_FORMATS and self.states not in (None, ("NC",)):
+            raise ConfigError(
+                f"--format {self.format} writes North Carolina files: use --states NC (or omit --states)"
+            )
         if self.states is not None:
             from voter_platform.generate.reference import states
 
             unknown = [code for code in self.states if code not in states()]
             if unknown or not self.states:
                 raise ConfigError(f"--states: unknown state code(s) {', '.join(unknown)}; use USPS codes such as NC,PA")
+        if self.counties is not None:
+            if self.format not in COUNTY_FORMATS:
+                raise ConfigError(
+                    f"--counties: county extracts are written in the {' and '.join(COUNTY_FORMATS)} formats "
+                    f"(NCSBE publishes {self.format} files statewide only)"
+                    if self.format in NC_FORMATS
+                    else f"--counties: the {self.format} format has no county column; use {', '.join(COUNTY_FORMATS)}"
+                )
+            if len(self.state_codes) != 1:
+                raise ConfigError("--counties: name the one state the counties are in with --states (e.g. --states PA)")
+            self.county_indices  # noqa: B018 - resolves the names now, so an unknown one fails here
+        if not self.bom and self.format != "ncsbe_vr_snapshot":
+            raise ConfigError(
+                "--no-bom: only the ncsbe_vr_snapshot format is UTF-16 (the others have no byte order mark)"
+            )
+        if self.undated_names and self.days != 1:
+            raise ConfigError(
+                "--undated-names: files without a date in their name would overwrite each other; use --days 1"
+            )
 
     @property
     def state_codes(self) -> list[str]:
-        """The states simulated, in USPS-code order (NC alone for ncsbe)."""
+        """The states simulated, in USPS-code order (NC alone for the NC formats)."""
         from voter_platform.generate.reference import states
 
-        if self.format == "ncsbe":
+        if self.format in NC_FORMATS:
             return ["NC"]
         return sorted(self.states) if self.states is not None else list(states())
+
+    @property
+    def county_indices(self) -> tuple[int, ...] | None:
+        """The extract's counties as indices into population.geography().county_names (None: every county)."""
+        if self.counties is None:
+            return None
+        from voter_platform.generate.population import resolve_counties
+
+        try:
+            return resolve_counties(self.state_codes[0], self.counties)
+        except ValueError as error:
+            raise ConfigError(f"--counties: {error}") from None
+
+    @property
+    def former_voters(self) -> bool:
+        """Whether the files carry voters no longer registered (removed, denied): NC formats only."""
+        return self.format in NC_FORMATS and (
+            self.defects.rate("removed_voter") > 0 or self.defects.rate("denied_voter") > 0
+        )
+
+    @property
+    def writes_manifest(self) -> bool:
+        """A manifest per file is written when the files carry something the ingest is checked against:
+        defects or traits, a county extract, a voters file without its history, or the VR_Snapshot layout."""
+        return (
+            self.defects.any
+            or self.counties is not None
+            or not self.history
+            or self.format == "ncsbe_vr_snapshot"
+        )
 
 
 def _rate(value: str, option: str) -> float:

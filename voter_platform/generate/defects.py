@@ -2,14 +2,19 @@
 
 Defects are applied to the serialised lines of a chunk, after the clean text is written, so each one
 is precisely what a reader of the file would see: a blank field, a state written in full, an
-impossible date, a duplicate or conflicting record, two records glued on one line, a header
-repeated mid-file, trailing empty columns, bytes that are not UTF-8 (in text that is recognisably
-UTF-8, see `_keep_utf8_evidence`). Each affected physical line is listed in the manifest
-(`file_name,line_number,defect,detail`, 1 = header) with its detail: the column touched, or the
-line a duplicate repeats. A line carries at most one defect.
+impossible date, a duplicate or conflicting record, two records glued on one line, a record cut
+short and glued to the next record or to the header, a header repeated mid-file, trailing empty
+columns, bytes that are not UTF-8 (in text that is recognisably UTF-8, see `_keep_utf8_evidence`).
+Each affected physical line is listed in the manifest (`file_name,line_number,defect,detail`,
+1 = header) with its detail: the column touched, the line a duplicate repeats, or a voter id.
+
+The record traits the format builders decided (removed, denied, confidential voters, placeholder and
+implausible dates: formats.TRAIT_CODES) arrive as one code per rendered row; they are listed too,
+at the line each row ends up on, and no defect is put on their lines. A line carries at most one
+defect or trait, except a truncated line, which has one row per part (config.TRUNCATED_PARTS).
 
 Only the few affected lines are touched in Python; line boundaries are found with numpy and the rest
-of the chunk is copied as a handful of slices.
+of the chunk is copied as a handful of slices. Trait rows stay numpy arrays up to the manifest.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from voter_platform.generate import reference
-from voter_platform.generate.formats import Layout
+from voter_platform.generate.config import DEFECT_KINDS, TRUNCATED_KINDS
+from voter_platform.generate.formats import TRAIT_CODES, Layout
 from voter_platform.generate.names import ACCENTED_FIRST, LAST
 
 # How far (in lines) a duplicate may sit from the record it repeats, within a chunk.
@@ -58,42 +64,80 @@ class _ChunkPlan:
     glued: set[int] = field(default_factory=set)  # row i is glued to row i + 1
     inserted_before: dict[int, list[_Insert]] = field(default_factory=dict)
     anchors: set[int] = field(default_factory=set)  # rows whose line numbers are referenced
+    # row -> (kind, bytes of the row kept): row i cut short, then row i + 1 or the header on its line
+    truncated: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+
+# Defects drawn per line by the injector; the other traits are decided by the format builders.
+_LINE_KINDS = (*DEFECT_KINDS, *TRUNCATED_KINDS)
+_DATE_TRAITS = ("placeholder_date", "registered_on_birth_date", "registered_before_age_16")
 
 
 class DefectInjector:
-    """Applies a file's defects chunk by chunk; `rows` collects the manifest."""
+    """Applies a file's defects chunk by chunk; `rows` collects the manifest's defect rows and
+    `trait_lines` / `trait_codes` its trait rows (see `manifest`)."""
 
     def __init__(self, layout: Layout, rates: dict[str, float], rng: np.random.Generator, as_of: date) -> None:
         self.layout = layout
-        self.rates = {kind: rate for kind, rate in rates.items() if rate > 0 and kind in layout.defect_kinds}
+        carried = set(layout.defect_kinds) | set(layout.trait_kinds)
+        self.rates = {
+            kind: rate for kind, rate in rates.items() if rate > 0 and kind in carried and kind in _LINE_KINDS
+        }
         self.rng = rng
         self.as_of = as_of
         self.rows: list[ManifestRow] = []
+        self.trait_lines: list[np.ndarray] = []
+        self.trait_codes: list[np.ndarray] = []
         self._delimiter = layout.delimiter.encode()
         self._header = layout.header().rstrip(b"\n")
 
-    def apply(self, data: bytes, first_line: int) -> tuple[bytes, int]:
-        """The chunk's text with its defects, and its number of lines. `first_line` = its first line's number."""
-        line_count = data.count(b"\n")
+    def apply(
+        self, data: bytes, first_line: int, traits: np.ndarray | None = None, line_count: int | None = None
+    ) -> tuple[bytes, int]:
+        """The chunk's text with its defects, and its number of lines. `first_line` = its first line's number;
+        `traits` = the trait code of each rendered row (formats.TRAIT_CODES), or None; `line_count`, when
+        the caller knows it (one line per rendered row), saves counting the chunk's newlines."""
+        if line_count is None:
+            line_count = data.count(b"\n")
         counts = {kind: int(self.rng.binomial(line_count, rate)) for kind, rate in self.rates.items()}
+        trait_rows = np.flatnonzero(traits) if traits is not None else np.zeros(0, dtype=np.int64)
         if not any(counts.values()):
+            self._add_traits(first_line + trait_rows, traits, trait_rows)
             return data, line_count
         lines = _Lines(data)
-        plan = self._plan(lines, counts)
-        return self._assemble(lines, plan, first_line)
+        plan = self._plan(lines, counts, trait_rows)
+        return self._assemble(lines, plan, first_line, traits, trait_rows)
+
+    @property
+    def count(self) -> int:
+        """Manifest rows so far."""
+        return len(self.rows) + sum(len(lines) for lines in self.trait_lines)
+
+    def _add_traits(self, line_numbers: np.ndarray, traits: np.ndarray | None, rows: np.ndarray) -> None:
+        if len(rows):
+            self.trait_lines.append(np.asarray(line_numbers, dtype=np.int64))
+            self.trait_codes.append(traits[rows])
 
     # -- planning ---------------------------------------------------------------------------------
 
-    def _plan(self, lines: "_Lines", counts: dict[str, int]) -> _ChunkPlan:
-        total = min(sum(counts.values()), len(lines))
-        picks = self.rng.choice(len(lines), size=total, replace=False)
+    def _plan(self, lines: "_Lines", counts: dict[str, int], trait_rows: np.ndarray) -> _ChunkPlan:
+        if len(trait_rows):
+            # Defects go on other lines: a line carries one defect or trait.
+            free = np.setdiff1d(np.arange(len(lines)), trait_rows, assume_unique=True)
+            total = min(sum(counts.values()), len(free))
+            picks = free[self.rng.choice(len(free), size=total, replace=False)]
+        else:
+            total = min(sum(counts.values()), len(lines))
+            picks = self.rng.choice(len(lines), size=total, replace=False)
         kinds = [kind for kind, count in counts.items() for _ in range(count)][:total]
         plan = _ChunkPlan()
-        taken = set(int(row) for row in picks)
-        glue_rows = []
+        taken = set(int(row) for row in picks) | set(trait_rows.tolist())
+        glue_rows, cut_rows = [], []
         for row, kind in zip((int(row) for row in picks), kinds, strict=True):
             if kind == "glued_lines":
                 glue_rows.append(row)
+            elif kind in TRUNCATED_KINDS:
+                cut_rows.append((row, kind))
             elif kind in _INSERTED:
                 self._plan_insert(plan, lines, row, kind)
             else:
@@ -106,9 +150,36 @@ class DefectInjector:
             if neighbour < len(lines) and neighbour not in taken and neighbour not in plan.inserted_before:
                 plan.glued.add(row)
                 taken.add(neighbour)
+        for row, kind in cut_rows:
+            neighbour = row + 1
+            if kind == "truncated_then_record" and (
+                neighbour >= len(lines) or neighbour in taken or neighbour in plan.inserted_before
+            ):
+                continue
+            kept = self._cut_point(lines[row])
+            if kept is None:
+                continue
+            plan.truncated[row] = (kind, kept)
+            if kind == "truncated_then_record":
+                taken.add(neighbour)
         if self.layout.encoding == "utf-8":
             _keep_utf8_evidence(plan, lines)
         return plan
+
+    def _cut_point(self, line: bytes) -> int | None:
+        """How many bytes of a record a cut keeps: its id and delimiter at least, one byte lost at least,
+        never inside a multi-byte character."""
+        first_delimiter = line.find(self._delimiter)
+        if first_delimiter < 0 or first_delimiter + 1 >= len(line):
+            return None
+        kept = int(self.rng.integers(first_delimiter + 1, len(line)))
+        while kept > first_delimiter + 1 and 0x80 <= line[kept] < 0xC0:
+            kept -= 1  # a UTF-8 continuation byte: cut before its character
+        return kept
+
+    def _record_id(self, line: bytes) -> str:
+        value = line.split(self._delimiter, 1)[0].decode(self.layout.encoding)
+        return value[1:-1] if self.layout.quote_all else value
 
     def _plan_insert(self, plan: _ChunkPlan, lines: "_Lines", row: int, kind: str) -> None:
         if kind == "repeated_header":
@@ -229,13 +300,21 @@ class DefectInjector:
 
     # -- assembly ---------------------------------------------------------------------------------
 
-    def _assemble(self, lines: "_Lines", plan: _ChunkPlan, first_line: int) -> tuple[bytes, int]:
+    def _assemble(
+        self,
+        lines: "_Lines",
+        plan: _ChunkPlan,
+        first_line: int,
+        traits: np.ndarray | None = None,
+        trait_rows: np.ndarray | None = None,
+    ) -> tuple[bytes, int]:
         """Untouched stretches are copied as single slices of the chunk; only event lines are rebuilt."""
         pieces: list[bytes] = []
         written = 0  # output lines so far
         placed: dict[int, int] = {}  # row -> its output line index
         pending: list[tuple[int, str, int]] = []  # (output index, defect, row whose line number is the detail)
-        found: list[tuple[int, str, str]] = []  # (output index, defect, detail)
+        found: list[tuple[int, int, str, str]] = []  # (output index, part on the line, defect, detail)
+        stretches: list[tuple[int, int]] = []  # (first row copied as is, its output index - its row)
 
         def emit(text: bytes) -> int:
             nonlocal written
@@ -243,41 +322,86 @@ class DefectInjector:
             written += 1
             return written - 1
 
+        def copy(first: int, stop: int) -> None:
+            nonlocal written
+            pieces.append(lines.block(first, stop))
+            stretches.append((first, written - first))
+            written += stop - first
+
         cursor = 0
-        for row in sorted(set(plan.replaced) | plan.glued | set(plan.inserted_before) | plan.anchors):
+        events = set(plan.replaced) | plan.glued | set(plan.inserted_before) | plan.anchors | set(plan.truncated)
+        for row in sorted(events):
             if row < cursor:
                 continue  # the second half of a glued pair
-            pieces.append(lines.block(cursor, row))
-            written += row - cursor
+            copy(cursor, row)
             cursor = row
             for insert in plan.inserted_before.get(row, ()):
                 index = emit(insert.text)
                 if insert.detail_row is None:
-                    found.append((index, insert.defect, insert.detail))
+                    found.append((index, 0, insert.defect, insert.detail))
                 else:
                     pending.append((index, insert.defect, insert.detail_row))
             if row >= len(lines):
                 break
             if row in plan.glued:
                 index = emit(lines[row] + lines[row + 1])
-                found.append((index, "glued_lines", ""))
+                found.append((index, 0, "glued_lines", ""))
                 placed[row] = placed[row + 1] = index
                 cursor = row + 2
+                continue
+            if row in plan.truncated:
+                kind, kept = plan.truncated[row]
+                cut = lines[row][:kept]
+                if kind == "truncated_then_record":
+                    index = emit(cut + lines[row + 1])
+                    placed[row + 1] = index
+                    after = ("record_after_truncated", self._record_id(lines[row + 1]))
+                    cursor = row + 2
+                else:
+                    index = emit(cut + self._header)
+                    after = ("header_after_truncated", "")
+                    cursor = row + 1
+                placed[row] = index
+                found.append((index, 0, "truncated_record", self._record_id(lines[row])))
+                found.append((index, 1, *after))
                 continue
             if row in plan.replaced:
                 text, defect, detail = plan.replaced[row]
                 placed[row] = emit(text)
-                found.append((placed[row], defect, detail))
+                found.append((placed[row], 0, defect, detail))
             else:
                 placed[row] = emit(lines[row])
             cursor = row + 1
-        pieces.append(lines.block(cursor, len(lines)))
-        written += len(lines) - cursor
+        copy(cursor, len(lines))
         for index, defect, row in pending:
-            found.append((index, defect, str(first_line + placed[row])))
-        for index, defect, detail in sorted(found):
+            found.append((index, 0, defect, str(first_line + placed[row])))
+        for index, _, defect, detail in sorted(found):
             self.rows.append(ManifestRow(first_line + index, defect, detail))
+        if trait_rows is not None and len(trait_rows):
+            starts = np.array([first for first, _ in stretches], dtype=np.int64)
+            offsets = np.array([offset for _, offset in stretches], dtype=np.int64)
+            index = trait_rows + offsets[np.searchsorted(starts, trait_rows, side="right") - 1]
+            for position, row in enumerate(trait_rows.tolist()):
+                if row in placed:  # a trait row that an insertion came before: not in a copied stretch
+                    index[position] = placed[row]
+            self._add_traits(first_line + index, traits, trait_rows)
         return b"".join(pieces), written
+
+    def manifest(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every manifest row in line order (a truncated line's parts in their order): line numbers,
+        defects and details. A date trait's detail is the registration column; other traits have none."""
+        trait_lines = np.concatenate(self.trait_lines) if self.trait_lines else np.zeros(0, dtype=np.int64)
+        codes = np.concatenate(self.trait_codes) if self.trait_codes else np.zeros(0, dtype=np.int8)
+        trait_details = np.array(
+            [self.layout.registration_column if kind in _DATE_TRAITS else "" for kind in TRAIT_CODES], dtype=object
+        )
+        line_numbers = np.concatenate([np.array([row.line_number for row in self.rows], dtype=np.int64), trait_lines])
+        defects = np.concatenate(
+            [np.array([row.defect for row in self.rows], dtype=object), np.array(TRAIT_CODES, dtype=object)[codes]]
+        )
+        details = np.concatenate([np.array([row.detail for row in self.rows], dtype=object), trait_details[codes]])
+        order = np.argsort(line_numbers, kind="stable")
+        return line_numbers[order], defects[order], details[order]
 
 
 def _keep_utf8_evidence(plan: _ChunkPlan, lines: "_Lines") -> None:

@@ -1,8 +1,14 @@
-"""The three output formats: column layouts and how a chunk of the roll becomes an Arrow table.
+"""The output formats: column layouts and how a chunk of the roll becomes an Arrow table.
 
-canonical  the platform's own layout, one voters file and one vote-history file per state and day
-goodparty  the GoodParty.org case-study layout (data/samples/goodparty_voters.csv), one file per day
-ncsbe      NC State Board of Elections `ncvoter` (67 columns) and `ncvhis` (15 columns)
+canonical          the platform's own layout, one voters file and one vote-history file per state and day
+goodparty          the GoodParty.org case-study layout (data/samples/goodparty_voters.csv), one file per day
+ncsbe              NC State Board of Elections `ncvoter` (67 columns) and `ncvhis` (15 columns)
+ncsbe_vr_snapshot  NCSBE `VR_Snapshot_YYYYMMDD` (90 columns, padded, UTF-16 LE) with the `ncvhis` history
+
+Record traits of real files (removed, denied and confidential voters, placeholder and implausible
+registration dates; config.RECORD_TRAITS) are decided per voter here, from the voter's serial, and a
+builder that applies any returns `(table, traits)`: the trait code of each row (TRAIT_CODES), which
+the defect injector turns into manifest rows.
 
 Columns are built from the roll's index arrays with Arrow kernels (dictionary columns, fixed-width
 digit buffers), so a 250,000-voter chunk becomes a table without a Python loop over voters.
@@ -11,7 +17,7 @@ digit buffers), so a 250,000-voter chunk becomes a table without a Python loop o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import numpy as np
@@ -33,13 +39,22 @@ from voter_platform.generate.arrow_text import (
     with_empty,
     write_digits,
 )
-from voter_platform.generate.config import DEFECT_KINDS
-from voter_platform.generate.dates import SECONDS_PER_DAY, age_on, to_days, year_month_day
+from voter_platform.generate.config import DEFECT_KINDS, RECORD_TRAITS, TRUNCATED_KINDS
+from voter_platform.generate.dates import SECONDS_PER_DAY, add_years, age_on, days_from_civil, to_days, year_month_day
 from voter_platform.generate.history import last_voted_index
-from voter_platform.generate.names import AREA_CODES, NAMES
+from voter_platform.generate.names import AREA_CODES, NAMES, STREET_TYPES
 from voter_platform.generate.population import GENDER_CODES, RACE_GROUPS, geography
 from voter_platform.generate.reference import NCVHIS_COLUMNS, PARTY_NAMES
-from voter_platform.generate.roll import DID_NOT_VOTE, VOTING_METHODS, Roll
+from voter_platform.generate.roll import (
+    DENIED,
+    DID_NOT_VOTE,
+    NOT_CANCELLED,
+    REASONS,
+    REMOVED,
+    VOTING_METHODS,
+    Roll,
+)
+from voter_platform.generate.seeds import mix as _mix
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,17 @@ class Layout:
     date_columns: tuple[tuple[str, str], ...] = ()  # (column, "iso" | "mdy") that an impossible_date may hit
     optional_columns: tuple[str, ...] = ()  # may be blanked and the record still loads
     defect_kinds: tuple[str, ...] = ()
+    # Real-file traits the layout can carry (config.TRAIT_KINDS), and the columns each one blanks.
+    trait_kinds: tuple[str, ...] = ()
+    blanked_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    registration_column: str | None = None  # where the date traits are (the registration date)
+    name: str = ""  # e.g. ncsbe_ncvoter: the layout named in the file facts
+    record_kind: str = "voters"  # voters | vote_history
+    # The file's own encoding and line end when they differ from the text the injector works on (UTF-8, LF).
+    output_encoding: str | None = None
+    line_ending: str = "\n"
+    # Render this many times fewer rows per chunk than the run's chunk size (wide lines: bounded memory).
+    chunk_divisor: int = 1
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -73,6 +99,19 @@ class Layout:
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
+
+    @property
+    def file_encoding(self) -> str:
+        return self.output_encoding or self.encoding
+
+    def to_file_bytes(self, data: bytes) -> bytes:
+        """Rendered lines (in `encoding`, LF) as the file stores them."""
+        if self.output_encoding is None and self.line_ending == "\n":
+            return data
+        text = str(data, self.encoding)
+        if self.line_ending != "\n":
+            text = text.replace("\n", self.line_ending)
+        return text.encode(self.file_encoding)
 
 
 # A voters file can carry every defect the generator knows.
@@ -136,6 +175,9 @@ CANONICAL_VOTERS = Layout(
         "phone",
     ),
     defect_kinds=VOTER_DEFECTS,
+    trait_kinds=("placeholder_date", "registered_on_birth_date", "registered_before_age_16", *TRUNCATED_KINDS),
+    registration_column="registered_date",
+    name="canonical_voters",
 )
 CANONICAL_HISTORY = Layout(
     columns=("voter_id", "state", "election_date", "election_type", "voting_method", "party_ballot"),
@@ -144,6 +186,9 @@ CANONICAL_HISTORY = Layout(
     date_columns=(("election_date", "iso"),),
     optional_columns=("voting_method",),
     defect_kinds=HISTORY_DEFECTS,
+    trait_kinds=TRUNCATED_KINDS,
+    name="canonical_vote_history",
+    record_kind="vote_history",
 )
 # The header and value styles of the case-study sample, byte for byte.
 GOODPARTY_VOTERS = Layout(
@@ -172,6 +217,9 @@ GOODPARTY_VOTERS = Layout(
     date_columns=(("registered_date", "iso"), ("last_voted_date", "iso")),
     optional_columns=("first_name", "last_name", "age", "gender", "party", "email", "registered_date"),
     defect_kinds=VOTER_DEFECTS,
+    trait_kinds=("placeholder_date", "registered_before_age_16", *TRUNCATED_KINDS),
+    registration_column="registered_date",
+    name="goodparty",
 )
 NCVOTER = Layout(
     columns=reference.ncvoter_columns(),
@@ -198,6 +246,15 @@ NCVOTER = Layout(
     ),
     # Non-UTF-8 bytes are not a defect in a latin-1 file; there is no email column.
     defect_kinds=tuple(kind for kind in VOTER_DEFECTS if kind not in ("non_utf8", "malformed_email")),
+    # No birth date in the file: a registration "on the birth date" cannot be told from one before age 16.
+    trait_kinds=tuple(kind for kind in RECORD_TRAITS if kind != "registered_on_birth_date"),
+    # The board blanks the residential address of removed and confidential voters.
+    blanked_columns=tuple(
+        (kind, ("res_street_address", "res_city_desc", "state_cd", "zip_code"))
+        for kind in ("removed_voter", "confidential_voter")
+    ),
+    registration_column="registr_dt",
+    name="ncsbe_ncvoter",
 )
 NCVHIS = Layout(
     columns=NCVHIS_COLUMNS,
@@ -208,6 +265,45 @@ NCVHIS = Layout(
     date_columns=(("election_lbl", "mdy"),),
     optional_columns=("voting_method", "pct_label", "pct_description", "vtd_label", "vtd_description"),
     defect_kinds=tuple(kind for kind in HISTORY_DEFECTS if kind != "state_name"),
+    name="ncsbe_ncvhis",
+    record_kind="vote_history",
+)
+# VR_Snapshot: tab-delimited, header row, no quotes, UTF-16 LE, CRLF line ends (as a real one). The
+# defect injector works on its UTF-8, LF rendering; the writer converts each chunk.
+_VR_ADDRESS = (
+    "house_num",
+    "half_code",
+    "street_dir",
+    "street_name",
+    "street_type_cd",
+    "street_sufx_cd",
+    "unit_designator",
+    "unit_num",
+    "res_city_desc",
+    "state_cd",
+    "zip_code",
+)
+VR_SNAPSHOT = Layout(
+    columns=tuple(name for name, _ in reference.vr_snapshot_columns()),
+    delimiter="\t",
+    encoding="utf-8",
+    id_column="ncid",
+    state_column="state_cd",
+    first_name_column="first_name",
+    last_name_column="last_name",
+    age_column="age",
+    age_style="age",
+    date_columns=(("registr_dt", "iso"),),
+    optional_columns=("first_name", "midl_name", "street_name", "zip_code", "party_cd", "sex_code", "race_code"),
+    defect_kinds=NCVOTER.defect_kinds,
+    trait_kinds=NCVOTER.trait_kinds,
+    # A snapshot keeps the address of removed voters (a real county snapshot does); confidential ones are blanked.
+    blanked_columns=(("confidential_voter", _VR_ADDRESS),),
+    registration_column="registr_dt",
+    name="ncsbe_vr_snapshot",
+    output_encoding="utf-16-le",
+    line_ending="\r\n",
+    chunk_divisor=4,  # ~1.6 KB of UTF-16 per record, 8 times a canonical line
 )
 
 
@@ -217,10 +313,103 @@ class Snapshot:
 
     as_of: date
     elections: list[int] = field(default_factory=list)  # generals held before as_of (indices)
+    traits: dict[str, float] = field(default_factory=dict)  # record trait -> rate (config.RECORD_TRAITS)
+    seed: int = 0  # the run's seed: which voters carry a trait depends on it
+
+    def trait_salt(self, salt: int) -> int:
+        return salt + (self.seed % 1_000_000) * 1_000_003
 
     @property
     def as_of_days(self) -> int:
         return to_days(self.as_of)
+
+
+# --- record traits -------------------------------------------------------------------------------
+
+# Trait code of a row (0 = none), as the builders return them; index into TRAIT_CODES.
+TRAIT_CODES = ("", *RECORD_TRAITS)
+REMOVED_TRAIT, DENIED_TRAIT, CONFIDENTIAL_TRAIT, PLACEHOLDER_TRAIT, ON_BIRTH_TRAIT, BEFORE_16_TRAIT = range(1, 7)
+PLACEHOLDER_DAY = to_days(date(1900, 1, 1))  # 01/01/1900: the board's "registration date unknown"
+_TRAIT_SALT, _DATE_SALT = 101, 103
+# Voters of the roll draw a trait from consecutive slices of one uniform number, in this order; the
+# slices do not move when a layout cannot carry one, so a voter has the same trait in every format.
+_DRAWN_TRAITS = ("confidential_voter", "placeholder_date", "registered_on_birth_date", "registered_before_age_16")
+
+
+def record_traits(chunk: Roll, snapshot: Snapshot, layout: Layout) -> np.ndarray | None:
+    """The trait code of each record (0 = none), or None when no trait is asked for.
+
+    Removed and denied records are the former voters of NC files; the others are voters of the
+    roll drawn per serial at the configured rates. A record carries at most one trait.
+    """
+    if not snapshot.traits:
+        return None
+    codes = np.zeros(len(chunk), dtype=np.int8)
+    share = _mix(chunk.serial, snapshot.trait_salt(_TRAIT_SALT)) / float(1 << 31)
+    on_roll = chunk.status < REMOVED
+    low = 0.0
+    for kind in _DRAWN_TRAITS:
+        rate = snapshot.traits.get(kind, 0.0)
+        if rate and kind in layout.trait_kinds:
+            codes[on_roll & (share >= low) & (share < low + rate)] = TRAIT_CODES.index(kind)
+        low += rate
+    for status, kind, code in ((REMOVED, "removed_voter", REMOVED_TRAIT), (DENIED, "denied_voter", DENIED_TRAIT)):
+        if kind in layout.trait_kinds:
+            codes[chunk.status == status] = code
+    return codes
+
+
+def registration_days(chunk: Roll, traits: np.ndarray | None, snapshot: Snapshot, known: str) -> np.ndarray:
+    """Registration dates with the date traits applied; `known` = what the layout tells of the birth:
+    "birth_date" (the date), "age" (completed years on the snapshot date) or "birth_year".
+
+    A registration before age 16 is placed where it is before the 16th birthday (and after birth)
+    for every birth date the layout leaves possible.
+    """
+    if traits is None:
+        return chunk.registered
+    days = chunk.registered.astype(np.int64).copy()
+    days[traits == PLACEHOLDER_TRAIT] = PLACEHOLDER_DAY
+    days[traits == ON_BIRTH_TRAIT] = chunk.birth[traits == ON_BIRTH_TRAIT]
+    young = np.flatnonzero(traits == BEFORE_16_TRAIT)
+    if len(young):
+        birth, draw = chunk.birth[young].astype(np.int64), _mix(chunk.serial[young], snapshot.trait_salt(_DATE_SALT))
+        if known == "birth_date":
+            days[young] = birth + 1 + draw % 5800  # 5,800 days: under 16 years
+        elif known == "age":
+            # Born after as_of - (age + 1) years and on or before as_of - age years.
+            latest_birth = add_years(snapshot.as_of_days, -age_on(birth, snapshot.as_of_days).astype(np.int64))
+            days[young] = latest_birth + 1 + draw % (14 * 365)
+        else:
+            year = year_month_day(birth)[0] + 1 + draw % 15  # age at most 15 in any month of that year
+            days[young] = days_from_civil(year, 1 + (draw >> 4) % 12, 1 + (draw >> 8) % 28)
+    return days.astype(np.int32)
+
+
+def blank_where(column: pa.Array, mask: np.ndarray | None) -> pa.Array:
+    """`column` with the values at `mask` replaced by empty strings (not nulls: quoted layouts write `""`)."""
+    if mask is None or not mask.any():
+        return column
+    if pa.types.is_dictionary(column.type):
+        indices = np.where(mask, len(column.dictionary), column.indices.to_numpy(zero_copy_only=False))
+        return dictionary(indices, pa.concat_arrays([column.dictionary, pa.array([""], type=column.dictionary.type)]))
+    return pc.if_else(pa.array(mask), pa.scalar("", column.type), column)
+
+
+def blanked(layout: Layout, traits: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Column -> rows whose value the layout blanks for their trait."""
+    if traits is None:
+        return {}
+    masks: dict[str, np.ndarray] = {}
+    for kind, columns in layout.blanked_columns:
+        rows = traits == TRAIT_CODES.index(kind)
+        for column in columns:
+            masks[column] = masks[column] | rows if column in masks else rows
+    return masks
+
+
+def _with_traits(table: pa.Table, traits: np.ndarray | None) -> pa.Table | tuple[pa.Table, np.ndarray]:
+    return table if traits is None else (table, traits)
 
 
 # --- shared pieces -------------------------------------------------------------------------------
@@ -294,8 +483,9 @@ def history_rows(chunk: Roll, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarra
 # --- canonical -----------------------------------------------------------------------------------
 
 
-def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
+def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table | tuple[pa.Table, np.ndarray]:
     count = len(chunk)
+    traits = record_traits(chunk, snapshot, CANONICAL_VOTERS)
     geo = geography()
     county_names = pa.array(geo.county_names)
     last_voted, never_voted = _last_voted(chunk, snapshot)
@@ -304,7 +494,7 @@ def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
         hispanic, np.where(chunk.serial % 2 == 0, 0, 7), chunk.race
     )  # Hispanic voters report White or Other
     ethnicity = np.where(hispanic, 0, np.where(chunk.race == _UNDESIGNATED, 2, 1))
-    return pa.table(
+    table = pa.table(
         {
             "voter_id": digits(chunk.serial, 9, prefix=state),
             "first_name": dictionary(chunk.first, NAMES.first),
@@ -320,7 +510,7 @@ def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
             "status_reason": dictionary(
                 chunk.reason, ["VERIFIED", "CONFIRMATION NOT RETURNED", "CONFIRMATION RETURNED UNDELIVERABLE"]
             ),
-            "registered_date": date_column(chunk.registered),
+            "registered_date": date_column(registration_days(chunk, traits, snapshot, "birth_date")),
             "street_address": street_addresses(chunk),
             "city": dictionary(chunk.county, county_names),
             "state": constant(state, count),
@@ -334,6 +524,7 @@ def canonical_voters(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
             "updated_at": pa.array(chunk.updated, type=pa.timestamp("s")),
         }
     )
+    return _with_traits(table, traits)
 
 
 def canonical_history(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
@@ -355,11 +546,12 @@ def canonical_history(chunk: Roll, state: str, snapshot: Snapshot) -> pa.Table:
 # --- goodparty -----------------------------------------------------------------------------------
 
 
-def goodparty_voters(chunk: Roll, snapshot: Snapshot) -> pa.Table:
+def goodparty_voters(chunk: Roll, snapshot: Snapshot) -> pa.Table | tuple[pa.Table, np.ndarray]:
     geo = geography()
     last_voted, never_voted = _last_voted(chunk, snapshot)
     serial_text = integers(chunk.serial)
-    return pa.table(
+    traits = record_traits(chunk, snapshot, GOODPARTY_VOTERS)
+    table = pa.table(
         {
             "id": join("VOT", pc.utf8_lpad(serial_text, 3, "0")),
             "first_name": dictionary(chunk.first, NAMES.first),
@@ -371,11 +563,12 @@ def goodparty_voters(chunk: Roll, snapshot: Snapshot) -> pa.Table:
             # states without party registration are all "Independent" there.
             "party": dictionary(chunk.party, _GOODPARTY_PARTY),
             "email": email_addresses(chunk, always=True),
-            "registered_date": date_column(chunk.registered),
+            "registered_date": date_column(registration_days(chunk, traits, snapshot, "age")),
             "last_voted_date": date_column(last_voted, never_voted),
             "updated_at": _month_day_year_time(chunk.updated),
         }
     )
+    return _with_traits(table, traits)
 
 
 def _month_day_year_time(seconds: np.ndarray) -> pa.Array:
@@ -401,6 +594,8 @@ def _month_day_year_time(seconds: np.ndarray) -> pa.Array:
 
 # --- ncsbe ---------------------------------------------------------------------------------------
 
+_NC_STATUS_CODES = ["A", "I", "R", "D"]
+_NC_STATUS_DESC = ["ACTIVE", "INACTIVE", "REMOVED", "DENIED"]
 _NC_PARTY_CODES = ["DEM", "REP", "LIB", "GRE", "CST", "UNA", "UNA"]
 _NC_PARTY_DESC = ["DEMOCRATIC", "REPUBLICAN", "LIBERTARIAN", "GREEN", "CONSTITUTION", "UNAFFILIATED", "UNAFFILIATED"]
 _NC_RACE = ["W", "B", "W", "A", "I", "P", "M", "O", "U"]
@@ -440,15 +635,11 @@ def _nc_geography() -> _NcGeography:
     )
 
 
-def _mix(serial: np.ndarray, salt: int) -> np.ndarray:
-    """A deterministic pseudo-random number per voter for attributes the roll does not store."""
-    value = (serial.astype(np.uint64) + np.uint64(salt)) * np.uint64(0x9E3779B97F4A7C15)
-    return (value >> np.uint64(33)).astype(np.int64)
-
-
-def ncvoter(chunk: Roll, snapshot: Snapshot) -> pa.Table:
+def ncvoter(chunk: Roll, snapshot: Snapshot) -> pa.Table | tuple[pa.Table, np.ndarray]:
     geo = _nc_geography()
     count = len(chunk)
+    traits = record_traits(chunk, snapshot, NCVOTER)
+    blank = blanked(NCVOTER, traits)
     local = chunk.county.astype(np.int64) - geography().state_first_county[geography().state_index("NC")]
     precinct = _mix(chunk.serial, 1) % geo.precincts[local] + 1
     precinct_code = digits(precinct, 2)
@@ -471,21 +662,21 @@ def ncvoter(chunk: Roll, snapshot: Snapshot) -> pa.Table:
         "first_name": dictionary(chunk.first, pc.utf8_upper(NAMES.first)),
         "middle_name": dictionary(chunk.middle, pc.utf8_upper(NAMES.middle)),
         "name_suffix_lbl": dictionary(chunk.suffix, NAMES.suffix),
-        "status_cd": dictionary(chunk.status, ["A", "I"]),
-        "voter_status_desc": dictionary(chunk.status, ["ACTIVE", "INACTIVE"]),
-        "reason_cd": dictionary(chunk.reason, ["AV", "IN", "IU"]),
-        "voter_status_reason_desc": dictionary(
-            chunk.reason, ["VERIFIED", "CONFIRMATION NOT RETURNED", "CONFIRMATION RETURNED UNDELIVERABLE"]
-        ),
-        "res_street_address": street_addresses(chunk, upper=True),
-        "res_city_desc": dictionary(local, geo.city),
-        "state_cd": constant("NC", count),
-        "zip_code": digits(chunk.zip, 5),
+        "status_cd": dictionary(chunk.status, _NC_STATUS_CODES),
+        "voter_status_desc": dictionary(chunk.status, _NC_STATUS_DESC),
+        "reason_cd": dictionary(chunk.reason, [code for code, _ in REASONS]),
+        "voter_status_reason_desc": dictionary(chunk.reason, [text for _, text in REASONS]),
+        "res_street_address": blank_where(street_addresses(chunk, upper=True), blank.get("res_street_address")),
+        "res_city_desc": blank_where(dictionary(local, geo.city), blank.get("res_city_desc")),
+        "state_cd": blank_where(constant("NC", count), blank.get("state_cd")),
+        "zip_code": blank_where(digits(chunk.zip, 5), blank.get("zip_code")),
         "full_phone_number": pc.if_else(
             pa.array(chunk.phone >= 0), digits(np.maximum(chunk.phone, 0), 4, prefix="919555"), ""
         ),
-        "confidential_ind": constant("N", count),
-        "registr_dt": month_day_year(chunk.registered),
+        "confidential_ind": constant("N", count)
+        if traits is None
+        else dictionary(traits == CONFIDENTIAL_TRAIT, ["N", "Y"]),
+        "registr_dt": month_day_year(registration_days(chunk, traits, snapshot, "birth_year")),
         "race_code": dictionary(race, _NC_RACE),
         "ethnic_code": dictionary(ethnic, ["HL", "NL", "UN"]),
         "party_cd": dictionary(chunk.party, _NC_PARTY_CODES),
@@ -508,7 +699,7 @@ def ncvoter(chunk: Roll, snapshot: Snapshot) -> pa.Table:
         "vtd_abbrv": precinct_code,
         "vtd_desc": join("PRECINCT ", precinct_code),
     }
-    return pa.table({column: values.get(column, empty) for column in NCVOTER.columns})
+    return _with_traits(pa.table({column: values.get(column, empty) for column in NCVOTER.columns}), traits)
 
 
 def ncvhis(chunk: Roll, snapshot: Snapshot) -> pa.Table:
@@ -543,3 +734,145 @@ def ncvhis(chunk: Roll, snapshot: Snapshot) -> pa.Table:
         "vtd_description": per_voter(precinct_desc),
     }
     return pa.table({column: values[column] for column in NCVHIS_COLUMNS})
+
+
+# --- ncsbe_vr_snapshot ---------------------------------------------------------------------------
+
+# How a real VR_Snapshot county file writes its values (SQL Server export): fixed-width columns are
+# space-padded to these widths, which differ from the layout text for a few (status_cd 2, not 1;
+# ethnic_code 3; sex 12; birth_place 30; district abbreviations 6, school 10). Every other column is
+# written as is, an empty value as a single NUL character, as `bcp` writes an empty string.
+VR_PADDED_WIDTHS = {
+    "county_id": 3, "status_cd": 2, "absent_ind": 1, "name_prefx_cd": 1, "last_name": 25, "first_name": 20,
+    "midl_name": 20, "name_sufx_cd": 4, "half_code": 1, "street_dir": 2, "street_name": 30, "street_type_cd": 4,
+    "street_sufx_cd": 4, "unit_designator": 4, "unit_num": 7, "zip_code": 9, "mail_state": 2, "mail_zipcode": 9,
+    "state_cd": 2, "area_cd": 3, "phone_num": 7, "race_code": 3, "ethnic_code": 3, "sex": 12, "birth_place": 30,
+    "precinct_abbrv": 6, "municipality_abbrv": 6, "ward_abbrv": 6, "cong_dist_abbrv": 6, "super_court_abbrv": 6,
+    "judic_dist_abbrv": 6, "NC_senate_abbrv": 6, "NC_house_abbrv": 6, "county_commiss_abbrv": 6,
+    "township_abbrv": 6, "school_dist_abbrv": 10, "fire_dist_abbrv": 6, "water_dist_abbrv": 6,
+    "sewer_dist_abbrv": 6, "sanit_dist_abbrv": 6, "rescue_dist_abbrv": 6, "munic_dist_abbrv": 6,
+    "dist_1_abbrv": 6, "dist_2_abbrv": 6, "vtd_abbrv": 6,
+}  # fmt: skip
+VR_EMPTY_TEXT = "\x00"
+# A cancellation date nobody recorded (every registered voter's, and a share of the removed voters')
+# is written 1900-01-01, as in a real county snapshot, where 40% of the removed voters have none.
+VR_UNDATED_REMOVALS = 0.4
+_NC_RACE_DESC = [
+    "WHITE", "BLACK or AFRICAN AMERICAN", "WHITE", "ASIAN", "INDIAN AMERICAN or ALASKA NATIVE",
+    "NATIVE HAWAIIAN or PACIFIC ISLANDER", "TWO or MORE RACES", "OTHER", "UNDESIGNATED",
+]  # fmt: skip
+_NC_ETHNIC = (["HL", "NL", "UN"], ["HISPANIC or LATINO", "NOT HISPANIC or NOT LATINO", "UNDESIGNATED"])
+_NC_SEX = (["F", "M", "U", "U"], ["FEMALE", "MALE", "UNK", "UNK"])
+_VR_AGE_GROUPS = ["Age 18 - 25", "Age 26 - 40", "Age 41 - 65", "Age Over 66"]
+# Columns never empty (dates and fixed-width codes): written as they are, with no NUL rule.
+_VR_NEVER_EMPTY = frozenset(
+    {"snapshot_dt", "voter_reg_num", "ncid", "reason_cd", "party_cd", "registr_dt", "confidential_ind",
+     "cancellation_dt", "load_dt", "age", "sex_code"}
+)  # fmt: skip
+
+
+def _padded(column: pa.Array, width: int) -> pa.Array:
+    """Space-padded to `width` (a dictionary pads its few values, not every row)."""
+    if pa.types.is_dictionary(column.type):
+        return pa.DictionaryArray.from_arrays(column.indices, pc.utf8_rpad(column.dictionary, width, " "))
+    return pc.utf8_rpad(column, width, " ")
+
+
+def vr_snapshot(chunk: Roll, snapshot: Snapshot) -> pa.Table | tuple[pa.Table, np.ndarray]:
+    geo = _nc_geography()
+    count = len(chunk)
+    traits = record_traits(chunk, snapshot, VR_SNAPSHOT)
+    blank = blanked(VR_SNAPSHOT, traits)
+    local = chunk.county.astype(np.int64) - geography().state_first_county[geography().state_index("NC")]
+    precinct = digits(_mix(chunk.serial, 1) % geo.precincts[local] + 1, 2)
+    race = np.where((chunk.race == _HISPANIC) & (chunk.serial % 2 == 1), 7, chunk.race)
+    ethnic = np.where(chunk.race == _HISPANIC, 0, np.where(chunk.race == _UNDESIGNATED, 2, 1))
+    age = age_on(chunk.birth, snapshot.as_of_days)
+    born_in_state = _mix(chunk.serial, 2) % 100
+    state_codes = geography().state_codes
+    birth_state = np.where(born_in_state < 55, state_codes.index("NC"), _mix(chunk.serial, 3) % len(state_codes))
+    district_seed = _mix(chunk.serial, 4)
+    cancelled = chunk.cancelled.astype(np.int64)
+    undated_removal = _mix(chunk.serial, snapshot.trait_salt(6)) % 1000 < VR_UNDATED_REMOVALS * 1000
+    undated = (cancelled == NOT_CANCELLED) | undated_removal
+    has_phone = chunk.phone >= 0
+
+    congress = (local * 7 + district_seed % 2) % 14 + 1
+    senate = (local * 3 + district_seed % 3) % 50 + 1
+    house = (local * 5 + district_seed % 5) % 120 + 1
+    values = {
+        "snapshot_dt": constant(snapshot.as_of.isoformat(), count),
+        "county_id": dictionary(local, geo.county_id),
+        "county_desc": dictionary(local, geo.county_desc),
+        "voter_reg_num": digits(chunk.serial, 12),
+        "ncid": ncid(chunk.serial),
+        "status_cd": dictionary(chunk.status, _NC_STATUS_CODES),
+        "voter_status_desc": dictionary(chunk.status, _NC_STATUS_DESC),
+        "reason_cd": dictionary(chunk.reason, [code for code, _ in REASONS]),
+        "voter_status_reason_desc": dictionary(chunk.reason, [text for _, text in REASONS]),
+        "last_name": dictionary(chunk.last, pc.utf8_upper(NAMES.last)),
+        "first_name": dictionary(chunk.first, pc.utf8_upper(NAMES.first)),
+        "midl_name": dictionary(chunk.middle, pc.utf8_upper(NAMES.middle)),
+        "name_sufx_cd": dictionary(chunk.suffix, NAMES.suffix),
+        "house_num": integers(chunk.street_no),
+        "street_name": dictionary(chunk.street, pc.utf8_upper(NAMES.street)),
+        "street_type_cd": dictionary(chunk.street_type, [kind.upper() for kind in STREET_TYPES]),
+        "res_city_desc": dictionary(local, geo.city),
+        "state_cd": constant("NC", count),
+        "zip_code": digits(chunk.zip, 5),
+        "area_cd": dictionary(has_phone, ["", AREA_CODES["NC"]]),
+        "phone_num": pc.if_else(pa.array(has_phone), digits(np.maximum(chunk.phone, 0), 4, prefix="555"), ""),
+        "race_code": dictionary(race, _NC_RACE),
+        "race_desc": dictionary(race, _NC_RACE_DESC),
+        "ethnic_code": dictionary(ethnic, _NC_ETHNIC[0]),
+        "ethnic_desc": dictionary(ethnic, _NC_ETHNIC[1]),
+        "party_cd": dictionary(chunk.party, _NC_PARTY_CODES),
+        "party_desc": dictionary(chunk.party, _NC_PARTY_DESC),
+        "sex_code": dictionary(chunk.gender, _NC_SEX[0]),
+        "sex": dictionary(chunk.gender, _NC_SEX[1]),
+        "age": integers(age),
+        "birth_place": pc.if_else(
+            pa.array(born_in_state < 93), dictionary(birth_state, state_codes).cast(pa.string()), ""
+        ),
+        "registr_dt": date_column(registration_days(chunk, traits, snapshot, "age")),
+        "precinct_abbrv": precinct,
+        "precinct_desc": join("PRECINCT ", precinct),
+        "cong_dist_abbrv": integers(congress),
+        "cong_dist_desc": join("CONGRESSIONAL DISTRICT ", integers(congress)),
+        "super_court_abbrv": integers(local % 48 + 1),
+        "super_court_desc": join("SUPERIOR COURT ", integers(local % 48 + 1)),
+        "judic_dist_abbrv": integers(local % 43 + 1),
+        "judic_dist_desc": join("JUDICIAL ", integers(local % 43 + 1)),
+        "NC_senate_abbrv": integers(senate),
+        "NC_senate_desc": join("NC SENATE DISTRICT ", integers(senate)),
+        "NC_house_abbrv": integers(house),
+        "NC_house_desc": join("NC HOUSE DISTRICT ", integers(house)),
+        "dist_1_abbrv": integers(local % 43 + 1),
+        "dist_1_desc": join("PROSECUTORIAL DISTRICT ", integers(local % 43 + 1)),
+        "confidential_ind": constant("N", count)
+        if traits is None
+        else dictionary(traits == CONFIDENTIAL_TRAIT, ["N", "Y"]),
+        "cancellation_dt": date_column(np.where(undated, PLACEHOLDER_DAY, cancelled)),
+        "vtd_abbrv": precinct,
+        "vtd_desc": precinct,
+        "load_dt": constant((snapshot.as_of + timedelta(days=1)).isoformat(), count),
+        "age_group": dictionary(np.searchsorted([26, 41, 66], age, side="right"), _VR_AGE_GROUPS),
+    }
+    columns = []
+    for name in VR_SNAPSHOT.columns:
+        column = blank_where(values.get(name, constant("", count)), blank.get(name))
+        if name in VR_PADDED_WIDTHS:
+            column = _padded(column, VR_PADDED_WIDTHS[name])
+        elif name not in _VR_NEVER_EMPTY:
+            column = _empty_as_nul(column)
+        columns.append(column)
+    return _with_traits(pa.table(columns, names=list(VR_SNAPSHOT.columns)), traits)
+
+
+def _empty_as_nul(column: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(column.type):
+        values = column.dictionary
+        return pa.DictionaryArray.from_arrays(
+            column.indices, pc.if_else(pc.equal(values, ""), VR_EMPTY_TEXT, values)
+        )
+    return pc.if_else(pc.equal(column, ""), VR_EMPTY_TEXT, column)

@@ -65,13 +65,18 @@ def elections_before(day: date) -> list[int]:
     return [index for index, election in enumerate(reference.general_elections()) if election.day < day]
 
 
-def cast_votes(roll: Roll, election_index: int, seed: int) -> None:
-    """Fill `roll.votes[:, election_index]` for everyone on the roll (in place)."""
+def cast_votes(roll: Roll, election_index: int, seed: int, stream: str = "election") -> None:
+    """Fill `roll.votes[:, election_index]` for everyone on the roll (in place).
+
+    Voters whose registration was cancelled on or before election day (former voters) do not vote;
+    `stream` names the random stream (the roll's, or the former voters' own).
+    """
     election = reference.general_elections()[election_index]
     election_day = to_days(election.day)
-    rng = rng_for(seed, "election", election_index)
+    rng = rng_for(seed, stream, election_index)
     # Born on or before this day = 18 or older on election day.
     eligible = (roll.birth <= add_years(election_day, -ADULT_AGE)) & (roll.registered < election_day)
+    eligible &= roll.cancelled > election_day
     score = np.sqrt(RHO) * roll.propensity + np.sqrt(1 - RHO) * rng.standard_normal(len(roll), dtype=np.float32)
     score += _age_shift(roll.birth, election_day)
     voted = np.zeros(len(roll), dtype=bool)

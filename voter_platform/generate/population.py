@@ -136,6 +136,68 @@ def state_model(state_code: str) -> StateModel:
     )
 
 
+def model_for(state_code: str, counties: tuple[int, ...] | None = None) -> StateModel:
+    """The state's model, or for a county extract the same model restricted to those counties.
+
+    Restricting keeps each county's own joint distribution (party, age, gender as in the statewide
+    fit) and only renormalises over the counties kept; moves and new registrations stay inside them.
+    """
+    model = state_model(state_code)
+    if counties is None:
+        return model
+    return _restricted_model(state_code, counties)
+
+
+@cache
+def _restricted_model(state_code: str, counties: tuple[int, ...]) -> StateModel:
+    model = state_model(state_code)
+    first = geography().state_first_county[model.state_index]
+    keep = np.zeros(model.shape[0], dtype=bool)
+    keep[np.asarray(counties) - first] = True
+    probabilities = np.where(keep[:, None, None, None], model.probabilities, 0.0)
+    probabilities /= probabilities.sum()
+    return StateModel(
+        state_index=model.state_index,
+        has_party_registration=model.has_party_registration,
+        probabilities=probabilities,
+        party_shares=probabilities.sum(axis=(0, 2, 3)),
+        county_shares=probabilities.sum(axis=(1, 2, 3)),
+    )
+
+
+def resolve_counties(state_code: str, names: tuple[str, ...]) -> tuple[int, ...]:
+    """County names of a state (any case, `New Hanover` = `NEW_HANOVER`), or for NC the NCSBE county ids
+    (`92` = Wake), as sorted indices into geography().county_names. ValueError names the unknown ones."""
+    geo = geography()
+    first = int(geo.state_first_county[geo.state_index(state_code)])
+    counties = reference.states()[state_code].counties
+
+    def key(text: str) -> str:
+        return "".join(character for character in text.upper() if character.isalnum())
+
+    by_name = {key(county.name): first + rank for rank, county in enumerate(counties)}
+    by_id = {}
+    if state_code == "NC":
+        ids = reference.nc_counties()
+        by_id = {str(ids[county.name].county_id): first + rank for rank, county in enumerate(counties)}
+    found, unknown = set(), []
+    for name in names:
+        name = name.strip()
+        index = by_id.get(name.lstrip("0") or "0") if name.isdigit() else by_name.get(key(name))
+        if index is None:
+            unknown.append(name)
+        else:
+            found.add(index)
+    if unknown or not found:
+        example = ", ".join(county.name for county in counties[:3])
+        ids = " or NCSBE county ids (92 = Wake)" if state_code == "NC" else ""
+        raise ValueError(
+            f"unknown county {', '.join(map(repr, unknown)) or '(none given)'} in {state_code}; "
+            f"use its county names (e.g. {example}){ids}"
+        )
+    return tuple(sorted(found))
+
+
 def _fit_margins(seed: np.ndarray, county_party: np.ndarray, ages: np.ndarray, genders: np.ndarray) -> np.ndarray:
     """Iterative proportional fitting of `seed` to the three margins (converges in a few rounds)."""
     fitted = seed / seed.sum()
@@ -166,14 +228,15 @@ def draw_people(
     as_of_day: int,
     *,
     new_registrations: bool = False,
+    counties: tuple[int, ...] | None = None,
 ) -> Roll:
     """`count` people registered in a state as of a day (the day's morning: nothing after it).
 
     New registrations (daily churn) skew young, as first registrations do, registered the day
     before `as_of_day` with a fresh record; otherwise registration dates spread over each voter's
-    adult life.
+    adult life. `counties` restricts the draw to a county extract's counties (see model_for).
     """
-    model = state_model(state_code)
+    model = model_for(state_code, counties)
     probabilities = model.probabilities
     if new_registrations:
         probabilities = probabilities * _NEW_REGISTRATION_AGE_WEIGHT[None, None, :, None]

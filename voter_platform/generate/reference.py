@@ -326,6 +326,17 @@ def ncvoter_columns() -> tuple[str, ...]:
     return columns
 
 
+@cache
+def vr_snapshot_columns() -> tuple[tuple[str, int], ...]:
+    """(name, documented width) of the 90 `VR_Snapshot_YYYYMMDD` columns, in file order, from the layout."""
+    text = (LAYOUTS_DIR / "nc_layout_VR_Snapshot_2021-02-15.txt").read_text(encoding="latin-1")
+    found = re.findall(r"^(\d+):\s+(\w+)\s+char\s+(\d+)", text, flags=re.M)
+    columns = tuple((name, int(width)) for _, name, width in found)
+    if [int(number) for number, _, _ in found] != list(range(90)):
+        raise ValueError(f"expected columns 0-89 in the VR_Snapshot layout, found {len(found)}")
+    return columns
+
+
 # 15 columns of `ncvhis`, in the order documented in data/layouts/SOURCES.md.
 NCVHIS_COLUMNS = (
     "county_id",

@@ -12,9 +12,33 @@ import numpy as np
 
 from voter_platform.generate.reference import general_elections
 
-# Codes of `Roll.status` and `Roll.reason`.
-ACTIVE, INACTIVE = 0, 1
+# Codes of `Roll.status` and `Roll.reason`. REMOVED and DENIED records are never on the roll: they are
+# the former voters and refused applicants that NC files keep (simulation.FormerVoters).
+ACTIVE, INACTIVE, REMOVED, DENIED = 0, 1, 2, 3
 REASON_VERIFIED, REASON_NOT_RETURNED, REASON_UNDELIVERABLE = 0, 1, 2
+# Every reason, in code order: (NCSBE reason_cd, voter_status_reason_desc). The removal and denial
+# reasons are those of a real NC VR_Snapshot county file.
+REASONS = (
+    ("AV", "VERIFIED"),
+    ("IN", "CONFIRMATION NOT RETURNED"),
+    ("IU", "CONFIRMATION RETURNED UNDELIVERABLE"),
+    ("RD", "DECEASED"),
+    ("RM", "REMOVED AFTER 2 FED GENERAL ELECTIONS IN INACTIVE STATUS"),
+    ("RP", "REMOVED UNDER OLD PURGE LAW"),
+    ("RL", "MOVED FROM COUNTY"),
+    ("RH", "MOVED WITHIN STATE"),
+    ("RS", "MOVED FROM STATE"),
+    ("RT", "TEMPORARY REGISTRANT"),
+    ("RF", "FELONY CONVICTION"),
+    ("RG", "MERGED DUPLICATE"),
+    ("DU", "VERIFICATION RETURNED UNDELIVERABLE"),
+    ("DI", "UNAVAILABLE ESSENTIAL INFORMATION"),
+)
+REASON_DECEASED, REASON_PURGED_INACTIVE = 3, 4
+REMOVAL_REASONS = tuple(range(3, 12))
+DENIAL_REASONS = (12, 13)
+# `Roll.cancelled` of a record that was never cancelled.
+NOT_CANCELLED = np.iinfo(np.int32).max  # compares as "after any day"
 
 # `Roll.votes[:, e]`: 0 = did not vote in general election e, else the voting method code below.
 VOTING_METHODS = ("IN_PERSON", "EARLY", "MAIL", "ABSENTEE", "PROVISIONAL")
@@ -43,16 +67,19 @@ class Roll:
     email_domain: np.ndarray  # uint8: index into NAMES.email_domain
     email_number: np.ndarray  # uint16: digits some email patterns append
     registered: np.ndarray  # int32: registration date, days since 1970-01-01
-    status: np.ndarray  # uint8: ACTIVE / INACTIVE
-    reason: np.ndarray  # uint8: REASON_*
+    status: np.ndarray  # uint8: ACTIVE / INACTIVE on the roll; REMOVED / DENIED among former voters
+    reason: np.ndarray  # uint8: index into REASONS
     updated: np.ndarray  # int64: record last changed, seconds since 1970-01-01
     propensity: np.ndarray  # float32: persistent latent turnout score, N(0, 1)
     method_habit: np.ndarray  # float32: persistent preference for a voting method, U(0, 1)
     votes: np.ndarray | None = None  # uint8 (voters, general elections): DID_NOT_VOTE or a method code
+    cancelled: np.ndarray | None = None  # int32: day the registration was cancelled (REMOVED), else NOT_CANCELLED
 
     def __post_init__(self) -> None:
         if self.votes is None:
             self.votes = np.zeros((len(self.serial), len(general_elections())), dtype=np.uint8)
+        if self.cancelled is None:
+            self.cancelled = np.full(len(self.serial), NOT_CANCELLED, dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.serial)

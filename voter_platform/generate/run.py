@@ -13,7 +13,7 @@ from datetime import timedelta
 import numpy as np
 import pyarrow as pa
 
-from voter_platform.generate import formats
+from voter_platform.generate import formats, reference
 from voter_platform.generate.config import GenerateConfig
 from voter_platform.generate.formats import Layout, Snapshot
 from voter_platform.generate.history import elections_before
@@ -58,13 +58,27 @@ def generate(config: GenerateConfig, progress: Callable[[str], None] | None = No
     started = time.perf_counter()
     config.out.mkdir(parents=True, exist_ok=True)
     result = GenerateResult()
+    former = None
+    if config.former_voters:
+        former = (config.defects.rate("removed_voter"), config.defects.rate("denied_voter"))
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="generate") as pool:
-        simulation = Simulation(config.voters, config.start, config.seed, config.state_codes, config.churn, pool)
+        simulation = Simulation(
+            config.voters,
+            config.start,
+            config.seed,
+            config.state_codes,
+            config.churn,
+            pool,
+            counties=config.county_indices,
+            former=former,
+        )
         for offset in range(config.days):
             day = config.start + timedelta(days=offset)
             simulation.advance_to(day)
-            snapshot = Snapshot(as_of=day, elections=elections_before(day))
-            written = _write_snapshot(config, simulation.roll, snapshot, pool)
+            snapshot = Snapshot(
+                as_of=day, elections=elections_before(day), traits=config.defects.traits, seed=config.seed
+            )
+            written = _write_snapshot(config, simulation.file_records(), snapshot, pool)
             result.files.extend(written)
             result.voter_records += len(simulation.roll)
             if progress:
@@ -76,43 +90,127 @@ def generate(config: GenerateConfig, progress: Callable[[str], None] | None = No
 
 @dataclass(frozen=True)
 class _FilePlan:
-    """One output file: its name, layout, which voters (positions in the roll) and how a chunk becomes a table."""
+    """One output file: its name, layout, which voters (positions in the roll) and how a chunk becomes a table
+    (or a table and the trait code of each row)."""
 
     name: str
     layout: Layout
     members: np.ndarray
-    build: Callable[[Roll], pa.Table]
+    build: Callable[[Roll], pa.Table | tuple[pa.Table, np.ndarray]]
     group: str  # files of one group (a state's voters and history) are renamed into place together
+    facts: dict = field(default_factory=dict)  # what the file is, for its facts file (see _facts)
 
 
 def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[_FilePlan]:
-    day = snapshot.as_of.isoformat()
+    day = "" if config.undated_names else f"_{snapshot.as_of.isoformat()}"
     everyone = np.arange(len(roll))
     if config.format == "goodparty":
         return [
-            _FilePlan(f"goodparty_voters_{day}.csv", formats.GOODPARTY_VOTERS, everyone,
-                      lambda chunk: formats.goodparty_voters(chunk, snapshot), "goodparty"),
+            _FilePlan(f"goodparty_voters{day}.csv", formats.GOODPARTY_VOTERS, everyone,
+                      lambda chunk: formats.goodparty_voters(chunk, snapshot), "goodparty",
+                      _facts(config, roll, everyone, snapshot, formats.GOODPARTY_VOTERS, config.state_codes)),
         ]  # fmt: skip
+    if config.format == "ncsbe_vr_snapshot":
+        compact = "" if config.undated_names else f"_{snapshot.as_of:%Y%m%d}"
+        return _with_history(config, [
+            _FilePlan(f"VR_Snapshot{compact}.txt", formats.VR_SNAPSHOT, everyone,
+                      lambda chunk: formats.vr_snapshot(chunk, snapshot), "NC",
+                      _facts(config, roll, everyone, snapshot, formats.VR_SNAPSHOT, ["NC"])),
+            _FilePlan(f"ncvhis_Statewide{day}.txt", formats.NCVHIS, everyone,
+                      lambda chunk: formats.ncvhis(chunk, snapshot), "NC",
+                      _facts(config, roll, everyone, snapshot, formats.NCVHIS, ["NC"])),
+        ])  # fmt: skip
     if config.format == "ncsbe":
-        return [
-            _FilePlan(f"ncvoter_Statewide_{day}.txt", formats.NCVOTER, everyone,
-                      lambda chunk: formats.ncvoter(chunk, snapshot), "NC"),
-            _FilePlan(f"ncvhis_Statewide_{day}.txt", formats.NCVHIS, everyone,
-                      lambda chunk: formats.ncvhis(chunk, snapshot), "NC"),
-        ]  # fmt: skip
+        # A county extract is one pair of files per county, named by its NCSBE county id as the board does.
+        extracts = [("_Statewide", everyone, None)]
+        if config.county_indices is not None:
+            ids = reference.nc_counties()
+            names = geography().county_names
+            extracts = [(str(ids[names[county]].county_id), np.flatnonzero(roll.county == county), (county,))
+                        for county in config.county_indices]  # fmt: skip
+        plans = []
+        for suffix, members, counties in extracts:
+            plans += _with_history(config, [
+                _FilePlan(f"ncvoter{suffix}{day}.txt", formats.NCVOTER, members,
+                          lambda chunk: formats.ncvoter(chunk, snapshot), f"NC{suffix}",
+                          _facts(config, roll, members, snapshot, formats.NCVOTER, ["NC"], counties)),
+                _FilePlan(f"ncvhis{suffix}{day}.txt", formats.NCVHIS, members,
+                          lambda chunk: formats.ncvhis(chunk, snapshot), f"NC{suffix}",
+                          _facts(config, roll, members, snapshot, formats.NCVHIS, ["NC"], counties)),
+            ])  # fmt: skip
+        return plans
     order = np.argsort(roll.state, kind="stable")  # state blocks, serial order inside each
     bounds = np.searchsorted(roll.state[order], np.arange(len(geography().state_codes) + 1))
     plans = []
     for code in config.state_codes:
         state_index = geography().state_index(code)
         members = order[bounds[state_index] : bounds[state_index + 1]]
-        plans += [
-            _FilePlan(f"voters_{code}_{day}.csv", formats.CANONICAL_VOTERS, members,
-                      lambda chunk, code=code: formats.canonical_voters(chunk, code, snapshot), code),
-            _FilePlan(f"vote_history_{code}_{day}.csv", formats.CANONICAL_HISTORY, members,
-                      lambda chunk, code=code: formats.canonical_history(chunk, code, snapshot), code),
-        ]  # fmt: skip
+        plans += _with_history(config, [
+            _FilePlan(f"voters_{code}{day}.csv", formats.CANONICAL_VOTERS, members,
+                      lambda chunk, code=code: formats.canonical_voters(chunk, code, snapshot), code,
+                      _facts(config, roll, members, snapshot, formats.CANONICAL_VOTERS, [code], config.county_indices)),
+            _FilePlan(f"vote_history_{code}{day}.csv", formats.CANONICAL_HISTORY, members,
+                      lambda chunk, code=code: formats.canonical_history(chunk, code, snapshot), code,
+                      _facts(config, roll, members, snapshot, formats.CANONICAL_HISTORY, [code],
+                             config.county_indices)),
+        ])  # fmt: skip
     return plans
+
+
+def _with_history(config: GenerateConfig, pair: list[_FilePlan]) -> list[_FilePlan]:
+    """A voters file and its history file, or (a drop without history) the voters file alone; each
+    plan's facts name the other file of the pair."""
+    voters, history = pair
+    if not config.history:
+        voters.facts["history_file"] = None
+        return [voters]
+    voters.facts["history_file"] = history.name
+    history.facts["voters_file"] = voters.name
+    return pair
+
+
+def _facts(
+    config: GenerateConfig,
+    roll: Roll,
+    members: np.ndarray,
+    snapshot: Snapshot,
+    layout: Layout,
+    states: list[str],
+    counties: tuple[int, ...] | None = None,
+) -> dict:
+    """What a file is, for `_manifest/<file>.facts.json`: format, date, coverage and, for a voters file,
+    its records by registration status (as rendered, before line defects). Nothing without a manifest."""
+    if not config.writes_manifest:
+        return {}
+    geo = geography()
+    facts = {
+        "format": config.format,
+        "layout": layout.name,
+        "record_kind": layout.record_kind,
+        "snapshot_date": snapshot.as_of.isoformat(),
+        "states": list(states),
+    }
+    if len(states) == 1:
+        state_index = geo.state_index(states[0])
+        in_state = len(reference.states()[states[0]].counties)
+        first = int(geo.state_first_county[state_index])
+        present = sorted(counties) if counties is not None else list(range(first, first + in_state))
+        coverage = {
+            "state": states[0],
+            "counties": [geo.county_names[county] for county in present],
+            "counties_in_state": in_state,
+            "complete": len(present) == in_state,
+        }
+        if states[0] == "NC":
+            ids = reference.nc_counties()
+            coverage["county_ids"] = [ids[geo.county_names[county]].county_id for county in present]
+        facts["coverage"] = coverage
+    else:
+        facts["coverage"] = {"states": len(states), "complete": None}
+    if layout.record_kind == "voters":
+        status = np.bincount(roll.status[members], minlength=4)
+        facts["records_by_status"] = dict(zip(("ACTIVE", "INACTIVE", "REMOVED", "DENIED"), map(int, status)))
+    return facts
 
 
 def _write_snapshot(
@@ -129,8 +227,12 @@ def _write_snapshot(
     in_flight: deque[tuple[_FilePlan, bool, Future]] = deque()
     written: list[WrittenFile] = []
 
-    def render_chunk(plan: _FilePlan, positions: np.ndarray) -> tuple[pa.Buffer, int]:
-        return render(plan.build(roll.take(_as_slice(positions))), plan.layout)
+    def render_chunk(plan: _FilePlan, positions: np.ndarray) -> tuple[pa.Buffer, int, np.ndarray | None, bool]:
+        built = plan.build(roll.take(_as_slice(positions)))
+        table, traits = built if isinstance(built, tuple) else (built, None)
+        # A file whose lines are not edited gets its final bytes here, in parallel (UTF-16 for VR_Snapshot).
+        file_bytes = not writers[plan.name].edits_lines
+        return *render(table, plan.layout, file_bytes=file_bytes), traits, file_bytes
 
     def _writer(plan: _FilePlan) -> DelimitedFileWriter:
         if plan.name not in writers:
@@ -140,6 +242,9 @@ def _write_snapshot(
                 defect_rates=config.defects.rates,
                 defect_rng=rng_for(config.seed, "defects", plan.name),
                 as_of=snapshot.as_of,
+                manifest=config.writes_manifest,
+                facts=plan.facts,
+                bom=config.bom,
             )
         return writers[plan.name]
 
@@ -159,9 +264,10 @@ def _write_snapshot(
     try:
         for plan in plans:
             _writer(plan)  # opened in file order, before any of its chunks is rendered
-            starts = range(0, max(len(plan.members), 1), config.chunk_size)
+            size = max(1, config.chunk_size // plan.layout.chunk_divisor)
+            starts = range(0, max(len(plan.members), 1), size)
             for start in starts:
-                positions = plan.members[start : start + config.chunk_size]
+                positions = plan.members[start : start + size]
                 in_flight.append((plan, start == starts[-1], pool.submit(render_chunk, plan, positions)))
                 while len(in_flight) > CHUNKS_IN_FLIGHT:
                     finish_oldest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from datetime import date
 
 import pytest
@@ -25,15 +26,22 @@ def _digests(folder) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("format_name", ["canonical", "goodparty", "ncsbe"])
-def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, format_name):
-    options = dict(voters=2_000, days=2, defects="heavy", states=("NC", "WY") if format_name == "canonical" else None)
+@pytest.mark.parametrize(
+    "format_name, defects",
+    [(file_format, defects) for defects in ("heavy", "realistic")
+     for file_format in ("canonical", "goodparty", "ncsbe", "ncsbe_vr_snapshot")],
+)  # fmt: skip
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, format_name, defects):
+    options = dict(voters=2_000, days=2, defects=defects, states=("NC", "WY") if format_name == "canonical" else None)
     first = _digests(small_run(tmp_path / "a", format_name, seed=7, **options).files[0].path.parent)
     again = _digests(small_run(tmp_path / "b", format_name, seed=7, **options).files[0].path.parent)
     other = _digests(small_run(tmp_path / "c", format_name, seed=8, **options).files[0].path.parent)
     assert first == again
     assert first.keys() == other.keys()
-    assert all(first[name] != other[name] for name in first)
+    # Only a manifest with no row (history files of the realistic profile) reads the same for any seed.
+    empty_manifest = hashlib.sha256(b"file_name,line_number,defect,detail\n").hexdigest()
+    assert all(first[name] != other[name] or first[name] == empty_manifest for name in first)
+    assert sum(first[name] != other[name] for name in first) >= len(first) * 2 / 3
 
 
 def _roll(path) -> dict[str, dict[str, str]]:
@@ -154,12 +162,21 @@ def test_demo_seed_writes_three_days_spanning_the_election_plus_the_case_study_f
     import voter_platform.demo as demo
 
     monkeypatch.setattr(demo, "DEMO_VOTERS", 5_000)  # the real demo is 100,000 voters; same code path
+    monkeypatch.setattr(demo, "DEMO_COUNTY_VOTERS", 1_000)
     paths = DataPaths(tmp_path)
     paths.landing.mkdir(parents=True)
     written = demo.seed_demo_data(paths)
     assert (paths.landing / "goodparty_voters.csv").read_bytes() == GOODPARTY_SAMPLE.read_bytes()
     partitions = {item.partition_key for item in scan_landing(paths.landing) if item.name != "goodparty_voters.csv"}
     assert partitions == {"2026-11-02", "2026-11-03", "2026-11-04"}
-    assert len(written) == 51 * 2 * 3 + 1 == len(scan_landing(paths.landing))
+    # 50 states + DC in the canonical layout but North Carolina, which comes as a Wake County extract.
+    assert len(written) == 50 * 2 * 3 + 2 * 3 + 1 == len(scan_landing(paths.landing))
+    assert not list(paths.landing.glob("voters_NC_*"))
+    assert sorted(path.name for path in paths.landing.glob("nc*")) == [
+        f"{kind}92_2026-11-0{day}.txt" for kind in ("ncvhis", "ncvoter") for day in (2, 3, 4)
+    ]
+    facts = json.loads((paths.landing / "_manifest" / "ncvoter92_2026-11-04.txt.facts.json").read_text())
+    assert facts["coverage"]["complete"] is False and facts["coverage"]["county_ids"] == [92]
+    assert facts["records_by_status"]["REMOVED"] > 50  # shaped like a real county file
     assert (paths.landing / "_manifest").is_dir()  # manifests live where the landing scan does not look
     assert demo.seed_demo_data(paths) == []  # not seeded twice
