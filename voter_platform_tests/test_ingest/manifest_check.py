@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from voter_platform.lib.ingest.formats import VOTER, detect_layout
-from voter_platform.lib.ingest.prepass import read_header_line
+from voter_platform.lib.ingest.prepass import read_header_line, utf16_variant
 from voter_platform_tests.test_ingest.defect_files import ManifestRow, read_manifest
 
 # A blank required field quarantines the record: the voter id always, the state only in a file of
@@ -24,10 +24,18 @@ REQUIRED = {
     VOTER: {"voter_id": "missing_voter_id", "state": "missing_state"},
     "vote_history": {"voter_id": "missing_voter_id", "state": "missing_state", "election_date": "missing_election_date"},
 }
-KNOWN_DEFECTS = {
+LINE_DEFECTS = {
     "blank_field", "state_name", "malformed_email", "impossible_age", "impossible_date", "exact_duplicate",
     "conflicting_duplicate", "glued_lines", "repeated_header", "trailing_empty_columns", "non_utf8", "cut_short",
 }
+# The generator's real-file traits (the `realistic` profile): real voters, loaded (a value nulled and
+# flagged where it is implausible), and records cut short with the next record or the header run in.
+REAL_FILE_TRAITS = {
+    "removed_voter", "denied_voter", "confidential_voter", "placeholder_date", "registered_on_birth_date",
+    "registered_before_age_16", "truncated_record", "record_after_truncated", "header_after_truncated",
+}
+KNOWN_DEFECTS = LINE_DEFECTS | REAL_FILE_TRAITS
+_STATUS_OF_TRAIT = {"removed_voter": "REMOVED", "denied_voter": "DENIED"}
 
 
 def date_flags(column: str) -> set[str]:
@@ -90,10 +98,13 @@ class _Outcome:
         for line, flags in rows:
             self.flags.setdefault(line, []).append(list(flags or []))
         self.quarantined: dict[int, set[str]] = {}
-        for line, reasons in connection.execute(
-            "select line_number, reasons from raw.quarantine where file_name = ?", [file_name]
+        self.quarantined_ids: dict[int, dict[str, str]] = {}  # line -> voter id -> its (first) reason
+        for line, reasons, voter_id in connection.execute(
+            "select line_number, reasons, voter_id from raw.quarantine where file_name = ?", [file_name]
         ).fetchall():
             self.quarantined.setdefault(line, set()).update(reasons)
+            if voter_id:
+                self.quarantined_ids.setdefault(line, {})[voter_id] = reasons[0]
         self.superseded = {
             line: (reason, kept)
             for line, reason, kept in connection.execute(
@@ -106,7 +117,12 @@ class _Outcome:
         return len(self.flags.get(line, []))
 
     def lines_read(self, data_file: Path) -> int:
-        return data_file.read_bytes().count(b"\n") + (0 if data_file.read_bytes().endswith(b"\n") else 1)
+        data = data_file.read_bytes()
+        utf16 = utf16_variant(data[:1024], None if not data.startswith(b"\xff\xfe") else "utf-16-le")
+        if utf16:  # count characters, not bytes: a UTF-16 line ends in "\n\0"
+            text = data.decode("utf-16" if data.startswith(b"\xff\xfe") else utf16)
+            return text.count("\n") + (0 if text.endswith("\n") else 1)
+        return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
 
     def value(self, line: int, column: str):
         values = self.values(line, column)
@@ -174,6 +190,29 @@ def _check_row(
         if loaded != 1 or not set(flags) & date_flags(column) or outcome.value(line, column) is not None:
             return f"expected loaded with {column} nulled and flagged, got flags {flags}, {column} {outcome.value(line, column)}, {reasons}"
         return None
+    if row.defect in _STATUS_OF_TRAIT:
+        status = outcome.value(line, "registration_status")
+        if loaded != 1 or status != _STATUS_OF_TRAIT[row.defect] or reasons:
+            return f"expected loaded once as {_STATUS_OF_TRAIT[row.defect]}, got loaded={loaded} status={status} {reasons}"
+        return None
+    if row.defect == "confidential_voter":
+        values = (outcome.value(line, "confidential"), outcome.value(line, "street_address"))
+        return None if loaded == 1 and values == (True, None) else f"expected loaded, confidential, no address: {values} {reasons}"
+    if row.defect in ("placeholder_date", "registered_on_birth_date", "registered_before_age_16"):
+        flag = "placeholder_registered_date" if row.defect == "placeholder_date" else "registration_before_age_16"
+        flags = outcome.flags.get(line, [[]])[0]
+        if loaded != 1 or flag not in flags or outcome.value(line, "registered_date") is not None:
+            return f"expected loaded with the registration date nulled and {flag}, got {flags} {reasons}"
+        return None
+    if row.defect == "truncated_record":
+        ids = outcome.quarantined_ids.get(line, {})
+        return None if ids.get(row.detail) == "truncated_record" else f"expected {row.detail} quarantined as truncated_record, got {ids}"
+    if row.defect == "record_after_truncated":
+        loaded_ids = dict(zip(outcome.values(line, "voter_id"), outcome.flags.get(line, [])))
+        flags = loaded_ids.get(row.detail)
+        return None if flags is not None and "recovered_from_glued_line" in flags else f"expected {row.detail} recovered, got {loaded_ids}"
+    if row.defect == "header_after_truncated":
+        return None if "repeated_header" in reasons else f"expected the header tail quarantined as repeated_header, got {reasons}"
     if row.defect == "cut_short":
         return None if reasons & {"wrong_field_count", "truncated_record"} else f"expected quarantined as cut short, got {reasons or loaded}"
     if row.defect == "repeated_header":

@@ -49,10 +49,10 @@ class Ingested:
     connection: duckdb.DuckDBPyConnection
 
 
-def generate_and_ingest(folder: Path, file_format: str, defects: str, **options) -> Ingested:
+def generate_and_ingest(folder: Path, file_format: str, defects: str, voters: int = 1_500, **options) -> Ingested:
     result = generate(
         GenerateConfig(
-            voters=1_500,
+            voters=voters,
             start=SNAPSHOT,
             days=1,
             format=file_format,
@@ -142,5 +142,26 @@ def test_the_heavy_profile_loads_under_the_default_quarantine_threshold(tmp_path
             assert manifest_problems(ingested.connection, path) == [], path.name
         assert {file.status for file in ingested.outcome.files} == {"loaded"}
         assert all(snapshot.accepted for snapshot in ingested.outcome.snapshots)
+    finally:
+        ingested.connection.close()
+
+
+@pytest.mark.parametrize("file_format", ("canonical", "goodparty", "ncsbe", "ncsbe_vr_snapshot"))
+def test_realistic_files_load_exactly(tmp_path, file_format):
+    """Files shaped like the real ones (removed, denied and confidential voters with blank addresses,
+    placeholder and implausible dates, records cut short and run into the next): every line ends where
+    the manifest says, nothing real is quarantined, and the date is not blocked."""
+    ingested = generate_and_ingest(tmp_path, file_format, "realistic", voters=4_000)
+    try:
+        kinds = Counter(row.defect for path in ingested.files for row in read_manifest(path))
+        for path in ingested.files:
+            assert manifest_problems(ingested.connection, path) == [], path.name
+        assert all(file.reconciles for file in ingested.outcome.files)
+        assert all(snapshot.accepted for snapshot in ingested.outcome.snapshots), ingested.outcome.snapshots
+        if file_format in ("ncsbe", "ncsbe_vr_snapshot"):
+            assert kinds["removed_voter"] > 200 and kinds["confidential_voter"] and kinds["placeholder_date"], kinds
+            assert not ingested.connection.execute("select count(*) from raw.quarantine").fetchall()[0][0]
+        if file_format in ("canonical", "goodparty"):
+            assert kinds["truncated_record"] and kinds["record_after_truncated"], kinds
     finally:
         ingested.connection.close()

@@ -32,7 +32,8 @@ def voter(ncid: str, **values: str) -> dict[str, str]:
 
 RECORDS = [
     voter("AA100001"),
-    voter("AA100002", sex_code="M", sex="MALE", party_cd="REP", race_code="B", area_cd="919", phone_num="5550101"),
+    # An empty value written as one NUL character (SQL Server's bcp export, as in real snapshots).
+    voter("AA100002", sex_code="M", sex="MALE", party_cd="REP", race_code="B", area_cd="919", phone_num="5550101", midl_name="\x00"),
     # A removed voter: the board blanks the address, state included.
     voter("AA100003", status_cd="R", house_num="", street_name="", street_type_cd="", res_city_desc="", state_cd="", zip_code=""),
     voter("AA100004", sex_code="U", party_cd="UNA", registr_dt="1900-01-01", confidential_ind="Y"),
@@ -51,14 +52,14 @@ def test_a_utf16_snapshot_loads_with_genders_and_trimmed_values(warehouse, landi
     )
     assert rows(
         warehouse,
-        """select voter_id, first_name, last_name, gender, race, ethnicity, party, registration_status, state, county,
+        """select voter_id, first_name, coalesce(middle_name, '-'), last_name, gender, race, ethnicity, party, registration_status, state, county,
                   street_address, zip_code, phone, registered_date, age, confidential, quality_flags
            from raw.voters order by voter_id""",
     ) == [
-        ("AA100001", "ANA", "PEÑA", "F", "White", "Not Hispanic", "Democrat", "ACTIVE", "NC", "WAKE", "12 MAIN ST", "27601", None, date(2004, 3, 15), 46, False, []),
-        ("AA100002", "ANA", "PEÑA", "M", "Black", "Not Hispanic", "Republican", "ACTIVE", "NC", "WAKE", "12 MAIN ST", "27601", "9195550101", date(2004, 3, 15), 46, False, []),
-        ("AA100003", "ANA", "PEÑA", "F", "White", "Not Hispanic", "Democrat", "REMOVED", "NC", "WAKE", None, None, None, date(2004, 3, 15), 46, False, []),
-        ("AA100004", "ANA", "PEÑA", "U", "White", "Not Hispanic", "Independent", "ACTIVE", "NC", "WAKE", "12 MAIN ST", "27601", None, None, 46, True, ["placeholder_registered_date"]),
+        ("AA100001", "ANA", "-", "PEÑA", "F", "White", "Not Hispanic", "Democrat", "ACTIVE", "NC", "WAKE", "12 MAIN ST", "27601", None, date(2004, 3, 15), 46, False, []),
+        ("AA100002", "ANA", "-", "PEÑA", "M", "Black", "Not Hispanic", "Republican", "ACTIVE", "NC", "WAKE", "12 MAIN ST", "27601", "9195550101", date(2004, 3, 15), 46, False, []),
+        ("AA100003", "ANA", "-", "PEÑA", "F", "White", "Not Hispanic", "Democrat", "REMOVED", "NC", "WAKE", None, None, None, date(2004, 3, 15), 46, False, []),
+        ("AA100004", "ANA", "-", "PEÑA", "U", "White", "Not Hispanic", "Independent", "ACTIVE", "NC", "WAKE", "12 MAIN ST", "27601", None, None, 46, True, ["placeholder_registered_date"]),
     ]
     # No ncvhis came with it: participation is unknown, not "never voted".
     assert outcome.snapshots[0].history_coverage == "none"

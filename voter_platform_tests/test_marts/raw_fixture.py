@@ -243,7 +243,8 @@ def write_raw_fixture(warehouse_path: str) -> None:
             [GOODPARTY, NC, NC, UNREADABLE_ON_SECOND_SNAPSHOT],
         )
         connection.execute(
-            """insert into raw.superseded_records values
+            """insert into raw.superseded_records
+               (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason) values
                (date '2026-10-15', ?, 'goodparty_voters_2026-10-15.csv', 8, 'voter', 'VOT002', 3, 'exact_duplicate')""",
             [GOODPARTY],
         )

@@ -50,6 +50,7 @@ from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.elections import ELECTION_TYPE_WORDS
 from voter_platform.lib.ingest.duck import sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
+from voter_platform.lib.ingest.shapes import RecordShapes
 
 # Typing issues: every one only flags the record (the value is loaded as null).
 TYPING_ISSUES = (
@@ -245,6 +246,9 @@ def _adapted_text(layout: FileLayout, canonical: str, field: str) -> str:
 
     def text_of(position: int) -> str:
         value = field.format(position)
+        if layout.spec.text.padded:
+            # Padded exports write an empty value as spaces, or as one NUL (SQL Server's bcp).
+            return f"nullif(trim({value}, ' ' || chr(0)), '')"
         return f"nullif({value}, '')" if canonical in FREE_TEXT_COLUMNS and not padded else _trimmed(value)
 
     if len(sources) == 1:
@@ -543,7 +547,7 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
                 when field_count = {n} and {n} = {m} then 'record'
                 when field_count between {m} and {n} then
                     case when {extras_empty} then 'record' else 'values_in_unnamed_columns' end
-                when field_count > {n} and {extras_empty} then 'record'
+                when field_count > {n} and {extras_empty} then 'glued_or_trailing'
                 when field_count > {n} then 'glued'
                 else 'wrong_field_count'
             end
@@ -557,8 +561,11 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
         classified as (select *, {kind} as line_kind from counted),
         typed as ({_layers(layout, snapshot, 'classified', keep, 'fields[{}]', fast=False)})
         select row_index, line_number, 0::tinyint as part, line_kind, field_count,
-            case when line_kind = 'glued' then raw end as irregular_raw,
+            case when line_kind in ('glued', 'glued_or_trailing') then raw end as irregular_raw,
             case
+                -- more fields than the header, the extra ones empty: a record with trailing empty
+                -- columns unless a record run into another is found in it (glued_records_sql)
+                when line_kind = 'glued_or_trailing' then list_append(coalesce(issues, []), 'trailing_empty_columns')
                 when line_kind <> 'record' then null
                 {trailing}
                 else issues
@@ -569,7 +576,7 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
     """
 
 
-def glued_records_sql(table: str, layout: FileLayout, snapshot: date, record_start: str | None) -> str | None:
+def glued_records_sql(table: str, layout: FileLayout, snapshot: date, shapes: RecordShapes) -> str | None:
     """INSERT the parts of every glued line where a complete record can be found (None: no way to).
 
     A lost newline (or a record cut short) runs one record into the next. By the record's shape:
@@ -577,11 +584,19 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, record_sta
     for files whose records omit empty trailing columns), its first field a suffix of the field
     where the two meet that matches `record_start` (what the layout's first field looks like). What
     comes before it is part 1: a complete record when it has w fields, otherwise a record cut short
-    (truncated_record). A part 2 that repeats the header is a repeated header. The line is split on
-    the delimiter without regard to quotes (a record cut inside a quoted value leaves a stray quote).
+    (truncated_record). A part 2 that repeats the header is a repeated header. The next record's voter
+    id must look like the file's voter ids too, so a record with empty trailing columns is not cut
+    apart by chance. The line is split on the delimiter without regard to quotes (a record cut inside
+    a quoted value leaves a stray quote).
     """
+    record_start = shapes.start
     if record_start is None:
         return None
+    id_position = layout.source_position("voter_id")
+    id_check = (
+        f"regexp_full_match({_unquoted(f'([start_of_second] || tail)[{id_position}]')}, {sql_string(shapes.voter_id)})"
+        if shapes.voter_id and id_position else "true"
+    )
     d = layout.spec.text.delimiter
     header = list(layout.header_fields[: layout.named_count])
     start = f"(?:\"?(?:{record_start})\"?)$"
@@ -604,12 +619,12 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, record_sta
         insert into {table} by name
         with glued as (
             select row_index, line_number, string_split(irregular_raw, {sql_string(d)}) as parts
-            from {table} where line_kind = 'glued'
+            from {table} where line_kind in ('glued', 'glued_or_trailing')
         ),
         candidates as ({" union all ".join(candidates)}),
         split as (
             select *, shared[1:length(shared) - length(start_of_second)] as end_of_first
-            from candidates where start_of_second <> ''
+            from candidates where start_of_second <> '' and (second_is_header or {id_check})
             qualify row_number() over (partition by line_number order by priority) = 1
         ),
         halves as (
@@ -635,10 +650,12 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, record_sta
 
 
 def mark_unsplit_glued_sql(table: str) -> str:
-    """Glued lines that gave no records are quarantined whole; split ones are accounted by their parts."""
+    """Split lines are accounted by their parts; a line that gave no records is quarantined whole,
+    unless it only had empty trailing columns: then it is a record (flagged trailing_empty_columns)."""
     return f"""
         update {table} set line_kind = case
             when line_number in (select line_number from {table} where part > 0) then 'glued'
+            when line_kind = 'glued_or_trailing' then 'record'
             else 'glued_records_unrecoverable' end
-        where line_kind = 'glued' and part = 0
+        where line_kind in ('glued', 'glued_or_trailing') and part = 0
     """

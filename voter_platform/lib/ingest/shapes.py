@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from voter_platform.lib.ingest.formats import FileLayout
@@ -56,16 +57,39 @@ def inferred_pattern(values: list[str]) -> str | None:
     return "|".join(shape_regex(shape) for shape in ordered)
 
 
-def record_start_pattern(layout: FileLayout, path: Path, encoding: str) -> str | None:
-    """A regex of the layout's first field (declared, or inferred from the file's first records)."""
-    first = next((source for source in layout.spec.fields if layout.header_fields[0] in source.names), None)
-    if first is not None and first.pattern:
-        return first.pattern
+@dataclass(frozen=True)
+class RecordShapes:
+    """Regexes of what a record's first field and its voter id look like (None: unknown)."""
+
+    start: str | None
+    voter_id: str | None
+
+
+def record_shapes(layout: FileLayout, path: Path, encoding: str) -> RecordShapes:
+    """The shapes of the layout's first field and voter id: declared, or inferred from the file's
+    first records."""
+    def declared(position: int | None) -> str | None:
+        if position is None:
+            return None
+        name = layout.header_fields[position - 1]
+        source = next((source for source in layout.spec.fields if name in source.names), None)
+        return source.pattern if source is not None else None
+
+    id_position = layout.source_position("voter_id")
+    start, voter_id = declared(1), declared(id_position)
+    if start is None or (voter_id is None and id_position is not None):
+        rows = _first_records(layout, path, encoding)
+        start = start or inferred_pattern([row[0].strip() for row in rows])
+        if voter_id is None and id_position is not None:
+            voter_id = inferred_pattern([row[id_position - 1].strip() for row in rows])
+    return RecordShapes(start, voter_id)
+
+
+def _first_records(layout: FileLayout, path: Path, encoding: str) -> list[list[str]]:
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     text = head.decode("utf-8" if encoding == "utf-8" else "latin-1", errors="replace")
     lines = text.splitlines()[layout.header_lines : -1]  # the last line may be cut by the sample
     delimiter = layout.spec.text.delimiter or ","
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
-    values = [row[0].strip() for row in reader if len(row) == layout.field_count]
-    return inferred_pattern(values)
+    return [row for row in reader if len(row) == layout.field_count]

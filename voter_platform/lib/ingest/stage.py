@@ -49,7 +49,7 @@ from voter_platform.lib.ingest.records import (
     raw_table,
     record_insert_sql,
 )
-from voter_platform.lib.ingest.shapes import record_start_pattern
+from voter_platform.lib.ingest.shapes import record_shapes
 
 RECORD_READER = "duckdb read_csv"
 LINE_READER = "line reader"
@@ -123,9 +123,9 @@ def stage_file(
     if staged is None:
         _read_with_line_reader(connection, staging, source, snapshot)
         staged = StagedFile(LINE_READER, 0)
-    if scalar(connection, f"select count(*) from {staging} where line_kind = 'glued'"):
-        start = record_start_pattern(source.layout, source.read_path, source.encoding)
-        glued = glued_records_sql(staging, source.layout, snapshot, start)
+    if scalar(connection, f"select count(*) from {staging} where line_kind in ('glued', 'glued_or_trailing')"):
+        shapes = record_shapes(source.layout, source.read_path, source.encoding)
+        glued = glued_records_sql(staging, source.layout, snapshot, shapes)
         if glued:
             run(connection, glued)
     run(connection, mark_unsplit_glued_sql(staging))
