@@ -59,3 +59,12 @@ def test_the_file_name_is_the_id(tmp_path):
     path.rename(tmp_path / "wrong.yaml")
     with pytest.raises(LayoutError, match=r"id 'right' must equal the file name \('wrong'\)"):
         layouts.__wrapped__(tmp_path)
+
+
+def test_the_readme_lists_every_layout():
+    """The README's format table is `voter-platform layouts`' output (regenerate it when a layout changes)."""
+    from voter_platform.cli.layouts import table
+
+    readme = (LAYOUTS_DIR.parents[1] / "README.md").read_text()
+    listed = readme.split("<!-- layouts:start -->\n", 1)[1].split("\n<!-- layouts:end -->", 1)[0]
+    assert listed == table()
