@@ -165,3 +165,12 @@ def test_realistic_files_load_exactly(tmp_path, file_format):
             assert kinds["truncated_record"] and kinds["record_after_truncated"], kinds
     finally:
         ingested.connection.close()
+
+
+def test_every_quarantined_line_says_why_in_a_sentence(every_kind):
+    """Every quarantine row carries a detail, and the detail never repeats the line's values."""
+    rows = every_kind.connection.execute("select reasons, detail, raw_line from raw.quarantine").fetchall()
+    assert rows
+    for reasons, detail, raw_line in rows:
+        assert detail and " " in detail, reasons
+        assert not any(len(value) > 3 and value in detail for value in raw_line.split(",") + raw_line.split("\t")), reasons
