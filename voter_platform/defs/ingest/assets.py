@@ -95,7 +95,11 @@ CHECK_SPECS = [
     _check("voter_id_unique", "voters", "No voter id is loaded twice for one source and date.", blocking=True),
     _check("voter_rules", "voters", "The canonical voter rules (pandera): records quarantined or flagged, per rule."),
     _check("vote_history_rules", "vote_history", "The vote-history rules (pandera): records quarantined or flagged, per rule."),
-    _check("files_present", "ingest_log", "Every file listed for the run was still in the landing folder."),
+    _check(
+        "files_present",
+        "ingest_log",
+        "Every file listed for the run was still in the landing folder, and every part of a multi-part delivery arrived.",
+    ),
 ]
 
 
@@ -461,12 +465,19 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
             },
         )
     missing = [file.file_name for outcome in outcomes for file in outcome.missing_files]
+    # Parts of a multi-part delivery (a county file, a numbered part) that did not arrive.
+    missing_parts = {
+        f"{snapshot.partition_date} {snapshot.source_id}": snapshot.missing_parts
+        for outcome in outcomes
+        for snapshot in outcome.snapshots
+        if snapshot.missing_parts
+    }
     yield dg.AssetCheckResult(
         asset_key=raw_key("ingest_log"),
         check_name="files_present",
-        passed=not missing,
+        passed=not missing and not missing_parts,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"missing_files": dg.MetadataValue.json(missing)},
+        metadata={"missing_files": dg.MetadataValue.json(missing), "missing_parts": dg.MetadataValue.json(missing_parts)},
     )
 
 
