@@ -320,7 +320,8 @@ def _state_column(layout: FileLayout, field: str, fast_type: FastType | None) ->
             return _Column(constant, None, t)
         # The column of a single-state file is read as text and compared with the file's state.
         text = _trimmed(field.format(position))
-        mismatch = f"{t} is not null and {_state(t)} <> {constant}"
+        # The usual value (the code itself) is settled without the spelling lookup.
+        mismatch = f"case when {t} is null or {t} = {constant} then false else {_state(t)} <> {constant} end"
         return _Column(text, None, constant, (("state_column_mismatch", mismatch),))
     if fast_type is not None:
         return _Column(field.format(layout.source_position("state")), None, _enum_to_canonical(t, fast_type.canonical))
