@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import shutil
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -13,10 +14,11 @@ from datetime import timedelta
 import numpy as np
 import pyarrow as pa
 
-from voter_platform.generate import formats, reference
+from voter_platform.generate import formats, reference, state_files
 from voter_platform.generate.config import GenerateConfig
 from voter_platform.generate.formats import Layout, Snapshot
 from voter_platform.generate.history import elections_before
+from voter_platform.generate.packaging import package, staging_folder
 from voter_platform.generate.population import geography
 from voter_platform.generate.roll import Roll
 from voter_platform.generate.seeds import rng_for
@@ -99,11 +101,24 @@ class _FilePlan:
     build: Callable[[Roll], pa.Table | tuple[pa.Table, np.ndarray]]
     group: str  # files of one group (a state's voters and history) are renamed into place together
     facts: dict = field(default_factory=dict)  # what the file is, for its facts file (see _facts)
+    archive: str | None = None  # --package zip: the archive the file goes into
 
 
 def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[_FilePlan]:
     day = "" if config.undated_names else f"_{snapshot.as_of.isoformat()}"
     everyone = np.arange(len(roll))
+    if config.is_state_format:
+        state = config.state_codes
+
+        def facts_of(members: np.ndarray, layout: Layout, layout_id: str) -> dict:
+            facts = _facts(config, roll, members, snapshot, layout, state, config.county_indices)
+            facts.pop("records_by_status", None)  # the file's truth says what it holds
+            return facts
+
+        return [
+            _FilePlan(item.name, item.layout, item.members, item.build, item.group, item.facts, item.archive)
+            for item in state_files.file_plans(config, roll, snapshot.as_of, snapshot.elections, facts_of)
+        ]
     if config.format == "goodparty":
         return [
             _FilePlan(f"goodparty_voters{day}.csv", formats.GOODPARTY_VOTERS, everyone,
@@ -223,6 +238,10 @@ def _write_snapshot(
     so the bytes do not depend on thread timing.
     """
     plans = _file_plans(config, roll, snapshot)
+    folder = config.out if config.package == "none" else staging_folder(config.out)
+    for plan in plans:
+        if config.package != "none" and plan.facts:
+            plan.facts["packaged_in"] = plan.archive or f"{plan.name}.gz"
     writers: dict[str, DelimitedFileWriter] = {}
     in_flight: deque[tuple[_FilePlan, bool, Future]] = deque()
     written: list[WrittenFile] = []
@@ -236,8 +255,9 @@ def _write_snapshot(
 
     def _writer(plan: _FilePlan) -> DelimitedFileWriter:
         if plan.name not in writers:
+            folder.mkdir(parents=True, exist_ok=True)
             writers[plan.name] = DelimitedFileWriter(
-                config.out / plan.name,
+                folder / plan.name,
                 plan.layout,
                 defect_rates=config.defects.rates,
                 defect_rng=rng_for(config.seed, "defects", plan.name),
@@ -280,6 +300,9 @@ def _write_snapshot(
             if not writer.closed:
                 writer.abort()
         raise
+    if config.package != "none":
+        written = package(written, {plan.name: plan.archive for plan in plans}, config.package, config.out, snapshot.as_of)
+        shutil.rmtree(folder, ignore_errors=True)
     return written
 
 

@@ -395,12 +395,17 @@ class Layout(BaseModel):
 
     def code_table(self, canonical: str) -> dict[str, str] | None:
         """The code table decoding a canonical column (keys upper case), or None: platform spellings."""
+        table = self.codes_as_written(canonical)
+        return None if table is None else {key.upper(): value for key, value in table.items()}
+
+    def codes_as_written(self, canonical: str) -> dict[str, str] | None:
+        """The code table of a canonical column with its codes spelled as the files write them."""
         sources = self.fields_for(canonical)
         name = next((source.codes for source in sources if source.codes), canonical)
         table = self.codes.get(name)
         if table is None and canonical in ("primary_ballot_party", "party_ballot"):
             table = self.codes.get("party")
-        return None if table is None else {key.upper(): value for key, value in table.items()}
+        return table
 
     def date_format_of(self, source: SourceField) -> str:
         return source.date_format or self.date_format
