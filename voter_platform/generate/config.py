@@ -282,8 +282,8 @@ class GenerateConfig:
             raise ConfigError(
                 "--undated-names: files without a date in their name would overwrite each other; use --days 1"
             )
-        if self.is_state_format and self.days > 1 and self.undated_names:
-            raise ConfigError("--undated-names: the state layouts name their files as the state does")
+        if self.is_state_format and self.undated_names:
+            raise ConfigError("--undated-names: a state layout names its files as the state does (its file_template)")
         if self.is_state_format and self.days > 1:
             from voter_platform.generate.state_files import names_change_daily
 

@@ -105,8 +105,11 @@ class _FilePlan:
 
 
 def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[_FilePlan]:
-    day = "" if config.undated_names else f"_{snapshot.as_of.isoformat()}"
     everyone = np.arange(len(roll))
+
+    def name(layout_id: str, state: str | None = None, part: str | None = None) -> str:
+        """The file name the registry layout's file_template gives (without its date for --undated-names)."""
+        return state_files.file_name(layout_id, snapshot.as_of, part, state=state, dated=not config.undated_names)
     if config.is_state_format:
         state = config.state_codes
 
@@ -121,17 +124,16 @@ def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[
         ]
     if config.format == "goodparty":
         return [
-            _FilePlan(f"goodparty_voters{day}.csv", formats.GOODPARTY_VOTERS, everyone,
+            _FilePlan(name("goodparty"), formats.GOODPARTY_VOTERS, everyone,
                       lambda chunk: formats.goodparty_voters(chunk, snapshot), "goodparty",
                       _facts(config, roll, everyone, snapshot, formats.GOODPARTY_VOTERS, config.state_codes)),
         ]  # fmt: skip
     if config.format == "ncsbe_vr_snapshot":
-        compact = "" if config.undated_names else f"_{snapshot.as_of:%Y%m%d}"
         return _with_history(config, [
-            _FilePlan(f"VR_Snapshot{compact}.txt", formats.VR_SNAPSHOT, everyone,
+            _FilePlan(name("nc_vr_snapshot"), formats.VR_SNAPSHOT, everyone,
                       lambda chunk: formats.vr_snapshot(chunk, snapshot), "NC",
                       _facts(config, roll, everyone, snapshot, formats.VR_SNAPSHOT, ["NC"])),
-            _FilePlan(f"ncvhis_Statewide{day}.txt", formats.NCVHIS, everyone,
+            _FilePlan(name("nc_ncvhis", part="_Statewide"), formats.NCVHIS, everyone,
                       lambda chunk: formats.ncvhis(chunk, snapshot), "NC",
                       _facts(config, roll, everyone, snapshot, formats.NCVHIS, ["NC"])),
         ])  # fmt: skip
@@ -146,10 +148,10 @@ def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[
         plans = []
         for suffix, members, counties in extracts:
             plans += _with_history(config, [
-                _FilePlan(f"ncvoter{suffix}{day}.txt", formats.NCVOTER, members,
+                _FilePlan(name("nc_ncvoter", part=suffix), formats.NCVOTER, members,
                           lambda chunk: formats.ncvoter(chunk, snapshot), f"NC{suffix}",
                           _facts(config, roll, members, snapshot, formats.NCVOTER, ["NC"], counties)),
-                _FilePlan(f"ncvhis{suffix}{day}.txt", formats.NCVHIS, members,
+                _FilePlan(name("nc_ncvhis", part=suffix), formats.NCVHIS, members,
                           lambda chunk: formats.ncvhis(chunk, snapshot), f"NC{suffix}",
                           _facts(config, roll, members, snapshot, formats.NCVHIS, ["NC"], counties)),
             ])  # fmt: skip
@@ -161,10 +163,10 @@ def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[
         state_index = geography().state_index(code)
         members = order[bounds[state_index] : bounds[state_index + 1]]
         plans += _with_history(config, [
-            _FilePlan(f"voters_{code}{day}.csv", formats.CANONICAL_VOTERS, members,
+            _FilePlan(name("canonical_voters", code), formats.CANONICAL_VOTERS, members,
                       lambda chunk, code=code: formats.canonical_voters(chunk, code, snapshot), code,
                       _facts(config, roll, members, snapshot, formats.CANONICAL_VOTERS, [code], config.county_indices)),
-            _FilePlan(f"vote_history_{code}{day}.csv", formats.CANONICAL_HISTORY, members,
+            _FilePlan(name("canonical_vote_history", code), formats.CANONICAL_HISTORY, members,
                       lambda chunk, code=code: formats.canonical_history(chunk, code, snapshot), code,
                       _facts(config, roll, members, snapshot, formats.CANONICAL_HISTORY, [code],
                              config.county_indices)),

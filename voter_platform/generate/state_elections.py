@@ -95,6 +95,10 @@ class Participation:
     method: np.ndarray  # int8: index into vocabularies.VOTING_METHODS, -1 where not voted
     ballot_party: np.ndarray  # int8: index into vocabularies.PARTIES (primaries), else -1
 
+    def take(self, rows: np.ndarray) -> "Participation":
+        """The participation of the voters at `rows`."""
+        return Participation(self.voted[rows], self.method[rows], self.ballot_party[rows])
+
     def latest_primary_party(self, elections: tuple[FileElection, ...], as_of: date) -> np.ndarray:
         """Ohio's party affiliation: the ballot party of each voter's latest primary in the current and
         the two previous calendar years (index into PARTIES), -1 when none."""
@@ -136,6 +140,7 @@ def participation(chunk: Roll, elections: tuple[FileElection, ...], seed: int) -
     method = np.full((count, len(elections)), _NO_VALUE, dtype=np.int8)
     ballot = np.full((count, len(elections)), _NO_VALUE, dtype=np.int8)
     registered_party = roll_party(chunk)
+    habits: dict[int, np.ndarray] = {}  # by the year whose mix of methods applies
     for column, election in enumerate(elections):
         if election.general is not None:
             codes = chunk.votes[:, election.general]
@@ -148,7 +153,10 @@ def participation(chunk: Roll, elections: tuple[FileElection, ...], seed: int) -
         score = np.sqrt(RHO) * chunk.propensity + np.sqrt(1 - RHO) * _normal(chunk.serial, salt)
         took_part = eligible & (score > NormalDist().inv_cdf(1 - election.turnout))
         voted[:, column] = took_part
-        method[:, column] = np.where(took_part, _habitual_method(chunk, election.day.year), _NO_VALUE)
+        mix_year = _method_mix_year(election.day.year)
+        if mix_year not in habits:
+            habits[mix_year] = _habitual_method(chunk, mix_year)
+        method[:, column] = np.where(took_part, habits[mix_year], _NO_VALUE)
         if election.type == "PRIMARY":
             leaning = np.where(
                 mix(chunk.serial, salt + 7) / float(1 << 31) < DEMOCRATIC_BALLOT_SHARE,
@@ -167,10 +175,15 @@ def _normal(serial: np.ndarray, salt: int) -> np.ndarray:
     return (np.sqrt(-2.0 * np.log(first)) * np.cos(2.0 * np.pi * second)).astype(np.float32)
 
 
-def _habitual_method(chunk: Roll, year: int) -> np.ndarray:
-    """The voter's habitual method in the mix of that year's kind of general (vocabulary indices)."""
+def _method_mix_year(year: int) -> int:
+    """The general whose mix of voting methods an election of `year` follows: the latest of the same kind."""
     known = sorted(METHOD_SHARES_BY_YEAR)
     same_kind = [known_year for known_year in known if known_year % 4 == year % 4 and known_year <= year] or known[:1]
-    shares = np.array(METHOD_SHARES_BY_YEAR[same_kind[-1]])
+    return same_kind[-1]
+
+
+def _habitual_method(chunk: Roll, mix_year: int) -> np.ndarray:
+    """The voter's habitual method in the mix of voting methods of `mix_year` (vocabulary indices)."""
+    shares = np.array(METHOD_SHARES_BY_YEAR[mix_year])
     roll_method = np.searchsorted(np.cumsum(shares / shares.sum())[:-1], chunk.method_habit, side="right") + 1
     return _ROLL_METHOD[roll_method]

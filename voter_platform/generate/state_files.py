@@ -262,12 +262,20 @@ def names_change_daily(spec: Layout) -> bool:
     return file_name(spec, first, "1") != file_name(spec, first + timedelta(days=1), "1")
 
 
-def file_name(spec: Layout, as_of: date, part: str | None) -> str:
+def file_name(spec: Layout | str, as_of: date, part: str | None, *, state: str | None = None, dated: bool = True) -> str:
+    """A file's name from its layout's file_template (a layout or its id). `dated=False`: the publisher's
+    undated name (the template without its date and the separator before it: ncvoter92.txt)."""
+    spec = layout(spec) if isinstance(spec, str) else spec
     assert spec.file_template is not None, f"{spec.id}: no file_template"
-    return spec.file_template.format(date=as_of, state=spec.state, part=part or "")
+    template = spec.file_template if dated else re.sub(r"[_ -]?\{date[^}]*\}", "", spec.file_template)
+    return template.format(date=as_of, state=state or spec.state, part=part or "")
 
 
-def archive_name(spec: Layout, as_of: date) -> str:
+def archive_name(spec: Layout, as_of: date, voters: Layout | None = None) -> str:
+    """The zip of a layout's files: its archive_template; else, for a history file or a companion, the
+    zip of the voters files it comes with; else `<layout id>_<YYYYMMDD>.zip`."""
+    if spec.archive_template is None and voters is not None:
+        return archive_name(voters, as_of)
     template = spec.archive_template or f"{spec.id}_{{date:%Y%m%d}}.zip"
     return template.format(date=as_of, state=spec.state)
 
@@ -362,10 +370,10 @@ def _id_format(specs: list[Layout]) -> tuple[str, int]:
 class VoterValues:
     """The canonical values of a chunk of voters, as the layout writes them (computed on demand)."""
 
-    def __init__(self, delivery: Delivery, chunk: Roll) -> None:
+    def __init__(self, delivery: Delivery, chunk: Roll, votes: Participation | None = None) -> None:
         self.delivery, self.spec, self.chunk = delivery, delivery.spec, chunk
         self.count = len(chunk)
-        self.votes = delivery.participation(chunk)
+        self.votes = votes if votes is not None else delivery.participation(chunk)
         self.traits = delivery.quirk_traits(chunk)
 
     # -- coded columns: vocabulary indices --------------------------------------------------------
@@ -1023,7 +1031,10 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
     spec = config.state_layout
     delivery = Delivery.of(config, spec, as_of, generals)
     members = _members_in_state(roll, spec.state)
-    local = delivery.local_county(roll.take(members))
+    state_roll = roll.take(members)
+    # Who voted where, once for the whole state: every part's truth is a slice of it.
+    state_votes = delivery.participation(state_roll)
+    local = delivery.local_county(state_roll)
     parts = delivery_parts(spec, members, local, len(delivery.counties))
     missing = _missing_parts(config, parts)
     empty = [name for name, part_members in parts if not len(part_members)]
@@ -1039,12 +1050,13 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
         header = spec.has_header and (not (spec.parts and spec.parts.header_in_first_only) or part == first_written)
         out = output_layout(spec, header, voter_header_columns)
         name = file_name(spec, as_of, part)
-        part_roll = roll.take(part_members)
+        in_state = np.searchsorted(members, part_members)
+        part_roll, part_votes = state_roll.take(in_state), state_votes.take(in_state)
         facts = facts_of(part_members, out, spec.id)
         if facts:
-            facts["truth"] = voters_truth(delivery, part_roll, history_cells_layout)
+            facts["truth"] = voters_truth(delivery, part_roll, part_votes, history_cells_layout)
             facts["truth"]["part"] = part
-            facts["truth"]["delivery"] = {"parts": expected, "missing": sorted(missing), "empty": empty}
+            facts["truth"]["delivery"] = {"parts": len(expected), "missing": sorted(missing), "empty": empty}
         plans.append(StateFile(name, out, part_members, _voters_builder(delivery, out), group, facts,
                                archive_name(spec, as_of) if config.package == "zip" else None))
         if delivery.history_spec is not None:
@@ -1055,9 +1067,9 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
                 continue
             # A history file not cut in parts holds every part's votes.
             history_members = part_members if history_spec.parts else members[np.isin(members, _written(parts, missing))]
-            voters = roll.take(history_members)
-            voters = voters.take(delivery.included(voters))
-            rows = int(delivery.participation(voters).voted[:, list(history_file_elections(delivery))].sum())
+            in_state = np.searchsorted(members, history_members)
+            held = in_state[delivery.included(state_roll.take(in_state))]
+            rows = int(state_votes.voted[np.ix_(held, list(history_file_elections(delivery)))].sum())
             if not rows:
                 continue  # no vote in the part: no history file (an empty file is no file of the layout)
             history_facts = facts_of(history_members, history_out, history_spec.id)
@@ -1065,7 +1077,7 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
                 history_facts["truth"] = {"history_rows": rows, "part": part if history_spec.parts else None}
             plans.append(StateFile(history_name, history_out, history_members,
                                    lambda chunk: history_columns(delivery, chunk), group if history_spec.parts else f"{spec.id}:history",
-                                   history_facts, archive_name(history_spec, as_of) if config.package == "zip" else None))
+                                   history_facts, archive_name(history_spec, as_of, spec) if config.package == "zip" else None))
         if delivery.map_spec is not None:
             map_spec = delivery.map_spec
             map_out = output_layout(map_spec)
@@ -1077,7 +1089,7 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
             # One chunk, whatever the roll: the map does not depend on the voters.
             plans.append(StateFile(file_name(map_spec, as_of, part), map_out, part_members[:1],
                                    lambda chunk, rows=rows, county=county: election_map_table(delivery, rows, county),
-                                   group, map_facts, archive_name(map_spec, as_of) if config.package == "zip" else None))
+                                   group, map_facts, archive_name(map_spec, as_of, spec) if config.package == "zip" else None))
     return plans
 
 
@@ -1205,17 +1217,22 @@ def election_map_table(delivery: Delivery, rows: list[tuple[int, FileElection]],
 # --- truth ----------------------------------------------------------------------------------------
 
 
-def voters_truth(delivery: Delivery, part_roll: Roll, election_columns: ElectionColumns | None) -> dict:
+def voters_truth(delivery: Delivery, part_roll: Roll, votes: Participation, election_columns: ElectionColumns | None) -> dict:
     """What the ingest should load from a voters file: records by status, party, gender, race and
     primary ballot party (canonical values; "(none)" = no value), the codes written outside the table
     (by column), births given as a year only, and the history rows the file itself carries."""
-    chunk = part_roll.take(delivery.included(part_roll))
-    values = VoterValues(delivery, chunk)
+    held = delivery.included(part_roll)
+    chunk = part_roll.take(held)
+    values = VoterValues(delivery, chunk, votes.take(np.flatnonzero(held)))
     truth: dict = {"records": len(chunk)}
     for canonical, missing_as in TRUTH_COLUMNS.items():
-        loaded = values.read_back(canonical)
         names = vocabulary(canonical)
-        counts = Counter(names[index] if index >= 0 else (missing_as or NONE_KEY) for index in loaded.tolist())
+        # Index len(names) counts the records without a value.
+        tally = np.bincount(np.where(values.read_back(canonical) >= 0, values.read_back(canonical), len(names)), minlength=len(names) + 1)
+        counts = Counter()
+        for index, count in enumerate(tally.tolist()):
+            if count:
+                counts[names[index] if index < len(names) else (missing_as or NONE_KEY)] += count
         truth[f"records_by_{canonical}"] = dict(sorted(counts.items()))
     unknown = 0 if values.traits is None else int((values.traits == TRAIT_CODES.index("unknown_code")).sum())
     truth["unknown_codes"] = {delivery.unknown_code_column: unknown} if unknown else {}
