@@ -112,9 +112,16 @@ _UNKNOWN_CODES = ("ZZZ", "ZZ", "Z", "99", "9")
 ONE_FIELD_SEPARATORS = {"street_address": " ", "phone": ""}
 # Numbered parts (IA's I-Voters, CO's lists): how many a delivery is cut into.
 NUMBERED_PARTS = 4
-# Salts of the per-voter draws of this module (formats.py and state_elections.py use others).
-_QUIRK_SALT, _ID_DEFAULT_WIDTH = 211, 10
+# Digits of a voter id whose layout gives no width (an id pattern or a fixed-width field).
+ID_DIGITS = 10
+# Salt of the per-voter quirk draw (formats.py and state_elections.py use others).
+_QUIRK_SALT = 211
 _NO_VALUE = -1
+
+
+def unknown_code_column(spec: Layout) -> str | None:
+    """The coded column the unknown_code quirk writes a code outside the table into."""
+    return next((column for column in UNKNOWN_CODE_COLUMNS if spec.fields_for(column) and column not in spec.constants), None)
 
 
 def vocabulary(canonical: str) -> tuple[str, ...]:
@@ -161,7 +168,8 @@ def coded_column(spec: Layout, canonical: str) -> CodedColumn:
             first_code.setdefault(value, code)
     codes, means = [], []
     for value in values:
-        said = next((candidate for candidate in (value, *STAND_INS.get(canonical, {}).get(value, ())) if candidate in first_code), None)
+        candidates = (value, *STAND_INS.get(canonical, {}).get(value, ()))
+        said = next((candidate for candidate in candidates if candidate in first_code), None)
         if canonical == "registration_status" and said != value:
             said = None
         codes.append(first_code[said] if said else "")
@@ -292,7 +300,7 @@ class Delivery:
     history_spec: Layout | None = None
     map_spec: Layout | None = None
     id_prefix: str = ""
-    id_width: int = _ID_DEFAULT_WIDTH
+    id_width: int = ID_DIGITS
 
     @classmethod
     def of(cls, config: GenerateConfig, spec: Layout, as_of: date, generals: list[int]) -> "Delivery":
@@ -342,7 +350,7 @@ class Delivery:
 
     @property
     def unknown_code_column(self) -> str | None:
-        return next((column for column in UNKNOWN_CODE_COLUMNS if self.spec.fields_for(column) and column not in self.spec.constants), None)
+        return unknown_code_column(self.spec)
 
     @property
     def year_only_birth_possible(self) -> bool:
@@ -361,7 +369,7 @@ def _id_format(specs: list[Layout]) -> tuple[str, int]:
                     width = min(width or 1_000, int(found["width"]))
             if source.width:
                 width = min(width or 1_000, source.width - len(prefix))
-    return prefix, width or _ID_DEFAULT_WIDTH
+    return prefix, width or ID_DIGITS
 
 
 # --- the voters file ------------------------------------------------------------------------------
@@ -424,10 +432,6 @@ class VoterValues:
 
     # -- text columns -------------------------------------------------------------------------------
 
-    def county_codes(self) -> list[str]:
-        """The county of each local county index as the layout writes it (code, else upper-case name)."""
-        return county_codes(self.spec)
-
     def text_parts(self, canonical: str) -> list[pa.Array]:
         """A text column as its parts, in order (several fields of the layout may share them)."""
         chunk, count = self.chunk, self.count
@@ -458,7 +462,7 @@ class VoterValues:
         if canonical == "email":
             return [pc.fill_null(email_addresses(chunk), "")]
         if canonical == "county":
-            return [dictionary(self.delivery.local_county(chunk), self.county_codes())]
+            return [dictionary(self.delivery.local_county(chunk), list(county_codes(self.spec)))]
         if canonical == "state":
             return [constant(self.spec.state, count)]
         if canonical == "status_reason":
@@ -700,8 +704,8 @@ class CellWords:
             plain = "X"  # any text is a vote (UT)
         words, known = [], []
         for method in vocab.VOTING_METHODS:
-            candidates = (method, *STAND_INS["voting_method"].get(method, ()))
-            said = next((method_cells[vocab.VOTING_METHODS.index(c)] for c in candidates if vocab.VOTING_METHODS.index(c) in method_cells), None)
+            candidates = [vocab.VOTING_METHODS.index(c) for c in (method, *STAND_INS["voting_method"].get(method, ()))]
+            said = next((method_cells[index] for index in candidates if index in method_cells), None)
             words.append(said or plain or method.replace("_", " ").title())
             known.append(bool(said or plain))
         return cls(spec, history, tuple(party_words.get(index) for index in range(len(vocab.PARTIES))),
@@ -995,7 +999,7 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
             kinds.append("malformed_email")
         if spec.text.encoding != "latin-1":
             kinds.append("non_utf8")
-    quirk_column = next((column for column in UNKNOWN_CODE_COLUMNS if spec.fields_for(column)), None)
+    quirk_column = unknown_code_column(spec)
     details = []
     if quirk_column:
         details.append(("unknown_code", spec.fields_for(quirk_column)[0].name))
@@ -1075,9 +1079,10 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
             history_facts = facts_of(history_members, history_out, history_spec.id)
             if history_facts:
                 history_facts["truth"] = {"history_rows": rows, "part": part if history_spec.parts else None}
-            plans.append(StateFile(history_name, history_out, history_members,
-                                   lambda chunk: history_columns(delivery, chunk), group if history_spec.parts else f"{spec.id}:history",
-                                   history_facts, archive_name(history_spec, as_of, spec) if config.package == "zip" else None))
+            history_group = group if history_spec.parts else f"{spec.id}:history"
+            history_archive = archive_name(history_spec, as_of, spec) if config.package == "zip" else None
+            plans.append(StateFile(history_name, history_out, history_members, lambda chunk: history_columns(delivery, chunk),
+                                   history_group, history_facts, history_archive))
         if delivery.map_spec is not None:
             map_spec = delivery.map_spec
             map_out = output_layout(map_spec)
@@ -1167,7 +1172,8 @@ def _voters_builder(delivery: Delivery, out: formats.Layout) -> Callable[[Roll],
         history = spec.history
         if isinstance(history, Slots):
             cells = slot_cells(delivery, values, history)
-            columns = [cells.get(source.names[-1], cells.get(source.name.lower(), column)) if _is_slot(source, history) else column
+            # A slot field of a repeated name (IA) is found under its alias by occurrence (".1"), the last name.
+            columns = [cells.get(source.names[-1], column) if _is_slot(source, history) else column
                        for source, column in zip(spec.fields, columns)]
         elif isinstance(history, HistoryString):
             position = next(index for index, source in enumerate(spec.fields) if source.name.lower() == history.column.lower())
@@ -1227,8 +1233,9 @@ def voters_truth(delivery: Delivery, part_roll: Roll, votes: Participation, elec
     truth: dict = {"records": len(chunk)}
     for canonical, missing_as in TRUTH_COLUMNS.items():
         names = vocabulary(canonical)
+        loaded = values.read_back(canonical)
         # Index len(names) counts the records without a value.
-        tally = np.bincount(np.where(values.read_back(canonical) >= 0, values.read_back(canonical), len(names)), minlength=len(names) + 1)
+        tally = np.bincount(np.where(loaded >= 0, loaded, len(names)), minlength=len(names) + 1)
         counts = Counter()
         for index, count in enumerate(tally.tolist()):
             if count:
