@@ -9,13 +9,16 @@ from pathlib import Path
 
 from voter_platform.generate.config import (
     DEFECT_KINDS,
-    FORMATS,
+    PACKAGES,
     PROFILES,
+    STATE_QUIRK_KINDS,
     TRAIT_KINDS,
     ChurnRates,
     ConfigError,
     DefectRates,
     GenerateConfig,
+    formats,
+    state_formats,
 )
 
 
@@ -41,9 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "ncsbe = ncvoter_Statewide_<date>.txt + ncvhis_Statewide_<date>.txt (North Carolina; a county "
             "extract: ncvoter<id>_<date>.txt + ncvhis<id>_<date>.txt per county); "
             "ncsbe_vr_snapshot = VR_Snapshot_<YYYYMMDD>.txt (90 padded columns, UTF-16 LE, CRLF) + "
-            "ncvhis_Statewide_<date>.txt. "
+            "ncvhis_Statewide_<date>.txt; "
+            "a state layout of the registry (voter_platform/layouts; `voter-platform layouts` lists them) = "
+            "that state's files as it ships them, named by the layout's file_template, with its history "
+            f"({', '.join(state_formats())}). "
             f"defect kinds: {', '.join(DEFECT_KINDS)}. "
             f"real-file traits: {', '.join(TRAIT_KINDS)}. "
+            f"state-file quirks: {', '.join(STATE_QUIRK_KINDS)}. "
             "example: voter-platform generate --voters 1000000 --start 2026-11-02 --days 3 --format canonical "
             "--out /tmp/voters --seed 7 --defects light; an NC county file as the board publishes it: "
             "voter-platform generate --voters 50000 --start 2026-11-04 --format ncsbe --counties 92 "
@@ -59,7 +66,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--days", type=int, default=1, metavar="D", help="number of consecutive daily snapshots (default %(default)s)"
     )
-    parser.add_argument("--format", choices=FORMATS, default="canonical", help="file layout (default %(default)s)")
+    parser.add_argument(
+        "--format",
+        choices=formats(),
+        default="canonical",
+        metavar="FORMAT",
+        help="file layout: canonical (default), goodparty, ncsbe, ncsbe_vr_snapshot, or a registry layout id "
+        "(oh_swvf, fl_voter_extract, pa_fve, tx_team_voters_686, ...)",
+    )
+    parser.add_argument(
+        "--package",
+        choices=PACKAGES,
+        default="none",
+        help=(
+            "state layouts: deliver the files as written (none, default), each gzipped (gz: SWVF_1_22.txt.gz), "
+            "or a product's files in one zip (zip: the layout's archive name, e.g. Voter_Extract_<YYYYMMDD>.zip)"
+        ),
+    )
     parser.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="folder to write into (created if missing)"
     )
@@ -77,7 +100,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=(
             "a county extract: only these counties of the one state (--states, or NC for ncsbe), by name "
             "(Wake, \"New Hanover\") or, in NC, by NCSBE county id (92); --voters then counts the extract's "
-            "voters. Formats canonical and ncsbe (one ncvoter<id>/ncvhis<id> pair per county)"
+            "voters. Formats canonical, ncsbe (one ncvoter<id>/ncvhis<id> pair per county) and the state "
+            "layouts (their per-county parts of those counties; the others are missing parts)"
         ),
     )
     parser.add_argument(
@@ -107,7 +131,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=(
             f"defects and real-file traits to inject: a profile ({', '.join(PROFILES)}; realistic is shaped "
             "like a real NC county file: ~9%% removed voters, denied and confidential ones, placeholder and "
-            "implausible registration dates, truncated-then-glued lines), one per-line rate for every defect "
+            "implausible registration dates, truncated-then-glued lines; state_quirks (alias quirks) sets the "
+            "traps of the state notes in a state layout: codes outside its tables, year-only births, a GENERAL "
+            "on a day no calendar lists, a missing part), one per-line rate for every defect "
             "kind (e.g. 0.002), kind=rate pairs (e.g. glued_lines=0.01,removed_voter=0.09), or a profile "
             "then pairs (realistic,blank_field=0.001); default %(default)s"
         ),
@@ -149,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
             history=args.history,
             bom=args.bom,
             undated_names=args.undated_names,
+            package=args.package,
         )
         result = generate(config, progress=lambda message: print(f"  {message}", flush=True))
     except ConfigError as error:

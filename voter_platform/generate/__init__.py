@@ -16,6 +16,10 @@ Modules, in the order data flows through them:
                  voters NC files keep beside the roll
     formats      canonical, goodparty, ncsbe and VR_Snapshot layouts: a chunk of the roll -> an Arrow
                  table, with the real-file traits of each record (removed, confidential, placeholder dates)
+    state_elections  the primaries and specials a state file lists beside the federal generals, and who voted
+    state_files  any voter layout of the registry (voter_platform/layouts), written from the layout itself:
+                 the state's codes, dates, parts and history shape, and the truth of each file
+    packaging    --package gz|zip: the files as states deliver them
     defects      line-level defect injection (glued and truncated lines, ...) and the manifest
     writer       chunked, atomic (temp name + rename) delimited-file writing, the manifest and facts files
     run          a whole run: days x files (county extracts, voters-only drops), rendered in worker

@@ -4,13 +4,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 
-FORMATS = ("canonical", "goodparty", "ncsbe", "ncsbe_vr_snapshot")
+# The formats with a writer of their own (generate/formats.py).
+BESPOKE_FORMATS = ("canonical", "goodparty", "ncsbe", "ncsbe_vr_snapshot")
 # The North Carolina formats: one state, NCSBE code tables, removed and denied voters on file.
 NC_FORMATS = ("ncsbe", "ncsbe_vr_snapshot")
 # Formats that can be cut to a few counties (they carry a county column; the others are statewide).
 COUNTY_FORMATS = ("canonical", "ncsbe")
+# Registry layouts written by a bespoke writer: their layout id names that format too.
+BESPOKE_LAYOUTS = {
+    "canonical_voters": "canonical",
+    "goodparty": "goodparty",
+    "nc_ncvoter": "ncsbe",
+    "nc_vr_snapshot": "ncsbe_vr_snapshot",
+}
+# How a run packages its files: as written, each part in a .gz, or the parts of a product in a .zip.
+PACKAGES = ("none", "gz", "zip")
+
+
+@cache
+def state_formats() -> tuple[str, ...]:
+    """Every other voter layout of the registry (voter_platform/layouts), by id: written by the generic
+    writer of generate/state_files.py from the layout itself."""
+    from voter_platform.layouts.registry import VOTER, layouts
+
+    return tuple(
+        spec.id for spec in layouts().values()
+        if spec.record_kind == VOTER and spec.state is not None and spec.id not in BESPOKE_LAYOUTS
+    )
+
+
+def formats() -> tuple[str, ...]:
+    """Every value --format takes (the bespoke formats, then the registry's voter layouts)."""
+    return BESPOKE_FORMATS + tuple(BESPOKE_LAYOUTS) + state_formats()
 
 # Every defect the generator can inject (the manifest vocabulary shared with the ingest).
 DEFECT_KINDS = (
@@ -46,8 +74,17 @@ TRUNCATED_KINDS = TRAIT_KINDS[6:]
 # Manifest rows of a truncated line, in this order on that line: the cut record (its voter id), then
 # either the complete record that follows it (its voter id) or the header's text (no detail).
 TRUNCATED_PARTS = ("truncated_record", "record_after_truncated", "header_after_truncated")
-RATE_KINDS = DEFECT_KINDS + TRAIT_KINDS
-MANIFEST_KINDS = DEFECT_KINDS + RECORD_TRAITS + TRUNCATED_PARTS
+# The traps of the states' own files (data/layouts/states/README.md), for the registry layouts. Rate keys
+# of --defects; the first two are per voter and listed by line in the manifest (detail: the column).
+STATE_QUIRK_KINDS = (
+    "unknown_code",  # a code outside the layout's table (party, else primary ballot party, gender, race, status)
+    "year_only_birth",  # a birth year without the date, where the layout has both columns (AZ)
+    "off_calendar_election",  # turnout in a GENERAL held on a February day no calendar lists
+    "missing_part",  # share of the parts of a multi-part delivery left out (at least one when set)
+)
+STATE_FILE_TRAITS = STATE_QUIRK_KINDS[:2]
+RATE_KINDS = DEFECT_KINDS + TRAIT_KINDS + STATE_QUIRK_KINDS
+MANIFEST_KINDS = DEFECT_KINDS + RECORD_TRAITS + TRUNCATED_PARTS + STATE_FILE_TRAITS
 
 # Per-line probability of each defect kind. `light` keeps every file far below the ingest's 5%
 # quarantine threshold (about 0.4% of lines carry a defect, a quarter of them quarantined);
@@ -71,8 +108,17 @@ REALISTIC_PROFILE = {
     "truncated_then_record": 0.0005,
     "truncated_then_header": 0.0001,
 }
-PROFILES = (*DEFECT_PROFILES, "realistic")
-PROFILE_ALIASES = {"real": "realistic"}
+# The traps the state notes describe (data/layouts/states/*.md), for the registry layouts: a few codes
+# outside the tables, year-only births where the layout has a year beside the date, a GENERAL on a day
+# no calendar lists, and one part of a multi-part delivery missing. No line-level damage.
+STATE_QUIRKS_PROFILE = {
+    "unknown_code": 0.003,
+    "year_only_birth": 0.05,
+    "off_calendar_election": 0.08,
+    "missing_part": 0.01,
+}
+PROFILES = (*DEFECT_PROFILES, "realistic", "state_quirks")
+PROFILE_ALIASES = {"real": "realistic", "quirks": "state_quirks"}
 
 
 class ConfigError(ValueError):
@@ -156,10 +202,17 @@ class DefectRates:
         """The record traits asked for (removed, denied, confidential voters; placeholder and implausible dates)."""
         return {kind: self.rates[kind] for kind in RECORD_TRAITS if self.rates.get(kind, 0.0) > 0}
 
+    @property
+    def state_quirks(self) -> dict[str, float]:
+        """The state-file traps asked for (STATE_QUIRK_KINDS)."""
+        return {kind: self.rates[kind] for kind in STATE_QUIRK_KINDS if self.rates.get(kind, 0.0) > 0}
+
 
 def _profile_rates(profile: str) -> dict[str, float]:
     if profile == "realistic":
         return {**dict.fromkeys(DEFECT_KINDS, 0.0), **REALISTIC_PROFILE}
+    if profile == "state_quirks":
+        return {**dict.fromkeys(DEFECT_KINDS, 0.0), **STATE_QUIRKS_PROFILE}
     return dict.fromkeys(DEFECT_KINDS, DEFECT_PROFILES[profile])
 
 
@@ -180,18 +233,30 @@ class GenerateConfig:
     history: bool = True  # False: the voters files only, dropped without their vote history
     bom: bool = True  # ncsbe_vr_snapshot: UTF-16 LE with a byte order mark (False: without)
     undated_names: bool = False  # the board's own names, without the date (ncvoter92.txt); one day only
+    package: str = "none"  # PACKAGES: the files as written, each in a .gz, or a product's files in a .zip
 
     def __post_init__(self) -> None:
         if self.voters < 1:
             raise ConfigError("--voters must be at least 1")
         if self.days < 1:
             raise ConfigError("--days must be at least 1")
-        if self.format not in FORMATS:
-            raise ConfigError(f"--format must be one of {', '.join(FORMATS)}")
+        if self.format in BESPOKE_LAYOUTS:
+            object.__setattr__(self, "format", BESPOKE_LAYOUTS[self.format])
+        if self.format not in formats():
+            raise ConfigError(f"--format must be one of {', '.join(formats())}")
         if self.format in NC_FORMATS and self.states not in (None, ("NC",)):
             raise ConfigError(
                 f"--format {self.format} writes North Carolina files: use --states NC (or omit --states)"
             )
+        if self.is_state_format and self.states not in (None, (self.state_layout.state,)):
+            raise ConfigError(
+                f"--format {self.format} writes {self.state_layout.state} files: use --states "
+                f"{self.state_layout.state} (or omit --states)"
+            )
+        if self.package not in PACKAGES:
+            raise ConfigError(f"--package must be one of {', '.join(PACKAGES)}")
+        if self.package != "none" and not self.is_state_format:
+            raise ConfigError(f"--package {self.package}: packaging is for the state layouts (--format oh_swvf, ...)")
         if self.states is not None:
             from voter_platform.generate.reference import states
 
@@ -199,7 +264,7 @@ class GenerateConfig:
             if unknown or not self.states:
                 raise ConfigError(f"--states: unknown state code(s) {', '.join(unknown)}; use USPS codes such as NC,PA")
         if self.counties is not None:
-            if self.format not in COUNTY_FORMATS:
+            if self.format not in COUNTY_FORMATS and not self.is_state_format:
                 raise ConfigError(
                     f"--counties: county extracts are written in the {' and '.join(COUNTY_FORMATS)} formats "
                     f"(NCSBE publishes {self.format} files statewide only)"
@@ -217,14 +282,39 @@ class GenerateConfig:
             raise ConfigError(
                 "--undated-names: files without a date in their name would overwrite each other; use --days 1"
             )
+        if self.is_state_format and self.undated_names:
+            raise ConfigError("--undated-names: a state layout names its files as the state does (its file_template)")
+        if self.is_state_format and self.days > 1:
+            from voter_platform.generate.state_files import names_change_daily
+
+            if not names_change_daily(self.state_layout):
+                raise ConfigError(
+                    f"--days: {self.format} files are named without a date ({self.state_layout.file_template}): "
+                    "one day's files would overwrite the last; use --days 1"
+                )
+
+    @property
+    def is_state_format(self) -> bool:
+        """A registry layout written by the generic writer (generate/state_files.py)."""
+        return self.format in state_formats()
+
+    @property
+    def state_layout(self):
+        """The registry layout of a state format (voter_platform.layouts.registry.Layout)."""
+        from voter_platform.layouts.registry import layout
+
+        return layout(self.format)
 
     @property
     def state_codes(self) -> list[str]:
-        """The states simulated, in USPS-code order (NC alone for the NC formats)."""
+        """The states simulated, in USPS-code order (NC alone for the NC formats, the layout's state for a
+        state format)."""
         from voter_platform.generate.reference import states
 
         if self.format in NC_FORMATS:
             return ["NC"]
+        if self.is_state_format:
+            return [self.state_layout.state]
         return sorted(self.states) if self.states is not None else list(states())
 
     @property
@@ -255,6 +345,7 @@ class GenerateConfig:
             or self.counties is not None
             or not self.history
             or self.format == "ncsbe_vr_snapshot"
+            or self.is_state_format  # the facts hold the truth the ingest is checked against
         )
 
 

@@ -389,11 +389,14 @@ class DefectInjector:
 
     def manifest(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every manifest row in line order (a truncated line's parts in their order): line numbers,
-        defects and details. A date trait's detail is the registration column; other traits have none."""
+        defects and details. A date trait's detail is the registration column; others the layout's
+        `trait_details` (the column a state-file quirk touches), else none."""
         trait_lines = np.concatenate(self.trait_lines) if self.trait_lines else np.zeros(0, dtype=np.int64)
         codes = np.concatenate(self.trait_codes) if self.trait_codes else np.zeros(0, dtype=np.int8)
+        other_details = dict(self.layout.trait_details)
         trait_details = np.array(
-            [self.layout.registration_column if kind in _DATE_TRAITS else "" for kind in TRAIT_CODES], dtype=object
+            [self.layout.registration_column if kind in _DATE_TRAITS else other_details.get(kind, "") for kind in TRAIT_CODES],
+            dtype=object,
         )
         line_numbers = np.concatenate([np.array([row.line_number for row in self.rows], dtype=np.int64), trait_lines])
         defects = np.concatenate(

@@ -39,12 +39,13 @@ from voter_platform.generate.arrow_text import (
     with_empty,
     write_digits,
 )
-from voter_platform.generate.config import DEFECT_KINDS, RECORD_TRAITS, TRUNCATED_KINDS
+from voter_platform.generate.config import DEFECT_KINDS, RECORD_TRAITS, STATE_FILE_TRAITS, TRUNCATED_KINDS
 from voter_platform.generate.dates import SECONDS_PER_DAY, add_years, age_on, days_from_civil, to_days, year_month_day
 from voter_platform.generate.history import last_voted_index
 from voter_platform.generate.names import AREA_CODES, NAMES, STREET_TYPES
 from voter_platform.generate.population import GENDER_CODES, RACE_GROUPS, geography
-from voter_platform.generate.reference import NCVHIS_COLUMNS, PARTY_NAMES
+from voter_platform.generate.reference import PARTY_NAMES
+from voter_platform.layouts.registry import layout as registry_layout
 from voter_platform.generate.roll import (
     DENIED,
     DID_NOT_VOTE,
@@ -88,13 +89,20 @@ class Layout:
     line_ending: str = "\n"
     # Render this many times fewer rows per chunk than the run's chunk size (wide lines: bounded memory).
     chunk_divisor: int = 1
+    header_line: bool = True  # False: the file starts with its first record (headerless layouts, IA's later parts)
+    # The manifest detail of a trait that is not a date trait (kind -> detail, e.g. the column it touches).
+    trait_details: tuple[tuple[str, str], ...] = ()
 
     @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(column for column in (self.id_column, self.state_column) if column)
 
     def header(self) -> bytes:
-        names = [f'"{name}"' if self.quote_all else name for name in self.columns]
+        """The header line: every name quoted with `quote_all`, else only a name holding the delimiter
+        or a quote (UT's "Mailing city, state  zip"), as CSV does."""
+        names = [
+            f'"{name}"' if self.quote_all or self.delimiter in name or '"' in name else name for name in self.columns
+        ]
         return (self.delimiter.join(names) + "\n").encode(self.encoding)
 
     def index(self, column: str) -> int:
@@ -126,31 +134,15 @@ HISTORY_DEFECTS = (
     "trailing_empty_columns",
 )
 
+
+
+def registry_columns(layout_id: str) -> tuple[str, ...]:
+    """The column names of a layout, in file order, as its registry file (voter_platform/layouts) lists them."""
+    return tuple(source.name for source in registry_layout(layout_id).fields)
+
+
 CANONICAL_VOTERS = Layout(
-    columns=(
-        "voter_id",
-        "first_name",
-        "middle_name",
-        "last_name",
-        "name_suffix",
-        "birth_date",
-        "gender",
-        "race",
-        "ethnicity",
-        "party",
-        "registration_status",
-        "status_reason",
-        "registered_date",
-        "street_address",
-        "city",
-        "state",
-        "zip_code",
-        "county",
-        "email",
-        "phone",
-        "last_voted_date",
-        "updated_at",
-    ),
+    columns=registry_columns("canonical_voters"),
     id_column="voter_id",
     state_column="state",
     email_column="email",
@@ -180,7 +172,7 @@ CANONICAL_VOTERS = Layout(
     name="canonical_voters",
 )
 CANONICAL_HISTORY = Layout(
-    columns=("voter_id", "state", "election_date", "election_type", "voting_method", "party_ballot"),
+    columns=registry_columns("canonical_vote_history"),
     id_column="voter_id",
     state_column="state",
     date_columns=(("election_date", "iso"),),
@@ -192,19 +184,7 @@ CANONICAL_HISTORY = Layout(
 )
 # The header and value styles of the case-study sample, byte for byte.
 GOODPARTY_VOTERS = Layout(
-    columns=(
-        "id",
-        "first_name",
-        "last_name",
-        "age",
-        "gender",
-        "state",
-        "party",
-        "email",
-        "registered_date",
-        "last_voted_date",
-        "updated_at",
-    ),
+    columns=registry_columns("goodparty"),
     id_column="id",
     state_column="state",
     email_column="email",
@@ -222,7 +202,7 @@ GOODPARTY_VOTERS = Layout(
     name="goodparty",
 )
 NCVOTER = Layout(
-    columns=reference.ncvoter_columns(),
+    columns=registry_columns("nc_ncvoter"),
     delimiter="\t",
     quote_all=True,
     encoding="latin-1",
@@ -257,7 +237,7 @@ NCVOTER = Layout(
     name="ncsbe_ncvoter",
 )
 NCVHIS = Layout(
-    columns=NCVHIS_COLUMNS,
+    columns=registry_columns("nc_ncvhis"),
     delimiter="\t",
     quote_all=True,
     encoding="latin-1",
@@ -284,7 +264,7 @@ _VR_ADDRESS = (
     "zip_code",
 )
 VR_SNAPSHOT = Layout(
-    columns=tuple(name for name, _ in reference.vr_snapshot_columns()),
+    columns=registry_columns("nc_vr_snapshot"),
     delimiter="\t",
     encoding="utf-8",
     id_column="ncid",
@@ -327,7 +307,7 @@ class Snapshot:
 # --- record traits -------------------------------------------------------------------------------
 
 # Trait code of a row (0 = none), as the builders return them; index into TRAIT_CODES.
-TRAIT_CODES = ("", *RECORD_TRAITS)
+TRAIT_CODES = ("", *RECORD_TRAITS, *STATE_FILE_TRAITS)
 REMOVED_TRAIT, DENIED_TRAIT, CONFIDENTIAL_TRAIT, PLACEHOLDER_TRAIT, ON_BIRTH_TRAIT, BEFORE_16_TRAIT = range(1, 7)
 PLACEHOLDER_DAY = to_days(date(1900, 1, 1))  # 01/01/1900: the board's "registration date unknown"
 _TRAIT_SALT, _DATE_SALT = 101, 103
@@ -733,7 +713,7 @@ def ncvhis(chunk: Roll, snapshot: Snapshot) -> pa.Table:
         "vtd_label": per_voter(precinct),
         "vtd_description": per_voter(precinct_desc),
     }
-    return pa.table({column: values[column] for column in NCVHIS_COLUMNS})
+    return pa.table({column: values[column] for column in NCVHIS.columns})
 
 
 # --- ncsbe_vr_snapshot ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Everything here is small and read once per run with the standard csv module:
 - the age mix of registered voters (Census CPS Voting and Registration Supplement, derived below);
 - VEP turnout per state and general election (US Elections Project), the federal election calendar,
   and the real NCSBE `election_desc` labels;
-- the NC county codes and the `ncvoter` column order, parsed from the official layout file.
+- the NC county codes, parsed from the official layout file (column names and order: the layout registry).
 """
 
 from __future__ import annotations
@@ -306,55 +306,6 @@ def nc_counties() -> dict[str, NcCounty]:
         key = county.name.upper().replace(" ", "")
         result[county.name] = NcCounty(codes[key], county.name.upper())
     return result
-
-
-@cache
-def ncvoter_columns() -> tuple[str, ...]:
-    """Column names of the current (from 02/12/2022) 67-column `ncvoter` layout, in file order."""
-    text = (LAYOUTS_DIR / "nc_layout_ncvoter.txt").read_text(encoding="latin-1")
-    section = text.split("File layout (from 02/12/2022)", 1)[1].split("Previous file layout", 1)[0]
-    lines = section.splitlines()
-    start = next(index for index, line in enumerate(lines) if line.startswith("name ")) + 2  # skip the rule
-    columns = []
-    for line in lines[start:]:
-        if line.startswith("--"):
-            break
-        columns.append(line.split()[0])
-    columns = tuple(columns)
-    if len(columns) != 67:
-        raise ValueError(f"expected 67 ncvoter columns in the layout, found {len(columns)}")
-    return columns
-
-
-@cache
-def vr_snapshot_columns() -> tuple[tuple[str, int], ...]:
-    """(name, documented width) of the 90 `VR_Snapshot_YYYYMMDD` columns, in file order, from the layout."""
-    text = (LAYOUTS_DIR / "nc_layout_VR_Snapshot_2021-02-15.txt").read_text(encoding="latin-1")
-    found = re.findall(r"^(\d+):\s+(\w+)\s+char\s+(\d+)", text, flags=re.M)
-    columns = tuple((name, int(width)) for _, name, width in found)
-    if [int(number) for number, _, _ in found] != list(range(90)):
-        raise ValueError(f"expected columns 0-89 in the VR_Snapshot layout, found {len(found)}")
-    return columns
-
-
-# 15 columns of `ncvhis`, in the order documented in data/layouts/SOURCES.md.
-NCVHIS_COLUMNS = (
-    "county_id",
-    "county_desc",
-    "voter_reg_num",
-    "election_lbl",
-    "election_desc",
-    "voting_method",
-    "voted_party_cd",
-    "voted_party_desc",
-    "pct_label",
-    "pct_description",
-    "ncid",
-    "voted_county_id",
-    "voted_county_desc",
-    "vtd_label",
-    "vtd_description",
-)
 
 
 def _read(file_name: str) -> list[dict[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import shutil
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -13,10 +14,11 @@ from datetime import timedelta
 import numpy as np
 import pyarrow as pa
 
-from voter_platform.generate import formats, reference
+from voter_platform.generate import formats, reference, state_files
 from voter_platform.generate.config import GenerateConfig
 from voter_platform.generate.formats import Layout, Snapshot
 from voter_platform.generate.history import elections_before
+from voter_platform.generate.packaging import package, staging_folder
 from voter_platform.generate.population import geography
 from voter_platform.generate.roll import Roll
 from voter_platform.generate.seeds import rng_for
@@ -99,24 +101,39 @@ class _FilePlan:
     build: Callable[[Roll], pa.Table | tuple[pa.Table, np.ndarray]]
     group: str  # files of one group (a state's voters and history) are renamed into place together
     facts: dict = field(default_factory=dict)  # what the file is, for its facts file (see _facts)
+    archive: str | None = None  # --package zip: the archive the file goes into
 
 
 def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[_FilePlan]:
-    day = "" if config.undated_names else f"_{snapshot.as_of.isoformat()}"
     everyone = np.arange(len(roll))
+
+    def name(layout_id: str, state: str | None = None, part: str | None = None) -> str:
+        """The file name the registry layout's file_template gives (without its date for --undated-names)."""
+        return state_files.file_name(layout_id, snapshot.as_of, part, state=state, dated=not config.undated_names)
+    if config.is_state_format:
+        state = config.state_codes
+
+        def facts_of(members: np.ndarray, layout: Layout, layout_id: str) -> dict:
+            facts = _facts(config, roll, members, snapshot, layout, state, config.county_indices)
+            facts.pop("records_by_status", None)  # the file's truth says what it holds
+            return facts
+
+        return [
+            _FilePlan(item.name, item.layout, item.members, item.build, item.group, item.facts, item.archive)
+            for item in state_files.file_plans(config, roll, snapshot.as_of, snapshot.elections, facts_of)
+        ]
     if config.format == "goodparty":
         return [
-            _FilePlan(f"goodparty_voters{day}.csv", formats.GOODPARTY_VOTERS, everyone,
+            _FilePlan(name("goodparty"), formats.GOODPARTY_VOTERS, everyone,
                       lambda chunk: formats.goodparty_voters(chunk, snapshot), "goodparty",
                       _facts(config, roll, everyone, snapshot, formats.GOODPARTY_VOTERS, config.state_codes)),
         ]  # fmt: skip
     if config.format == "ncsbe_vr_snapshot":
-        compact = "" if config.undated_names else f"_{snapshot.as_of:%Y%m%d}"
         return _with_history(config, [
-            _FilePlan(f"VR_Snapshot{compact}.txt", formats.VR_SNAPSHOT, everyone,
+            _FilePlan(name("nc_vr_snapshot"), formats.VR_SNAPSHOT, everyone,
                       lambda chunk: formats.vr_snapshot(chunk, snapshot), "NC",
                       _facts(config, roll, everyone, snapshot, formats.VR_SNAPSHOT, ["NC"])),
-            _FilePlan(f"ncvhis_Statewide{day}.txt", formats.NCVHIS, everyone,
+            _FilePlan(name("nc_ncvhis", part="_Statewide"), formats.NCVHIS, everyone,
                       lambda chunk: formats.ncvhis(chunk, snapshot), "NC",
                       _facts(config, roll, everyone, snapshot, formats.NCVHIS, ["NC"])),
         ])  # fmt: skip
@@ -131,10 +148,10 @@ def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[
         plans = []
         for suffix, members, counties in extracts:
             plans += _with_history(config, [
-                _FilePlan(f"ncvoter{suffix}{day}.txt", formats.NCVOTER, members,
+                _FilePlan(name("nc_ncvoter", part=suffix), formats.NCVOTER, members,
                           lambda chunk: formats.ncvoter(chunk, snapshot), f"NC{suffix}",
                           _facts(config, roll, members, snapshot, formats.NCVOTER, ["NC"], counties)),
-                _FilePlan(f"ncvhis{suffix}{day}.txt", formats.NCVHIS, members,
+                _FilePlan(name("nc_ncvhis", part=suffix), formats.NCVHIS, members,
                           lambda chunk: formats.ncvhis(chunk, snapshot), f"NC{suffix}",
                           _facts(config, roll, members, snapshot, formats.NCVHIS, ["NC"], counties)),
             ])  # fmt: skip
@@ -146,10 +163,10 @@ def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[
         state_index = geography().state_index(code)
         members = order[bounds[state_index] : bounds[state_index + 1]]
         plans += _with_history(config, [
-            _FilePlan(f"voters_{code}{day}.csv", formats.CANONICAL_VOTERS, members,
+            _FilePlan(name("canonical_voters", code), formats.CANONICAL_VOTERS, members,
                       lambda chunk, code=code: formats.canonical_voters(chunk, code, snapshot), code,
                       _facts(config, roll, members, snapshot, formats.CANONICAL_VOTERS, [code], config.county_indices)),
-            _FilePlan(f"vote_history_{code}{day}.csv", formats.CANONICAL_HISTORY, members,
+            _FilePlan(name("canonical_vote_history", code), formats.CANONICAL_HISTORY, members,
                       lambda chunk, code=code: formats.canonical_history(chunk, code, snapshot), code,
                       _facts(config, roll, members, snapshot, formats.CANONICAL_HISTORY, [code],
                              config.county_indices)),
@@ -223,6 +240,10 @@ def _write_snapshot(
     so the bytes do not depend on thread timing.
     """
     plans = _file_plans(config, roll, snapshot)
+    folder = config.out if config.package == "none" else staging_folder(config.out)
+    for plan in plans:
+        if config.package != "none" and plan.facts:
+            plan.facts["packaged_in"] = plan.archive or f"{plan.name}.gz"
     writers: dict[str, DelimitedFileWriter] = {}
     in_flight: deque[tuple[_FilePlan, bool, Future]] = deque()
     written: list[WrittenFile] = []
@@ -236,8 +257,9 @@ def _write_snapshot(
 
     def _writer(plan: _FilePlan) -> DelimitedFileWriter:
         if plan.name not in writers:
+            folder.mkdir(parents=True, exist_ok=True)
             writers[plan.name] = DelimitedFileWriter(
-                config.out / plan.name,
+                folder / plan.name,
                 plan.layout,
                 defect_rates=config.defects.rates,
                 defect_rng=rng_for(config.seed, "defects", plan.name),
@@ -280,6 +302,9 @@ def _write_snapshot(
             if not writer.closed:
                 writer.abort()
         raise
+    if config.package != "none":
+        written = package(written, {plan.name: plan.archive for plan in plans}, config.package, config.out, snapshot.as_of)
+        shutil.rmtree(folder, ignore_errors=True)
     return written
 
 

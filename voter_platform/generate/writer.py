@@ -145,8 +145,10 @@ class DelimitedFileWriter:
         self._bom = bom and layout.file_encoding.startswith("utf-16")
         if self._bom:
             self._handle.write(UTF16_LE_BOM)
-        self._handle.write(layout.to_file_bytes(layout.header()))
-        self._lines = 1  # the header
+        self._lines = 0
+        if layout.header_line:
+            self._handle.write(layout.to_file_bytes(layout.header()))
+            self._lines = 1  # the header
 
     @property
     def edits_lines(self) -> bool:
@@ -199,7 +201,7 @@ class DelimitedFileWriter:
             "bom": self._bom,
             "line_ending": "crlf" if self.layout.line_ending == "\r\n" else "lf",
             "lines": self._lines,
-            "header_lines": 1,
+            "header_lines": 1 if self.layout.header_line else 0,
             "records_rendered": self._records,
             "manifest_rows": dict(sorted(Counter(kinds).items())),
             "blanked_columns": {kind: list(columns) for kind, columns in self.layout.blanked_columns},

@@ -121,6 +121,9 @@ class TextFormat(BaseModel):
     # Declared encoding; None = detect from the bytes (UTF-8, latin-1, UTF-16 with or without BOM).
     encoding: Literal["utf-8", "latin-1", "utf-16"] | None = None
     padded: bool = False  # values are space-padded to their width (VR_Snapshot): trimmed on read
+    # Every value is written in quotes (OH, NY, PA, MI): how the generator writes the file. Readers take
+    # a value quoted or not either way.
+    quote_all: bool = False
 
 
 class ElectionText(BaseModel):
@@ -281,6 +284,9 @@ class Layout(BaseModel):
     # How the generator names a file of this layout: a str.format template with {date}
     # ({date:%Y%m%d}), {state} and, for a part, {part} (e.g. "{part}_{date:%Y%m%d}.txt").
     file_template: str | None = None
+    # The zip a delivery comes in, where the state's notes name it (same placeholders, no {part}):
+    # what `generate --package zip` writes the files into.
+    archive_template: str | None = None
     # A regex over the lower-cased file name whose `state` group is the state of every record
     # (voters_NC_2026-11-20.csv); a state column in such a file is only checked.
     state_in_file_name: str | None = None
@@ -389,12 +395,17 @@ class Layout(BaseModel):
 
     def code_table(self, canonical: str) -> dict[str, str] | None:
         """The code table decoding a canonical column (keys upper case), or None: platform spellings."""
+        table = self.codes_as_written(canonical)
+        return None if table is None else {key.upper(): value for key, value in table.items()}
+
+    def codes_as_written(self, canonical: str) -> dict[str, str] | None:
+        """The code table of a canonical column with its codes spelled as the files write them."""
         sources = self.fields_for(canonical)
         name = next((source.codes for source in sources if source.codes), canonical)
         table = self.codes.get(name)
         if table is None and canonical in ("primary_ballot_party", "party_ballot"):
             table = self.codes.get("party")
-        return None if table is None else {key.upper(): value for key, value in table.items()}
+        return table
 
     def date_format_of(self, source: SourceField) -> str:
         return source.date_format or self.date_format

@@ -12,6 +12,7 @@ from voter_platform.generate import reference
 from voter_platform.generate.formats import CANONICAL_HISTORY, CANONICAL_VOTERS
 from voter_platform.settings import SAMPLES_DIR
 from voter_platform_tests.test_generate.conftest import small_run
+from voter_platform_tests.test_ingest.test_ncsbe import HISTORY_COLUMNS, current_layout_columns
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -127,7 +128,8 @@ def test_ncvoter_is_the_current_67_column_layout_quoted_tab_latin1(ncsbe_dir):
     data = (ncsbe_dir / "ncvoter_Statewide_2026-11-04.txt").read_bytes()
     lines = data.split(b"\n")[:-1]
     header = lines[0].decode("ascii").split("\t")
-    assert header == [f'"{name}"' for name in reference.ncvoter_columns()]
+    # The board's layout document, not the registry the generator reads: the two must agree.
+    assert header == [f'"{name}"' for name in current_layout_columns()]
     assert header[:4] == ['"county_id"', '"county_desc"', '"voter_reg_num"', '"ncid"'] and len(header) == 67
     # latin-1: accented names are single bytes, never UTF-8 sequences.
     assert re.search(rb"[\xc0-\xff]", data) and b"\xc3\x89" not in data and b"\xc3\xa9" not in data
@@ -150,7 +152,7 @@ def test_ncvoter_is_the_current_67_column_layout_quoted_tab_latin1(ncsbe_dir):
 def test_ncvhis_has_the_15_columns_and_real_election_labels(ncsbe_dir):
     text = (ncsbe_dir / "ncvhis_Statewide_2026-11-04.txt").read_bytes().decode("latin-1")
     lines = text.split("\n")[:-1]
-    assert lines[0].split("\t") == [f'"{name}"' for name in reference.NCVHIS_COLUMNS]
+    assert lines[0].split("\t") == [f'"{name}"' for name in HISTORY_COLUMNS]
     labels, methods = set(), set()
     for line in lines[1:]:
         values = [field[1:-1] for field in line.split("\t")]

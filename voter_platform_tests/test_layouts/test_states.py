@@ -333,6 +333,17 @@ PART_NAMES = {
     "ok_vr": ("CTY07_vr.csv", "07"),
     "ok_vh": ("CTY77_vh.csv", "77"),
     "ia_voter_list": ("VoterDetails_ Part11 05-01-24-0930.csv", "11"),
+    # Names the state does not document: those the generator writes (see the layouts' comments).
+    "tx_team_voters_686": ("VR_101_20250801.txt", "101"),
+    "tx_team_voters_680": ("VR_15_20240301.txt", "15"),
+    "tx_team_voters_667": ("VR_227_20260105.txt", "227"),
+    "tx_team_voters_2025": ("VR_57_20251015.csv", "57"),
+    "tx_team_history_686": ("VH_101_20250801.txt", "101"),
+    "tx_team_history_680": ("VH_15_20240301.txt", "15"),
+    "nj_vlist": ("CAPE_MAY_vlist_20241001.csv", "CAPE_MAY"),
+    "nj_ehist": ("ATLANTIC_ehist_20241001.csv", "ATLANTIC"),
+    "nj_alphavoter": ("HUDSON_AlphaVoter_20150301.txt", "HUDSON"),
+    "nj_history_legacy": ("HUDSON_History_20150301.txt", "HUDSON"),
 }
 
 
