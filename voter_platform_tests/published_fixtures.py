@@ -19,7 +19,7 @@ from voter_platform.lib.publish import DatePublication, publish_date, update_man
 from voter_platform.lib.warehouse import ensure_raw_tables
 
 # Dense enough that most cells are real, with one small state (WY) whose cells get suppressed.
-FIXTURE_STATES = ("PA", "NC", "GA", "AZ", "WY")
+FIXTURE_STATES = ("PA", "NC", "GA", "AZ", "WY", "OH")
 # A one-county extract: labelled "1 of 100 counties", never compared with statewide results.
 PARTIAL_STATES = ("NC",)
 FIXTURE_VOTERS = 12000

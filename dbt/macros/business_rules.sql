@@ -22,6 +22,49 @@
 {%- endmacro %}
 
 
+{#- The party a state's numbers are analysed by, on one date: its party basis.
+      registration    at least registration_lean_min_party_recorded_pct of the state's registered
+                      voters have a registered party: party is the registered party;
+      primary_ballot  otherwise, when the party of a primary ballot is known for some voter (Ohio's
+                      PARTY_AFFILIATION, or a party ballot in the vote history of a state without
+                      party registration): party is the party of the voter's latest primary ballot
+                      (Unknown for a voter without one). It is never reported as a registration;
+      none            otherwise: the registered party where one is recorded, mostly Unknown.
+    A registration lean (state_summary) is drawn only from the registration basis. -#}
+{% macro party_basis(voters, registered_party_voters, primary_ballot_party_voters) -%}
+    case
+        when 100.0 * ({{ registered_party_voters }}) >= {{ var('registration_lean_min_party_recorded_pct') }} * ({{ voters }})
+            and ({{ registered_party_voters }}) > 0 then 'registration'
+        when ({{ primary_ballot_party_voters }}) > 0 then 'primary_ballot'
+        else 'none'
+    end
+{%- endmacro %}
+
+
+{#- How the party basis reads beside a state's party numbers. -#}
+{% macro party_basis_label(party_basis) -%}
+    case {{ party_basis }}
+        when 'registration' then 'registered party'
+        when 'primary_ballot' then 'party from primary ballots'
+        else 'party not recorded'
+    end
+{%- endmacro %}
+
+
+{#- A voter's party under the state's party basis (labels of macro party_label). -#}
+{% macro party_of_basis(party_basis, registered_party, primary_ballot_party) -%}
+    case when {{ party_basis }} = 'primary_ballot' then {{ primary_ballot_party }} else {{ registered_party }} end
+{%- endmacro %}
+
+
+{#- Age from a birth year alone: the age the voter reaches in the calendar year of on_date. On that
+    date they are that age or one year younger (to within a year); it is never stored as an age,
+    only used for age groups and the "at least 18 on election day" rule. -#}
+{% macro age_from_birth_year(birth_year, on_date) -%}
+    (cast(extract(year from {{ on_date }}) as integer) - {{ birth_year }})
+{%- endmacro %}
+
+
 {#- Age groups 18-29, 30-49, 50-64, 65+; a missing or implausible age (under 18 or over 120,
     e.g. a pre-registered 17-year-old) is 'Unknown'. -#}
 {% macro age_group(age) -%}
@@ -132,6 +175,8 @@
         'priority_tier': ['High', 'Medium', 'Low'],
         'lean': lean,
         'registration_lean': lean + ['No party registration'],
+        'party_basis': ['registration', 'primary_ballot', 'none'],
+        'party_basis_label': ['registered party', 'party from primary ballots', 'party not recorded'],
         'segment_gender': gender + ['All'],
     }) }}
 {%- endmacro %}

@@ -74,3 +74,18 @@
 {% macro default__county_key(expression) -%}
     regexp_replace(upper({{ expression }}), '[^A-Z0-9]', '')
 {%- endmacro %}
+
+
+{#- The value of the row with the greatest order_by in a group (rows meeting the condition); ties
+    broken by the greatest value, so a rebuild gives the same answer. -#}
+{% macro value_at_max(value, order_by, condition='true') -%}
+    {{ return(adapter.dispatch('value_at_max')(value, order_by, condition)) }}
+{%- endmacro %}
+
+{% macro duckdb__value_at_max(value, order_by, condition) -%}
+    arg_max({{ value }}, struct_pack(o := {{ order_by }}, v := {{ value }})) filter (where {{ condition }})
+{%- endmacro %}
+
+{% macro default__value_at_max(value, order_by, condition) -%}
+    max_by(case when {{ condition }} then {{ value }} end, case when {{ condition }} then {{ order_by }} end)
+{%- endmacro %}

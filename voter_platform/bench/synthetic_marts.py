@@ -6,7 +6,9 @@ tables of the shared contract (`marts.voter_snapshot` ... `marts.roll_coverage`)
 of N voters built in SQL:
 
 - states are weighted and their party mix taken from the real 2016 party-registration table in
-  `data/reference` (states without party registration have every voter as party 'Unknown');
+  `data/reference`; a state without party registration has the party of a primary ballot where it is one of
+  the `primary_ballot_states` (party basis 'primary_ballot', as Ohio's file gives it: ~40% of voters, the rest
+  'Unknown'), else every voter as party 'Unknown' (party basis 'none');
 - official presidential margins and VEP turnout are the real vendored figures;
 - age, gender, engagement tier, tenure and vote history are drawn from deterministic hashes of the voter
   number and the seed, so the same arguments give the same tables, and each voter's history agrees with
@@ -39,17 +41,19 @@ MART_COLUMNS: dict[str, str] = {
         party varchar, gender varchar, age_group varchar, registered_voters bigint, voted bigint,
         did_not_vote bigint, history_unknown bigint, turnout_pct double, known_history_pct double""",
     "targeting_opportunities": """analysis_date date, segment_id varchar, state varchar, age_group varchar,
-        party varchar, gender varchar, voters bigint, missed_last_voters bigint, lapsed_2_3_voters bigint,
+        party varchar, party_basis varchar, gender varchar, voters bigint, history_known_voters bigint,
+        missed_last_voters bigint, lapsed_2_3_voters bigint,
         recoverable_voters bigint, missed_last_pct double, lapsed_2_3_pct double, avg_tenure_years double,
         opportunity_score double, score_rank integer, priority_tier varchar, meets_min_size boolean""",
     "state_summary": """analysis_date date, state varchar, state_name varchar, voters bigint,
         democrat_voters bigint, republican_voters bigint, independent_voters bigint, other_party_voters bigint,
-        unknown_party_voters bigint, democrat_pct double, republican_pct double, independent_pct double,
+        unknown_party_voters bigint, party_basis varchar, party_basis_label varchar,
+        democrat_pct double, republican_pct double, independent_pct double,
         registration_margin_pts double, registration_lean varchar, presidential_year integer,
         presidential_margin_pts double, presidential_lean varchar, pct_age_18_29 double,
         pct_age_30_49 double, pct_age_50_64 double, pct_age_65_plus double, pct_current double,
         pct_missed_last double, pct_occasional double, pct_infrequent double, pct_dormant double,
-        pct_never_voted double, recoverable_voters bigint, recoverable_pct double,
+        pct_never_voted double, history_known_voters bigint, recoverable_voters bigint, recoverable_pct double,
         engagement_opportunity_score double, latest_file_turnout_pct double,
         latest_official_vep_turnout_pct double, turnout_election_year integer, pct_history_unknown double,
         coverage varchar,
@@ -85,13 +89,15 @@ def create_synthetic_marts(
     *,
     states: Sequence[str] | None = None,
     partial_states: Sequence[str] = (),
+    primary_ballot_states: Sequence[str] = ("OH",),
     seed: int = 7,
 ) -> None:
     """Create (or refresh for these dates) the ten mart tables for a synthetic roll of about `voters` voters.
 
     `analysis_dates` are the snapshot dates, oldest first; the roll grows and changes from one to the next.
     `states` limits the roll to some states (small test fixtures stay dense enough to have real cells);
-    `partial_states` are one-county extracts instead of statewide rolls.
+    `partial_states` are one-county extracts instead of statewide rolls; `primary_ballot_states` (states without
+    party registration) have the party of a primary ballot.
     Calling again with a later date adds that date and leaves the others untouched.
     """
     if not analysis_dates:
@@ -100,7 +106,7 @@ def create_synthetic_marts(
     connection.execute("create schema if not exists marts")
     for mart, columns in MART_COLUMNS.items():
         connection.execute(f"create table if not exists marts.{mart} ({columns})")
-    _create_reference(connection, states, partial_states)
+    _create_reference(connection, states, partial_states, primary_ballot_states)
     for day in dates:
         day_index = (day - dates[0]).days
         _create_roll(connection, voters, day, day_index, seed)
@@ -115,14 +121,16 @@ def _csv(name: str) -> str:
 
 
 def _create_reference(
-    connection: duckdb.DuckDBPyConnection, states: Sequence[str] | None, partial_states: Sequence[str] = ()
+    connection: duckdb.DuckDBPyConnection, states: Sequence[str] | None, partial_states: Sequence[str] = (),
+    primary_ballot_states: Sequence[str] = (),
 ) -> None:
-    """States with their real size, party mix, 2024 presidential margin and VEP turnout history, counties and
-    coverage (a partial state's roll is its largest county)."""
+    """States with their real size, party mix and party basis, 2024 presidential margin and VEP turnout history,
+    counties and coverage (a partial state's roll is its largest county)."""
     state_filter = ""
     if states:
         state_filter = "where StateAbbr in (" + ", ".join(f"'{s}'" for s in states if s.isalpha()) + ")"
     partial = "(" + ", ".join([f"'{s}'" for s in partial_states if s.isalpha()] or ["''"]) + ")"
+    primary_ballot = "(" + ", ".join([f"'{s}'" for s in primary_ballot_states if s.isalpha()] or ["''"]) + ")"
     connection.execute(
         f"""
         create or replace temp table synthetic_states as
@@ -148,6 +156,8 @@ def _create_reference(
                    case when state in {partial} then 1
                         else greatest(3, round(30 * sqrt(total / 1e6)))::integer end as counties,
                    state in {partial} as is_partial,
+                   case when has_party_registration then 'registration'
+                        when state in {primary_ballot} then 'primary_ballot' else 'none' end as party_basis,
                    counties.counties_in_state, counties.largest_county, counties.largest_county_share_pct
             from registration join counties using (state)
         ),
@@ -205,16 +215,18 @@ def _create_roll(connection: duckdb.DuckDBPyConnection, voters: int, day: date, 
             where {u("removed")} >= {removed_share}
         ),
         placed as (
-            select drawn.*, s.state, s.has_party_registration, s.counties, s.is_partial, s.largest_county,
+            select drawn.*, s.state, s.has_party_registration, s.party_basis, s.counties, s.is_partial, s.largest_county,
                    s.p_democrat, s.p_republican, s.p_libertarian, s.p_green, s.p_other
             from drawn join synthetic_states s on drawn.u_state >= s.cumulative_lo and drawn.u_state < s.cumulative_hi
         ),
         described as (
-            select i, state, registered_in_window, u_history,
+            select i, state, party_basis, registered_in_window, u_history,
                    case when is_partial then largest_county
                         else 'County ' || lpad((1 + floor(u_county * u_county * counties))::integer::varchar, 3, '0')
                    end as county,
                    case
+                       when party_basis = 'primary_ballot' and u_party < 0.24 then 'Republican'
+                       when party_basis = 'primary_ballot' and u_party < 0.40 then 'Democrat'
                        when not has_party_registration then 'Unknown'
                        when u_party < p_democrat then 'Democrat'
                        when u_party < p_democrat + p_republican then 'Republican'
@@ -358,7 +370,7 @@ def _insert_targeting(connection: duckdb.DuckDBPyConnection, d: str) -> None:
         f"""
         insert into marts.targeting_opportunities
         with segments as (
-            select state, age_group, party,
+            select state, age_group, party, any_value(party_basis) as party_basis,
                    case when grouping(gender) = 1 then 'All' else gender end as gender,
                    count(*) as voters,
                    count(*) filter (where engagement_tier = 'Missed Last Election') as missed_last_voters,
@@ -376,7 +388,8 @@ def _insert_targeting(connection: duckdb.DuckDBPyConnection, d: str) -> None:
             from segments
         )
         select {d}, concat_ws('|', state, age_group, party, gender), state, age_group,
-               party, gender, voters, missed_last_voters, lapsed_2_3_voters, recoverable_voters, missed_last_pct,
+               party, party_basis, gender, voters, voters, missed_last_voters, lapsed_2_3_voters, recoverable_voters,
+               missed_last_pct,
                lapsed_2_3_pct, avg_tenure_years, opportunity_score,
                -- Ranked within its level (all genders, or the gender cuts), as the real mart does.
                rank() over (partition by gender = 'All' order by voters >= 10 desc, opportunity_score desc)::integer,
@@ -471,7 +484,7 @@ def _insert_state_summary(connection: duckdb.DuckDBPyConnection, d: str, day: da
             from synthetic_official group by state
         ),
         margins as (
-            select c.*, s.state_name, s.has_party_registration, s.is_partial, s.counties_in_state,
+            select c.*, s.state_name, s.has_party_registration, s.party_basis, s.is_partial, s.counties_in_state,
                    s.largest_county_share_pct,
                    case when not s.is_partial then s.presidential_margin_pts end as presidential_margin_pts,
                    case when s.has_party_registration
@@ -479,16 +492,18 @@ def _insert_state_summary(connection: duckdb.DuckDBPyConnection, d: str, day: da
             from counts c join synthetic_states s using (state)
         )
         select {d}, m.state, m.state_name, voters, democrat_voters, republican_voters, independent_voters,
-               other_party_voters, unknown_party_voters,
-               case when has_party_registration then 100.0 * democrat_voters / voters end,
-               case when has_party_registration then 100.0 * republican_voters / voters end,
-               case when has_party_registration then 100.0 * independent_voters / voters end,
+               other_party_voters, unknown_party_voters, party_basis,
+               case party_basis when 'registration' then 'registered party'
+                                when 'primary_ballot' then 'party from primary ballots' else 'party not recorded' end,
+               case when party_basis <> 'none' then 100.0 * democrat_voters / voters end,
+               case when party_basis <> 'none' then 100.0 * republican_voters / voters end,
+               case when party_basis <> 'none' then 100.0 * independent_voters / voters end,
                registration_margin_pts,
                case when has_party_registration then {_lean("registration_margin_pts")}
                     else 'No party registration' end,
                case when not is_partial then 2024 end, presidential_margin_pts, {_lean("presidential_margin_pts")},
                pct_age_18_29, pct_age_30_49, pct_age_50_64, pct_age_65_plus, pct_current, pct_missed_last,
-               pct_occasional, pct_infrequent, pct_dormant, pct_never_voted, recoverable_voters,
+               pct_occasional, pct_infrequent, pct_dormant, pct_never_voted, voters, recoverable_voters,
                100.0 * recoverable_voters / voters, round(least(100, 100.0 * recoverable_voters / voters / 0.4), 1),
                t.file_turnout_pct, case when not is_partial then o.vep_turnout_pct end, t.turnout_election_year, 0.0,
                case when is_partial then 'partial' else 'full' end,

@@ -20,7 +20,11 @@ from voter_platform.dashboard.data import (
     DashboardDataError,
     Filters,
     PublishedStore,
+    party_basis_labels,
+    party_labels,
+    party_note,
     pick,
+    state_details,
     state_label,
     targeting_segments,
 )
@@ -52,12 +56,27 @@ class View:
     published_at: str | None
     # state -> '1 of 100 counties' for the date's rolls that are not statewide
     coverage_labels: dict[str, str] = field(default_factory=dict)
+    # state -> 'party from primary ballots' / 'party not recorded' where party is not the registered party
+    party_labels: dict[str, str] = field(default_factory=dict)
+    # state -> its party basis label, every state ('registered party' included)
+    party_basis_labels: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.store.table(self.analysis_date, name)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """State -> what is said beside its name (coverage, party basis)."""
+        return state_details(self.coverage_labels, self.party_labels)
+
     def state_label(self, code: str, short: bool = False) -> str:
-        return state_label(code, self.coverage_labels, short=short)
+        return state_label(code, self.labels, short=short)
+
+    def party_note(self) -> str | None:
+        """What party means in the states shown (the drilled state, else every state), where it is not the
+        registered party; None where it is."""
+        states = [self.filters.state] if self.filters.is_drilled else self.store.states(self.analysis_date)
+        return party_note(self.party_labels, states)
 
 
 def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None, tier=None, age=None,
@@ -67,6 +86,10 @@ def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None
     analysis_date = manifest.resolve(date_choice)
     filters = Filters.parse(state, party, tier, age, gender, states=store.states(analysis_date))
     record = store.publish_record(analysis_date)
+    try:
+        summary = store.table(analysis_date, "state_summary")
+    except DashboardDataError:  # the charts that need it say so; the others go on without party labels
+        summary = pd.DataFrame()
     return View(
         store=store,
         analysis_date=analysis_date,
@@ -74,6 +97,8 @@ def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None
         min_cell_size=int(record.get("min_cell_size") or DEFAULT_MIN_CELL_SIZE),
         published_at=manifest.published_at.get(analysis_date) or record.get("published_at"),
         coverage_labels=manifest.coverage_labels(analysis_date),
+        party_labels=party_labels(summary),
+        party_basis_labels=party_basis_labels(summary),
     )
 
 
@@ -81,24 +106,31 @@ def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None
 # Charts
 # ------------------------------------------------------------------------------------------------------------
 
+def _party_noted(build: Callable[[View, str | None], go.Figure]) -> Callable[[View, str | None], go.Figure]:
+    """A chart with a party dimension, with what party means where it is not the registered party."""
+    return lambda view, measure: figures.with_note(build(view, measure), view.party_note())
+
+
 CHART_BUILDERS: dict[str, Callable[[View, str | None], go.Figure]] = {
-    "chart-map": lambda view, measure: figures.us_map(
-        view.table("engagement_segments"), view.filters, measure or "voters", view.min_cell_size,
-        view.coverage_labels),
-    "chart-party": lambda view, _: figures.party_composition(
+    "chart-map": lambda view, measure: figures.with_note(
+        figures.us_map(view.table("engagement_segments"), view.filters, measure or "voters", view.min_cell_size,
+                       view.coverage_labels, view.party_labels),
+        view.party_note() if view.filters.party != ALL else None),
+    "chart-party": _party_noted(lambda view, _: figures.party_composition(
         view.table("engagement_segments"), view.table("voter_snapshot"), view.filters, view.min_cell_size,
-        view.coverage_labels),
-    "chart-engagement": lambda view, _: figures.engagement_by_party(
-        view.table("engagement_segments"), view.filters, view.min_cell_size),
-    "chart-turnout": lambda view, _: figures.turnout_by_cycle(
-        view.table("partisan_trends"), view.table("turnout_comparison"), view.filters),
-    "chart-gender": lambda view, _: figures.partisanship_by_gender(view.table("registration_trends"), view.filters),
-    "chart-registrations": lambda view, _: figures.registrations_by_year(
-        view.table("registration_trends"), view.filters, view.min_cell_size),
-    "chart-opportunity": lambda view, _: figures.opportunity_heatmap(
-        view.table("targeting_opportunities"), view.filters, view.min_cell_size),
+        view.coverage_labels)),
+    "chart-engagement": _party_noted(lambda view, _: figures.engagement_by_party(
+        view.table("engagement_segments"), view.filters, view.min_cell_size)),
+    "chart-turnout": _party_noted(lambda view, _: figures.turnout_by_cycle(
+        view.table("partisan_trends"), view.table("turnout_comparison"), view.filters)),
+    "chart-gender": _party_noted(lambda view, _: figures.partisanship_by_gender(
+        view.table("registration_trends"), view.filters)),
+    "chart-registrations": _party_noted(lambda view, _: figures.registrations_by_year(
+        view.table("registration_trends"), view.filters, view.min_cell_size)),
+    "chart-opportunity": _party_noted(lambda view, _: figures.opportunity_heatmap(
+        view.table("targeting_opportunities"), view.filters, view.min_cell_size)),
     "chart-lean": lambda view, _: figures.lean_vs_result(
-        view.table("engagement_segments"), view.table("state_summary"), view.filters),
+        view.table("engagement_segments"), view.table("state_summary"), view.filters, view.party_labels),
     "chart-changes": lambda view, _: figures.voter_changes(
         view.table("voter_changes"), view.filters, view.min_cell_size),
     "chart-quality": lambda view, _: figures.data_quality(view.table("data_quality")),
@@ -129,13 +161,17 @@ def chart_figure(store: PublishedStore, chart_id: str, *filter_values, measure: 
 
 def targeting_rows(view: View) -> pd.DataFrame:
     """The targeting table exactly as shown: the mart's segments matching the filters, best first, each with
-    the coverage of its state's roll ('statewide', '1 of 100 counties')."""
+    what its party is ('registered party', 'party from primary ballots') and the coverage of its state's roll
+    ('statewide', '1 of 100 counties')."""
     rows = targeting_segments(view.table("targeting_opportunities"), view.filters)
     rows = rows.sort_values(["score_rank", "state", "age_group", "party"])
-    rows = rows.assign(coverage=[view.coverage_labels.get(str(state), "statewide") for state in rows.state])
+    rows = rows.assign(
+        party_basis=[view.party_basis_labels.get(str(state), "") for state in rows.state],
+        coverage=[view.coverage_labels.get(str(state), "statewide") for state in rows.state],
+    )
     columns = [column for column, _, _ in TARGETING_COLUMNS] + ["suppressed"]
     return rows[columns].astype({"state": str, "age_group": str, "party": str, "gender": str,
-                                 "priority_tier": str, "coverage": str}).reset_index(drop=True)
+                                 "priority_tier": str, "party_basis": str, "coverage": str}).reset_index(drop=True)
 
 
 def targeting_csv(view: View) -> str:
@@ -170,7 +206,7 @@ def kpis(view: View) -> list[tuple[str, str, str]]:
     known_history = all_tiers - unknown
     known = pd.notna(current) and pd.notna(known_history) and known_history > 0
     current_share = f"{100 * current / known_history:.1f}%" if known else "—"
-    where = (f"in {view.state_label(filters.state)}" if filters.is_drilled and filters.state in view.coverage_labels
+    where = (f"in {view.state_label(filters.state)}" if filters.is_drilled and filters.state in view.labels
              else "in the filtered segment")
     return [
         ("Registered voters", count(voters), where),
@@ -181,7 +217,7 @@ def kpis(view: View) -> list[tuple[str, str, str]]:
 
 
 def insight_list(view: View) -> list[insights.Insight]:
-    labels = view.coverage_labels
+    labels = view.labels
     found = [
         *insights.missed_last_election(view.table("engagement_segments"), view.filters, labels),
         *insights.top_segment(view.table("targeting_opportunities"), view.filters, labels),
@@ -249,7 +285,7 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         footer = (f"Reads the published snapshot only (aggregates; no voter-level data). Blank cells and '<"
                   f"{view.min_cell_size}' mark counts of fewer than {view.min_cell_size} voters, suppressed "
                   "to protect privacy.")
-        return banner(view), state_options(store.states(view.analysis_date), view.coverage_labels), footer
+        return banner(view), state_options(store.states(view.analysis_date), view.labels), footer
 
     @app.callback(
         Output("f-state", "value"), Output("f-party", "value"), Output("f-tier", "value"), Output("f-age", "value"),
@@ -273,8 +309,7 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         if not state or state == ALL:
             return {"display": "none"}, None
         try:
-            manifest = store.manifest()
-            labels = manifest.coverage_labels(manifest.resolve(date_choice))
+            labels = resolve_view(store, date_choice).labels
         except DashboardDataError:
             labels = {}
         return {"display": "flex"}, [html.Span("United States › ", className="muted"),

@@ -9,7 +9,9 @@ Everything a browser sends (a date, a state, a party...) is checked against the 
 before it is used; an unknown value means 'All'. Nothing from a request becomes a path or a query.
 
 Two more things come from the published folder: the coverage of each date's rolls (the manifest lists the states
-whose roll is not statewide, shown as "North Carolina (1 of 100 counties)"), and the dates that were blocked
+whose roll is not statewide, shown as "North Carolina (1 of 100 counties)"), the party basis of each state
+(state_summary: a state without party registration is counted by the party of its voters' primary ballots, shown
+as "Ohio (party from primary ballots)"), and the dates that were blocked
 (`blocked_dates.json`, written by the raw asset when a file had too many records quarantined), so the page can
 say which dates will not be published and why instead of waiting for them.
 """
@@ -37,6 +39,7 @@ from voter_platform.lib.publish import (
     PARTIES,
     PUBLISH_RECORD_FILE,
     PUBLISHED_TABLES,
+    REGISTRATION_BASIS,
 )
 
 LATEST = "latest"
@@ -44,7 +47,7 @@ TABLE_NAMES = tuple(table.name for table in PUBLISHED_TABLES)
 # Label columns read as categoricals: comparisons on them are integer comparisons.
 _CATEGORY_COLUMNS = {
     "state", "county", "party", "age_group", "gender", "engagement_tier", "change_type", "from_value", "to_value",
-    "measure_group", "measure", "file_name", "priority_tier",
+    "measure_group", "measure", "file_name", "priority_tier", "party_basis",
 }
 
 
@@ -271,9 +274,51 @@ class PublishedStore:
         return value
 
 
+def party_basis_labels(summary: pd.DataFrame) -> dict[str, str]:
+    """State -> how its party numbers read ('registered party', 'party from primary ballots', 'party not
+    recorded'), from the published state_summary (the mart's own label); {} for a summary published before the
+    party basis existed."""
+    if "party_basis_label" not in summary:
+        return {}
+    rows = summary[summary.party_basis_label.notna()]
+    return {str(row.state): str(row.party_basis_label) for row in rows.itertuples()}
+
+
+def party_labels(summary: pd.DataFrame) -> dict[str, str]:
+    """The states whose party numbers are not registered parties, with their label: what is shown beside them
+    ({'OH': 'party from primary ballots', 'GA': 'party not recorded'})."""
+    if "party_basis" not in summary or "party_basis_label" not in summary:
+        return {}
+    rows = summary[summary.party_basis.notna() & (summary.party_basis.astype(str) != REGISTRATION_BASIS)]
+    return {str(row.state): str(row.party_basis_label) for row in rows.itertuples()}
+
+
+def party_note(labels: dict[str, str], states) -> str | None:
+    """What party means for the states shown, where it is not the registered party: 'Party from primary ballots:
+    GA, OH; party not recorded: TX' (None when every state shown counts registered parties)."""
+    shown = sorted(state for state in {str(state) for state in states} if state in labels)
+    if not shown:
+        return None
+    by_label: dict[str, list[str]] = {}
+    for state in shown:
+        by_label.setdefault(labels[state], []).append(state)
+    note = "; ".join(f"{label}: {', '.join(codes)}" for label, codes in sorted(by_label.items()))
+    return note[:1].upper() + note[1:]
+
+
+def state_details(coverage_labels: dict[str, str], party_labels: dict[str, str]) -> dict[str, str]:
+    """State -> everything said beside its name: its coverage when the roll is not statewide, its party basis when
+    its party is not the registered party ('3 of 88 counties, party from primary ballots')."""
+    return {
+        code: ", ".join(label for label in (coverage_labels.get(code), party_labels.get(code)) if label)
+        for code in sorted(set(coverage_labels) | set(party_labels))
+    }
+
+
 def state_label(code: str, coverage_labels: dict[str, str], short: bool = False) -> str:
     """A state as shown beside its numbers: 'North Carolina (1 of 100 counties)' when its roll is not statewide,
-    else just the name ('NC (1 of 100 counties)' / 'NC' with short=True)."""
+    else just the name ('NC (1 of 100 counties)' / 'NC' with short=True). Given `state_details`, the party basis
+    is said too: 'Ohio (party from primary ballots)'."""
     name = code if short else state_name(code)
     label = coverage_labels.get(code)
     return f"{name} ({label})" if label else name

@@ -6,7 +6,9 @@ from data files (county and file names) are HTML-escaped, because plotly renders
 
 A state whose roll is not statewide (a county extract) carries its coverage wherever its numbers are shown
 ("North Carolina (1 of 100 counties)"), and is never set beside a statewide figure (official results, VEP
-turnout): the marts hold none for it, and the charts say why.
+turnout): the marts hold none for it, and the charts say why. A state whose party is not the registered party (no
+party registration: the party of primary ballots, or none recorded) is named as such on every chart with a party
+dimension (`with_note`), and never gives a registration margin.
 """
 
 from __future__ import annotations
@@ -110,6 +112,23 @@ def message_figure(message: str, height: int = 380) -> go.Figure:
     return _layout(figure, height=height)
 
 
+def with_note(figure: go.Figure, note: str | None) -> go.Figure:
+    """The figure with `note` added to the line above its legend (a chart's notes: what a filter does not
+    apply to, which states are not statewide, what party means). A message figure is left as it is."""
+    if not note or (not figure.data and figure.layout.annotations):
+        return figure
+    existing = figure.layout.title.text if figure.layout.title and figure.layout.title.text else None
+    top = figure.layout.margin.t or 0
+    figure.update_layout(
+        title=dict(text="; ".join(part for part in (existing, html.escape(note)) if part), x=0, xanchor="left",
+                   xref="paper", y=1, yref="container", yanchor="top", pad=dict(t=6),
+                   font=dict(size=12.5, color=MUTED)),
+        # a chart laid out without a title line gets room for one (the map keeps its own)
+        margin=dict(t=84 if existing is None and top <= 12 else top),
+    )
+    return figure
+
+
 def suppressed_note(min_cell_size: int) -> str:
     return f"fewer than {min_cell_size} voters (suppressed)"
 
@@ -175,12 +194,15 @@ MAP_MEASURES = {
     "current": MapMeasure("% who voted in the last election", "Greens", ".1f", ignores="engagement tier"),
     "missed": MapMeasure("% who missed only the last election", "Oranges", ".1f", ignores="engagement tier"),
     "inactive": MapMeasure("% dormant or never voted", "Purples", ".1f", ignores="engagement tier"),
+    # The three tier shares are of the voters whose history is known (not History Unknown), as the KPIs'.
     "tenure": MapMeasure("Average years registered", "Teal", ".1f"),
 }
 
 
-def map_values(cube: pd.DataFrame, filters: Filters, measure: str) -> pd.Series:
-    """The chosen measure per state for the filtered segment (NaN where suppressed or not applicable)."""
+def map_values(cube: pd.DataFrame, filters: Filters, measure: str,
+               party_labels: dict[str, str] | None = None) -> pd.Series:
+    """The chosen measure per state for the filtered segment (NaN where suppressed or not applicable: no
+    registration margin where party is not the registered party, `party_labels`)."""
     states = pick(cube, **_segment(filters, party=False, tier=False))
     if measure in ("voters", "share", "tenure"):
         segment = pick(states, party=filters.party, engagement_tier=filters.engagement_tier).set_index("state")
@@ -190,22 +212,38 @@ def map_values(cube: pd.DataFrame, filters: Filters, measure: str) -> pd.Series:
             return segment["avg_tenure_years"]
         return segment["share_of_state_pct"]
     if measure == "margin":
-        return registration_margins(cube, filters)["margin"]
-    tiers = _by(pick(states, party=filters.party), "state", "engagement_tier", "voters")
+        return registration_margins(cube, filters, party_labels)["margin"]
+    rows = pick(states, party=filters.party)
+    tiers = _by(rows, "state", "engagement_tier", "voters")
     if tiers.empty:
         return pd.Series(dtype=float)
+    # A tier with no row has no voters (0); a suppressed one (NaN) makes the sum unknown, not smaller.
+    tiers = tiers.where(_by(rows.assign(present=1.0), "state", "engagement_tier", "present").notna(), 0.0)
     wanted = {"current": ["Current"], "missed": ["Missed Last Election"], "inactive": ["Dormant", "Never Voted"]}
-    # A tier with no row at all has no voters; a suppressed one (NaN) makes the sum unknown, not smaller.
     numerator = sum(tiers[tier] if tier in tiers else 0.0 for tier in wanted[measure])
-    return _share(numerator, tiers[ALL])
+    # Of the voters whose history is known: a roll loaded without vote history is in none of the tiers.
+    unknown = tiers["History Unknown"] if "History Unknown" in tiers else 0.0
+    return _share(numerator, tiers[ALL] - unknown)
 
 
-def registration_margins(cube: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+def history_unknown_states(cube: pd.DataFrame, filters: Filters) -> set[str]:
+    """States where no voter of the filtered segment has a known vote history (a roll loaded without it)."""
+    rows = pick(cube, **_segment(filters, tier=False), engagement_tier=[ALL, "History Unknown"])
+    table = _by(rows[rows.state != ALL], "state", "engagement_tier", "voters")
+    if table.empty or "History Unknown" not in table or ALL not in table:
+        return set()
+    return set(table.index[(table["History Unknown"] == table[ALL]) & (table[ALL] > 0)])
+
+
+def registration_margins(cube: pd.DataFrame, filters: Filters, party_labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Per state: the filtered segment's D − R registration margin (pts) and its voters.
 
-    The party filter does not apply. Empty when no state in the file records Democrats and Republicans.
+    The party filter does not apply. States whose party is not the registered party (`party_labels`: the party of
+    primary ballots, or none recorded) have no registration margin. Empty when no state in the file records
+    Democrats and Republicans.
     """
     rows = pick(cube, **_segment(filters, party=False), party=["Democrat", "Republican", ALL])
+    rows = rows[~rows.state.astype(str).isin(list(party_labels or {}))]
     parties = _by(rows, "state", "party", "voters")
     if parties.empty or "Democrat" not in parties or "Republican" not in parties:
         return pd.DataFrame({"margin": pd.Series(dtype=float), "voters": pd.Series(dtype=float)})
@@ -214,12 +252,15 @@ def registration_margins(cube: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: int,
-           coverage_labels: dict[str, str] | None = None) -> go.Figure:
+           coverage_labels: dict[str, str] | None = None, party_labels: dict[str, str] | None = None) -> go.Figure:
     """Tile-grid choropleth of the states; clicking a tile drills into that state (customdata = code). A state
-    whose roll is not statewide says so in its hover text and carries a mark on its tile."""
+    whose roll is not statewide says so in its hover text and carries a mark on its tile; a state whose party is
+    not the registered party has no registration margin, and says why."""
     coverage_labels = coverage_labels or {}
+    party_labels = party_labels or {}
     spec = MAP_MEASURES.get(measure, MAP_MEASURES["voters"])
-    values = map_values(cube, filters, measure if measure in MAP_MEASURES else "voters")
+    values = map_values(cube, filters, measure if measure in MAP_MEASURES else "voters", party_labels)
+    unknown_history = history_unknown_states(cube, filters) if measure in ("current", "missed", "inactive") else set()
     present = {str(state) for state in cube["state"].unique()} - {ALL}
     codes = np.full((TILE_ROWS, TILE_COLUMNS), "", dtype=object)
     z = np.full((TILE_ROWS, TILE_COLUMNS), np.nan)
@@ -231,8 +272,12 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
         value = values.get(code, np.nan)
         if code not in present:
             detail = "not in the published file"
+        elif pd.isna(value) and measure == "margin":
+            detail = f"not available ({party_labels.get(code, 'no party registration')})"
+        elif pd.isna(value) and measure in ("current", "missed", "inactive") and code in unknown_history:
+            detail = "not available (vote history unknown: the roll came without it)"
         elif pd.isna(value):
-            detail = "not available (no party registration)" if measure == "margin" else suppressed_note(min_cell_size)
+            detail = suppressed_note(min_cell_size)
         else:
             z[row, column] = value
             detail = f"{spec.label}: {format(value, spec.value_format)}"
@@ -498,10 +543,18 @@ def opportunity_heatmap(targeting: pd.DataFrame, filters: Filters, min_cell_size
     return _layout(figure)
 
 
-def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters) -> go.Figure:
-    """Registration margin of the filtered segment against the official presidential margin, per state."""
-    margins = registration_margins(cube, filters)
+def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters,
+                   party_labels: dict[str, str] | None = None) -> go.Figure:
+    """Registration margin of the filtered segment against the official presidential margin, per state. A state
+    whose party is not the registered party (the party of primary ballots, or none) is not drawn: a primary
+    electorate is no registration lean. The note names those states."""
+    party_labels = party_labels or {}
+    margins = registration_margins(cube, filters, party_labels)
+    present = {str(state) for state in cube.state.unique()} - {ALL}
+    not_registration = [f"{code} ({party_labels[code]})" for code in sorted(present & set(party_labels))]
     if margins.empty:
+        if not_registration:
+            return message_figure("No registration lean to compare: " + ", ".join(not_registration))
         return message_figure("No state in the file has party registration")
     official = summary.assign(state=summary.state.astype(str)).set_index("state")
     if "coverage_label" not in official:
@@ -541,10 +594,14 @@ def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters) 
     figure.update_xaxes(title="Registration margin D − R (pts, voter file)", zeroline=True, range=[-bound, bound])
     figure.update_yaxes(title=f"{year} presidential margin D − R (pts, official)", zeroline=True,
                         range=[-bound, bound])
-    notes = [f"{skipped} state(s) without party registration not shown"] if skipped else []
+    if not_registration:
+        notes = ["no registration lean, not shown: " + ", ".join(not_registration)]
+    else:
+        notes = [f"{skipped} state(s) without party registration not shown"] if skipped else []
     if not_compared:
         notes.append("not statewide, not compared: " + ", ".join(not_compared))
-    return _layout(figure, title="; ".join(notes) or None, showlegend=False)
+    # one line per note: together they are wider than the chart
+    return _layout(figure, title="<br>".join(notes) or None, showlegend=False)
 
 
 # ------------------------------------------------------------------------------------------------------------

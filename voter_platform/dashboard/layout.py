@@ -9,7 +9,7 @@ from __future__ import annotations
 from dash import dash_table, dcc, html
 from dash.dash_table.Format import Format, Group, Scheme
 
-from voter_platform.dashboard.data import LATEST, DashboardDataError, PublishedStore
+from voter_platform.dashboard.data import LATEST, DashboardDataError, PublishedStore, party_labels, state_details
 from voter_platform.dashboard.figures import GRAPH_CONFIG, MAP_MEASURES
 from voter_platform.dashboard.geography import state_name
 from voter_platform.lib.blocked import describe_blocked_date
@@ -40,8 +40,8 @@ CHARTS = {
                           "0–100: weighs voters who missed only the last election, lapsed 2–3 elections, tenure and "
                           "size. Summed over states weighted by voters.", ("f-tier",)),
     "chart-lean": ("Registration lean vs. official presidential margin",
-                   "Each state whose roll is statewide: the segment's D − R registration margin against the official "
-                   "result.", ("f-party",)),
+                   "Each state whose roll is statewide and whose party is registered: the segment's D − R "
+                   "registration margin against the official result.", ("f-party",)),
     "chart-changes": ("Voter changes over time", "New, removed, moved and switched voters per snapshot day.",
                       ("f-party", "f-tier", "f-age", "f-gender")),
     "chart-quality": ("Data quality: rows loaded and quarantined per file",
@@ -51,7 +51,8 @@ CHARTS = {
 
 TARGETING_COLUMNS = [
     ("score_rank", "Rank", "int"), ("state", "State", "text"), ("age_group", "Age group", "text"),
-    ("party", "Party", "text"), ("gender", "Gender", "text"), ("voters", "Voters", "int"),
+    ("party", "Party", "text"), ("party_basis", "Party basis", "text"), ("gender", "Gender", "text"),
+    ("voters", "Voters", "int"),
     ("missed_last_voters", "Missed last", "int"), ("lapsed_2_3_voters", "Lapsed 2–3", "int"),
     ("recoverable_voters", "Recoverable", "int"), ("missed_last_pct", "Missed last %", "pct"),
     ("lapsed_2_3_pct", "Lapsed 2–3 %", "pct"), ("avg_tenure_years", "Avg. years registered", "pct"),
@@ -70,7 +71,8 @@ def date_options(dates, latest) -> list[dict]:
 
 
 def state_options(states, coverage_labels: dict[str, str] | None = None) -> list[dict]:
-    """'North Carolina (NC)', or 'North Carolina (NC, 1 of 100 counties)' when its roll is not statewide."""
+    """'North Carolina (NC)', or 'North Carolina (NC, 1 of 100 counties)' when its roll is not statewide (and
+    'Ohio (OH, party from primary ballots)' given the party basis: `coverage_labels` may be `View.labels`)."""
     coverage_labels = coverage_labels or {}
 
     def label(code: str) -> str:
@@ -148,6 +150,11 @@ def build_layout(store: PublishedStore) -> html.Div:
         labels = store.manifest().coverage_labels(manifest["latest"]) if manifest["latest"] else {}
     except DashboardDataError:
         states, labels = [], {}
+    try:
+        parties = party_labels(store.table(manifest["latest"], "state_summary")) if manifest["latest"] else {}
+    except DashboardDataError:
+        parties = {}
+    labels = state_details(labels, parties)
     return html.Div(className="page", children=[
         dcc.Store(id="manifest", data=manifest),
         dcc.Interval(id="refresh", interval=REFRESH_SECONDS * 1000),
@@ -200,7 +207,8 @@ def build_layout(store: PublishedStore) -> html.Div:
                     html.Div([
                         html.H2("Targeting segments"),
                         html.P("State × age group × party segments ranked by opportunity score (the gender cut "
-                               "when a gender is chosen). Sort by any column; the download has every filtered row.",
+                               "when a gender is chosen); missed-last and lapsed shares are of the voters whose "
+                               "history is known. Sort by any column; the download has every filtered row.",
                                className="card-description"),
                     ]),
                     html.Div(className="card-controls", children=[
@@ -218,7 +226,7 @@ def build_layout(store: PublishedStore) -> html.Div:
                                 "fontSize": "13px", "padding": "6px 10px", "textAlign": "right"},
                     style_cell_conditional=[
                         {"if": {"column_id": column}, "textAlign": "left"}
-                        for column in ("state", "age_group", "party", "gender", "priority_tier")
+                        for column in ("state", "age_group", "party", "party_basis", "gender", "priority_tier")
                     ],
                     style_data_conditional=[
                         {"if": {"filter_query": '{priority_tier} = "High"', "column_id": "priority_tier"},

@@ -60,6 +60,8 @@ ENGAGEMENT_TIERS = (
 )
 # Coverage of a state's roll (mart roll_coverage): only a statewide roll is compared with statewide figures.
 STATEWIDE = "full"
+# A state's party basis (state_summary.party_basis): only 'registration' parties make a registration lean.
+REGISTRATION_BASIS = "registration"
 CHANGE_TYPES = ("new_registration", "removed", "moved", "party_switch", "name_change")
 
 
@@ -218,14 +220,18 @@ TARGETING_OPPORTUNITIES = PublishedTable(
     mart="targeting_opportunities",
     # The mart's own segments (state x age x party with gender 'All', and their gender cuts) are kept as they
     # are, with their score, rank and priority; rollups over state, age group and party are added for the
-    # charts, with counts summed and the score weighted by voters (they have no rank or priority).
+    # charts, with counts summed and the score weighted by voters (they have no rank or priority). Shares are
+    # of the voters whose history is known, as in the mart; party_basis is kept where the rows share one
+    # (a state's rows), null over states of different bases.
     rollup_sql=f"""
         with segments as (
             select * from {{mart}} where analysis_date = {{date}}
         ),
         rolled as (
             select {_labelled(*_TARGETING_DIMS)}, gender,
+                   case when min(party_basis) = max(party_basis) then min(party_basis) end as party_basis,
                    sum(voters)::bigint as voters,
+                   sum(history_known_voters)::bigint as history_known_voters,
                    sum(missed_last_voters)::bigint as missed_last_voters,
                    sum(lapsed_2_3_voters)::bigint as lapsed_2_3_voters,
                    sum(recoverable_voters)::bigint as recoverable_voters,
@@ -237,10 +243,11 @@ TARGETING_OPPORTUNITIES = PublishedTable(
         )
         select {{date}} as analysis_date,
                case when rolled.is_segment then segments.segment_id end as segment_id,
-               rolled.state, rolled.age_group, rolled.party, rolled.gender,
-               rolled.voters, rolled.missed_last_voters, rolled.lapsed_2_3_voters, rolled.recoverable_voters,
-               100.0 * rolled.missed_last_voters / nullif(rolled.voters, 0) as missed_last_pct,
-               100.0 * rolled.lapsed_2_3_voters / nullif(rolled.voters, 0) as lapsed_2_3_pct,
+               rolled.state, rolled.age_group, rolled.party, rolled.party_basis, rolled.gender,
+               rolled.voters, rolled.history_known_voters, rolled.missed_last_voters, rolled.lapsed_2_3_voters,
+               rolled.recoverable_voters,
+               100.0 * rolled.missed_last_voters / nullif(rolled.history_known_voters, 0) as missed_last_pct,
+               100.0 * rolled.lapsed_2_3_voters / nullif(rolled.history_known_voters, 0) as lapsed_2_3_pct,
                rolled.avg_tenure_years, rolled.opportunity_score,
                segments.score_rank, segments.priority_tier, rolled.is_segment
         from rolled
@@ -249,13 +256,13 @@ TARGETING_OPPORTUNITIES = PublishedTable(
          and segments.state = rolled.state and segments.age_group = rolled.age_group
          and segments.party = rolled.party and segments.gender = rolled.gender
     """,
-    counts=("voters", "missed_last_voters", "lapsed_2_3_voters", "recoverable_voters"),
+    counts=("voters", "history_known_voters", "missed_last_voters", "lapsed_2_3_voters", "recoverable_voters"),
     complements={"recoverable_voters": ("missed_last_voters", "lapsed_2_3_voters")},
     derived={
-        "missed_last_pct": ("missed_last_voters", "voters"),
-        "lapsed_2_3_pct": ("lapsed_2_3_voters", "voters"),
+        "missed_last_pct": ("missed_last_voters", "history_known_voters"),
+        "lapsed_2_3_pct": ("lapsed_2_3_voters", "history_known_voters"),
         "avg_tenure_years": ("voters",),
-        "opportunity_score": ("voters",),
+        "opportunity_score": ("voters", "history_known_voters"),
     },
 )
 
@@ -266,15 +273,15 @@ STATE_SUMMARY = PublishedTable(
     rollup_sql="select * from {mart} where analysis_date = {date}",
     counts=(
         "voters", "democrat_voters", "republican_voters", "independent_voters", "other_party_voters",
-        "unknown_party_voters", "recoverable_voters",
+        "unknown_party_voters", "history_known_voters", "recoverable_voters",
     ),
     derived={
         "democrat_pct": ("democrat_voters",),
         "republican_pct": ("republican_voters",),
         "independent_pct": ("independent_voters",),
         "registration_margin_pts": ("democrat_voters", "republican_voters"),
-        "recoverable_pct": ("recoverable_voters", "voters"),
-        "engagement_opportunity_score": ("voters",),
+        "recoverable_pct": ("recoverable_voters", "history_known_voters"),
+        "engagement_opportunity_score": ("voters", "history_known_voters"),
     },
     implied={
         column: "voters"

@@ -79,7 +79,8 @@ class MartsWarehouse:
             for name in MARTS
         }
         voters = self.query(
-            "select analysis_date, cast(voter_key as varchar) as voter_key, source_id, state, federal_generals_missed, engagement_tier"
+            "select analysis_date, cast(voter_key as varchar) as voter_key, source_id, state, federal_generals_missed, engagement_tier,"
+            " registered_party, primary_ballot_party, age, birth_year, age_group"
             " from intermediate.int_voters_as_of_date order by all"
         )
         return MartsRun(result=result, marts=marts, voters_as_of_date=voters)

@@ -15,6 +15,10 @@ Two sources around the 2026 midterm (election day 2026-11-03):
 
 North Carolina's roll covers 2 (then 3) of its 100 counties: a county extract, partial.
 
+From 2026-11-05, four more states' rolls (mixed_states.py): Ohio (no party registration, the party of primary
+ballots, statewide), a Florida county extract, Oregon (statewide, birth years only, no vote history) and a Georgia
+county extract (no party registration, birth years only, primary ballots in the history).
+
 Every expectation the tests assert is derived by hand from the tables below.
 """
 
@@ -25,6 +29,7 @@ from datetime import date, datetime
 import duckdb
 
 from voter_platform.lib.warehouse import ensure_raw_tables
+from voter_platform_tests.test_marts.mixed_states import mixed_state_rows
 
 NC = "canonical:NC"
 GOODPARTY = "goodparty:goodparty_voters"
@@ -164,6 +169,7 @@ VOTER_COLUMNS = (
     " county, party, registration_status, status_reason, registered_date, last_voted_date, updated_at,"
     " record_fingerprint, quality_flags"
 )
+MIXED_VOTER_COLUMNS = VOTER_COLUMNS + ", primary_ballot_party"
 HISTORY_COLUMNS = "partition_date, source_id, file_name, line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot"
 QUARANTINE_COLUMNS = "partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line"
 INGEST_LOG_COLUMNS = (
@@ -228,7 +234,14 @@ def write_raw_fixture(warehouse_path: str) -> None:
         log_rows.append(("older-run", GOODPARTY_SNAPSHOT, "goodparty_voters_2026-10-15.csv", "goodparty", GOODPARTY,
                          "failed", 3, 1, 0, 0, 2, 0, 0))
 
+        mixed_snapshots, mixed_voters, mixed_history, mixed_log = mixed_state_rows()
+        snapshots += mixed_snapshots
+        history_rows += mixed_history
+        log_rows += mixed_log
+
         connection.executemany(f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ({', '.join('?' * 13)})", snapshots)
+        connection.executemany(
+            f"insert into raw.voters ({MIXED_VOTER_COLUMNS}) values ({', '.join('?' * 31)})", mixed_voters)
         connection.executemany(f"insert into raw.voters ({VOTER_COLUMNS}) values ({', '.join('?' * 30)})", voter_rows)
         connection.executemany(f"insert into raw.vote_history ({HISTORY_COLUMNS}) values ({', '.join('?' * 10)})", history_rows)
         connection.executemany(

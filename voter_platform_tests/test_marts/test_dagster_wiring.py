@@ -61,6 +61,9 @@ def test_every_dbt_test_and_unit_test_ran_as_a_check(range_run: MartsRun):
         "changes_skip_a_snapshot_in_which_the_voter_was_quarantined",
         "coverage_of_county_extracts_and_statewide_rolls",
         "a_statewide_source_makes_the_state_full_and_extracts_add_up",
+        "party_basis_boundaries",
+        "party_under_the_state_basis",
+        "birth_year_only_at_least_18_on_election_day",
     }
     specs = {(spec.asset_key.to_user_string(), spec.name): spec for spec in dbt_models.check_specs}
     assert specs[("intermediate/int_voters_as_of_date", "engagement_tier_boundaries")].blocking

@@ -37,6 +37,9 @@ def test_a_changed_tier_boundary_fails_the_tier_unit_test(range_run: MartsRun):
         "changes_skip_a_snapshot_in_which_the_voter_was_quarantined": "pass",
         "coverage_of_county_extracts_and_statewide_rolls": "pass",
         "a_statewide_source_makes_the_state_full_and_extracts_add_up": "pass",
+        "party_basis_boundaries": "pass",
+        "party_under_the_state_basis": "pass",
+        "birth_year_only_at_least_18_on_election_day": "pass",
     }
     assert not invocation.is_successful()
 
@@ -68,8 +71,10 @@ def test_valid_values_reports_each_broken_rule(marts_warehouse: MartsWarehouse, 
     bad_row = """
         insert into marts.state_summary (analysis_date, state, state_name, voters, democrat_voters, republican_voters,
             independent_voters, other_party_voters, unknown_party_voters, registration_margin_pts, registration_lean,
-            presidential_year, presidential_lean, democrat_pct, coverage)
-        values (date '2030-01-01', 'N1', 'Nowhere', 10, 5, 5, 0, 0, 1, 150.0, 'Lean X', 2031, null, -1.0, 'full')
+            presidential_year, presidential_lean, democrat_pct, coverage, party_basis, party_basis_label,
+            history_known_voters, recoverable_voters, engagement_opportunity_score)
+        values (date '2030-01-01', 'N1', 'Nowhere', 10, 5, 5, 0, 0, 1, 150.0, 'Lean X', 2031, null, -1.0, 'full',
+                'registration', 'registered party', 10, 0, 1.0)
     """
     with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
         connection.execute(bad_row)

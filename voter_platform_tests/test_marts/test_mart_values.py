@@ -46,8 +46,11 @@ def test_the_day_before_an_election_nothing_moves(range_run: MartsRun):
 def test_every_mart_counts_the_voters_on_the_roll(range_run: MartsRun):
     # 9 registered NC voters (one REMOVED is not) + 6 goodparty voters + 3 Delaware voters, on every
     # date before the second NC snapshot; on 11-13 the third snapshot (9 registered) replaces the first.
-    # On 11-10 NC05 could not be read: the roll of that day has 8 NC voters.
-    for analysis_date, expected in ((ELECTION_DAY, 18), (DAY_AFTER, 18), (SECOND_SNAPSHOT, 17), (AFTER_SECOND_SNAPSHOT, 18)):
+    # On 11-10 NC05 could not be read: the roll of that day has 8 NC voters. From 11-05 the mixed states'
+    # rolls add 88 Ohio + 4 Florida + 36 Oregon + 5 Georgia voters.
+    mixed = 88 + 4 + 36 + 5
+    for analysis_date, expected in ((ELECTION_DAY, 18), (DAY_AFTER, 18), (SECOND_SNAPSHOT, 17 + mixed),
+                                    (AFTER_SECOND_SNAPSHOT, 18 + mixed)):
         for mart in ("voter_snapshot", "engagement_segments", "state_summary", "registration_trends"):
             assert range_run.mart(mart, analysis_date)["voters"].sum() == expected, (mart, analysis_date)
         targeting = range_run.mart("targeting_opportunities", analysis_date)

@@ -16,7 +16,7 @@ from voter_platform.lib.publish import (
     TARGETING_OPPORTUNITIES,
     PublishError,
 )
-from voter_platform_tests.published_fixtures import FIRST_DATE
+from voter_platform_tests.published_fixtures import FIRST_DATE, FIXTURE_STATES
 
 DAY = date(2025, 3, 4)
 AT = datetime(2025, 3, 5, 1, 2, 3, tzinfo=timezone.utc)
@@ -124,7 +124,8 @@ def test_percentages_without_a_published_numerator_are_suppressed_by_the_count_t
         f"{name} {kind}" for name, kind in [
             ("analysis_date", "date"), ("state", "varchar"), ("state_name", "varchar"), ("voters", "bigint"),
             *[(c, "bigint") for c in ("democrat_voters", "republican_voters", "independent_voters",
-                                      "other_party_voters", "unknown_party_voters", "recoverable_voters")],
+                                      "other_party_voters", "unknown_party_voters", "history_known_voters",
+                                      "recoverable_voters")],
             *[(c, "double") for c in ("democrat_pct", "republican_pct", "independent_pct",
                                       "registration_margin_pts", "recoverable_pct", "engagement_opportunity_score",
                                       *STATE_SUMMARY.implied)],
@@ -224,9 +225,55 @@ def test_a_state_whose_roll_is_not_statewide_is_listed_in_the_manifest_and_compa
     turnout = pd.read_parquet(tmp_path / FIRST_DATE.isoformat() / "turnout_comparison.parquet")
     latest = turnout[turnout.election_year == 2024].set_index("state")
     statewide = latest.drop(index=[ALL, "NC"])
-    assert latest.loc[ALL, "states"] == len(statewide) == 4
+    assert latest.loc[ALL, "states"] == len(statewide) == len(FIXTURE_STATES) - 1
     assert latest.loc[ALL, "registered_voters"] == statewide_2024 and nc_2024 > 0
     assert pd.isna(latest.loc["NC", "official_vep_turnout_pct"]) and latest.loc["NC", "coverage"] == "partial"
     # A rebuilt manifest (from the date records) keeps the coverage.
     (tmp_path / "manifest.json").write_text("{ not json")
     assert publish.update_manifest(tmp_path, [])["coverage"] == manifest["coverage"]
+
+
+def test_the_synthetic_marts_have_the_columns_and_types_of_the_dbt_contracts():
+    # The publish and dashboard tests (and the dashboard bench) run on fabricated marts: they must be the marts
+    # dbt builds, column for column, or those tests test something else.
+    import yaml
+
+    from voter_platform.bench.synthetic_marts import MART_COLUMNS
+    from voter_platform.settings import DBT_PROJECT_DIR
+
+    for mart, columns in MART_COLUMNS.items():
+        [model] = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / f"{mart}.yml").read_text())["models"]
+        contract = {column["name"]: column["data_type"] for column in model["columns"]}
+        fabricated = dict(" ".join(column.split()).split(" ") for column in columns.split(","))
+        assert fabricated == contract, mart
+
+
+def test_targeting_shares_are_of_the_voters_of_known_history_at_every_level(connection, tmp_path):
+    connection.execute(
+        """create table marts.targeting_opportunities (analysis_date date, segment_id varchar, state varchar,
+           age_group varchar, party varchar, party_basis varchar, gender varchar, voters bigint,
+           history_known_voters bigint, missed_last_voters bigint, lapsed_2_3_voters bigint,
+           recoverable_voters bigint, missed_last_pct double, lapsed_2_3_pct double, avg_tenure_years double,
+           opportunity_score double, score_rank integer, priority_tier varchar, meets_min_size boolean)"""
+    )
+    # Oregon's roll came without history (no score); Ohio counts the party of primary ballots.
+    for state, party, basis, voters, known, missed, score in (
+        ("OR", "Democrat", "registration", 300, 0, 0, None),
+        ("OH", "Republican", "primary_ballot", 200, 200, 50, 30.0),
+        ("OH", "Unknown", "primary_ballot", 100, 100, 10, 20.0),
+    ):
+        connection.execute(
+            "insert into marts.targeting_opportunities values (?, ?, ?, '30-49', ?, ?, 'All', ?, ?, ?, 0, ?, "
+            "100.0 * ? / nullif(?, 0), 0, 5.0, ?, 1, 'Low', true)",
+            [DAY, f"{state}|30-49|{party}|All", state, party, basis, voters, known, missed, missed, missed, known,
+             score],
+        )
+    targeting, _ = _publish_one(connection, tmp_path, TARGETING_OPPORTUNITIES)
+    everyone = _row(targeting, state=ALL, age_group=ALL, party=ALL, gender=ALL)
+    # 60 who missed the last election of the 300 whose history is known - not of all 600 voters.
+    assert (everyone.voters, everyone.history_known_voters, everyone.missed_last_pct) == (600, 300, 20.0)
+    assert pd.isna(everyone.party_basis)  # states of different bases
+    ohio = _row(targeting, state="OH", age_group=ALL, party=ALL, gender=ALL)
+    assert ohio.party_basis == "primary_ballot" and ohio.opportunity_score == pytest.approx((30 * 200 + 20 * 100) / 300)
+    oregon = _row(targeting, state="OR", age_group="30-49", party="Democrat", gender=ALL)
+    assert oregon.history_known_voters == 0 and pd.isna(oregon.missed_last_pct) and pd.isna(oregon.opportunity_score)

@@ -3,7 +3,9 @@
 --                     recovered from glued lines (pct of data lines = lines - header - blank)
 --   quarantine_reason lines quarantined per rule broken (a line may break several)
 --   duplicates        superseded rows per reason, possible duplicate pairs per matching rule
---   completeness      share of loaded rows with a value, per column (voter and history files)
+--   completeness      share of loaded rows with a value, per column (voter and history files; a
+--                     voters file whose own columns hold the history, as Ohio's, has both: each
+--                     share is of its own rows, voters or history rows)
 -- One row per partition, file, measure group and measure. Counts only: no values leave raw.
 with ingest_log as (
     select * from {{ ref('stg_ingest_log') }}
@@ -75,17 +77,20 @@ possible_duplicates as (
 ),
 
 voter_completeness as (
-    select snapshot_date as partition_date, file_name, measure, rows
+    select snapshot_date as partition_date, file_name, measure, rows, loaded_rows
     from (
         select
             snapshot_date,
             file_name,
+            count(*) as loaded_rows,
             count(*) filter (where has_first_name) as first_name,
             count(*) filter (where has_last_name) as last_name,
             count(*) filter (where has_birth_date) as birth_date,
+            count(birth_year) as birth_year,
             count(age_on_snapshot) as age,
             count(*) filter (where gender <> 'Unknown') as gender,
-            count(*) filter (where party <> 'Unknown') as party,
+            count(*) filter (where registered_party <> 'Unknown') as party,
+            count(*) filter (where primary_ballot_party <> 'Unknown') as primary_ballot_party,
             count(county) as county,
             count(registration_status) as registration_status,
             count(registered_date) as registered_date,
@@ -100,17 +105,18 @@ voter_completeness as (
         group by snapshot_date, file_name
     ) as counts
     unpivot (rows for measure in (
-        first_name, last_name, birth_date, age, gender, party, county, registration_status,
+        first_name, last_name, birth_date, birth_year, age, gender, party, primary_ballot_party, county, registration_status,
         registered_date, last_voted_date, email, phone, street_address, zip_code, updated_at
     ))
 ),
 
 history_completeness as (
-    select snapshot_date as partition_date, file_name, measure, rows
+    select snapshot_date as partition_date, file_name, measure, rows, loaded_rows
     from (
         select
             snapshot_date,
             file_name,
+            count(*) as loaded_rows,
             count(voting_method) as voting_method,
             count(party_ballot) as party_ballot
         from {{ ref('stg_vote_history') }}
@@ -121,11 +127,11 @@ history_completeness as (
 ),
 
 counted_measures as (
-    select *, 'quarantine_reason' as measure_group from quarantine_reasons
+    select *, cast(null as bigint) as loaded_rows, 'quarantine_reason' as measure_group from quarantine_reasons
     union all
-    select *, 'duplicates' as measure_group from superseded
+    select *, cast(null as bigint) as loaded_rows, 'duplicates' as measure_group from superseded
     union all
-    select *, 'duplicates' as measure_group from possible_duplicates
+    select *, cast(null as bigint) as loaded_rows, 'duplicates' as measure_group from possible_duplicates
     union all
     select *, 'completeness' as measure_group from voter_completeness
     union all
@@ -156,8 +162,8 @@ final as (
         counted_measures.measure,
         counted_measures.rows,
         case
-            -- completeness is a share of the rows loaded; the others of the data lines
-            when counted_measures.measure_group = 'completeness' then {{ pct('counted_measures.rows', 'files.rows_loaded') }}
+            -- completeness is a share of the rows loaded (of that kind); the others of the data lines
+            when counted_measures.measure_group = 'completeness' then {{ pct('counted_measures.rows', 'counted_measures.loaded_rows') }}
             else {{ pct('counted_measures.rows', 'files.data_lines') }}
         end as pct
     from files

@@ -13,13 +13,15 @@
 --   * none, no vote on record (no last-vote date)     -> unknown (never "did not vote")
 --   * other sources, election before the last vote    -> unknown (never "did not vote")
 -- A voter counts for an election only if they could have voted in it: registered by then (or
--- registration date unknown) and at least 18 on the day (or age unknown) - or they voted.
+-- registration date unknown) and at least 18 on the day (or age unknown) - or they voted. The age on
+-- the day comes from the age on the analysis date, or for a birth year alone from the year (macro
+-- age_from_birth_year: a voter who turns 18 in the election's year counts, to within a year).
 --
 -- A view: partisan_trends aggregates it once per run; its rows are never stored.
 {{ config(materialized='view') }}
 
 with voters as (
-    select * from {{ ref('int_voters_as_of_date') }}
+    select * from {{ ref('int_voters_with_party') }}
 ),
 
 federal_generals as (
@@ -31,8 +33,11 @@ voter_elections as (
         voters.*,
         federal_generals.election_date,
         federal_generals.election_year,
-        -- age on election day, from the age on the analysis date (to within a year)
-        voters.age - {{ whole_years_between('federal_generals.election_date', 'voters.analysis_date') }} as age_at_election
+        -- age on election day, from the age on the analysis date (to within a year), else the birth year
+        coalesce(
+            voters.age - {{ whole_years_between('federal_generals.election_date', 'voters.analysis_date') }},
+            {{ age_from_birth_year('voters.birth_year', 'federal_generals.election_date') }}
+        ) as age_at_election
     from voters
     inner join federal_generals
         on federal_generals.election_date < voters.analysis_date

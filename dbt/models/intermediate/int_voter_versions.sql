@@ -85,7 +85,9 @@ voter_rows as (
         voters.snapshot_date,
         voters.state,
         voters.county,
-        voters.party,
+        -- the registered party: a party switch is a change of registration (a state without party
+        -- registration has none; another primary ballot is not a switch)
+        voters.registered_party as party,
         voters.is_registered,
         voters.name_hash,
         -- the snapshot this record follows: the one before, or before the unreadable run right before it

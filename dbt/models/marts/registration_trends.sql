@@ -1,7 +1,7 @@
 -- Registered voters as of the analysis date by the year they registered, state, party, gender and
 -- age group: when the roll of that date joined (registration_year null = registration date unknown).
 with voters as (
-    select * from {{ ref('int_voters_as_of_date') }}
+    select * from {{ ref('int_voters_with_party') }}
 ),
 
 final as (

@@ -10,13 +10,16 @@
 -- lean is not the state's.
 --
 -- Lean labels from a margin in points (D - R): Strong > 10, Lean 5-10, Competitive 2-5, Highly
--- Competitive < 2 (vars). A state where most of the roll has no recorded party (no party
--- registration; var registration_lean_min_party_recorded_pct) has no registration margin:
--- 'No party registration'.
-{%- set party_recorded -%}
-    100.0 * (composition.voters - composition.unknown_party_voters)
-        >= {{ var('registration_lean_min_party_recorded_pct') }} * composition.voters
-{%- endset %}
+-- Competitive < 2 (vars). Party counts follow the state's party basis (int_party_basis): registered
+-- parties, or in a state without party registration the parties of primary ballots (party_basis
+-- primary_ballot, e.g. Ohio). A registration margin and lean are drawn only from registered parties
+-- (party_basis registration); elsewhere they are null / 'No party registration'.
+--
+-- Recoverable share and engagement opportunity score are over the voters whose vote history is known
+-- (history_known_voters): a roll loaded without vote history (tier History Unknown) does not lower
+-- them. The tier percentages (pct_current ... pct_never_voted, pct_history_unknown) are of the whole
+-- roll and add up to 100.
+{%- set registration_basis = "party_basis.party_basis = 'registration'" %}
 {%- set statewide = "coalesce(coverage.coverage = 'full', false)" %}
 
 with segments as (
@@ -37,6 +40,10 @@ calendar as (
 
 analysis_dates as (
     select * from {{ ref('int_analysis_dates') }}
+),
+
+party_basis as (
+    select * from {{ ref('int_party_basis') }}
 ),
 
 composition as (
@@ -60,6 +67,7 @@ composition as (
         coalesce(sum(voters) filter (where engagement_tier = 'Dormant'), 0) as dormant_voters,
         coalesce(sum(voters) filter (where engagement_tier = 'Never Voted'), 0) as never_voted_voters,
         coalesce(sum(voters) filter (where engagement_tier = 'History Unknown'), 0) as history_unknown_voters,
+        coalesce(sum(voters) filter (where engagement_tier <> 'History Unknown'), 0) as history_known_voters,
         sum(voters_with_tenure) as voters_with_tenure,
         sum(tenure_days_sum) as tenure_days_sum
     from segments
@@ -125,13 +133,15 @@ final as (
         cast(composition.independent_voters as bigint) as independent_voters,
         cast(composition.other_party_voters as bigint) as other_party_voters,
         cast(composition.unknown_party_voters as bigint) as unknown_party_voters,
+        party_basis.party_basis,
+        party_basis.party_basis_label,
         {{ pct('composition.democrat_voters', 'composition.voters') }} as democrat_pct,
         {{ pct('composition.republican_voters', 'composition.voters') }} as republican_pct,
         {{ pct('composition.independent_voters', 'composition.voters') }} as independent_pct,
-        case when {{ party_recorded }}
+        case when {{ registration_basis }}
             then {{ pct('composition.democrat_voters - composition.republican_voters', 'composition.voters') }}
         end as registration_margin_pts,
-        case when {{ party_recorded }}
+        case when {{ registration_basis }}
             then {{ lean_label('100.0 * (composition.democrat_voters - composition.republican_voters) / composition.voters') }}
             else 'No party registration'
         end as registration_lean,
@@ -148,13 +158,16 @@ final as (
         {{ pct('composition.infrequent_voters', 'composition.voters') }} as pct_infrequent,
         {{ pct('composition.dormant_voters', 'composition.voters') }} as pct_dormant,
         {{ pct('composition.never_voted_voters', 'composition.voters') }} as pct_never_voted,
+        cast(composition.history_known_voters as bigint) as history_known_voters,
         cast(composition.missed_last_voters + composition.occasional_voters as bigint) as recoverable_voters,
-        {{ pct('composition.missed_last_voters + composition.occasional_voters', 'composition.voters') }} as recoverable_pct,
-        {{ opportunity_score(
-            'composition.missed_last_voters * 1.0 / composition.voters',
-            'composition.occasional_voters * 1.0 / composition.voters',
-            'composition.tenure_days_sum / 365.25 / nullif(composition.voters_with_tenure, 0)',
-            'composition.voters') }} as engagement_opportunity_score,
+        {{ pct('composition.missed_last_voters + composition.occasional_voters', 'composition.history_known_voters') }} as recoverable_pct,
+        case when composition.history_known_voters > 0 then
+            {{ opportunity_score(
+                'composition.missed_last_voters * 1.0 / composition.history_known_voters',
+                'composition.occasional_voters * 1.0 / composition.history_known_voters',
+                'composition.tenure_days_sum / 365.25 / nullif(composition.voters_with_tenure, 0)',
+                'composition.voters') }}
+        end as engagement_opportunity_score,
         cast(latest_file_turnout.election_year as integer) as turnout_election_year,
         {{ pct('latest_file_turnout.voted', 'latest_file_turnout.voted + latest_file_turnout.did_not_vote') }} as latest_file_turnout_pct,
         case when {{ statewide }} then
@@ -174,6 +187,9 @@ final as (
     left join coverage
         on composition.analysis_date = coverage.analysis_date
         and composition.state = coverage.state
+    left join party_basis
+        on composition.analysis_date = party_basis.analysis_date
+        and composition.state = party_basis.state
     left join states
         on composition.state = states.state
     left join latest_presidential

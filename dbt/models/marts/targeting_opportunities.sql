@@ -2,10 +2,16 @@
 -- same cut by gender, ranked by the opportunity score
 --   100 * (0.40 * share who missed only the last election + 0.30 * share lapsed 2-3 elections
 --          + 0.20 * min(avg tenure years / 10, 1) + 0.10 * min(voters / 1000, 1))
--- (weights and caps are dbt vars). Lapsed 2-3 = the Occasional tier. Segments smaller than
--- min_segment_size are flagged, rank after every segment that meets it, and are always priority Low.
--- score_rank is 1 for the best segment of the analysis date at the same level (all genders, or
--- a gender cut).
+-- (weights and caps are dbt vars). Lapsed 2-3 = the Occasional tier. The two shares are of the
+-- segment's voters whose history is known (history_known_voters: every tier but History Unknown,
+-- the voters of a roll loaded without vote history): a voter whose participation is unknown is
+-- neither recoverable nor not. A segment without any such voter has no score (null). Segments with
+-- fewer than min_segment_size voters of known history are flagged, rank after every segment that
+-- meets it, and are always priority Low. score_rank is 1 for the best segment of the analysis date
+-- at the same level (all genders, or a gender cut); party is under the state's party_basis.
+-- A table built before opportunity_score could be null loses its NOT NULL (macros/migrations.sql).
+{{ config(pre_hook="{{ drop_not_null('opportunity_score') }}") }}
+
 with segments as (
     select * from {{ ref('int_voter_segments') }}
 ),
@@ -17,7 +23,9 @@ counted as (
         age_group,
         party,
         case when grouping(gender) = 1 then 'All' else gender end as gender,
+        min(party_basis) as party_basis,
         sum(voters) as voters,
+        sum(voters) filter (where engagement_tier <> 'History Unknown') as history_known_voters,
         sum(voters) filter (where engagement_tier = 'Missed Last Election') as missed_last_voters,
         sum(voters) filter (where engagement_tier = 'Occasional') as lapsed_2_3_voters,
         sum(voters_with_tenure) as voters_with_tenure,
@@ -36,11 +44,13 @@ measured as (
         age_group,
         party,
         gender,
+        party_basis,
         cast(voters as bigint) as voters,
+        cast(coalesce(history_known_voters, 0) as bigint) as history_known_voters,
         cast(coalesce(missed_last_voters, 0) as bigint) as missed_last_voters,
         cast(coalesce(lapsed_2_3_voters, 0) as bigint) as lapsed_2_3_voters,
         tenure_days_sum / 365.25 / nullif(voters_with_tenure, 0) as avg_tenure_years,
-        voters >= {{ var('min_segment_size') }} as meets_min_size
+        coalesce(history_known_voters, 0) >= {{ var('min_segment_size') }} as meets_min_size
     from counted
 ),
 
@@ -48,7 +58,9 @@ scored as (
     select
         *,
         missed_last_voters + lapsed_2_3_voters as recoverable_voters,
-        {{ opportunity_score('missed_last_voters * 1.0 / voters', 'lapsed_2_3_voters * 1.0 / voters', 'avg_tenure_years', 'voters') }} as opportunity_score
+        case when history_known_voters > 0 then
+            {{ opportunity_score('missed_last_voters * 1.0 / history_known_voters', 'lapsed_2_3_voters * 1.0 / history_known_voters', 'avg_tenure_years', 'voters') }}
+        end as opportunity_score
     from measured
 ),
 
@@ -59,18 +71,20 @@ final as (
         state,
         age_group,
         party,
+        party_basis,
         gender,
         voters,
+        history_known_voters,
         missed_last_voters,
         lapsed_2_3_voters,
         recoverable_voters,
-        {{ pct('missed_last_voters', 'voters') }} as missed_last_pct,
-        {{ pct('lapsed_2_3_voters', 'voters') }} as lapsed_2_3_pct,
+        {{ pct('missed_last_voters', 'history_known_voters') }} as missed_last_pct,
+        {{ pct('lapsed_2_3_voters', 'history_known_voters') }} as lapsed_2_3_pct,
         round(avg_tenure_years, 2) as avg_tenure_years,
         opportunity_score,
         cast(rank() over (
             partition by analysis_date, gender = 'All'
-            order by meets_min_size desc, opportunity_score desc
+            order by meets_min_size desc, opportunity_score desc nulls last
         ) as integer) as score_rank,
         {{ priority_tier('opportunity_score', 'meets_min_size') }} as priority_tier,
         meets_min_size

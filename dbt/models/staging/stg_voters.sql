@@ -1,7 +1,9 @@
 -- Voters as loaded, one row per voter per snapshot, without PII: the source's voter id becomes a
 -- salted key, names a salted hash (so a name change can be detected without the name), contact
 -- details become presence flags (for completeness measures). birth_date is passed through for
--- the exact age on each analysis date; no model persists it.
+-- the exact age on each analysis date; no model persists it. Registered party and the party of the
+-- latest primary ballot (a state without party registration, e.g. Ohio) are two columns, never merged
+-- here: registered_party stays Unknown where the state has no registration.
 with source as (
     select * from {{ source('raw', 'voters') }}
 ),
@@ -23,7 +25,8 @@ renamed as (
         {{ gender_label('gender') }} as gender,
         upper(trim(state)) as state,
         nullif(upper(trim(county)), '') as county,
-        {{ party_label('party') }} as party,
+        {{ party_label('party') }} as registered_party,
+        {{ party_label('primary_ballot_party') }} as primary_ballot_party,
         registration_status,
         -- Registered = not REMOVED or DENIED; a missing status counts as registered.
         coalesce(registration_status not in ('REMOVED', 'DENIED'), true) as is_registered,
