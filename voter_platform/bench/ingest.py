@@ -132,13 +132,16 @@ def _measured(function, *args) -> dict:
     }
 
 
-def _platform_ingest(paths: list[Path], snapshot: date, database: Path) -> dict:
+def _platform_ingest(paths: list[Path], snapshot: date, database: Path, state_hint: str | None = None) -> dict:
+    """`state_hint`: the state a landing subfolder would name (landing/FL/...), for headerless layouts."""
     import duckdb
 
     from voter_platform.lib.ingest import InputFile, ingest_partition
 
     with duckdb.connect(str(database)) as connection:
-        outcome = ingest_partition(connection, snapshot, [InputFile(path) for path in paths], run_id="bench")
+        outcome = ingest_partition(
+            connection, snapshot, [InputFile(path, state_hint=state_hint) for path in paths], run_id="bench"
+        )
         connection.execute("checkpoint").fetchall()
     return {
         "lines": sum(file.lines_read for file in outcome.files),

@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each step; the median counts (default 3)")
     parser.add_argument("--interactions", type=int, default=36, help="dashboard interactions timed (default 36)")
+    parser.add_argument(
+        "--formats", metavar="patterns|LAYOUT,...",
+        help="instead of the pipeline: the ingest of one layout per structural pattern ('patterns'), or of the "
+             "named layouts, each beside the canonical layout's at the same size (target <= 1.5x)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -43,11 +48,26 @@ def run(args: argparse.Namespace) -> int:
     except DataDirError as error:
         print(f"voter-platform bench: {error}", file=sys.stderr)
         return 2
+    out = (args.out or paths.root / "bench").resolve()
+    if args.formats:
+        return _run_layouts(args, out)
     from voter_platform.bench.pipeline import BenchConfig, run_bench
 
     config = BenchConfig(
         voters=args.voters, days=args.days, state=args.state.upper(), seed=args.seed, repeats=args.repeats,
-        interactions=args.interactions, out=(args.out or paths.root / "bench").resolve(),
+        interactions=args.interactions, out=out,
     )
     run_bench(config)
+    return 0
+
+
+def _run_layouts(args: argparse.Namespace, out: Path) -> int:
+    from voter_platform.bench.layouts import patterns_for, run_layout_bench
+
+    try:
+        patterns = patterns_for(args.formats)
+    except ValueError as error:
+        print(f"voter-platform bench: {error}", file=sys.stderr)
+        return 2
+    run_layout_bench(patterns, voters=args.voters, seed=args.seed, repeats=args.repeats, out=out / "layouts")
     return 0

@@ -419,13 +419,17 @@ def _coded_column(table: str, fields: tuple[SourceField, ...]) -> str:
     return table
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class LayoutError(ValueError):
     """A layout file is not valid: the message names the file and what is wrong."""
 
 
 def _load(path: Path) -> Layout:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when the wheel has it: the registry is read at every start (10x the pure-Python one).
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
         layout = Layout.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
