@@ -79,3 +79,35 @@ def test_bench_output_carries_no_voter_data(bench_run):
         assert voter["voter_id"] not in written
         if voter["street_address"]:
             assert voter["street_address"] not in written
+
+
+def test_bench_formats_prints_each_pattern_beside_the_canonical_layout(tmp_path):
+    """`bench --formats`: each chosen layout generated, ingested (every line accounted for) and set beside canonical."""
+    env = {**os.environ, "VOTER_PLATFORM_DATA": str(tmp_path / "data")}
+    env.pop("DAGSTER_HOME", None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "voter_platform.cli", "bench", "--voters", "800", "--repeats", "1",
+         "--formats", "oh_swvf,fl_voter_extract", "--out", str(tmp_path / "bench")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    results = json.loads((tmp_path / "bench" / "layouts" / "layouts.json").read_text())
+    rows = {row["layout"]: row for row in results["layouts"]}
+    assert list(rows) == ["canonical", "oh_swvf", "fl_voter_extract"]
+    assert rows["canonical"]["ratio_to_canonical"] == 1.0
+    for row in rows.values():
+        assert row["reconciles"] and row["rows_quarantined"] == 0 and row["seconds"] > 0
+    assert rows["oh_swvf"]["files"] == 4 and rows["fl_voter_extract"]["files"] == 134
+    table = completed.stdout.split("vs canonical", 1)[1]
+    assert all(layout in table for layout in rows)
+    assert "| oh_swvf | OH |" in (tmp_path / "bench" / "layouts" / "layouts.md").read_text()
+
+
+def test_bench_formats_refuses_an_unknown_layout(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "voter_platform.cli", "bench", "--voters", "10", "--formats", "zz_nothing",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, env={**os.environ, "VOTER_PLATFORM_DATA": str(tmp_path / "data")}, timeout=120,
+    )
+    assert completed.returncode == 2
+    assert "'zz_nothing' is not a layout id" in completed.stderr and "Traceback" not in completed.stderr
