@@ -6,15 +6,20 @@ last day's history and the roll churns between days), with the light defect prof
 to cope with; North Carolina is not in it, but arrives as one county's NCSBE extract (Wake,
 `ncvoter92` + `ncvhis92`, the same three days) shaped like a real county file (the realistic
 profile: ~9% removed voters with blanked addresses, denied and confidential voters, placeholder
-dates), so the platform shows a partially covered state; plus the original case-study file
-`goodparty_voters.csv` exactly as it was given. It is deterministic (fixed seed) and takes a few
-seconds.
+dates), so the platform shows a partially covered state. Ohio is not in it either, but arrives as the
+Secretary of State ships it: the Statewide Voter File in its official layout (four gzipped parts
+SWVF_1_22.txt.gz ... SWVF_67_88.txt.gz, one column per election, no party registration: the party
+of the last primary ballot), landed on the last demo day, so the dashboard shows a state whose
+party comes from primary ballots beside states with registration. Plus the original case-study
+file `goodparty_voters.csv` exactly as it was given. It is deterministic (fixed seed) and takes a
+few seconds.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from voter_platform.settings import SAMPLES_DIR, DataPaths
@@ -30,6 +35,11 @@ DEMO_PARTIAL_STATE = "NC"
 DEMO_COUNTIES = ("92",)  # NCSBE county id of Wake
 DEMO_COUNTY_VOTERS = 5_000
 DEMO_COUNTY_DEFECTS = "realistic"
+# Ohio comes in its official layout: a state without party registration, read from the state's own files.
+DEMO_STATE_FILE = "oh_swvf"
+DEMO_STATE_FILE_STATE = "OH"
+DEMO_STATE_FILE_VOTERS = 8_000
+DEMO_STATE_FILE_PACKAGE = "gz"
 
 
 def seed_demo_data(paths: DataPaths) -> list[Path]:
@@ -48,7 +58,7 @@ def seed_demo_data(paths: DataPaths) -> list[Path]:
             format="canonical",
             out=paths.landing,
             seed=DEMO_SEED,
-            states=tuple(code for code in states() if code != DEMO_PARTIAL_STATE),
+            states=tuple(code for code in states() if code not in (DEMO_PARTIAL_STATE, DEMO_STATE_FILE_STATE)),
             defects=DefectRates.parse(DEMO_DEFECTS),
         )
     )
@@ -65,8 +75,34 @@ def seed_demo_data(paths: DataPaths) -> list[Path]:
         )
     )
     written = [item.path for item in national.files + county.files]
+    written += _seed_state_files(paths)
     written.append(_copy_atomically(GOODPARTY_SAMPLE, paths.landing / GOODPARTY_SAMPLE.name))
     return written
+
+
+def _seed_state_files(paths: DataPaths) -> list[Path]:
+    """Ohio's SWVF parts, landed on the last demo day. Their names carry no date (as the state's), so the
+    platform dates them by the day they landed: their modification time is set to that day."""
+    from voter_platform.generate.config import GenerateConfig
+    from voter_platform.generate.run import generate
+
+    last_day = DEMO_START + timedelta(days=DEMO_DAYS - 1)
+    result = generate(
+        GenerateConfig(
+            voters=DEMO_STATE_FILE_VOTERS,
+            start=last_day,
+            days=1,
+            format=DEMO_STATE_FILE,
+            out=paths.landing,
+            seed=DEMO_SEED,
+            states=(DEMO_STATE_FILE_STATE,),
+            package=DEMO_STATE_FILE_PACKAGE,
+        )
+    )
+    landed = datetime.combine(last_day, time(12), tzinfo=UTC).timestamp()
+    for item in result.files:
+        os.utime(item.path, (landed, landed))
+    return [item.path for item in result.files]
 
 
 def _copy_atomically(source: Path, target: Path) -> Path:

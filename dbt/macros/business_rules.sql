@@ -51,9 +51,15 @@
 {%- endmacro %}
 
 
-{#- A voter's party under the state's party basis (labels of macro party_label). -#}
+{#- A voter's party under the state's party basis (labels of macro party_label). Where the state records
+    no party (basis 'none'), the few voters a file still gives a party are not counted as that party: a
+    segment named "Republicans in Mississippi" would claim what the roll does not record. -#}
 {% macro party_of_basis(party_basis, registered_party, primary_ballot_party) -%}
-    case when {{ party_basis }} = 'primary_ballot' then {{ primary_ballot_party }} else {{ registered_party }} end
+    case {{ party_basis }}
+        when 'registration' then {{ registered_party }}
+        when 'primary_ballot' then {{ primary_ballot_party }}
+        else 'Unknown'
+    end
 {%- endmacro %}
 
 

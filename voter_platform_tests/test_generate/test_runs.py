@@ -163,15 +163,19 @@ def test_demo_seed_writes_three_days_spanning_the_election_plus_the_case_study_f
 
     monkeypatch.setattr(demo, "DEMO_VOTERS", 5_000)  # the real demo is 100,000 voters; same code path
     monkeypatch.setattr(demo, "DEMO_COUNTY_VOTERS", 1_000)
+    monkeypatch.setattr(demo, "DEMO_STATE_FILE_VOTERS", 1_000)
     paths = DataPaths(tmp_path)
     paths.landing.mkdir(parents=True)
     written = demo.seed_demo_data(paths)
     assert (paths.landing / "goodparty_voters.csv").read_bytes() == GOODPARTY_SAMPLE.read_bytes()
     partitions = {item.partition_key for item in scan_landing(paths.landing) if item.name != "goodparty_voters.csv"}
     assert partitions == {"2026-11-02", "2026-11-03", "2026-11-04"}
-    # 50 states + DC in the canonical layout but North Carolina, which comes as a Wake County extract.
-    assert len(written) == 50 * 2 * 3 + 2 * 3 + 1 == len(scan_landing(paths.landing))
-    assert not list(paths.landing.glob("voters_NC_*"))
+    # 50 states + DC in the canonical layout but North Carolina, which comes as a Wake County extract, and
+    # Ohio, which comes as its Statewide Voter File (four gzipped parts landed on the last day).
+    assert len(written) == 49 * 2 * 3 + 2 * 3 + 4 + 1 == len(scan_landing(paths.landing))
+    assert not list(paths.landing.glob("voters_NC_*")) and not list(paths.landing.glob("voters_OH_*"))
+    ohio = {item.name: item.partition_key for item in scan_landing(paths.landing) if item.name.startswith("SWVF")}
+    assert ohio == {f"SWVF_{parts}.txt.gz": "2026-11-04" for parts in ("1_22", "23_44", "45_66", "67_88")}
     assert sorted(path.name for path in paths.landing.glob("nc*")) == [
         f"{kind}92_2026-11-0{day}.txt" for kind in ("ncvhis", "ncvoter") for day in (2, 3, 4)
     ]
