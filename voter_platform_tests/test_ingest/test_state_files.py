@@ -45,12 +45,6 @@ COUNTY_EXTRACTS = {
     **{layout_id: ("Harris", "Travis", "Loving") for layout_id in state_formats() if layout_id.startswith("tx_")},
 }
 
-ARIZONA_CELLS = (
-    "lib/ingest/history.py _cell_meaning calls regexp_extract(cell, pattern, 'voting_method'): DuckDB takes a "
-    "string third argument as regex options ('Unrecognized Regex option v'); a group name needs a list "
-    "(regexp_extract(cell, pattern, ['voting_method'])). Every AZ voters file with a filled election cell "
-    "(`P - Democratic`) fails its partition"
-)
 IOWA_REPEATED_HEADER = (
     "lib/ingest/formats.py _match_names keeps only the first position of a header name that repeats "
     "(positions.setdefault): with the raw I-Voters header (GENERAL_ELECTION_DATE five times, ...) the slot "
@@ -70,7 +64,6 @@ UNTYPED_HISTORY = (
     "(lib/elections.py _default_type)"
 )
 KNOWN_INGEST_BUGS = {
-    "az_voter_list": pytest.mark.xfail(strict=True, raises=duckdb.InvalidInputException, reason=ARIZONA_CELLS),
     "ia_voter_list": pytest.mark.xfail(strict=True, raises=AssertionError, reason=IOWA_REPEATED_HEADER),
 }
 # Layouts whose history the registry cannot date (their own tests below).
@@ -271,7 +264,17 @@ def test_year_only_births_load_without_a_birth_date(tmp_path, layout_id):
     assert delivery.rows("select count(birth_date), count(birth_year), min(birth_year) > 1900 from raw.voters") == [(0, voters, True)]
 
 
-@pytest.mark.xfail(strict=True, raises=duckdb.InvalidInputException, reason=ARIZONA_CELLS)
+def test_arizona_election_cells_say_method_and_primary_ballot_party(tmp_path):
+    """AZ's `P - Democratic`: a vote, its method and the party of the primary ballot."""
+    delivery = deliver(tmp_path, "az_voter_list", voters=500)
+    assert_loads_as_its_truth(delivery, "az_voter_list")
+    ballots = dict(delivery.rows(
+        "select election_type, count(party_ballot) from raw.vote_history where election_type in ('GENERAL', 'PRIMARY') group by all"
+    ))
+    assert ballots["PRIMARY"] > 0 and ballots["GENERAL"] == 0
+    assert delivery.rows("select count(*) from raw.vote_history where voting_method is null") == [(0,)]
+
+
 def test_arizona_year_only_births_beside_the_date_column(tmp_path):
     delivery = deliver(tmp_path, "az_voter_list", voters=500, defects="year_only_birth=0.1")
     year_only = delivery.truth.birth_year_only

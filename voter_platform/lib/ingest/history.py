@@ -17,6 +17,7 @@ keeps the voter's line number and the voters file's name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,8 +185,8 @@ def _cell_meaning(layout: FileLayout, history: ElectionColumns) -> str:
     listed = ", ".join(sql_string(cell) for cell in known) or "null"
     if history.cell_pattern:
         pattern = sql_string(history.cell_pattern)
-        method = _decode(layout, "voting_method", f"nullif(trim(regexp_extract(cell, {pattern}, 'voting_method')), '')")
-        party = _decode(layout, "party_ballot", f"nullif(trim(regexp_extract(cell, {pattern}, 'party_ballot')), '')")
+        method = _decode(layout, "voting_method", _named_group(history.cell_pattern, "voting_method"))
+        party = _decode(layout, "party_ballot", _named_group(history.cell_pattern, "party_ballot"))
         unknown = f"cell not in ({listed}) and not regexp_matches(cell, {pattern})"
         return f"""
             coalesce({lookup('voting_method')}, {method}) as voting_method,
@@ -196,6 +197,17 @@ def _cell_meaning(layout: FileLayout, history: ElectionColumns) -> str:
         {lookup('voting_method')} as voting_method, {lookup('party_ballot')} as party_ballot,
         case when cell not in ({listed}) then list_append(e.flags, 'unknown_history_cell') else e.flags end as quality_flags
     """
+
+
+def _named_group(pattern: str, group: str) -> str:
+    """The SQL of a named group of `pattern` matched against `cell` (NULL when empty or absent).
+
+    DuckDB's regexp_extract takes a group by number (a string third argument would be read as regex
+    options), so the name is turned into its number here."""
+    number = re.compile(pattern).groupindex.get(group)
+    if number is None:
+        return "null::varchar"
+    return f"nullif(trim(regexp_extract(cell, {sql_string(pattern)}, {number})), '')"
 
 
 def _no_votes() -> str:
