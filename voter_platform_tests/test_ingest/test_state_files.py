@@ -45,12 +45,6 @@ COUNTY_EXTRACTS = {
     **{layout_id: ("Harris", "Travis", "Loving") for layout_id in state_formats() if layout_id.startswith("tx_")},
 }
 
-IOWA_REPEATED_HEADER = (
-    "lib/ingest/formats.py _match_names keeps only the first position of a header name that repeats "
-    "(positions.setdefault): with the raw I-Voters header (GENERAL_ELECTION_DATE five times, ...) the slot "
-    "aliases GENERAL_ELECTION_DATE.1 to .4 name no position, so only the first slot of each typed group "
-    "becomes vote history (history.py _slot_votes); slots 2-5 are dropped without a flag"
-)
 MICHIGAN_UNDATED_HISTORY = (
     "a vote-history layout without an election_date field (mi_qvf_history_lst: the date is in "
     "electionscd.lst, which no layout reads) inserts NULL into raw.vote_history.election_date on the fast "
@@ -63,9 +57,6 @@ UNTYPED_HISTORY = (
     "election's date, where the same date read from a history column or label is GENERAL "
     "(lib/elections.py _default_type)"
 )
-KNOWN_INGEST_BUGS = {
-    "ia_voter_list": pytest.mark.xfail(strict=True, raises=AssertionError, reason=IOWA_REPEATED_HEADER),
-}
 # Layouts whose history the registry cannot date (their own tests below).
 UNDATED_HISTORY = ("mi_qvf_voters_lst",)
 
@@ -153,10 +144,7 @@ def assert_loads_as_its_truth(delivery: Delivery, layout_id: str) -> None:
     assert delivery.flags("raw.vote_history")["unknown_history_cell"] == truth.history_cells_outside_the_table
 
 
-@pytest.mark.parametrize(
-    "layout_id",
-    [pytest.param(layout_id, marks=KNOWN_INGEST_BUGS.get(layout_id, ())) for layout_id in state_formats() if layout_id not in UNDATED_HISTORY],
-)
+@pytest.mark.parametrize("layout_id", [layout_id for layout_id in state_formats() if layout_id not in UNDATED_HISTORY])
 def test_a_generated_state_delivery_loads_as_its_truth(tmp_path, layout_id):
     delivery = deliver(tmp_path, layout_id)
     for path in delivery.folder.iterdir():

@@ -279,10 +279,33 @@ def _match_names(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], 
     required = {name.lower() for name in spec.recognise.required}
     if "" in named or not required.issubset(named):
         return None
+    return FileLayout(spec, fields, _name_positions(spec, named), len(named), f"{len(named)} columns", _file_state(spec, file_name))
+
+
+def _name_positions(spec: Layout, named: tuple[str, ...]) -> dict[str, int]:
+    """Field name (and alias) -> position in a header matched by names.
+
+    Each name is at its first column. A name the header repeats (IA's raw header: CITY three times,
+    every history slot column five times) is matched by occurrence: its n-th column is the layout's
+    n-th field of that name, found under that field's aliases (GENERAL_ELECTION_DATE.1 is the second
+    GENERAL_ELECTION_DATE column).
+    """
+    fields_named: dict[str, list[SourceField]] = {}
+    for source in spec.fields:
+        for name in source.names:
+            fields_named.setdefault(name, []).append(source)
     positions: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
     for index, name in enumerate(named, start=1):
-        positions.setdefault(name, index)
-    return FileLayout(spec, fields, positions, len(named), f"{len(named)} columns", _file_state(spec, file_name))
+        occurrence = occurrences[name] = occurrences.get(name, 0) + 1
+        if occurrence == 1:
+            positions.setdefault(name, index)
+            continue
+        same_name = fields_named.get(name, [])
+        if occurrence <= len(same_name):
+            for alias in same_name[occurrence - 1].names:
+                positions.setdefault(alias, index)
+    return positions
 
 
 def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLayout | None:
