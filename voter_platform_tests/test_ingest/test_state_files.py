@@ -51,12 +51,6 @@ MICHIGAN_UNDATED_HISTORY = (
     "path: the partition fails with a NOT NULL constraint error instead of quarantining the rows as "
     "missing_election_date"
 )
-UNTYPED_HISTORY = (
-    "lib/ingest/records.py: a long history layout without an election_type field (WA, NV, OK vh, MI csv) "
-    "loads every row with no type, flagged unknown_election_type and typed OTHER, even on a federal general "
-    "election's date, where the same date read from a history column or label is GENERAL "
-    "(lib/elections.py _default_type)"
-)
 # Layouts whose history the registry cannot date (their own tests below).
 UNDATED_HISTORY = ("mi_qvf_voters_lst",)
 
@@ -191,7 +185,6 @@ def test_iowa_parts_gather_with_the_header_of_the_first(tmp_path):
         assert delivery.counts(column) == dict(delivery.truth.by[column]), column
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNTYPED_HISTORY)
 def test_a_history_file_without_a_type_column_keeps_federal_generals_general(tmp_path):
     delivery = deliver(tmp_path, "wa_vrdb", voters=500)
     general_days = delivery.rows(

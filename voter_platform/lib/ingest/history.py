@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots
-from voter_platform.lib.elections import Election, read_election
+from voter_platform.lib.elections import Election, read_election, untyped_election_type_sql
 from voter_platform.lib.ingest.duck import run, scalar, sql_string
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import read_numbered_records
@@ -61,7 +61,7 @@ def derive_history(
     if isinstance(history, ElectionColumns):
         votes = _election_column_votes(connection, layout, history, cells, work_table)
     elif isinstance(history, Slots):
-        votes = _slot_votes(connection, layout, history, cells, work_table, election_map)
+        votes = _slot_votes(connection, layout, history, cells, work_table, election_map, voters.partition_date.year)
     elif isinstance(history, HistoryString):
         votes = _string_votes(connection, layout, history, cells, work_table)
     else:
@@ -226,8 +226,10 @@ def _slot_votes(
     cells: str,
     work_table: str,
     election_map: str | None,
+    last_year: int,
 ) -> str:
-    """One row per filled slot: its election from its date cell, its label cell or the election map."""
+    """One row per filled slot: its election from its date cell, its label cell or the election map;
+    a dated slot nothing types is typed by the calendar (lib/elections.untyped_election_type)."""
     structs = []
     for group_index, group in enumerate(history.groups):
         numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
@@ -276,7 +278,7 @@ def _slot_votes(
         )
         select filled.line_number, s.grp * 1000 + s.slot as slot, filled.voter_id,
             {election_date} as election_date,
-            coalesce({election_type}, case when {election_date} is not null then 'OTHER' end) as election_type,
+            coalesce({election_type}, {untyped_election_type_sql(election_date, last_year)}) as election_type,
             {election_label} as election_label,
             {_decode(layout, 'voting_method', 's.voting_method')} as voting_method,
             {_decode(layout, 'party_ballot', 's.party_ballot')} as party_ballot,

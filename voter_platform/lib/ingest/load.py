@@ -427,13 +427,14 @@ def load_election_map(
         )
         """,
     )
+    # The type a description names, else none: the history decides it from the date (the calendar).
     run(
         connection,
         f"""
         insert into {table}
         select upper({text('county')}), try_cast({text('slot')} as integer),
             try_strptime({text('election_date')}, {sql_list([layout.spec.date_format, *DATE_FORMATS])})::date,
-            {label}, coalesce({election_type_sql(f"coalesce({text('election_type')}, {label})")}, 'OTHER'),
+            {label}, {election_type_sql(f"coalesce({text('election_type')}, {label})")},
             $file_name, line_number
         from {records}
         """,

@@ -47,7 +47,7 @@ from datetime import date
 
 from voter_platform.layouts.registry import VOTER
 from voter_platform.lib import vocabularies as vocab
-from voter_platform.lib.elections import ELECTION_TYPE_WORDS
+from voter_platform.lib.elections import ELECTION_TYPE_WORDS, untyped_election_type_sql
 from voter_platform.lib.ingest.duck import sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
 from voter_platform.lib.ingest.shapes import RecordShapes
@@ -310,6 +310,14 @@ def _column(layout: FileLayout, name: str, field: str, fast: bool) -> _Column:
     return _Column(text, None, t)
 
 
+def _untyped_election_type(election_type: _Column, election_date: _Column, snapshot: date) -> _Column:
+    """The type of a history row in a file without a type field (WA, NV, OK vh, MI): the one rule for
+    an untyped election (lib/elections.untyped_election_type) over the row's date: GENERAL on a
+    federal general's date."""
+    untyped = untyped_election_type_sql(election_date.base, snapshot.year)
+    return _Column(election_type.text, election_type.parsed, f"coalesce({election_type.base}, {untyped})")
+
+
 def _state_column(layout: FileLayout, field: str, fast_type: FastType | None) -> _Column:
     """The state: the file's (a column then only checks it), or each record's own (multi-state files)."""
     t = "t_state"
@@ -359,6 +367,8 @@ def _layers(layout: FileLayout, snapshot: date, source: str, keep: str, field: s
     keeping the reader's row order through the insert."""
     kind = layout.spec.record_kind
     columns = {name: _column(layout, name, field, fast) for name in _source_columns(kind)}
+    if kind != VOTER and "election_type" not in layout.constants and not layout.source_fields("election_type"):
+        columns["election_type"] = _untyped_election_type(columns["election_type"], columns["election_date"], snapshot)
     required = required_columns(layout)
 
     def based_value(name: str, column: _Column) -> str:
