@@ -45,16 +45,6 @@ COUNTY_EXTRACTS = {
     **{layout_id: ("Harris", "Travis", "Loving") for layout_id in state_formats() if layout_id.startswith("tx_")},
 }
 
-MICHIGAN_UNDATED_HISTORY = (
-    "a vote-history layout without an election_date field (mi_qvf_history_lst: the date is in "
-    "electionscd.lst, which no layout reads) inserts NULL into raw.vote_history.election_date on the fast "
-    "path: the partition fails with a NOT NULL constraint error instead of quarantining the rows as "
-    "missing_election_date"
-)
-# Layouts whose history the registry cannot date (their own tests below).
-UNDATED_HISTORY = ("mi_qvf_voters_lst",)
-
-
 @dataclass
 class Truth:
     """The generator's facts of one delivery, summed over its files."""
@@ -106,15 +96,17 @@ class Delivery:
 
 
 def deliver(tmp_path: Path, layout_id: str, *, voters: int = VOTERS, defects: str = "none", package: str = "none",
-            counties: tuple[str, ...] | None = None, history: bool = True, seed: int = 5) -> Delivery:
-    """Generate a state delivery and ingest its files as they land (archives as delivered)."""
+            counties: tuple[str, ...] | None = None, history: bool = True, seed: int = 5,
+            leave_out: tuple[str, ...] = ()) -> Delivery:
+    """Generate a state delivery and ingest its files as they land (archives as delivered), without
+    the files named in `leave_out`."""
     folder = tmp_path / layout_id
     generate(GenerateConfig(
         voters=voters, start=SNAPSHOT, days=1, format=layout_id, out=folder, seed=seed,
         defects=DefectRates.parse(defects), package=package, history=history,
         counties=counties if counties is not None else COUNTY_EXTRACTS.get(layout_id),
     ))
-    files = sorted(path for path in folder.iterdir() if path.is_file())
+    files = sorted(path for path in folder.iterdir() if path.is_file() and path.name not in leave_out)
     warehouse = duckdb.connect(str(tmp_path / f"{layout_id}.duckdb"))
     outcome = ingest_partition(warehouse, SNAPSHOT, [InputFile(path) for path in files], run_id="test", options=IngestOptions())
     return Delivery(folder, outcome, warehouse, Truth.read(folder))
@@ -138,7 +130,7 @@ def assert_loads_as_its_truth(delivery: Delivery, layout_id: str) -> None:
     assert delivery.flags("raw.vote_history")["unknown_history_cell"] == truth.history_cells_outside_the_table
 
 
-@pytest.mark.parametrize("layout_id", [layout_id for layout_id in state_formats() if layout_id not in UNDATED_HISTORY])
+@pytest.mark.parametrize("layout_id", state_formats())
 def test_a_generated_state_delivery_loads_as_its_truth(tmp_path, layout_id):
     delivery = deliver(tmp_path, layout_id)
     for path in delivery.folder.iterdir():
@@ -162,14 +154,32 @@ def test_the_legacy_michigan_voters_file_loads_without_its_history(tmp_path):
     assert delivery.rows("select count(*), count(birth_date), count(birth_year) from raw.voters") == [(VOTERS, 0, VOTERS)]
 
 
-@pytest.mark.xfail(strict=True, raises=duckdb.ConstraintException, reason=MICHIGAN_UNDATED_HISTORY)
-def test_legacy_michigan_history_without_dates_is_quarantined(tmp_path):
+def test_legacy_michigan_history_is_dated_by_its_election_codes(tmp_path):
+    """entire_state_h.lst names each election by code; electionscd.lst, delivered with it, dates it."""
     delivery = deliver(tmp_path, "mi_qvf_voters_lst", voters=500)
+    files = {file.file_name: file for file in delivery.outcome.files}
+    assert files["electionscd.lst"].layout.startswith("mi_qvf_election_codes")
+    history = files["entire_state_h.lst"]
+    assert history.reconciles and history.rows_quarantined == 0
+    assert history.rows_loaded == delivery.truth.history_rows > 0
+    assert delivery.rows("select count(*) from raw.vote_history where election_date is null or election_label is null") == [(0,)]
+    types = dict(delivery.rows("select election_type, count(*) from raw.vote_history group by all"))
+    assert set(types) == {"GENERAL", "PRIMARY", "SPECIAL"}
+    assert delivery.rows(
+        "select count(*) from raw.vote_history where election_date = '2024-11-05' and election_type <> 'GENERAL'"
+    ) == [(0,)]
+
+
+def test_legacy_michigan_history_without_its_election_codes_is_quarantined(tmp_path):
+    """Without electionscd.lst no row of entire_state_h.lst can be dated: each is quarantined, the
+    detail naming the missing lookup; the voters load."""
+    delivery = deliver(tmp_path, "mi_qvf_voters_lst", voters=500, leave_out=("electionscd.lst",))
     history = next(file for file in delivery.outcome.files if file.file_name == "entire_state_h.lst")
     assert history.reconciles and history.rows_loaded == 0
-    assert history.rows_quarantined == delivery.truth.history_rows and history.quarantine_reasons == {
-        "missing_election_date": delivery.truth.history_rows
-    }
+    assert history.rows_quarantined == delivery.truth.history_rows > 0
+    assert history.quarantine_reasons == {"missing_election_date": delivery.truth.history_rows}
+    (detail,) = {row[0] for row in delivery.rows("select detail from raw.quarantine where file_name = 'entire_state_h.lst'")}
+    assert "electionscd.lst" in detail and "no lookup came with this file" in detail
     (snapshot,) = delivery.outcome.snapshots
     assert snapshot.voters_loaded == 500
 

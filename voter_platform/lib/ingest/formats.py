@@ -25,7 +25,7 @@ from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.duck import sql_string
 from voter_platform.lib.landing import name_without_date
 
-__all__ = ["VOTER", "VOTE_HISTORY", "FileLayout", "UnknownFormatError", "detect_layout", "source_id"]
+__all__ = ["VOTER", "VOTE_HISTORY", "ElectionCodes", "FileLayout", "UnknownFormatError", "detect_layout", "source_id"]
 
 
 @cache
@@ -134,6 +134,18 @@ class UnknownFormatError(ValueError):
 
 
 @dataclass(frozen=True)
+class ElectionCodes:
+    """The elections a delivery's election-code lookup lists (MI's electionscd.lst), for a history file
+    that names each election by its code (layouts dated_by_election_code): code -> ISO date, type (where
+    the title names one) and title."""
+
+    file_names: tuple[str, ...]  # the lookup files they were read from
+    dates: dict[str, str]
+    types: dict[str, str]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
 class FileLayout:
     """A layout as found in one file: where each source column sits in its lines."""
 
@@ -146,6 +158,8 @@ class FileLayout:
     record_length: int | None = None  # fixed width: the length of this file's records
     # False for the later parts of a product whose header is only in its first part (IA).
     has_header_line: bool = True
+    # A history file dated by its election codes: the lookup delivered with it (None: none came).
+    election_codes: ElectionCodes | None = None
 
     @property
     def field_count(self) -> int:
