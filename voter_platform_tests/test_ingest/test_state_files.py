@@ -184,6 +184,29 @@ def test_legacy_michigan_history_without_its_election_codes_is_quarantined(tmp_p
     assert snapshot.voters_loaded == 500
 
 
+def test_legacy_michigan_history_of_a_code_the_lookup_lacks_is_quarantined(tmp_path):
+    """A code electionscd.lst does not list dates no row: those rows are quarantined, named; the rest load."""
+    folder = tmp_path / "mi_qvf_voters_lst"
+    generate(GenerateConfig(voters=500, start=SNAPSHOT, days=1, format="mi_qvf_voters_lst", out=folder, seed=5))
+    lookup = folder / "electionscd.lst"
+    listed = lookup.read_text(encoding="latin-1").splitlines(keepends=True)
+    lookup.write_text("".join(listed[1:]), encoding="latin-1")  # the oldest election's code goes
+    unlisted = listed[0][:13].strip()
+    history = (folder / "entire_state_h.lst").read_text(encoding="latin-1").splitlines()
+    undated = sum(1 for line in history if line[25:38].strip() == unlisted)
+    assert 0 < undated < len(history)
+    warehouse = duckdb.connect(str(tmp_path / "mi.duckdb"))
+    files = [InputFile(path) for path in sorted(folder.iterdir()) if path.is_file()]
+    outcome = ingest_partition(warehouse, SNAPSHOT, files, run_id="test", options=IngestOptions(quarantine_threshold_pct=100))
+    loaded = next(file for file in outcome.files if file.file_name == "entire_state_h.lst")
+    assert loaded.reconciles and (loaded.rows_loaded, loaded.rows_quarantined) == (len(history) - undated, undated)
+    assert loaded.quarantine_reasons == {"missing_election_date": undated}
+    (detail,) = {row[0] for row in warehouse.execute("select detail from raw.quarantine where file_name = 'entire_state_h.lst'").fetchall()}
+    assert detail == (
+        "the row's election code is blank or not listed in the election-code lookup electionscd.lst: the row belongs to no election"
+    )
+
+
 def test_iowa_parts_gather_with_the_header_of_the_first(tmp_path):
     delivery = deliver(tmp_path, "ia_voter_list")
     files = {file.file_name: file for file in delivery.outcome.files}
