@@ -426,8 +426,9 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: Fil
 def load_election_map(
     connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, outcome: FileOutcome, partition_date: date
 ) -> None:
-    """Add an election map (county, slot -> election) to `table`; lines that name no slot or date are
-    quarantined. The map is a companion: it is kept in `table` for the run, not in the raw tables."""
+    """Add an election map ((county, slot) or election code -> election) to `table`; lines that name no
+    slot or code, or no date, are quarantined. The map is a companion: it is kept in `table` for the
+    run, not in the raw tables."""
     layout, target = source.layout, Target(partition_date, outcome.source_id or "", outcome.file_name, ELECTION_MAP)
     records = f"{table}_records"
     read_numbered_records(connection, layout, source.read_path, source.encoding, source.physical_lines, records)
