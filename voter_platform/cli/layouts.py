@@ -46,11 +46,12 @@ def history(spec: Layout) -> str:
     if spec.record_kind == "vote_history":
         return "is the history"
     if spec.record_kind == "election_map":
-        return "decodes history slots"
+        return "dates history election codes" if spec.fields_for("election_code") else "decodes history slots"
     if spec.history is None:
         return _HISTORY["history_file"]
     if spec.history.kind == "history_file":
-        return f"long file `{spec.history.layout}`"
+        lookup = f" dated by `{spec.history.lookup}`" if spec.history.lookup else ""
+        return f"long file `{spec.history.layout}`{lookup}"
     return _HISTORY[spec.history.kind]
 
 

@@ -13,7 +13,8 @@ table, date format and file name):
   (house number and street name, area code and number); constants are not written;
 - dates in the layout's formats, a birth year where the layout has one, ids zero-padded as the id
   pattern says, counties as the layout's county codes (or names);
-- the history the voter layout declares: its long history file (one row per vote), one column per
+- the history the voter layout declares: its long history file (one row per vote; MI's legacy one
+  names each election by code, with the code lookup electionscd.lst beside it), one column per
   election named by the layout's election template, slots (PA's 40 decoded by a per-county Election
   Map file, IA's typed groups, DE's election labels), a history string (NY), or none (OR). An election
   is written only where its text reads back (lib/elections.read_election) as that election, so every
@@ -306,7 +307,11 @@ class Delivery:
     def of(cls, config: GenerateConfig, spec: Layout, as_of: date, generals: list[int]) -> "Delivery":
         quirks = config.defects.state_quirks
         history_spec = layout(spec.history.layout) if isinstance(spec.history, HistoryFile) and config.history else None
-        map_spec = layout(spec.history.lookup) if isinstance(spec.history, Slots) and spec.history.lookup else None
+        # The companion election map: PA's per-county slot maps, or the election codes of a long
+        # history file (MI's electionscd.lst), written with that history file.
+        lookup = spec.history.lookup if isinstance(spec.history, (Slots, HistoryFile)) else None
+        wanted = lookup is not None and (history_spec is not None or isinstance(spec.history, Slots))
+        map_spec = layout(lookup) if wanted else None
         elections = file_elections(as_of, generals, quirks.get("off_calendar_election", 0.0))
         prefix, width = _id_format([spec] + ([history_spec] if history_spec else []))
         return cls(spec, as_of, config.seed, elections, quirks, history_spec, map_spec, prefix, width)
@@ -928,6 +933,8 @@ def history_columns(delivery: Delivery, chunk: Roll) -> pa.Table:
         first = canonical[0]
         if first == "voter_id":
             columns.append(dictionary(voter, delivery.voter_ids(chunk.serial)))
+        elif first == "election_code":
+            columns.append(dictionary(election, [str(election_code(position)) for position in range(len(elections))]))
         elif first == "election_date":
             days = np.array([(e.day - date(1970, 1, 1)).days for e in elections], dtype=np.int32)
             columns.append(dictionary(election, format_dates(days, spec.date_format_of(source))))
@@ -1083,7 +1090,9 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
             history_archive = archive_name(history_spec, as_of, spec) if config.package == "zip" else None
             plans.append(StateFile(history_name, history_out, history_members, lambda chunk: history_columns(delivery, chunk),
                                    history_group, history_facts, history_archive))
-        if delivery.map_spec is not None:
+            if delivery.map_spec is not None:
+                plans.append(_election_codes_plan(delivery, history_members[:1], history_group, facts_of, config.package))
+        if delivery.map_spec is not None and isinstance(spec.history, Slots):
             map_spec = delivery.map_spec
             map_out = output_layout(map_spec)
             county = int(local[np.searchsorted(members, part_members[0])]) if len(part_members) else 0
@@ -1096,6 +1105,28 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
                                    lambda chunk, rows=rows, county=county: election_map_table(delivery, rows, county),
                                    group, map_facts, archive_name(map_spec, as_of, spec) if config.package == "zip" else None))
     return plans
+
+
+def _election_codes_plan(delivery: Delivery, members: np.ndarray, group: str, facts_of, package: str) -> StateFile:
+    """The election-code lookup of a long history file (MI's electionscd.lst): every election of the
+    delivery under its code, in the history file's group (they land together)."""
+    map_spec = delivery.map_spec
+    assert map_spec is not None
+    rows = [(election_code(position), election) for position, election in enumerate(delivery.elections)]
+    map_out = output_layout(map_spec)
+    map_facts = facts_of(np.zeros(0, dtype=np.int64), map_out, map_spec.id)
+    if map_facts:
+        map_facts["truth"] = {"election_map_rows": len(rows), "part": None}
+    archive = archive_name(map_spec, delivery.as_of, delivery.spec) if package == "zip" else None
+    # One chunk, whatever the roll: the lookup does not depend on the voters.
+    return StateFile(file_name(map_spec, delivery.as_of, None), map_out, members,
+                     lambda chunk: election_map_table(delivery, rows, None), group, map_facts, archive)
+
+
+def election_code(position: int) -> int:
+    """The code of the delivery's election at `position` (Delivery.elections) in a history file that
+    names elections by code, and in its lookup."""
+    return position + 1
 
 
 def _written(parts: list[tuple[str | None, np.ndarray]], missing: set[str]) -> np.ndarray:
@@ -1198,18 +1229,20 @@ def _is_slot(source: SourceField, history: Slots) -> bool:
     return False
 
 
-def election_map_table(delivery: Delivery, rows: list[tuple[int, FileElection]], county: int) -> pa.Table:
-    """A county's Election Map: which election each slot of its voters file is."""
+def election_map_table(delivery: Delivery, rows: list[tuple[int, FileElection]], county: int | None) -> pa.Table:
+    """A companion election map: which election each slot of a county's voters file is (PA's
+    Election Map: rows of slot numbers), or each election code of a history file (MI's electionscd.lst:
+    rows of codes, no county)."""
     spec = delivery.map_spec
     assert spec is not None
-    county_text = county_codes(delivery.spec)[county]
     columns = []
     for source in spec.fields:
         first = source.canonical[0] if source.canonical else None
         if first == "county":
-            columns.append(pa.array([county_text] * len(rows)))
-        elif first == "slot":
-            columns.append(pa.array([str(slot) for slot, _ in rows]))
+            assert county is not None
+            columns.append(pa.array([county_codes(delivery.spec)[county]] * len(rows)))
+        elif first in ("slot", "election_code"):
+            columns.append(pa.array([str(key) for key, _ in rows]))
         elif first in ("election_label", "election_type"):
             columns.append(pa.array([election.label for _, election in rows]))
         elif first == "election_date":
@@ -1217,6 +1250,8 @@ def election_map_table(delivery: Delivery, rows: list[tuple[int, FileElection]],
             columns.append(format_dates(days, spec.date_format_of(source)))
         else:
             columns.append(pa.array([""] * len(rows)))
+    if spec.is_fixed_width:
+        columns = [fixed_width(column, source.width) for column, source in zip(columns, spec.fields)]
     return pa.table(columns, names=[source.name for source in spec.fields])
 
 

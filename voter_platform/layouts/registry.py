@@ -38,9 +38,11 @@ VOTER_COLUMNS = (
 )
 HISTORY_COLUMNS = (
     "voter_id", "state", "county", "election_date", "election_type", "election_label", "voting_method", "party_ballot",
+    "election_code",
 )
-# A companion file that says which election each history slot is, per county (PA's Election Map).
-ELECTION_MAP_COLUMNS = ("county", "slot", "election_date", "election_label", "election_type")
+# A companion file that says which election a history slot is, per county (PA's Election Map), or
+# which election an election code is (MI's electionscd.lst).
+ELECTION_MAP_COLUMNS = ("county", "slot", "election_code", "election_date", "election_label", "election_type")
 ELECTION_MAP = "election_map"
 COLUMNS_OF = {VOTER: VOTER_COLUMNS, VOTE_HISTORY: HISTORY_COLUMNS, ELECTION_MAP: ELECTION_MAP_COLUMNS}
 # Columns decoded through a code table (or, without one, the platform's own spellings).
@@ -221,6 +223,9 @@ class HistoryFile(BaseModel):
 
     kind: Literal["history_file"]
     layout: str  # the id of the history layout
+    # A companion file (layout id, record kind election_map) saying which election each election code
+    # of the history file is (MI's electionscd.lst): the history layout has no election date of its own.
+    lookup: str | None = None
 
 
 class LastVoteOnly(BaseModel):
@@ -407,6 +412,11 @@ class Layout(BaseModel):
             table = self.codes.get("party")
         return table
 
+    @property
+    def dated_by_election_code(self) -> bool:
+        """A vote-history layout whose elections are codes, dated by a companion lookup (MI's .lst)."""
+        return self.record_kind == VOTE_HISTORY and bool(self.fields_for("election_code")) and not self.fields_for("election_date")
+
     def date_format_of(self, source: SourceField) -> str:
         return source.date_format or self.date_format
 
@@ -448,11 +458,29 @@ def layouts(folder: Path = LAYOUTS_DIR) -> dict[str, Layout]:
     """Every layout of the registry, by id, in recognition order (see `ORDER`)."""
     found = {layout.id: layout for layout in (_load(path) for path in sorted(folder.glob("*.yaml")))}
     for layout in found.values():
-        if layout.history is not None and layout.history.kind == "history_file":
-            target = found.get(layout.history.layout)
+        history = layout.history
+        lookup = getattr(history, "lookup", None)
+        if lookup is not None and (found.get(lookup) is None or found[lookup].record_kind != ELECTION_MAP):
+            raise LayoutError(f"layout {layout.id}.yaml: history lookup {lookup!r} is not an election-map layout")
+        if isinstance(history, HistoryFile):
+            target = found.get(history.layout)
             if target is None or target.record_kind != VOTE_HISTORY:
-                raise LayoutError(f"layout {layout.id}.yaml: history layout {layout.history.layout!r} is not a vote-history layout")
+                raise LayoutError(f"layout {layout.id}.yaml: history layout {history.layout!r} is not a vote-history layout")
+            if target.dated_by_election_code and (lookup is None or not found[lookup].fields_for("election_code")):
+                raise LayoutError(
+                    f"layout {layout.id}.yaml: history layout {history.layout!r} has election codes and no election "
+                    "date: name the election-code lookup that dates them (history.lookup)"
+                )
     return found
+
+
+def election_lookup(history_layout_id: str) -> Layout | None:
+    """The companion election-map layout that dates the election codes of a long history layout (the
+    voters layout names it with the history file), or None."""
+    for spec in layouts().values():
+        if isinstance(spec.history, HistoryFile) and spec.history.layout == history_layout_id and spec.history.lookup:
+            return layouts()[spec.history.lookup]
+    return None
 
 
 def layout(layout_id: str) -> Layout:

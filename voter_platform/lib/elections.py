@@ -27,6 +27,9 @@ ELECTION_TYPE_WORDS = (
     ("GENERAL", "GENERAL"),
 )
 
+# The first year `untyped_election_type_sql` lists federal generals from (older elections are quarantined).
+FIRST_LISTED_YEAR = 1900
+
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -113,9 +116,21 @@ def _type(word: str | None, spec: ElectionText) -> str | None:
 
 
 def _default_type(day: date, spec: ElectionText) -> str:
-    if spec.type:
-        return spec.type
+    return spec.type or untyped_election_type(day)
+
+
+def untyped_election_type(day: date) -> str:
+    """The type of an election on `day` when nothing names it: GENERAL on a federal general's date
+    (the calendar types it), otherwise OTHER."""
     return "GENERAL" if is_federal_general(day) else "OTHER"
+
+
+def untyped_election_type_sql(day_sql: str, last_year: int) -> str:
+    """`untyped_election_type` of a DATE expression in SQL (NULL for a NULL date), for rows typed in
+    DuckDB: the federal generals' days from 1900 to `last_year` are listed from `is_federal_general`."""
+    generals = [day for day in (election_day(year) for year in range(FIRST_LISTED_YEAR, last_year + 1)) if is_federal_general(day)]
+    listed = ", ".join(f"date '{day.isoformat()}'" for day in generals)
+    return f"(case when list_contains([{listed}], {day_sql}) then 'GENERAL' when {day_sql} is not null then 'OTHER' end)"
 
 
 def _month(text: str | None) -> int | None:

@@ -215,6 +215,20 @@ def test_pennsylvania_slots_are_numbered_by_each_countys_election_map(tmp_path):
         assert all(record[name] in ("", "AP", "AB", "P") for name in slot_of)
 
 
+def test_legacy_michigan_history_comes_with_the_election_codes_it_names(tmp_path):
+    out = state_run(tmp_path, "mi_qvf_voters_lst")
+    names = sorted(path.name for path in out.iterdir() if path.is_file())
+    assert names == ["electionscd.lst", "entire_state_h.lst", "entire_state_v.lst"]
+    codes = {}
+    for line in lines(out / "electionscd.lst"):
+        assert len(line) == 71 and re.fullmatch(r"\d+ *", line[:13])
+        codes[line[:13].strip()] = (datetime.strptime(line[13:21], "%m%d%Y").date(), line[21:].strip())
+    elections = file_elections(AS_OF, ALL_GENERALS)
+    assert sorted(codes.values()) == [(election.day, election.label) for election in elections]
+    used = {line[25:38].strip() for line in lines(out / "entire_state_h.lst")}
+    assert used and used <= codes.keys()
+
+
 def test_a_history_string_lists_the_elections_voted(tmp_path):
     out = state_run(tmp_path, "ny_voter_list")
     (path,) = [path for path in out.iterdir() if path.is_file()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from voter_platform.layouts.registry import layouts
 from voter_platform.lib.ingest.formats import (
     CANONICAL_HISTORY_HEADER,
     CANONICAL_VOTER_HEADER,
@@ -40,6 +41,21 @@ def test_ncvoter_columns_are_found_by_name_with_historical_spellings():
     assert layout.source_position("middle_name") == 6
     assert layout.source_position("age") == 9
     assert layout.file_state == "NC"  # every record of an NCSBE file is a North Carolina voter
+
+
+def test_a_repeated_header_name_is_matched_by_occurrence():
+    """Iowa's raw header names every history slot column five times (and CITY three times): the n-th
+    occurrence is the layout's n-th field of that name, found under its alias."""
+    spec = layouts()["ia_voter_list"]
+    header = [source.name for source in spec.fields]
+    layout = detect_layout(",".join(header), "VoterDetails_ Part1 11-20-26-000000.csv")
+    dates = [index for index, name in enumerate(header, start=1) if name == "GENERAL_ELECTION_DATE"]
+    assert len(dates) == 5
+    assert [layout.positions[name] for name in
+            ("general_election_date", *(f"general_election_date.{n}" for n in range(1, 5)))] == dates
+    cities = [index for index, name in enumerate(header, start=1) if name == "CITY"]
+    assert [layout.positions[name] for name in ("city", "city_2", "city_3")] == cities
+    assert layout.source_position("city") == cities[0]
 
 
 def test_vr_snapshot_is_told_apart_from_ncvoter_by_its_columns():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import duckdb
+
+from voter_platform.lib.elections import untyped_election_type, untyped_election_type_sql
 from voter_platform.lib.ingest.formats import CANONICAL_HISTORY_HEADER, CANONICAL_VOTER_HEADER
 from voter_platform_tests.test_ingest.conftest import SNAPSHOT, ingest, rows
 from voter_platform_tests.test_ingest.defect_files import canonical_voter, history_row
@@ -62,3 +65,19 @@ def test_history_spellings(warehouse, landing):
         ("GENERAL", "OTHER", None, ["unknown_voting_method"]),
         ("OTHER", "IN_PERSON", "Republican", ["unknown_election_type"]),
     ]
+
+
+def test_the_untyped_election_rule_says_the_same_in_sql():
+    """A history row nothing types is typed in SQL by the rule `read_election` applies in Python."""
+    days = [date(2014, 1, 1) + timedelta(days=offset) for offset in range(0, 13 * 366)]
+    connection = duckdb.connect()
+    typed = connection.execute(
+        f"select day, {untyped_election_type_sql('day', 2026)} from (select unnest($days)::date as day) order by day",
+        {"days": days},
+    ).fetchall()
+    assert typed == [(day, untyped_election_type(day)) for day in days]
+    assert {day for day, election_type in typed if election_type == "GENERAL"} == {
+        date(2014, 11, 4), date(2016, 11, 8), date(2018, 11, 6), date(2020, 11, 3), date(2022, 11, 8),
+        date(2024, 11, 5), date(2026, 11, 3),
+    }
+    assert connection.execute(f"select {untyped_election_type_sql('null::date', 2026)}").fetchall() == [(None,)]

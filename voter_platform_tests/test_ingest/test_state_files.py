@@ -45,38 +45,6 @@ COUNTY_EXTRACTS = {
     **{layout_id: ("Harris", "Travis", "Loving") for layout_id in state_formats() if layout_id.startswith("tx_")},
 }
 
-ARIZONA_CELLS = (
-    "lib/ingest/history.py _cell_meaning calls regexp_extract(cell, pattern, 'voting_method'): DuckDB takes a "
-    "string third argument as regex options ('Unrecognized Regex option v'); a group name needs a list "
-    "(regexp_extract(cell, pattern, ['voting_method'])). Every AZ voters file with a filled election cell "
-    "(`P - Democratic`) fails its partition"
-)
-IOWA_REPEATED_HEADER = (
-    "lib/ingest/formats.py _match_names keeps only the first position of a header name that repeats "
-    "(positions.setdefault): with the raw I-Voters header (GENERAL_ELECTION_DATE five times, ...) the slot "
-    "aliases GENERAL_ELECTION_DATE.1 to .4 name no position, so only the first slot of each typed group "
-    "becomes vote history (history.py _slot_votes); slots 2-5 are dropped without a flag"
-)
-MICHIGAN_UNDATED_HISTORY = (
-    "a vote-history layout without an election_date field (mi_qvf_history_lst: the date is in "
-    "electionscd.lst, which no layout reads) inserts NULL into raw.vote_history.election_date on the fast "
-    "path: the partition fails with a NOT NULL constraint error instead of quarantining the rows as "
-    "missing_election_date"
-)
-UNTYPED_HISTORY = (
-    "lib/ingest/records.py: a long history layout without an election_type field (WA, NV, OK vh, MI csv) "
-    "loads every row with no type, flagged unknown_election_type and typed OTHER, even on a federal general "
-    "election's date, where the same date read from a history column or label is GENERAL "
-    "(lib/elections.py _default_type)"
-)
-KNOWN_INGEST_BUGS = {
-    "az_voter_list": pytest.mark.xfail(strict=True, raises=duckdb.InvalidInputException, reason=ARIZONA_CELLS),
-    "ia_voter_list": pytest.mark.xfail(strict=True, raises=AssertionError, reason=IOWA_REPEATED_HEADER),
-}
-# Layouts whose history the registry cannot date (their own tests below).
-UNDATED_HISTORY = ("mi_qvf_voters_lst",)
-
-
 @dataclass
 class Truth:
     """The generator's facts of one delivery, summed over its files."""
@@ -128,15 +96,17 @@ class Delivery:
 
 
 def deliver(tmp_path: Path, layout_id: str, *, voters: int = VOTERS, defects: str = "none", package: str = "none",
-            counties: tuple[str, ...] | None = None, history: bool = True, seed: int = 5) -> Delivery:
-    """Generate a state delivery and ingest its files as they land (archives as delivered)."""
+            counties: tuple[str, ...] | None = None, history: bool = True, seed: int = 5,
+            leave_out: tuple[str, ...] = ()) -> Delivery:
+    """Generate a state delivery and ingest its files as they land (archives as delivered), without
+    the files named in `leave_out`."""
     folder = tmp_path / layout_id
     generate(GenerateConfig(
         voters=voters, start=SNAPSHOT, days=1, format=layout_id, out=folder, seed=seed,
         defects=DefectRates.parse(defects), package=package, history=history,
         counties=counties if counties is not None else COUNTY_EXTRACTS.get(layout_id),
     ))
-    files = sorted(path for path in folder.iterdir() if path.is_file())
+    files = sorted(path for path in folder.iterdir() if path.is_file() and path.name not in leave_out)
     warehouse = duckdb.connect(str(tmp_path / f"{layout_id}.duckdb"))
     outcome = ingest_partition(warehouse, SNAPSHOT, [InputFile(path) for path in files], run_id="test", options=IngestOptions())
     return Delivery(folder, outcome, warehouse, Truth.read(folder))
@@ -160,10 +130,7 @@ def assert_loads_as_its_truth(delivery: Delivery, layout_id: str) -> None:
     assert delivery.flags("raw.vote_history")["unknown_history_cell"] == truth.history_cells_outside_the_table
 
 
-@pytest.mark.parametrize(
-    "layout_id",
-    [pytest.param(layout_id, marks=KNOWN_INGEST_BUGS.get(layout_id, ())) for layout_id in state_formats() if layout_id not in UNDATED_HISTORY],
-)
+@pytest.mark.parametrize("layout_id", state_formats())
 def test_a_generated_state_delivery_loads_as_its_truth(tmp_path, layout_id):
     delivery = deliver(tmp_path, layout_id)
     for path in delivery.folder.iterdir():
@@ -187,16 +154,57 @@ def test_the_legacy_michigan_voters_file_loads_without_its_history(tmp_path):
     assert delivery.rows("select count(*), count(birth_date), count(birth_year) from raw.voters") == [(VOTERS, 0, VOTERS)]
 
 
-@pytest.mark.xfail(strict=True, raises=duckdb.ConstraintException, reason=MICHIGAN_UNDATED_HISTORY)
-def test_legacy_michigan_history_without_dates_is_quarantined(tmp_path):
+def test_legacy_michigan_history_is_dated_by_its_election_codes(tmp_path):
+    """entire_state_h.lst names each election by code; electionscd.lst, delivered with it, dates it."""
     delivery = deliver(tmp_path, "mi_qvf_voters_lst", voters=500)
+    files = {file.file_name: file for file in delivery.outcome.files}
+    assert files["electionscd.lst"].layout.startswith("mi_qvf_election_codes")
+    history = files["entire_state_h.lst"]
+    assert history.reconciles and history.rows_quarantined == 0
+    assert history.rows_loaded == delivery.truth.history_rows > 0
+    assert delivery.rows("select count(*) from raw.vote_history where election_date is null or election_label is null") == [(0,)]
+    types = dict(delivery.rows("select election_type, count(*) from raw.vote_history group by all"))
+    assert set(types) == {"GENERAL", "PRIMARY", "SPECIAL"}
+    assert delivery.rows(
+        "select count(*) from raw.vote_history where election_date = '2024-11-05' and election_type <> 'GENERAL'"
+    ) == [(0,)]
+
+
+def test_legacy_michigan_history_without_its_election_codes_is_quarantined(tmp_path):
+    """Without electionscd.lst no row of entire_state_h.lst can be dated: each is quarantined, the
+    detail naming the missing lookup; the voters load."""
+    delivery = deliver(tmp_path, "mi_qvf_voters_lst", voters=500, leave_out=("electionscd.lst",))
     history = next(file for file in delivery.outcome.files if file.file_name == "entire_state_h.lst")
     assert history.reconciles and history.rows_loaded == 0
-    assert history.rows_quarantined == delivery.truth.history_rows and history.quarantine_reasons == {
-        "missing_election_date": delivery.truth.history_rows
-    }
+    assert history.rows_quarantined == delivery.truth.history_rows > 0
+    assert history.quarantine_reasons == {"missing_election_date": delivery.truth.history_rows}
+    (detail,) = {row[0] for row in delivery.rows("select detail from raw.quarantine where file_name = 'entire_state_h.lst'")}
+    assert "electionscd.lst" in detail and "no lookup came with this file" in detail
     (snapshot,) = delivery.outcome.snapshots
     assert snapshot.voters_loaded == 500
+
+
+def test_legacy_michigan_history_of_a_code_the_lookup_lacks_is_quarantined(tmp_path):
+    """A code electionscd.lst does not list dates no row: those rows are quarantined, named; the rest load."""
+    folder = tmp_path / "mi_qvf_voters_lst"
+    generate(GenerateConfig(voters=500, start=SNAPSHOT, days=1, format="mi_qvf_voters_lst", out=folder, seed=5))
+    lookup = folder / "electionscd.lst"
+    listed = lookup.read_text(encoding="latin-1").splitlines(keepends=True)
+    lookup.write_text("".join(listed[1:]), encoding="latin-1")  # the oldest election's code goes
+    unlisted = listed[0][:13].strip()
+    history = (folder / "entire_state_h.lst").read_text(encoding="latin-1").splitlines()
+    undated = sum(1 for line in history if line[25:38].strip() == unlisted)
+    assert 0 < undated < len(history)
+    warehouse = duckdb.connect(str(tmp_path / "mi.duckdb"))
+    files = [InputFile(path) for path in sorted(folder.iterdir()) if path.is_file()]
+    outcome = ingest_partition(warehouse, SNAPSHOT, files, run_id="test", options=IngestOptions(quarantine_threshold_pct=100))
+    loaded = next(file for file in outcome.files if file.file_name == "entire_state_h.lst")
+    assert loaded.reconciles and (loaded.rows_loaded, loaded.rows_quarantined) == (len(history) - undated, undated)
+    assert loaded.quarantine_reasons == {"missing_election_date": undated}
+    (detail,) = {row[0] for row in warehouse.execute("select detail from raw.quarantine where file_name = 'entire_state_h.lst'").fetchall()}
+    assert detail == (
+        "the row's election code is blank or not listed in the election-code lookup electionscd.lst: the row belongs to no election"
+    )
 
 
 def test_iowa_parts_gather_with_the_header_of_the_first(tmp_path):
@@ -210,7 +218,6 @@ def test_iowa_parts_gather_with_the_header_of_the_first(tmp_path):
         assert delivery.counts(column) == dict(delivery.truth.by[column]), column
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNTYPED_HISTORY)
 def test_a_history_file_without_a_type_column_keeps_federal_generals_general(tmp_path):
     delivery = deliver(tmp_path, "wa_vrdb", voters=500)
     general_days = delivery.rows(
@@ -271,7 +278,17 @@ def test_year_only_births_load_without_a_birth_date(tmp_path, layout_id):
     assert delivery.rows("select count(birth_date), count(birth_year), min(birth_year) > 1900 from raw.voters") == [(0, voters, True)]
 
 
-@pytest.mark.xfail(strict=True, raises=duckdb.InvalidInputException, reason=ARIZONA_CELLS)
+def test_arizona_election_cells_say_method_and_primary_ballot_party(tmp_path):
+    """AZ's `P - Democratic`: a vote, its method and the party of the primary ballot."""
+    delivery = deliver(tmp_path, "az_voter_list", voters=500)
+    assert_loads_as_its_truth(delivery, "az_voter_list")
+    ballots = dict(delivery.rows(
+        "select election_type, count(party_ballot) from raw.vote_history where election_type in ('GENERAL', 'PRIMARY') group by all"
+    ))
+    assert ballots["PRIMARY"] > 0 and ballots["GENERAL"] == 0
+    assert delivery.rows("select count(*) from raw.vote_history where voting_method is null") == [(0,)]
+
+
 def test_arizona_year_only_births_beside_the_date_column(tmp_path):
     delivery = deliver(tmp_path, "az_voter_list", voters=500, defects="year_only_birth=0.1")
     year_only = delivery.truth.birth_year_only

@@ -68,3 +68,19 @@ def test_the_readme_lists_every_layout():
     readme = (LAYOUTS_DIR.parents[1] / "README.md").read_text()
     listed = readme.split("<!-- layouts:start -->\n", 1)[1].split("\n<!-- layouts:end -->", 1)[0]
     assert listed == table()
+
+
+def test_a_history_of_election_codes_needs_the_lookup_that_dates_them(tmp_path):
+    """MI's legacy history names elections by code: its voters layout must name the code lookup."""
+    for layout_id in ("mi_qvf_voters_lst", "mi_qvf_history_lst", "mi_qvf_election_codes"):
+        (tmp_path / f"{layout_id}.yaml").write_text((LAYOUTS_DIR / f"{layout_id}.yaml").read_text())
+    assert layouts.__wrapped__(tmp_path)["mi_qvf_voters_lst"].history.lookup == "mi_qvf_election_codes"
+    voters = yaml.safe_load((tmp_path / "mi_qvf_voters_lst.yaml").read_text())
+    voters["history"].pop("lookup")
+    (tmp_path / "mi_qvf_voters_lst.yaml").write_text(yaml.safe_dump(voters))
+    with pytest.raises(LayoutError, match=r"mi_qvf_voters_lst.yaml: history layout 'mi_qvf_history_lst' has election codes"):
+        layouts.__wrapped__(tmp_path)
+    voters["history"]["lookup"] = "mi_qvf_history_lst"
+    (tmp_path / "mi_qvf_voters_lst.yaml").write_text(yaml.safe_dump(voters))
+    with pytest.raises(LayoutError, match=r"history lookup 'mi_qvf_history_lst' is not an election-map layout"):
+        layouts.__wrapped__(tmp_path)

@@ -21,6 +21,7 @@ from voter_platform.layouts.registry import (
     VOTER,
     ElectionColumns,
     ElectionText,
+    HistoryFile,
     HistoryString,
     Layout,
     Slots,
@@ -51,6 +52,7 @@ FILE_NAMES = {
     "ny_voter_list_2014": "AllNYSVoters_20200106.txt",
     "mi_qvf_voters_lst": "entire_state_v.lst",
     "mi_qvf_history_lst": "entire_state_h.lst",
+    "mi_qvf_election_codes": "electionscd.lst",
     "mi_qvf_voters": "EntireStateVoters.csv",
     "mi_qvf_history": "EntireStateVoterHistory.csv",
     "ga_voter_list_pipe": "Georgia_Daily_VoterBase.txt",
@@ -249,7 +251,7 @@ def test_voter_layouts_declare_their_history_and_companions_of_their_state(layou
     targets = []
     if spec.history.kind == "history_file":
         targets.append((spec.history.layout, VOTE_HISTORY))
-    if isinstance(spec.history, Slots) and spec.history.lookup:
+    if isinstance(spec.history, (Slots, HistoryFile)) and spec.history.lookup:
         targets.append((spec.history.lookup, ELECTION_MAP))
     for target_id, kind in targets:
         target = layouts()[target_id]

@@ -25,7 +25,7 @@ from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.duck import sql_string
 from voter_platform.lib.landing import name_without_date
 
-__all__ = ["VOTER", "VOTE_HISTORY", "FileLayout", "UnknownFormatError", "detect_layout", "source_id"]
+__all__ = ["VOTER", "VOTE_HISTORY", "ElectionCodes", "FileLayout", "UnknownFormatError", "detect_layout", "source_id"]
 
 
 @cache
@@ -134,6 +134,18 @@ class UnknownFormatError(ValueError):
 
 
 @dataclass(frozen=True)
+class ElectionCodes:
+    """The elections a delivery's election-code lookup lists (MI's electionscd.lst), for a history file
+    that names each election by its code (layouts dated_by_election_code): code -> ISO date, type (where
+    the title names one) and title."""
+
+    file_names: tuple[str, ...]  # the lookup files they were read from
+    dates: dict[str, str]
+    types: dict[str, str]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
 class FileLayout:
     """A layout as found in one file: where each source column sits in its lines."""
 
@@ -146,6 +158,8 @@ class FileLayout:
     record_length: int | None = None  # fixed width: the length of this file's records
     # False for the later parts of a product whose header is only in its first part (IA).
     has_header_line: bool = True
+    # A history file dated by its election codes: the lookup delivered with it (None: none came).
+    election_codes: ElectionCodes | None = None
 
     @property
     def field_count(self) -> int:
@@ -279,10 +293,33 @@ def _match_names(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], 
     required = {name.lower() for name in spec.recognise.required}
     if "" in named or not required.issubset(named):
         return None
+    return FileLayout(spec, fields, _name_positions(spec, named), len(named), f"{len(named)} columns", _file_state(spec, file_name))
+
+
+def _name_positions(spec: Layout, named: tuple[str, ...]) -> dict[str, int]:
+    """Field name (and alias) -> position in a header matched by names.
+
+    Each name is at its first column. A name the header repeats (IA's raw header: CITY three times,
+    every history slot column five times) is matched by occurrence: its n-th column is the layout's
+    n-th field of that name, found under that field's aliases (GENERAL_ELECTION_DATE.1 is the second
+    GENERAL_ELECTION_DATE column).
+    """
+    fields_named: dict[str, list[SourceField]] = {}
+    for source in spec.fields:
+        for name in source.names:
+            fields_named.setdefault(name, []).append(source)
     positions: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
     for index, name in enumerate(named, start=1):
-        positions.setdefault(name, index)
-    return FileLayout(spec, fields, positions, len(named), f"{len(named)} columns", _file_state(spec, file_name))
+        occurrence = occurrences[name] = occurrences.get(name, 0) + 1
+        if occurrence == 1:
+            positions.setdefault(name, index)
+            continue
+        same_name = fields_named.get(name, [])
+        if occurrence <= len(same_name):
+            for alias in same_name[occurrence - 1].names:
+                positions.setdefault(alias, index)
+    return positions
 
 
 def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLayout | None:

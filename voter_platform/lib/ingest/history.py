@@ -17,13 +17,14 @@ keeps the voter's line number and the voters file's name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots
-from voter_platform.lib.elections import Election, read_election
+from voter_platform.lib.elections import Election, read_election, untyped_election_type_sql
 from voter_platform.lib.ingest.duck import run, scalar, sql_string
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import read_numbered_records
@@ -60,7 +61,7 @@ def derive_history(
     if isinstance(history, ElectionColumns):
         votes = _election_column_votes(connection, layout, history, cells, work_table)
     elif isinstance(history, Slots):
-        votes = _slot_votes(connection, layout, history, cells, work_table, election_map)
+        votes = _slot_votes(connection, layout, history, cells, work_table, election_map, voters.partition_date.year)
     elif isinstance(history, HistoryString):
         votes = _string_votes(connection, layout, history, cells, work_table)
     else:
@@ -184,8 +185,8 @@ def _cell_meaning(layout: FileLayout, history: ElectionColumns) -> str:
     listed = ", ".join(sql_string(cell) for cell in known) or "null"
     if history.cell_pattern:
         pattern = sql_string(history.cell_pattern)
-        method = _decode(layout, "voting_method", f"nullif(trim(regexp_extract(cell, {pattern}, 'voting_method')), '')")
-        party = _decode(layout, "party_ballot", f"nullif(trim(regexp_extract(cell, {pattern}, 'party_ballot')), '')")
+        method = _decode(layout, "voting_method", _named_group(history.cell_pattern, "voting_method"))
+        party = _decode(layout, "party_ballot", _named_group(history.cell_pattern, "party_ballot"))
         unknown = f"cell not in ({listed}) and not regexp_matches(cell, {pattern})"
         return f"""
             coalesce({lookup('voting_method')}, {method}) as voting_method,
@@ -196,6 +197,17 @@ def _cell_meaning(layout: FileLayout, history: ElectionColumns) -> str:
         {lookup('voting_method')} as voting_method, {lookup('party_ballot')} as party_ballot,
         case when cell not in ({listed}) then list_append(e.flags, 'unknown_history_cell') else e.flags end as quality_flags
     """
+
+
+def _named_group(pattern: str, group: str) -> str:
+    """The SQL of a named group of `pattern` matched against `cell` (NULL when empty or absent).
+
+    DuckDB's regexp_extract takes a group by number (a string third argument would be read as regex
+    options), so the name is turned into its number here."""
+    number = re.compile(pattern).groupindex.get(group)
+    if number is None:
+        return "null::varchar"
+    return f"nullif(trim(regexp_extract(cell, {sql_string(pattern)}, {number})), '')"
 
 
 def _no_votes() -> str:
@@ -214,8 +226,10 @@ def _slot_votes(
     cells: str,
     work_table: str,
     election_map: str | None,
+    last_year: int,
 ) -> str:
-    """One row per filled slot: its election from its date cell, its label cell or the election map."""
+    """One row per filled slot: its election from its date cell, its label cell or the election map;
+    a dated slot nothing types is typed by the calendar (lib/elections.untyped_election_type)."""
     structs = []
     for group_index, group in enumerate(history.groups):
         numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
@@ -264,7 +278,7 @@ def _slot_votes(
         )
         select filled.line_number, s.grp * 1000 + s.slot as slot, filled.voter_id,
             {election_date} as election_date,
-            coalesce({election_type}, case when {election_date} is not null then 'OTHER' end) as election_type,
+            coalesce({election_type}, {untyped_election_type_sql(election_date, last_year)}) as election_type,
             {election_label} as election_label,
             {_decode(layout, 'voting_method', 's.voting_method')} as voting_method,
             {_decode(layout, 'party_ballot', 's.party_ballot')} as party_ballot,

@@ -26,11 +26,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from voter_platform.layouts.registry import ELECTION_MAP, VOTER
+from voter_platform.layouts.registry import ELECTION_MAP, VOTER, election_lookup
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
 from voter_platform.lib.ingest.duck import run, scalar, sql_list, sql_map, sql_string, sql_tuple
-from voter_platform.lib.ingest.formats import FileLayout
+from voter_platform.lib.ingest.formats import ElectionCodes, FileLayout
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
 from voter_platform.lib.ingest.records import (
     DATE_FORMATS,
@@ -245,7 +245,7 @@ def _quarantined_sql(file: FileToLoad) -> str:
     line_detail = "case line_kind " + " ".join(
         f"when {sql_string(kind)} then {text_sql(text)}" for kind, text in UNLOADABLE_LINE_KINDS.items()
     ) + " end"
-    meanings = _FINDING_DETAILS | {
+    meanings = _FINDING_DETAILS | _layout_details(layout) | {
         kind: text.format(field_count="several", expected=expected, named=m) for kind, text in UNLOADABLE_LINE_KINDS.items()
     }
     id_in_place = sql_tuple(("wrong_field_count", "wrong_line_length", "values_in_unnamed_columns", "truncated_record"))
@@ -264,6 +264,25 @@ def _quarantined_sql(file: FileToLoad) -> str:
         from {staging}
         where line_kind in {sql_tuple(UNLOADABLE_LINE_KINDS)}
     """
+
+
+def _layout_details(layout: FileLayout) -> dict[str, str]:
+    """Findings whose meaning depends on the file: a history file dated by its election codes says
+    where its election dates were looked for."""
+    if not layout.spec.dated_by_election_code:
+        return {}
+    codes = layout.election_codes
+    if codes is None:
+        companion = election_lookup(layout.spec.id)
+        name = companion.files if companion is not None else "an election-code lookup"
+        return {
+            "missing_election_date": f"the row names its election by a code that only the election-code lookup {name} "
+            "dates, and no lookup came with this file: the row belongs to no election"
+        }
+    return {
+        "missing_election_date": f"the row's election code is blank or not listed in the election-code lookup "
+        f"{', '.join(codes.file_names)}: the row belongs to no election"
+    }
 
 
 def _delete_bulk_rows(connection: duckdb.DuckDBPyConnection, target: Target, keys_table: str) -> None:
@@ -407,39 +426,45 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: Fil
 def load_election_map(
     connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, outcome: FileOutcome, partition_date: date
 ) -> None:
-    """Add an election map (county, slot -> election) to `table`; lines that name no slot or date are
-    quarantined. The map is a companion: it is kept in `table` for the run, not in the raw tables."""
+    """Add an election map ((county, slot) or election code -> election) to `table`; lines that name no
+    slot or code, or no date, are quarantined. The map is a companion: it is kept in `table` for the
+    run, not in the raw tables."""
     layout, target = source.layout, Target(partition_date, outcome.source_id or "", outcome.file_name, ELECTION_MAP)
     records = f"{table}_records"
     read_numbered_records(connection, layout, source.read_path, source.encoding, source.physical_lines, records)
+    fields = layout.cut("c1") if layout.spec.is_fixed_width else "c{}"
 
     def text(canonical: str) -> str:
         position = layout.source_position(canonical)
-        return f"nullif(trim(c{position}), '')" if position else "null::varchar"
+        return f"nullif(trim({fields.format(position)}), '')" if position else "null::varchar"
 
     label = text("election_label")
     run(
         connection,
         f"""
         create temp table if not exists {table} (
-            county varchar, slot integer, election_date date, election_label varchar, election_type varchar,
-            file_name varchar, line_number bigint
+            county varchar, slot integer, election_code varchar, election_date date, election_label varchar,
+            election_type varchar, file_name varchar, line_number bigint
         )
         """,
     )
+    # The type a description names, else none: the history decides it from the date (the calendar).
     run(
         connection,
         f"""
         insert into {table}
-        select upper({text('county')}), try_cast({text('slot')} as integer),
+        select upper({text('county')}), try_cast({text('slot')} as integer), {text('election_code')},
             try_strptime({text('election_date')}, {sql_list([layout.spec.date_format, *DATE_FORMATS])})::date,
-            {label}, coalesce({election_type_sql(f"coalesce({text('election_type')}, {label})")}, 'OTHER'),
+            {label}, {election_type_sql(f"coalesce({text('election_type')}, {label})")},
             $file_name, line_number
         from {records}
         """,
         {"file_name": outcome.file_name},
     )
-    usable = f"file_name = {sql_string(outcome.file_name)} and slot is not null and election_date is not null"
+    usable = (
+        f"file_name = {sql_string(outcome.file_name)} and (slot is not null or election_code is not null) "
+        "and election_date is not null"
+    )
     unusable = [row[0] for row in run(connection, f"select line_number from {table} where file_name = {sql_string(outcome.file_name)} and not ({usable})")]
     numbered = {row[0] for row in run(connection, f"select line_number from {records}")}
     raw = physical_lines(source.bytes_path, set(range(1, source.physical_lines + 1)) - numbered)
@@ -474,8 +499,31 @@ def _quarantine_map_lines(
 
 _MAP_DETAILS = {
     "wrong_field_count": "the line does not split into the election map's columns",
-    "unusable_election_map_line": "no slot number or no election date: the line maps no election",
+    "unusable_election_map_line": "no slot number or election code, or no election date: the line maps no election",
 }
+
+
+def election_codes(connection: duckdb.DuckDBPyConnection, table: str) -> ElectionCodes | None:
+    """The election codes the run's election maps list (MI's electionscd.lst), for the history files
+    that name their elections by code; None when no map lists a code. A code listed twice keeps its
+    first line."""
+    rows = run(
+        connection,
+        f"""
+        select election_code, strftime(election_date, '%Y-%m-%d'), election_type, election_label, file_name
+        from {table} where election_code is not null
+        qualify row_number() over (partition by election_code order by file_name, line_number) = 1
+        order by election_code
+        """,
+    )
+    if not rows:
+        return None
+    return ElectionCodes(
+        file_names=tuple(sorted({row[4] for row in rows})),
+        dates={code: day for code, day, _, _, _ in rows},
+        types={code: election_type for code, _, election_type, _, _ in rows if election_type},
+        labels={code: label for code, _, _, label, _ in rows if label},
+    )
 
 
 def drop_staging(connection: duckdb.DuckDBPyConnection, staging: str) -> None:

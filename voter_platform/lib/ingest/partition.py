@@ -26,7 +26,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -49,6 +49,7 @@ from voter_platform.lib.ingest.load import (
     FileToLoad,
     delete_previous_rows,
     drop_staging,
+    election_codes,
     insert_possible_duplicates,
     json_counts,
     load_election_map,
@@ -470,6 +471,7 @@ def _load_group(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, part
     """Load a snapshot's files that changed: voters (their parts, their own history), then history."""
     voters = [plan for plan in group.voters if plan.load]
     history = [plan for plan in group.history if plan.load]
+    election_map = None
     if voters:
         delete_previous_rows(connection, partition_date, group.source_id, VOTER)
         carried = any(plan.layout is not None and carries_history(plan.layout) for plan in voters)
@@ -485,6 +487,15 @@ def _load_group(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, part
         insert_possible_duplicates(connection, partition_date, group.source_id)
     if history:
         delete_previous_rows(connection, partition_date, group.source_id, VOTE_HISTORY)
+        coded = [plan for plan in history if plan.layout is not None and plan.layout.spec.dated_by_election_code]
+        if coded:
+            # History files that name elections by code are dated by the delivery's election-code lookup.
+            if election_map is None and group.maps:
+                election_map = _load_election_maps(connection, group, partition_date, options)
+            codes = election_codes(connection, election_map) if election_map else None
+            for plan in coded:
+                assert plan.layout is not None
+                plan.layout = replace(plan.layout, election_codes=codes)
         for plan in history:
             _load_file(connection, plan, partition_date, options)
         _supersede_across_parts(connection, group, partition_date, VOTE_HISTORY)
@@ -545,7 +556,8 @@ def _derive_history(
 def _load_election_maps(
     connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, options: IngestOptions
 ) -> str:
-    """The group's election maps in one temp table (county, slot) -> election; each map file is logged."""
+    """The group's election maps in one temp table, (county, slot) or election code -> election; each
+    map file is logged."""
     table = f"election_map_{next(_staging_names)}"
     for plan in group.maps:
         with _readable(plan, options) as (source, _):

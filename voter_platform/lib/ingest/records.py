@@ -47,7 +47,7 @@ from datetime import date
 
 from voter_platform.layouts.registry import VOTER
 from voter_platform.lib import vocabularies as vocab
-from voter_platform.lib.elections import ELECTION_TYPE_WORDS
+from voter_platform.lib.elections import ELECTION_TYPE_WORDS, untyped_election_type_sql
 from voter_platform.lib.ingest.duck import sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
 from voter_platform.lib.ingest.shapes import RecordShapes
@@ -268,6 +268,8 @@ def _column(layout: FileLayout, name: str, field: str, fast: bool) -> _Column:
     t = f"t_{name}"
     if name == "state":
         return _state_column(layout, field, fast_type)
+    if spec.dated_by_election_code and name in ("election_date", "election_type", "election_label"):
+        return _election_of_code(layout, name, field)
     if name in layout.constants:
         return _Column(sql_string(layout.constants[name]), None, t)
     text = _adapted_text(layout, name, field)
@@ -288,6 +290,9 @@ def _column(layout: FileLayout, name: str, field: str, fast: bool) -> _Column:
              f"{t} is not null and {d} is null and not {masked}"),
             ("masked_date", masked),
         )
+        if name == "election_date":
+            # Said here too (not only by the rules): a row of the fast path needs it (_layers).
+            checks += (("missing_election_date", f"{t} is null or {masked}"),)
         return _Column(text, _parse_date(t, date_format), d, checks)
     if name == "updated_at":
         formats = [spec.timestamp_format] + [fmt for fmt in TIMESTAMP_FORMATS if fmt != spec.timestamp_format]
@@ -308,6 +313,27 @@ def _column(layout: FileLayout, name: str, field: str, fast: bool) -> _Column:
     if name == "zip_code":
         return _Column(text, None, _zip(t))
     return _Column(text, None, t)
+
+
+def _election_of_code(layout: FileLayout, name: str, field: str) -> _Column:
+    """election_date, election_type or election_label of a history row that names its election by
+    code (MI's entire_state_h.lst): looked up in the election codes delivered with the file. A code
+    the lookup does not list, or a file that came without one, gives no date: missing_election_date."""
+    codes = layout.election_codes
+    listed = {"election_date": codes.dates, "election_type": codes.types, "election_label": codes.labels}[name] if codes else {}
+    looked_up = f"{sql_map(listed)}[{_adapted_text(layout, 'election_code', field)}]" if listed else "null::varchar"
+    t = f"t_{name}"
+    if name == "election_date":
+        return _Column(looked_up, None, f"{t}::date", (("missing_election_date", f"{t} is null"),))
+    return _Column(looked_up, None, t)
+
+
+def _untyped_election_type(election_type: _Column, election_date: _Column, snapshot: date) -> _Column:
+    """The type of a history row in a file without a type field (WA, NV, OK vh, MI): the type its
+    election-code lookup names (MI's .lst), else the one rule for an untyped election
+    (lib/elections.untyped_election_type) over the row's date: GENERAL on a federal general's date."""
+    untyped = untyped_election_type_sql(election_date.base, snapshot.year)
+    return _Column(election_type.text, election_type.parsed, f"coalesce({election_type.base}, {untyped})")
 
 
 def _state_column(layout: FileLayout, field: str, fast_type: FastType | None) -> _Column:
@@ -359,11 +385,20 @@ def _layers(layout: FileLayout, snapshot: date, source: str, keep: str, field: s
     keeping the reader's row order through the insert."""
     kind = layout.spec.record_kind
     columns = {name: _column(layout, name, field, fast) for name in _source_columns(kind)}
+    if kind != VOTER and "election_type" not in layout.constants and not layout.source_fields("election_type"):
+        columns["election_type"] = _untyped_election_type(columns["election_type"], columns["election_date"], snapshot)
     required = required_columns(layout)
 
     def based_value(name: str, column: _Column) -> str:
+        if fast and name == "election_date":
+            # raw.vote_history holds no row without an election date. A row of the fast path without
+            # one (a fixed-width or code-dated file: no reader refuses it) carries the quarantining
+            # finding missing_election_date or unparseable_election_date, and load.py deletes it
+            # before the transaction ends; until then it stands on the snapshot date, which no
+            # other rule objects to.
+            return f"coalesce({column.base}, date '{snapshot.isoformat()}')"
         # On the fast path a required text is never NULL in a raw table: the rules catch ''.
-        if fast and name in required and name != "election_date":
+        if fast and name in required:
             return f"coalesce({column.base}, '')"
         return column.base
 
