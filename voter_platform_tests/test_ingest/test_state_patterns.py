@@ -196,6 +196,12 @@ def test_slots_decoded_by_each_countys_election_map(layouts, warehouse, landing)
     assert rows(warehouse, "select file_name, line_number, reasons from raw.quarantine") == [
         ("BUCKS Election Map 20261120.txt", 2, ["unusable_election_map_line"])
     ]
+    # Loading the same delivery again replaces the map's quarantined line, it does not add a second.
+    ingest(warehouse, sorted(landing.iterdir()), force_reload=True)
+    assert rows(warehouse, "select file_name, line_number, reasons from raw.quarantine") == [
+        ("BUCKS Election Map 20261120.txt", 2, ["unusable_election_map_line"])
+    ]
+    assert rows(warehouse, "select count(*) from raw.vote_history") == [(4,)]
 
 
 def test_an_ambiguous_headerless_file_names_the_candidates_and_a_folder_decides(monkeypatch, tmp_path):

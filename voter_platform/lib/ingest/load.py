@@ -101,10 +101,12 @@ def _coercions(record_kind: str) -> dict[str, str]:
 
 
 def delete_previous_rows(connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str, record_kind: str) -> None:
-    """Remove what an earlier run loaded for this source, date and kind of record."""
+    """Remove what an earlier run loaded for this source, date and kind of record (an election map's
+    lines are kept for the run only: of a map, only its quarantined lines are stored)."""
     params = {"partition_date": partition_date, "source_id": source_id}
     where = "partition_date = $partition_date and source_id = $source_id"
-    run(connection, f"delete from {raw_table(record_kind)} where {where}", params)
+    if record_kind != ELECTION_MAP:
+        run(connection, f"delete from {raw_table(record_kind)} where {where}", params)
     for table in ("raw.quarantine", "raw.superseded_records"):
         run(connection, f"delete from {table} where {where} and record_kind = $kind", {**params, "kind": record_kind})
     if record_kind == VOTER:

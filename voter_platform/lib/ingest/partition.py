@@ -559,6 +559,8 @@ def _load_election_maps(
     """The group's election maps in one temp table, (county, slot) or election code -> election; each
     map file is logged."""
     table = f"election_map_{next(_staging_names)}"
+    # The maps are read again whenever their voters or history are: their quarantined lines replace the last run's.
+    delete_previous_rows(connection, partition_date, group.source_id, ELECTION_MAP)
     for plan in group.maps:
         with _readable(plan, options) as (source, _):
             load_election_map(connection, table, source, plan.outcome, partition_date)
