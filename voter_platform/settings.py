@@ -7,6 +7,8 @@ Everything else hangs off it:
     <data>/warehouse/    the DuckDB warehouse file (raw, reference, marts) and the key salt
     <data>/published/    Parquet snapshots the dashboard reads
     <data>/dagster_home/ Dagster's instance (runs, schedules, sensor cursors), seeded from dagster.yaml
+    <data>/users.json    the dashboard's users, their password hashes and state scopes (0600)
+    <data>/dashboard_secret_key  signs the dashboard's login sessions (0600), unless set in the environment
 
 The vendored, version-controlled inputs (real election reference data, samples, layouts) live in
 the repository's own `data/` folder and do not move with the setting.
@@ -35,6 +37,9 @@ WAREHOUSE_FILE_NAME = "voter_platform.duckdb"
 SALT_FILE_NAME = "voter_key_salt"
 # dbt reads the salt from the environment, so it never appears on a logged command line.
 SALT_ENV_VAR = "VOTER_PLATFORM_KEY_SALT"
+USERS_FILE_NAME = "users.json"
+DASHBOARD_SECRET_FILE_NAME = "dashboard_secret_key"
+DASHBOARD_SECRET_ENV_VAR = "VOTER_PLATFORM_DASHBOARD_SECRET"
 
 
 class DataDirError(Exception):
@@ -71,6 +76,14 @@ class DataPaths:
     def salt_file(self) -> Path:
         return self.warehouse_dir / SALT_FILE_NAME
 
+    @property
+    def users_file(self) -> Path:
+        return self.root / USERS_FILE_NAME
+
+    @property
+    def dashboard_secret_file(self) -> Path:
+        return self.root / DASHBOARD_SECRET_FILE_NAME
+
     def ensure(self) -> "DataPaths":
         """Create the folders, or raise DataDirError naming the path that is unusable."""
         if self.root.exists() and not self.root.is_dir():
@@ -96,10 +109,34 @@ def voter_key_salt(paths: DataPaths) -> str:
     Generated once per data directory and kept beside the warehouse, so rebuilding a partition gives
     the same keys while two installations never share them.
     """
-    if not paths.salt_file.exists():
-        paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
-        paths.salt_file.write_text(secrets.token_hex(16))
-    return paths.salt_file.read_text().strip()
+    return generated_secret(paths.salt_file, nbytes=16)
+
+
+def dashboard_secret_key(paths: DataPaths) -> str:
+    """The key that signs the dashboard's session cookies: `VOTER_PLATFORM_DASHBOARD_SECRET`, else one generated
+    once per data directory, so a restart keeps everyone logged in and two installations never share it."""
+    return os.environ.get(DASHBOARD_SECRET_ENV_VAR) or generated_secret(paths.dashboard_secret_file, nbytes=32)
+
+
+def generated_secret(path: Path, nbytes: int) -> str:
+    """The secret kept in `path`, generated at random the first time, readable by its owner only (0600).
+
+    Written under a private name and linked into place, so two processes starting together agree on one
+    secret and neither ever reads a half-written file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(nbytes))
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another process was first: its secret counts
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def configure_environment() -> DataPaths:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
+import secrets
 import statistics
 import tempfile
 import time
@@ -29,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from voter_platform.bench.synthetic_marts import create_synthetic_marts
+from voter_platform.dashboard.auth import LOGIN_PATH
 from voter_platform.dashboard.callbacks import FILTER_IDS
 from voter_platform.lib.publish import (
     AGE_GROUPS,
@@ -50,7 +53,7 @@ class DashClient:
     In-process through Flask's test client by default; over HTTP when `base_url` is given (a live server).
     """
 
-    def __init__(self, app, base_url: str | None = None):
+    def __init__(self, app, base_url: str | None = None, login: tuple[str, str] | None = None):
         self.app = app
         self.base_url = base_url
         if base_url:
@@ -60,14 +63,26 @@ class DashClient:
         else:
             self.client = app.server.test_client()
         self.callbacks = list(app._callback_list)  # the same list the page's /_dash-dependencies serves
+        if login:
+            self.login(*login)
 
-    def _send(self, method: str, path: str, body: dict | None = None) -> tuple[float, int, bytes]:
+    def login(self, name: str, password: str) -> int:
+        """Log in through the login form as a browser does (the form's one-time token first); the HTTP status
+        of the answer (302 to the dashboard when the password is right)."""
+        _, _, page = self._send("GET", LOGIN_PATH)
+        token = re.search(rb'name="form_token" value="([^"]+)"', page).group(1).decode()
+        _, status, _ = self._send("POST", LOGIN_PATH, form={"name": name, "password": password, "form_token": token})
+        return status
+
+    def _send(self, method: str, path: str, body: dict | None = None,
+              form: dict | None = None) -> tuple[float, int, bytes]:
         started = time.perf_counter()
         if self.base_url:
-            response = self.session.request(method, self.base_url + path, json=body, timeout=30)
+            response = self.session.request(method, self.base_url + path, json=body, data=form, timeout=30,
+                                            allow_redirects=False)
             status, content = response.status_code, response.content
         else:
-            response = self.client.open(path, method=method, json=body)
+            response = self.client.open(path, method=method, json=body, data=form)
             status, content = response.status_code, response.data
         return time.perf_counter() - started, status, content
 
@@ -155,11 +170,15 @@ def bench_dashboard(published_dir: Path | str, interactions: int = 36, seed: int
     """
     from voter_platform.dashboard.app import create_app
     from voter_platform.dashboard.layout import manifest_data
+    from voter_platform.dashboard.users import UserFile, generate_password
 
+    scratch = Path(tempfile.mkdtemp(prefix="bench-dashboard-users-"))
+    users, password = UserFile(scratch / "users.json"), generate_password()
+    users.add("bench", password, admin=True)  # every state: the heaviest page
     started = time.perf_counter()
-    app = create_app(published_dir)
-    client = DashClient(app)
+    app = create_app(published_dir, users, secrets.token_hex(32))
     server_start = time.perf_counter() - started
+    client = DashClient(app, login=("bench", password))
     # The first visitor's page load: page, layout, dependencies, then every initial callback on a cold cache.
     started = time.perf_counter()
     first_load = {}

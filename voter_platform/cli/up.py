@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     print()
     print(f"  Dagster UI:  http://{args.host}:{args.dagster_port}")
-    print(f"  Dashboard:   http://{args.host}:{args.dashboard_port}")
+    print(f"  Dashboard:   http://{args.host}:{args.dashboard_port}  (log in: on its first start the dashboard prints "
+          "the admin's password here, once)")
     print(f"  Landing:     {paths.landing}  (drop voter files here)")
     print("  Ctrl-C stops both.")
     print()

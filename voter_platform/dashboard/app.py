@@ -1,10 +1,12 @@
-"""The dashboard application: `create_app(published_dir)` returns a Dash app reading only that folder.
+"""The dashboard application: `create_app(published_dir, users, secret_key)` returns a Dash app reading only that
+folder, behind a login.
 
     voter-platform dashboard                     # http://127.0.0.1:8050, reads <data>/published
     voter-platform dashboard --published DIR     # any published folder
 
 The app never opens the DuckDB warehouse and imports nothing from the Dagster definitions: it can run on a
-machine that only receives the published Parquet files.
+machine that only receives the published Parquet files. Every URL needs a signed-in user (dashboard/auth.py), and
+every read of the published files is within that user's scope (dashboard/data.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,26 @@ import plotly.graph_objects as go
 from dash import Dash
 from plotly.subplots import make_subplots
 
+from voter_platform.dashboard.auth import (
+    LOGOUT_PATH,
+    install_login,
+    install_security_headers,
+    request_scope,
+    signed_in_name,
+)
 from voter_platform.dashboard.callbacks import register_callbacks
 from voter_platform.dashboard.data import PublishedStore
 from voter_platform.dashboard.layout import build_layout
+from voter_platform.dashboard.users import UserFile
 
 ASSETS_DIR = Path(__file__).parent / "assets"
 
 
-def create_app(published_dir: Path | str) -> Dash:
+def create_app(published_dir: Path | str, users: UserFile, secret_key: str) -> Dash:
+    """The dashboard over `published_dir`, for the users of `users`; `secret_key` signs their sessions."""
     store = PublishedStore(published_dir)
+    # The page and the callbacks read as the signed-in user; `app.store` (tests, the benchmark) reads everything.
+    as_user = store.scoped(request_scope)
     app = Dash(
         __name__,
         title="Voter roll dashboard",
@@ -33,9 +46,11 @@ def create_app(published_dir: Path | str) -> Dash:
         update_title=None,
     )
     _import_plotly_now()
-    app.layout = lambda: build_layout(store)
-    register_callbacks(app, store)
-    app.store = store  # for tests and the benchmark: the same cache the callbacks use
+    app.layout = lambda: build_layout(as_user, signed_in_name(), LOGOUT_PATH)
+    register_callbacks(app, as_user)
+    install_login(app, users, secret_key)
+    install_security_headers(app)
+    app.store = store  # the same cache the callbacks use
     return app
 
 

@@ -84,7 +84,10 @@ def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None
     """The date and filters a request stands for, every value checked against what is published."""
     manifest = store.manifest()
     analysis_date = manifest.resolve(date_choice)
-    filters = Filters.parse(state, party, tier, age, gender, states=store.states(analysis_date))
+    if not store.sees_every_state() and not store.states(analysis_date):
+        raise DashboardDataError(f"None of the states you may see is published for {analysis_date}.")
+    filters = Filters.parse(state, party, tier, age, gender, states=store.states(analysis_date),
+                            every_state=store.sees_every_state())
     record = store.publish_record(analysis_date)
     try:
         summary = store.table(analysis_date, "state_summary")
@@ -285,7 +288,8 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         footer = (f"Reads the published snapshot only (aggregates; no voter-level data). Blank cells and '<"
                   f"{view.min_cell_size}' mark counts of fewer than {view.min_cell_size} voters, suppressed "
                   "to protect privacy.")
-        return banner(view), state_options(store.states(view.analysis_date), view.labels), footer
+        options = state_options(store.states(view.analysis_date), view.labels, every_state=store.sees_every_state())
+        return banner(view), options, footer
 
     @app.callback(
         Output("f-state", "value"), Output("f-party", "value"), Output("f-tier", "value"), Output("f-age", "value"),
@@ -297,21 +301,23 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         unchanged = [no_update] * 4
         if ctx.triggered_id == "chart-map":
             state = clicked_state(click)
-            # Clearing clickData lets the same state be clicked again after going back.
-            return (state if state else no_update), *unchanged, None
+            # A tile outside the user's scope is drawn (empty) but leads nowhere. Clearing clickData lets the
+            # same state be clicked again after going back.
+            return (state if state and store.may_read(state) else no_update), *unchanged, None
         if ctx.triggered_id == "back":
-            return ALL, *unchanged, None
-        return ALL, ALL, ALL, ALL, ALL, None
+            return home_state(store), *unchanged, None
+        return home_state(store), ALL, ALL, ALL, ALL, None
 
     @app.callback(Output("drill", "style"), Output("drill-text", "children"), Input("f-state", "value"),
                   Input("f-date", "value"))
     def show_drill(state, date_choice):
-        if not state or state == ALL:
-            return {"display": "none"}, None
         try:
-            labels = resolve_view(store, date_choice).labels
+            view = resolve_view(store, date_choice, state)
+            state, labels = view.filters.state, view.labels  # the state the charts show, whatever was asked
         except DashboardDataError:
             labels = {}
+        if not state or state == ALL or not store.may_read(state):
+            return {"display": "none"}, None
         return {"display": "flex"}, [html.Span("United States › ", className="muted"),
                                      html.Strong(state_label(state, labels)),
                                      html.Span(" — every chart shows this state's segments", className="muted")]
@@ -363,6 +369,17 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         parts = [view.analysis_date, filters.state, filters.party, filters.age_group, filters.gender]
         name = "targeting_" + "_".join(part.replace("+", "plus").replace(" ", "-") for part in parts if part != ALL)
         return dcc.send_string(targeting_csv(view), f"{name}.csv", type="text/csv")
+
+
+def home_state(store: PublishedStore) -> str:
+    """Where 'back' and 'reset' lead: all states, or for a user scoped to some states the first of them (there
+    is no 'All states' in their scope)."""
+    if store.sees_every_state():
+        return ALL
+    try:
+        return resolve_view(store).filters.state
+    except DashboardDataError:
+        return ALL
 
 
 def clicked_state(click) -> str | None:

@@ -14,14 +14,23 @@ whose roll is not statewide, shown as "North Carolina (1 of 100 counties)"), the
 as "Ohio (party from primary ballots)"), and the dates that were blocked
 (`blocked_dates.json`, written by the raw asset when a file had too many records quarantined), so the page can
 say which dates will not be published and why instead of waiting for them.
+
+**Scope.** Every row a request reads passes through `PublishedStore.table` (and the manifest through
+`PublishedStore.manifest`), which keeps only what the requesting user's scope allows, so every chart, insight,
+KPI, filter and download inherits the rule from this one place. A user scoped to states gets the rows of those
+states only: the 'All states' rollups are national totals holding every other state (one subtraction away from
+their numbers), so they are never served to a scoped user, who sees one of their states at a time. Files without a
+state column are kept only where their rows can be attributed to the scope (data quality, by its sources' states);
+the blocked-date notices name other states' files and are for admins only. An admin's scope is everything.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -90,6 +99,25 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The states a request may read: `states` None is every state (an admin); an empty set is none at all."""
+
+    states: frozenset[str] | None
+
+    @classmethod
+    def of(cls, states: Iterable[str]) -> "Scope":
+        return cls(frozenset(states))
+
+    @property
+    def is_everything(self) -> bool:
+        return self.states is None
+
+
+EVERY_STATE = Scope(None)
+NO_STATE = Scope(frozenset())
+
+
+@dataclass(frozen=True)
 class Filters:
     """The dashboard's filter bar: one value per dimension, 'All' meaning no filter."""
 
@@ -102,11 +130,16 @@ class Filters:
     @classmethod
     def parse(
         cls, state=None, party=None, engagement_tier=None, age_group=None, gender=None,
-        states: Iterable[str] = (),
+        states: Iterable[str] = (), every_state: bool = True,
     ) -> "Filters":
-        """Filters from request values, each checked against what it may be (unknown -> 'All')."""
+        """Filters from request values, each checked against what it may be (unknown -> 'All').
+
+        Without `every_state` (a user scoped to some states) there is no 'All states': an unknown state is the
+        first of `states`.
+        """
+        states = list(states)
         return cls(
-            state=_allowed(state, states),
+            state=_allowed(state, states, default=ALL if every_state or not states else states[0]),
             party=_allowed(party, PARTIES),
             engagement_tier=_allowed(engagement_tier, ENGAGEMENT_TIERS),
             age_group=_allowed(age_group, AGE_GROUPS),
@@ -121,8 +154,8 @@ class Filters:
         return self.state != ALL
 
 
-def _allowed(value, allowed: Iterable[str]) -> str:
-    return value if isinstance(value, str) and value in set(allowed) else ALL
+def _allowed(value, allowed: Iterable[str], default: str = ALL) -> str:
+    return value if isinstance(value, str) and value in set(allowed) else default
 
 
 def pick(frame: pd.DataFrame, **criteria) -> pd.DataFrame:
@@ -158,13 +191,29 @@ def targeting_segments(targeting: pd.DataFrame, filters: Filters) -> pd.DataFram
 
 
 class PublishedStore:
-    """The published folder, read through a small cache keyed by the manifest's modification time."""
+    """The published folder, read through a small cache keyed by the manifest's modification time, as the
+    scope of the current request allows (`scope`, called on every read; every state by default)."""
 
-    def __init__(self, published_dir: Path | str, cache_size: int = 32):
+    def __init__(self, published_dir: Path | str, cache_size: int = 32,
+                 scope: Callable[[], Scope] = lambda: EVERY_STATE):
         self.published_dir = Path(published_dir)
         self.cache_size = cache_size
+        self.scope = scope
         self._cache: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
+
+    def scoped(self, scope: Callable[[], Scope]) -> "PublishedStore":
+        """The same folder and cache, read within `scope` (the app's callbacks: the logged-in user's)."""
+        view = copy.copy(self)
+        view.scope = scope
+        return view
+
+    def sees_every_state(self) -> bool:
+        return self.scope().is_everything
+
+    def may_read(self, state: str) -> bool:
+        scope = self.scope()
+        return scope.is_everything or state in scope.states
 
     # -- manifest ------------------------------------------------------------------------------------------
 
@@ -179,8 +228,11 @@ class PublishedStore:
             ) from None
         key = ("manifest", stat.st_mtime_ns, stat.st_size)
         cached = self._cached(key)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = self._read_manifest(path, key, stat)
+        return _within_scope(cached, self.scope())
+
+    def _read_manifest(self, path: Path, key: tuple, stat) -> Manifest:
         try:
             content = json.loads(path.read_text())
             dates = tuple(sorted(str(day) for day in content.get("dates") or []))
@@ -203,7 +255,43 @@ class PublishedStore:
     # -- tables --------------------------------------------------------------------------------------------
 
     def table(self, analysis_date: str, name: str) -> pd.DataFrame:
-        """One published table of a date listed in the manifest."""
+        """One published table of a date listed in the manifest: the rows the request's scope may read."""
+        scope = self.scope()
+        whole = self._whole_table(analysis_date, name)
+        if scope.is_everything:
+            return whole
+        key = ("scoped", self.manifest().version, analysis_date, name, scope.states)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        return self._store(key, self._rows_within(scope, analysis_date, name, whole))
+
+    def _rows_within(self, scope: Scope, analysis_date: str, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of states in the scope ('All' rollups included nowhere: they sum every state); a table
+        without a state column keeps the rows of sources whose states are all in the scope, or none."""
+        if "state" in frame:
+            kept = frame[frame["state"].isin(scope.states)]
+        elif "source_id" in frame:
+            kept = frame[frame["source_id"].isin(self._sources_within(scope, analysis_date))]
+        else:
+            kept = frame.iloc[0:0]
+        # Categories of other states would still be listed by a groupby or a pivot: drop them.
+        categories = [column for column in kept.columns if isinstance(kept[column].dtype, pd.CategoricalDtype)]
+        kept = kept.assign(**{column: kept[column].cat.remove_unused_categories() for column in categories})
+        if "score_rank" in kept:
+            # The mart ranks segments over every state: a national rank would tell how many segments elsewhere
+            # score higher. Counted again over the scope's segments, in the same order (ties stay tied).
+            level = (kept["gender"].astype(str) == ALL).rename("level")
+            kept = kept.assign(score_rank=kept.groupby(level)["score_rank"].rank(method="min"))
+        return kept
+
+    def _sources_within(self, scope: Scope, analysis_date: str) -> set[str]:
+        """The sources (voter files' origins) of the date whose rolls are all of states in the scope."""
+        coverage = self._whole_table(analysis_date, "roll_coverage")
+        states_by_source = coverage.groupby("source_id", observed=True)["state"].agg(lambda states: set(map(str, states)))
+        return {str(source) for source, states in states_by_source.items() if states <= scope.states}
+
+    def _whole_table(self, analysis_date: str, name: str) -> pd.DataFrame:
         manifest = self.manifest()
         if analysis_date not in manifest.dates or name not in TABLE_NAMES:
             raise UnreadablePublication(f"There is no published {name!r} for {analysis_date!r}.")
@@ -239,7 +327,12 @@ class PublishedStore:
         return self._store(key, record)
 
     def blocked_dates(self) -> dict[str, dict]:
-        """Dates whose file was blocked (too many records quarantined): date -> what lib/blocked.py records."""
+        """Dates whose file was blocked (too many records quarantined): date -> what lib/blocked.py records.
+
+        For admins only: an entry names files and counts of any state, and does not record which.
+        """
+        if not self.scope().is_everything:
+            return {}
         path = self.published_dir / BLOCKED_DATES_FILE
         try:
             stat = path.stat()
@@ -272,6 +365,18 @@ class PublishedStore:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return value
+
+
+def _within_scope(manifest: Manifest, scope: Scope) -> Manifest:
+    """The manifest with the coverage of the scope's states only (the dates are everyone's)."""
+    if scope.is_everything:
+        return manifest
+    coverage = {
+        day: {state: entry for state, entry in states.items() if state in scope.states}
+        for day, states in manifest.coverage.items()
+        if isinstance(states, dict)
+    }
+    return replace(manifest, coverage=coverage)
 
 
 def party_basis_labels(summary: pd.DataFrame) -> dict[str, str]:

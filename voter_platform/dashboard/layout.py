@@ -70,16 +70,18 @@ def date_options(dates, latest) -> list[dict]:
     return newest + [{"label": day, "value": day} for day in sorted(dates, reverse=True)]
 
 
-def state_options(states, coverage_labels: dict[str, str] | None = None) -> list[dict]:
+def state_options(states, coverage_labels: dict[str, str] | None = None, every_state: bool = True) -> list[dict]:
     """'North Carolina (NC)', or 'North Carolina (NC, 1 of 100 counties)' when its roll is not statewide (and
-    'Ohio (OH, party from primary ballots)' given the party basis: `coverage_labels` may be `View.labels`)."""
+    'Ohio (OH, party from primary ballots)' given the party basis: `coverage_labels` may be `View.labels`).
+    'All states' comes first, unless the user is scoped to some states (`every_state` False)."""
     coverage_labels = coverage_labels or {}
 
     def label(code: str) -> str:
         detail = f"{code}, {coverage_labels[code]}" if code in coverage_labels else code
         return f"{state_name(code)} ({detail})"
 
-    return [{"label": "All states", "value": ALL}] + [{"label": label(code), "value": code} for code in states]
+    every = [{"label": "All states", "value": ALL}] if every_state else []
+    return every + [{"label": label(code), "value": code} for code in states]
 
 
 def blocked_notice(blocked: dict) -> list:
@@ -92,6 +94,16 @@ def blocked_notice(blocked: dict) -> list:
             html.Ul([html.Li(line.strip()) for line in details if line.strip()]),
         ]))
     return boxes
+
+
+def _account(signed_in_as: str | None, logout_path: str) -> list:
+    """'Signed in as NAME' and a log-out button (a form posting to the logout URL), when someone is signed in."""
+    if not signed_in_as:
+        return []
+    return [html.Form(className="account", action=logout_path, method="post", children=[
+        html.Span(f"Signed in as {signed_in_as}", className="muted small"),
+        html.Button("Log out", id="logout", type="submit", className="button secondary"),
+    ])]
 
 
 def _filter(label: str, component) -> html.Div:
@@ -143,8 +155,10 @@ def manifest_data(store: PublishedStore) -> dict:
             "blocked": blocked}
 
 
-def build_layout(store: PublishedStore) -> html.Div:
+def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_path: str = "/logout") -> html.Div:
+    """The page as `store` lets its reader see it (their scope); with who is signed in and a way to log out."""
     manifest = manifest_data(store)
+    every_state = store.sees_every_state()
     try:
         states = store.states(manifest["latest"]) if manifest["latest"] else []
         labels = store.manifest().coverage_labels(manifest["latest"]) if manifest["latest"] else {}
@@ -166,13 +180,16 @@ def build_layout(store: PublishedStore) -> html.Div:
                        "changed, and how it compares with official results.", className="subtitle"),
             ]),
             html.Div(id="banner", className="banner"),
+            *_account(signed_in_as, logout_path),
         ]),
         html.Div(id="status", className="status"),
         html.Main(id="content", children=[
             html.Div(className="filter-bar", children=[
                 _filter("Analysis date", _dropdown("f-date", date_options(manifest["dates"], manifest["latest"]),
                                                    LATEST)),
-                _filter("State", _dropdown("f-state", state_options(states, labels))),
+                # A user scoped to some states has no 'All states': the page opens on the first of theirs.
+                _filter("State", _dropdown("f-state", state_options(states, labels, every_state),
+                                           ALL if every_state or not states else states[0])),
                 _filter("Party", _dropdown("f-party", _options(PARTIES, "All parties"))),
                 _filter("Engagement tier", _dropdown("f-tier", _options(ENGAGEMENT_TIERS, "All tiers"))),
                 _filter("Age group", _dropdown("f-age", _options(AGE_GROUPS, "All ages"))),
@@ -181,7 +198,8 @@ def build_layout(store: PublishedStore) -> html.Div:
             ]),
             html.Div(id="drill", className="drill", children=[
                 html.Span(id="drill-text"),
-                html.Button("← Back to all states", id="back", className="button"),
+                html.Button("← Back to all states", id="back", className="button",
+                            style=None if every_state else {"display": "none"}),
             ], style={"display": "none"}),
             html.Div(id="kpis", className="kpis"),
             html.Section(className="card insights", children=[

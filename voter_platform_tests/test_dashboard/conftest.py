@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.chrome.options import Options
 
-from voter_platform.dashboard.app import create_app
 from voter_platform.dashboard.data import PublishedStore
 from voter_platform.settings import REPO_ROOT
+from voter_platform_tests.dashboard_users import dashboard_app
 from voter_platform_tests.published_fixtures import publish_fixture
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,7 +57,7 @@ def store(published_dir):
 
 @pytest.fixture
 def app(published_dir):
-    return create_app(published_dir)
+    return dashboard_app(published_dir)
 
 
 @pytest.fixture

@@ -12,22 +12,34 @@ import pandas as pd
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
-from voter_platform.dashboard.app import create_app
 from voter_platform.dashboard.callbacks import resolve_view, targeting_rows
 from voter_platform.dashboard.layout import CHARTS
 from voter_platform.lib.publish import MANIFEST_FILE
+from voter_platform_tests.dashboard_users import ADMIN, NC_ANALYST, dashboard_app
 from voter_platform_tests.published_fixtures import SECOND_DATE
+from voter_platform_tests.test_dashboard.test_scope import nc_only, numbers_in, other_states_numbers
 
 pytestmark = pytest.mark.browser
 
 LATEST = SECOND_DATE.isoformat()
 
 
-def _start(dash_duo, app, port):
-    dash_duo.start_server(app, port=port)
+def _start(dash_duo, app, port, login=ADMIN):
+    """Start the app, log in through its login form as a person does, and wait for the dashboard to load."""
+    dash_duo.start_server(app, navigate=False, port=port)
+    log_in(dash_duo, login)
     # Headless Chromium saves downloads only when told where.
     dash_duo.driver.execute_cdp_cmd(
         "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": dash_duo.download_path})
+
+
+def log_in(dash_duo, login) -> None:
+    dash_duo.driver.get(dash_duo.server.url + "/")  # redirected to the login form
+    dash_duo.wait_for_element("#login-button", timeout=20)
+    dash_duo.find_element("#name").send_keys(login.name)
+    dash_duo.find_element("#password").send_keys(login.password)
+    dash_duo.find_element("#login-button").click()
+    dash_duo.server_url = dash_duo.server.url  # waits for the dashboard's page to load
 
 
 def _wait_for_every_chart(dash_duo, timeout=30):
@@ -152,7 +164,7 @@ def test_the_csv_download_arrives_with_the_filtered_rows(dash_duo, app, free_por
 def test_an_empty_dashboard_says_so_then_shows_the_first_publish(dash_duo, tmp_path, free_port, session_published,
                                                                  artifacts):
     published = tmp_path / "published"
-    _start(dash_duo, create_app(published), free_port)
+    _start(dash_duo, dashboard_app(published), free_port)
     dash_duo.wait_for_contains_text("#status", "Nothing has been published yet", timeout=20)
     assert not dash_duo.find_element("#content").is_displayed()
     assert "Traceback" not in dash_duo.driver.page_source
@@ -165,3 +177,55 @@ def test_an_empty_dashboard_says_so_then_shows_the_first_publish(dash_duo, tmp_p
     _wait_for_every_chart(dash_duo)
     _wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="party chart filled")
     assert not dash_duo.find_element("#status").is_displayed()
+
+
+def test_a_user_scoped_to_north_carolina_sees_only_north_carolina(dash_duo, app, free_port, store, artifacts):
+    forbidden = other_states_numbers(store)
+    _start(dash_duo, app, free_port, login=NC_ANALYST)
+    _wait_for_every_chart(dash_duo)
+    dash_duo.wait_for_contains_text("#f-state", "North Carolina")
+    dash_duo.wait_for_contains_text("#drill", "North Carolina (1 of 100 counties)")
+    expected = targeting_rows(resolve_view(nc_only(store), "latest", "NC"))
+    dash_duo.wait_for_text_to_equal("#table-count", f"{len(expected):,} segments")
+    dash_duo.wait_for_contains_text("#kpis", f"{_nc_voters(store):,}")
+    dash_duo.wait_for_contains_text("#chart-party", "By county in North Carolina")
+    # The state filter offers North Carolina and nothing else, not even 'All states'.
+    dash_duo.find_element("#f-state").click()
+    offered = dash_duo.find_element(".dash-dropdown-options").text.split("\n")
+    dash_duo.find_element("#f-state").click()
+    assert offered == ["North Carolina (NC, 1 of 100 counties)"]
+    # A click on Pennsylvania's tile leads nowhere.
+    _click_map_tile(dash_duo, "PA")
+    time.sleep(1.5)
+    assert "Pennsylvania" not in dash_duo.find_element("#drill").text
+    rows = dash_duo.find_elements("#targeting-table tbody tr")
+    assert rows[1:] and all(" NC " in f" {row.text} " for row in rows[1:])
+    # No number of another state: not in the charts' data, not in the text of the page.
+    shown = _numbers_on_page(dash_duo)
+    assert not shown & forbidden, sorted(shown & forbidden)[:10]
+    assert dash_duo.get_logs() == [], "browser console errors (a Content-Security-Policy refusal would be one)"
+    _full_page_screenshot(dash_duo, artifacts / "dashboard_scoped_nc.png")
+    dash_duo.find_element("#logout").click()
+    dash_duo.wait_for_element("#login-button", timeout=10)
+
+
+def _nc_voters(store) -> int:
+    cube = store.table(LATEST, "engagement_segments")
+    return int(cube[(cube.state == "NC") & (cube.party == "All") & (cube.age_group == "All") & (cube.gender == "All")
+                    & (cube.engagement_tier == "All")].voters.iloc[0])
+
+
+def _numbers_on_page(dash_duo) -> set[int]:
+    """The numbers the page shows: the charts' data (not their axis ticks) and the text of everything else."""
+    values = dash_duo.driver.execute_script(
+        "const out = [];"
+        "const add = v => { if (v === null || v === undefined) return;"
+        "  if (typeof v === 'number') out.push(v);"
+        "  else if (typeof v === 'string') out.push(v);"
+        "  else if (typeof v === 'object' && typeof v.length === 'number') Array.from(v).forEach(add); };"
+        "document.querySelectorAll('.js-plotly-plot').forEach(graph => (graph.data || []).forEach(trace =>"
+        "  ['x', 'y', 'z', 'text', 'customdata', 'hovertext'].forEach(key => add(trace[key]))));"
+        "document.querySelectorAll('#banner, .filter-bar, #drill, #kpis, #insights, #targeting-table')"
+        "  .forEach(part => out.push(part.innerText));"
+        "return out;")
+    return numbers_in(values)

@@ -8,13 +8,13 @@ folder; the page names it, with its file, quarantine rate, reasons and what to d
 import json
 from datetime import date
 
-from voter_platform.bench.dashboard import DashClient, default_values
+from voter_platform.bench.dashboard import default_values
 from voter_platform.dashboard import callbacks, figures
-from voter_platform.dashboard.app import create_app
 from voter_platform.dashboard.callbacks import chart_figure, resolve_view, targeting_rows
 from voter_platform.dashboard.layout import manifest_data, state_options
 from voter_platform.lib.blocked import record_blocked_date
 from voter_platform.lib.publish import ALL
+from voter_platform_tests.dashboard_users import admin_client, dashboard_app
 
 NC = ("latest", "NC", ALL, ALL, ALL, ALL)
 EVERYONE = ("latest", ALL, ALL, ALL, ALL, ALL)
@@ -83,8 +83,8 @@ def test_the_drill_text_kpis_and_table_name_the_coverage(store):
 
 def test_a_blocked_date_is_named_with_its_file_rate_reasons_and_what_to_do(published_dir):
     record_blocked_date(published_dir, BLOCKED_DAY, BLOCKED_ENTRY)
-    app = create_app(published_dir)
-    client = DashClient(app)
+    app = dashboard_app(published_dir)
+    client = admin_client(app)
     values = default_values(manifest_data(app.store))
     _, response = client.callback("..status.children...status.style...content.style...f-date.options..", values)
     text = json.dumps(response["status"]["children"])
@@ -103,8 +103,8 @@ def test_a_blocked_date_is_named_with_its_file_rate_reasons_and_what_to_do(publi
 def test_when_every_date_was_blocked_the_page_says_so_instead_of_waiting(tmp_path):
     published = tmp_path / "published"
     record_blocked_date(published, BLOCKED_DAY, BLOCKED_ENTRY)
-    app = create_app(published)
-    client = DashClient(app)
+    app = dashboard_app(published)
+    client = admin_client(app)
     _, response = client.callback("..status.children...status.style...content.style...f-date.options..",
                                   default_values(manifest_data(app.store)))
     text = json.dumps(response["status"]["children"])

@@ -6,10 +6,10 @@ import json
 
 import pandas as pd
 
-from voter_platform.bench.dashboard import DashClient, default_values
-from voter_platform.dashboard.app import create_app
+from voter_platform.bench.dashboard import default_values
 from voter_platform.dashboard.layout import manifest_data
 from voter_platform.lib.publish import ALL
+from voter_platform_tests.dashboard_users import admin_client, dashboard_app
 from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, PUBLISHED_AT, SECOND_DATE
 
 FILTER_COMBINATIONS = [
@@ -37,7 +37,7 @@ def _all_responses(client, values) -> list[bytes]:
 
 
 def test_no_voter_name_or_email_in_any_response(app):
-    client = DashClient(app)
+    client = admin_client(app)
     bodies = [client.get(path)[1] for path in ("/", "/_dash-layout", "/_dash-dependencies")]
     for changes in FILTER_COMBINATIONS:
         values = _values(app, **changes)
@@ -51,7 +51,7 @@ def test_no_voter_name_or_email_in_any_response(app):
 
 
 def test_the_page_shows_the_dates_and_publish_time(app):
-    client = DashClient(app)
+    client = admin_client(app)
     _, response = client.callback("..banner.children...f-state.options...footer.children..", _values(app))
     banner = json.dumps(response["banner"]["children"])
     assert SECOND_DATE.isoformat() in banner and PUBLISHED_AT.strftime("%Y-%m-%d %H:%M:%S UTC") in banner
@@ -62,8 +62,8 @@ def test_the_page_shows_the_dates_and_publish_time(app):
 
 
 def test_before_the_first_publish_every_request_answers_with_a_plain_message(tmp_path):
-    app = create_app(tmp_path / "nothing-here")
-    client = DashClient(app)
+    app = dashboard_app(tmp_path / "nothing-here")
+    client = admin_client(app)
     assert b"Voter roll dashboard" in client.get("/")[1]
     bodies = _all_responses(client, _values(app))
     assert all(b"Traceback" not in body and b"Internal Server Error" not in body for body in bodies)
@@ -76,7 +76,7 @@ def test_before_the_first_publish_every_request_answers_with_a_plain_message(tmp
 
 def test_an_unreadable_file_blanks_only_its_charts_with_a_message(app, published_dir):
     (published_dir / SECOND_DATE.isoformat() / "registration_trends.parquet").write_bytes(b"not parquet")
-    client = DashClient(app)
+    client = admin_client(app)
     values = _values(app)
     _, broken = client.callback("chart-registrations.figure", values)
     message = broken["chart-registrations"]["figure"]["layout"]["annotations"][0]["text"]
@@ -86,7 +86,7 @@ def test_an_unreadable_file_blanks_only_its_charts_with_a_message(app, published
 
 
 def test_typed_or_forged_values_are_data_never_markup(app):
-    client = DashClient(app)
+    client = admin_client(app)
     hostile = "<script>alert('x')</script>"
     values = _values(app, **{"f-state": hostile, "f-party": "' or 1=1 --", "f-date": "../../etc/passwd"})
     values[("chart-map", "clickData")] = {"points": [{"customdata": hostile}]}
@@ -97,7 +97,7 @@ def test_typed_or_forged_values_are_data_never_markup(app):
 
 
 def test_downloaded_csv_is_the_table_as_filtered(app):
-    client = DashClient(app)
+    client = admin_client(app)
     for changes in ({"f-party": "Democrat"}, {"f-state": "NC", "f-gender": "Male", "f-age": "30-49"}):
         values = _values(app, **changes)
         values[("download-button", "n_clicks")] = 1
@@ -119,7 +119,7 @@ def test_downloaded_csv_is_the_table_as_filtered(app):
 
 
 def test_reset_and_back_clear_the_filters(app):
-    client = DashClient(app)
+    client = admin_client(app)
     navigate = "..f-state.value...f-party.value...f-tier.value...f-age.value...f-gender.value...chart-map.clickData.."
     values = _values(app)
     values[("chart-map", "clickData")] = {"points": [{"customdata": "NC"}]}

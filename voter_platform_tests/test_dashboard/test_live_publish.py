@@ -10,9 +10,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from werkzeug.serving import make_server
 
-from voter_platform.bench.dashboard import DashClient, default_values
-from voter_platform.dashboard.app import create_app
+from voter_platform.bench.dashboard import default_values
 from voter_platform.defs.publish.assets import published_snapshot
+from voter_platform_tests.dashboard_users import admin_client, dashboard_app
 from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE, add_marts_for_date
 
 NEW_DATE = date(2025, 1, 10)
@@ -38,10 +38,10 @@ def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
     shutil.copytree(session_published, data / "published")
     monkeypatch.setenv("VOTER_PLATFORM_DATA", str(data))
 
-    app = create_app(data / "published")
+    app = dashboard_app(data / "published")
     server = make_server("127.0.0.1", free_port, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    client = DashClient(app, base_url=f"http://127.0.0.1:{free_port}")
+    client = admin_client(app, base_url=f"http://127.0.0.1:{free_port}")
 
     outcome = {}
 
@@ -90,5 +90,5 @@ def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
             assert value.encode() not in body, (value, what)
 
     assert values[("manifest", "data")]["latest"] == NEW_DATE.isoformat()
-    _, banner = DashClient(app).callback(WATCHED_CALLBACKS[1], values)
+    _, banner = admin_client(app).callback(WATCHED_CALLBACKS[1], values)
     assert NEW_DATE.isoformat() in str(banner["banner"]["children"])

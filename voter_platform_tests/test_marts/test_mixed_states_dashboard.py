@@ -11,11 +11,11 @@ from datetime import date, datetime, timezone
 import duckdb
 import pytest
 
-from voter_platform.bench.dashboard import DashClient, default_values
-from voter_platform.dashboard.app import create_app
+from voter_platform.bench.dashboard import default_values
 from voter_platform.dashboard.callbacks import chart_figure, kpis, resolve_view
 from voter_platform.dashboard.layout import manifest_data
 from voter_platform.lib.publish import ALL, publish_date, update_manifest
+from voter_platform_tests.dashboard_users import admin_client, dashboard_app
 from voter_platform_tests.test_marts.conftest import MartsRun, MartsWarehouse
 
 DAY = date(2026, 11, 13)
@@ -28,7 +28,7 @@ def app(marts_warehouse: MartsWarehouse, range_run: MartsRun, tmp_path_factory):
     with duckdb.connect(str(marts_warehouse.paths.warehouse), read_only=True) as connection:
         publication = publish_date(connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=timezone.utc))
     update_manifest(published, [publication])
-    return create_app(published)
+    return dashboard_app(published)
 
 
 def _values(app, **changes):
@@ -38,7 +38,7 @@ def _values(app, **changes):
 
 
 def test_the_state_filter_names_each_states_coverage_and_party(app):
-    _, response = DashClient(app).callback("..banner.children...f-state.options...footer.children..", _values(app))
+    _, response = admin_client(app).callback("..banner.children...f-state.options...footer.children..", _values(app))
     options = {option["value"]: option["label"] for option in response["f-state"]["options"]}
     assert {state: options[state] for state in ("OH", "FL", "OR", "GA", "NC", "CA")} == {
         "OH": "Ohio (OH, party from primary ballots)",
@@ -51,7 +51,7 @@ def test_the_state_filter_names_each_states_coverage_and_party(app):
 
 
 def test_drilling_into_a_state_shows_its_coverage(app):
-    client = DashClient(app)
+    client = admin_client(app)
     for state, shown in (("GA", "Georgia (1 of 159 counties, party from primary ballots)"),
                          ("FL", "Florida (2 of 67 counties)"), ("OR", "Oregon")):
         _, response = client.callback("..drill.style...drill-text.children..", _values(app, **{"f-state": state}))
@@ -59,7 +59,7 @@ def test_drilling_into_a_state_shows_its_coverage(app):
 
 
 def test_the_targeting_table_gives_each_segments_coverage_and_party_basis(app):
-    _, response = DashClient(app).callback(
+    _, response = admin_client(app).callback(
         "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children..",
         _values(app))
     rows = response["targeting-table"]["data"]
@@ -102,7 +102,7 @@ def test_ohio_and_georgia_are_never_drawn_as_a_registration_lean(app):
 
 
 def test_every_callback_answers_for_every_state(app):
-    client = DashClient(app)
+    client = admin_client(app)
     for state in (ALL, *STATES):
         values = _values(app, **{"f-state": state})
         for spec in client.callbacks:
