@@ -8,20 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from voter_platform.lib.ingest.together import LineMap, PartInCopy
 from voter_platform_tests.test_ingest.conftest import SNAPSHOT, ingest, rows
-from voter_platform_tests.test_ingest.synthetic_layouts import registered
-from voter_platform_tests.test_ingest.test_state_patterns import WIDE_HEADER
-
-
-@pytest.fixture
-def layouts(monkeypatch, tmp_path):
-    folder = tmp_path / "layouts"
-    folder.mkdir()
-    with registered(monkeypatch, folder):
-        yield
+# The synthetic layouts registered for a test (the fixture), and a header of their wide layout.
+from voter_platform_tests.test_ingest.test_state_patterns import WIDE_HEADER, layouts  # noqa: F401
 
 
 def _write(path: Path, text: str) -> Path:
