@@ -142,3 +142,21 @@ def test_no_fast_path_insert_joins_and_so_loses_the_readers_row_order(tmp_path):
     assert checked > 40
 
 
+
+
+def test_parts_whose_every_line_takes_the_careful_path_load_whole(layouts, warehouse, landing):
+    """More records than a DuckDB row group (122,880), all refused by the typed reader (a party code
+    outside the table): their one large insert follows the fast path's empty one in the transaction,
+    which DuckDB 2.0 would hide from every later scan but for partition.py's `_prime_appends`."""
+    lines = 65_000
+    for county in ("ALA", "BAK"):
+        _write(
+            landing / f"{county}_20261120.txt",
+            "".join(f"{county}\t{county == 'BAK'}{number:09d}\tSMITH\t5\t05/01/1970\tXYZ\n" for number in range(lines)).replace(
+                "\tTrue", "\t1").replace("\tFalse", "\t2"),
+        )
+    outcome = ingest(warehouse, sorted(landing.iterdir()))
+    assert [(file.rows_loaded, file.quality_flags) for file in outcome.files] == [(lines, {"unknown_party": lines})] * 2
+    assert rows(warehouse, "select file_name, count(*), max(line_number) from raw.voters group by all order by 1") == [
+        ("ALA_20261120.txt", lines, lines), ("BAK_20261120.txt", lines, lines),
+    ]

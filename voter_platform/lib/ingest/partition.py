@@ -9,9 +9,11 @@
                          already loaded for this source and date are `unchanged`, ones loaded on an
                          earlier date a `duplicate_drop`: neither is read again
     one transaction      delete what earlier runs loaded for the sources being loaded, stage, validate,
-                         deduplicate and insert each file, derive history carried in voters files,
-                         keep one copy of a record found in two parts, recompute the snapshots, write
-                         the log -- a run killed half-way leaves the previous state, re-running replaces it
+                         deduplicate and insert each file -- the parts of a product together, as one read
+                         (together.py), each part keeping its own rows, lines and counts -- derive history
+                         carried in voters files, keep one copy of a record found in two parts, recompute
+                         the snapshots, write the log -- a run killed half-way leaves the previous state,
+                         re-running replaces it
 
 `ingest_partition` returns a `PartitionOutcome` (results.py): counts per file and snapshot, the
 reconciliation of every file's lines, and whether each snapshot is accepted for the marts.
@@ -35,7 +37,7 @@ import duckdb
 
 from voter_platform.layouts.registry import ELECTION_MAP, layouts
 from voter_platform.lib.ingest.archives import Unpacked, is_archive, unpack
-from voter_platform.lib.ingest.duck import first, run, scalar
+from voter_platform.lib.ingest.duck import first, prime_appends, run, scalar
 from voter_platform.lib.ingest.formats import (
     VOTE_HISTORY,
     VOTER,
@@ -196,6 +198,7 @@ def ingest_partition(
         _decide(connection, partition_date, groups, options)
         run(connection, "begin transaction")
         try:
+            _prime_appends(connection)
             for group in groups.values():
                 _load_group(connection, group, partition_date, options)
             outcome.snapshots = [
@@ -233,6 +236,28 @@ def _configure(connection: duckdb.DuckDBPyConnection, options: IngestOptions) ->
     run(connection, "set produce_arrow_string_view = true")
     if options.memory_limit:
         run(connection, f"set memory_limit = '{options.memory_limit}'")
+
+
+# The tables a run appends to more than once in its transaction (see duck.prime_appends).
+_APPENDED_TABLES = ("raw.voters", "raw.vote_history", "raw.quarantine", "raw.superseded_records", "raw.possible_duplicates")
+# A value of each NOT NULL column type, for the row that only exists to be deleted.
+_PLACEHOLDERS = {
+    "BIGINT": "0", "BOOLEAN": "false", "DATE": "date '0001-01-01'", "DOUBLE": "0",
+    "TIMESTAMP": "timestamp '0001-01-01'", "VARCHAR": "''", "VARCHAR[]": "[]::varchar[]",
+}
+
+
+def _prime_appends(connection: duckdb.DuckDBPyConnection) -> None:
+    """Prime each raw table at the start of the run's transaction: its first append may well be empty
+    (a read whose fast path refuses every line, a clean file's quarantine) and the next a large one."""
+    for table in _APPENDED_TABLES:
+        schema, name = table.split(".")
+        required = run(
+            connection,
+            "select column_name, data_type from duckdb_columns() where schema_name = $schema and table_name = $name and not is_nullable",
+            {"schema": schema, "name": name},
+        )
+        prime_appends(connection, table, {column: _PLACEHOLDERS[data_type] for column, data_type in required})
 
 
 def _first_line(error: BaseException) -> str:
