@@ -855,10 +855,14 @@ def _insert_log(connection: duckdb.DuckDBPyConnection, outcome: PartitionOutcome
     for file_outcome in files:
         if file_outcome.status == UNCHANGED:
             _reuse_unchanged_counts(connection, file_outcome, outcome.partition_date)
-    placeholders = ", ".join("?" for _ in _LOG_COLUMNS)
-    connection.executemany(
-        f"insert into raw.ingest_log ({', '.join(_LOG_COLUMNS)}) values ({placeholders})",
-        [_log_row(outcome, file_outcome) for file_outcome in files],
+    if not files:
+        return
+    # One statement for every file (executemany runs one per row: a second for 500 county files).
+    row = "(" + ", ".join("?" for _ in _LOG_COLUMNS) + ")"
+    run(
+        connection,
+        f"insert into raw.ingest_log ({', '.join(_LOG_COLUMNS)}) values {', '.join(row for _ in files)}",
+        [value for file_outcome in files for value in _log_row(outcome, file_outcome)],
     )
 
 
