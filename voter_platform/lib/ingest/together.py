@@ -13,8 +13,8 @@ lines the reader skipped, refused lines re-read by number, the blank-line scan, 
 arithmetic over the pre-pass's byte counts, glued-line recovery, the quarantine's raw text fetched
 by line number, derived history joined back to its voter by line. A concatenation is just a longer
 file, so all of it holds unchanged; a list of files would have needed every one of them taught
-per-file numbering. The copy costs one sequential write of the parts' bytes, far less than the
-per-file statements it saves.
+per-file numbering. The copy costs one sequential write of the parts' bytes (and their size in the
+work folder while the product is read), far less than the per-file statements it saves.
 
 The copy holds the parts one after another: the first part whole; a later part without its header
 line when it has one (OH repeats the header in every part: that line is counted as the part's
