@@ -130,7 +130,9 @@ def untyped_election_type_sql(day_sql: str, last_year: int) -> str:
     DuckDB: the federal generals' days from 1900 to `last_year` are listed from `is_federal_general`."""
     generals = [day for day in (election_day(year) for year in range(FIRST_LISTED_YEAR, last_year + 1)) if is_federal_general(day)]
     listed = ", ".join(f"date '{day.isoformat()}'" for day in generals)
-    return f"(case when list_contains([{listed}], {day_sql}) then 'GENERAL' when {day_sql} is not null then 'OTHER' end)"
+    # list_position, not list_contains or IN: DuckDB makes a hash join of those, which loses the fast
+    # reader's row order (see records._one_of).
+    return f"(case when list_position([{listed}], {day_sql}) is not null then 'GENERAL' when {day_sql} is not null then 'OTHER' end)"
 
 
 def _month(text: str | None) -> int | None:

@@ -25,15 +25,21 @@ MAX_GROUP = 10
 DEDUP_KEYS = {VOTER: ("voter_id",), "vote_history": ("voter_id", "election_date", "election_type")}
 
 
-def superseded_sql(candidates: str, record_kind: str, target: str, repeated_hashes: str | None) -> str:
+def superseded_sql(
+    candidates: str, record_kind: str, target: str, repeated_hashes: str | None, apart: str | None = None
+) -> str:
     """CREATE `target` (line_number, part, voter_id, kept_line_number, reason) for the losers.
 
     `candidates` is a relation of the records still in the running (not quarantined) with their
     typed columns. `repeated_hashes` is a table of 64-bit key hashes seen more than once (collected
     while validating, see schemas.py); only the records with those hashes are compared exactly.
-    None: no key repeats, nothing is superseded.
+    None: no key repeats, nothing is superseded. `apart`: a column of `candidates` whose values never
+    compete (the file of each record, when the parts of a product are read together: a record two
+    parts hold is settled across parts, see parts.py).
     """
     keys = DEDUP_KEYS[record_kind]
+    hashed_keys = ", ".join(keys)
+    keys = ((apart,) if apart else ()) + keys
     key_list = ", ".join(keys)
     key_join = " and ".join(f"versions.{key} is not distinct from winners.{key}" for key in keys)
     value_columns = ", ".join(typed_columns(record_kind))
@@ -53,7 +59,7 @@ def superseded_sql(candidates: str, record_kind: str, target: str, repeated_hash
                 coalesce({newest}, timestamp '0001-01-01') as newest,
                 hash({value_columns}) as row_hash
             from {candidates} as candidates
-            where hash({key_list}) in (select key_hash from {repeated_hashes})
+            where hash({hashed_keys}) in (select key_hash from {repeated_hashes})
         ),
         version_summary as (
             select {key_list}, row_hash, max(newest) as newest,

@@ -46,3 +46,16 @@ def scalar(connection: duckdb.DuckDBPyConnection, sql: str, parameters: object =
     """The single value of a one-row, one-column query."""
     row = first(connection, sql, parameters)
     return None if row is None else row[0]
+
+
+def prime_appends(connection: duckdb.DuckDBPyConnection, table: str, marker: dict[str, str]) -> None:
+    """Append one row to `table` and delete it again: from then on, large appends stay visible.
+
+    DuckDB (2.0) loses track of a large append (more than a row group, 122,880 rows) into a table whose
+    first append in the transaction was empty (an INSERT of no rows, or a CREATE TABLE AS of none):
+    scans, GROUP BYs and UPDATEs no longer see those rows until the commit, though count(*) does. After
+    one real append the table's transaction-local storage is never empty again. `marker` (column ->
+    SQL value) is the row: values no real row has, and every NOT NULL column.
+    """
+    run(connection, f"insert into {table} ({', '.join(marker)}) values ({', '.join(marker.values())})")
+    run(connection, f"delete from {table} where {' and '.join(f'{column} = {value}' for column, value in marker.items())}")

@@ -86,11 +86,12 @@ def decoding(spec: Layout, canonical: str) -> tuple[dict[str, str], tuple[str, .
 def _enum_of_spellings(spec: Layout, canonical: str) -> FastType:
     """An ENUM of the spellings a source writes, each with its canonical value.
 
-    With a code table: its codes. Without: the vocabulary's own values and the platform's upper-case
-    spellings of them (what canonical files hold); anything else goes the careful way."""
-    table = spec.code_table(canonical)
-    if table is not None:
-        return _enum(table)
+    With a code table: its codes as the files write them (IA's `Active`) and upper case. Without: the
+    vocabulary's own values and the platform's upper-case spellings of them (what canonical files
+    hold); anything else goes the careful way."""
+    written = spec.codes_as_written(canonical)
+    if written is not None:
+        return _enum({code.upper(): value for code, value in written.items()} | written)
     spellings, vocabulary, _ = vocab.PLATFORM_SPELLINGS[canonical]
     mapping = {value: value for value in vocabulary}
     return _enum(mapping | {key: value for key, value in spellings.items() if key not in mapping})

@@ -25,11 +25,12 @@ import duckdb
 
 from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots
 from voter_platform.lib.elections import Election, read_election, untyped_election_type_sql
-from voter_platform.lib.ingest.duck import run, scalar, sql_string
+from voter_platform.lib.ingest.duck import run, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import read_numbered_records
 from voter_platform.lib.ingest.records import _decode, _trimmed
 from voter_platform.lib.ingest.stage import Target
+from voter_platform.lib.ingest.together import LineMap
 
 DERIVED_KINDS = ("election_columns", "slots", "history_string")
 
@@ -53,8 +54,12 @@ def derive_history(
     voters: Target,
     work_table: str,
     election_map: str | None = None,
-) -> DerivedHistory:
-    """Insert the history rows of a loaded voters file; returns how many, with their flag counts."""
+    lines: LineMap | None = None,
+) -> list[DerivedHistory]:
+    """Insert the history rows of a loaded voters file, or of the parts of a product read together
+    (`lines`, read as `voters.file_name`); returns how many per file, with their flag counts, in the
+    order of `lines.parts`."""
+    lines = lines or LineMap.whole_file(voters.file_name, physical_lines)
     cells = f"{work_table}_cells"
     read_numbered_records(connection, layout, read_path, encoding, physical_lines, cells)
     history = layout.spec.history
@@ -66,6 +71,16 @@ def derive_history(
         votes = _string_votes(connection, layout, history, cells, work_table)
     else:
         raise ValueError(f"{layout.spec.id}: no history in the voters file")
+    product = {"partition_date": voters.partition_date, "source_id": voters.source_id}
+    of_product = f"partition_date = $partition_date and source_id = $source_id and file_name in {sql_tuple(lines.file_names)}"
+    # The loaded voters numbered as the read is: a file's own rows, or the parts' rows (which have
+    # their own file and line by now) at their lines in the concatenation.
+    if lines.together:
+        loaded_voters = f"select {lines.copy_line_sql('file_name', 'line_number')} as line_number, voter_id from raw.voters where {of_product}"
+        loaded_params = product
+    else:
+        loaded_voters = f"select line_number, voter_id from raw.voters where {voters.where}"
+        loaded_params = voters.params
     # Votes of loaded voters only; a filled cell whose election cannot be told is counted, not loaded.
     staged = f"{work_table}_votes"
     run(
@@ -73,12 +88,14 @@ def derive_history(
         f"""
         create or replace temp table {staged} as
         select votes.* from ({votes}) votes
-        join (select line_number, voter_id from raw.voters where {voters.where}) voters
+        join ({loaded_voters}) voters
           on voters.line_number = votes.line_number and voters.voter_id = votes.voter_id
         """,
-        voters.params,
+        loaded_params,
     )
-    unresolved = int(scalar(connection, f"select count(*) from {staged} where election_date is null"))
+    unresolved = run(
+        connection, f"select {lines.part_sql('line_number')}, count(*) from {staged} where election_date is null group by all"
+    )
     run(
         connection,
         f"""
@@ -96,22 +113,22 @@ def derive_history(
         """,
         voters.params,
     )
-    result = DerivedHistory(
-        rows=int(scalar(connection, f"select count(*) from raw.vote_history where {voters.where}", voters.params)),
-        flags=dict(
-            run(
-                connection,
-                f"""select flag, count(*) from (select unnest(quality_flags) as flag from raw.vote_history
-                    where {voters.where} and len(quality_flags) > 0) group by all order by all""",
-                voters.params,
-            )
-        ),
-    )
-    if unresolved:
-        result.flags["unresolved_history_cells"] = unresolved
+    lines.reattribute(connection, "raw.vote_history", "partition_date = $partition_date and source_id = $source_id", product)
+    results = {name: DerivedHistory() for name in lines.file_names}
+    for file_name, count in run(connection, f"select file_name, count(*) from raw.vote_history where {of_product} group by all", product):
+        results[file_name].rows = int(count)
+    for file_name, flag, count in run(
+        connection,
+        f"""select file_name, flag, count(*) from (select file_name, unnest(quality_flags) as flag from raw.vote_history
+            where {of_product} and len(quality_flags) > 0) group by all order by all""",
+        product,
+    ):
+        results[file_name].flags[flag] = int(count)
+    for index, count in unresolved:
+        results[lines.parts[index].file_name].flags["unresolved_history_cells"] = int(count)
     for table in (cells, staged, f"{work_table}_elections"):
         run(connection, f"drop table if exists {table}")
-    return result
+    return [results[name] for name in lines.file_names]
 
 
 def _voter_id(layout: FileLayout) -> str:

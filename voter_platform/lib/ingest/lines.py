@@ -143,7 +143,7 @@ class Renumbering:
         shifts = self._shifts()
         if len(shifts) > INLINE_RENUMBER_LIMIT:
             return None
-        return f"{row_index_sql} + {self.first_line - 1} + {_case_tree(shifts, row_index_sql)}"
+        return f"{row_index_sql} + {self.first_line - 1} + {case_tree(shifts, row_index_sql)}"
 
     def update_sql(self, table: str, only_where: str = "true", row_index_sql: str = "row_index") -> str | None:
         """UPDATE table.line_number from the row index, or None when the numbers are already right."""
@@ -152,7 +152,7 @@ class Renumbering:
         shifts = self._shifts()
         base = f"{row_index_sql} + {self.first_line - 1}"
         if len(shifts) <= INLINE_RENUMBER_LIMIT:
-            return f"update {table} set line_number = {base} + {_case_tree(shifts, row_index_sql)} where {only_where}"
+            return f"update {table} set line_number = {base} + {case_tree(shifts, row_index_sql)} where {only_where}"
         values = ", ".join(f"({shifted}, {j})" for shifted, j in shifts)
         qualified = row_index_sql.replace("line_number", f"{table}.line_number").replace("row_index", f"{table}.row_index")
         return f"""
@@ -166,15 +166,15 @@ class Renumbering:
         """
 
 
-def _case_tree(shifts: list[tuple[int, int]], row_index_sql: str = "row_index", lower_shift: int = 0) -> str:
+def case_tree(shifts: list[tuple[int, int]], row_index_sql: str = "row_index", lower_shift: int = 0) -> str:
     """Binary search as nested CASE: the largest j with S_j - j < row index (0 when none)."""
     if not shifts:
         return str(lower_shift)
     middle = len(shifts) // 2
     shifted, j = shifts[middle]
     return (
-        f"(case when {row_index_sql} > {shifted} then {_case_tree(shifts[middle + 1:], row_index_sql, j)} "
-        f"else {_case_tree(shifts[:middle], row_index_sql, lower_shift)} end)"
+        f"(case when {row_index_sql} > {shifted} then {case_tree(shifts[middle + 1:], row_index_sql, j)} "
+        f"else {case_tree(shifts[:middle], row_index_sql, lower_shift)} end)"
     )
 
 

@@ -19,6 +19,8 @@ Only the few records with something to say are touched; sound bulk rows are neve
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -47,6 +49,7 @@ from voter_platform.lib.ingest.results import FileOutcome
 from voter_platform.lib.ingest.schemas import FLAG, PLACEHOLDER_DATES, QUARANTINE, RULES, validate_records
 from voter_platform.lib.ingest.lines import read_numbered_records
 from voter_platform.lib.ingest.stage import FileToStage, StagedFile, Target
+from voter_platform.lib.ingest.together import LineMap
 
 QUARANTINED = "quarantined"
 SUPERSEDED = "superseded"
@@ -121,10 +124,19 @@ class FileToLoad:
     layout: FileLayout
     bytes_path: Path
     encoding: str
+    # The files whose lines were read: this one, or the parts read together (together.py).
+    lines: LineMap
+
+    @property
+    def part_of_line(self) -> str | None:
+        """The column telling the parts of a concatenation apart (None: one file)."""
+        return "file_index" if self.lines.together else None
 
 
-def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: FileOutcome) -> None:
-    """Decide every record of a staged file and write the outcome; fill the counts of `outcome`."""
+def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Sequence[FileOutcome]) -> None:
+    """Decide every record of a staged read and write the outcome; fill the counts of `outcomes`
+    (one per file of `file.lines`, in its order). Parts read together are decided together, each
+    record within its own file, and their rows then get their own file and line back."""
     staging, target, kind = file.staging, file.target, file.target.record_kind
     snapshot = target.partition_date
     validation = validate_records(connection, _records_sql(file, snapshot), kind, snapshot, _placeholders(file.layout))
@@ -141,7 +153,13 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: 
         connection.register("repeated_key_hashes", repeated.to_frame().to_arrow())
     try:
         candidates = _candidates_sql(file)
-        run(connection, superseded_sql(candidates, kind, f"{staging}_superseded", "repeated_key_hashes" if repeated.len() else None))
+        run(
+            connection,
+            superseded_sql(
+                candidates, kind, f"{staging}_superseded", "repeated_key_hashes" if repeated.len() else None,
+                apart=file.part_of_line,
+            ),
+        )
     finally:
         if repeated.len():
             connection.unregister("repeated_key_hashes")
@@ -160,7 +178,8 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: 
         """,
         target.params,
     )
-    _count(connection, file, outcome)
+    _count(connection, file, outcomes)
+    _reattribute(connection, file)
 
 
 def _placeholders(layout: FileLayout) -> tuple[date, ...]:
@@ -307,8 +326,11 @@ def _set_disposition(connection: duckdb.DuckDBPyConnection, staging: str, keys_t
 
 
 def _candidates_sql(file: FileToLoad) -> str:
-    """Records still in the running for their key: bulk rows left, and careful records not quarantined."""
+    """Records still in the running for their key: bulk rows left, and careful records not quarantined
+    (for parts read together, with the part they are in: a record only competes within its file)."""
     columns = ", ".join(typed_columns(file.target.record_kind))
+    if file.part_of_line:
+        columns += f", {file.lines.part_sql('line_number')} as {file.part_of_line}"
     return f"""
         (select line_number, 0::tinyint as part, {columns} from {file.target.table} where {_literal_where(file.target)}
          union all
@@ -396,42 +418,74 @@ def insert_possible_duplicates(connection: duckdb.DuckDBPyConnection, partition_
     )
 
 
-def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcome: FileOutcome) -> None:
+def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Sequence[FileOutcome]) -> None:
+    """Every count of every file of the read, from the staging tables and raw rows, per file."""
     staging, target = file.staging, file.target
-    lines = dict(run(connection, f"select line_kind, count(*) from {staging} where part = 0 group by all"))
-    outcome.header_lines = int(lines.get("header", 0))
-    outcome.blank_lines = int(lines.get("blank", 0))
-    outcome.glued_lines = int(lines.get("glued", 0))
-    outcome.rows_loaded = int(scalar(connection, f"select count(*) from {target.table} where {target.where}", target.params))
-    outcome.rows_quarantined = int(scalar(connection, f"select count(*) from {staging}_quarantined"))
-    outcome.rows_superseded = int(scalar(connection, f"select count(*) from {staging}_superseded"))
-    outcome.quarantine_reasons = dict(
-        run(
-            connection,
-            f"select reason, count(*) from (select unnest(reasons) as reason from {staging}_quarantined) group by all order by all",
-        )
-    )
-    outcome.superseded_reasons = dict(run(connection, f"select reason, count(*) from {staging}_superseded group by all order by all"))
-    outcome.quality_flags = dict(
-        run(
-            connection,
-            f"""
-            select flag, count(*) from (
-                select unnest(quality_flags) as flag from {target.table}
-                where {_literal_where(target)} and len(quality_flags) > 0
-            ) group by all order by all
-            """,
-        )
-    )
+    index = file.lines.part_sql("line_number")
+    for outcome, part in zip(outcomes, file.lines.parts):
+        outcome.header_lines, outcome.blank_lines, outcome.glued_lines = part.header_lines_left_out, 0, 0
+        outcome.rows_loaded = outcome.rows_quarantined = outcome.rows_superseded = 0
+        outcome.quarantine_reasons, outcome.superseded_reasons, outcome.quality_flags = {}, {}, {}
+    for i, kind, count in run(connection, f"select {index}, line_kind, count(*) from {staging} where part = 0 group by all"):
+        outcome = outcomes[i]
+        if kind == "header":
+            outcome.header_lines += int(count)
+        elif kind == "blank":
+            outcome.blank_lines += int(count)
+        elif kind == "glued":
+            outcome.glued_lines += int(count)
+    for i, count in run(connection, f"select {index}, count(*) from {target.table} where {target.where} group by all", target.params):
+        outcomes[i].rows_loaded = int(count)
+    for i, count in run(connection, f"select {index}, count(*) from {staging}_quarantined group by all"):
+        outcomes[i].rows_quarantined = int(count)
+    for i, reason, count in run(
+        connection,
+        f"select {index}, reason, count(*) from (select line_number, unnest(reasons) as reason from {staging}_quarantined) "
+        "group by all order by all",
+    ):
+        outcomes[i].quarantine_reasons[reason] = int(count)
+    for i, reason, count in run(connection, f"select {index}, reason, count(*) from {staging}_superseded group by all order by all"):
+        outcomes[i].rows_superseded += int(count)
+        outcomes[i].superseded_reasons[reason] = int(count)
+    for i, flag, count in run(
+        connection,
+        f"""
+        select {index}, flag, count(*) from (
+            select line_number, unnest(quality_flags) as flag from {target.table}
+            where {_literal_where(target)} and len(quality_flags) > 0
+        ) group by all order by all
+        """,
+    ):
+        outcomes[i].quality_flags[flag] = int(count)
+
+
+def _reattribute(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
+    """Rows of parts read together get their own file and line (nothing to do for one file)."""
+    target = file.target
+    where = "partition_date = $partition_date and source_id = $source_id"
+    params = {"partition_date": target.partition_date, "source_id": target.source_id}
+    file.lines.reattribute(connection, target.table, where, params)
+    kind = {**params, "kind": target.record_kind}
+    file.lines.reattribute(connection, "raw.quarantine", f"{where} and record_kind = $kind", kind)
+    file.lines.reattribute(connection, "raw.superseded_records", f"{where} and record_kind = $kind", kind, also=("kept_line_number",))
 
 
 def load_election_map(
-    connection: duckdb.DuckDBPyConnection, table: str, source: FileToStage, outcome: FileOutcome, partition_date: date
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    source: FileToStage,
+    lines: LineMap,
+    outcomes: Sequence[FileOutcome],
+    target: Target,
 ) -> None:
     """Add an election map ((county, slot) or election code -> election) to `table`; lines that name no
-    slot or code, or no date, are quarantined. The map is a companion: it is kept in `table` for the
-    run, not in the raw tables."""
-    layout, target = source.layout, Target(partition_date, outcome.source_id or "", outcome.file_name, ELECTION_MAP)
+    slot or code, or no date, are quarantined. The map is a companion: it is kept in `table` for the run,
+    not in the raw tables.
+
+    `source` is one map file or the maps of a product read together (`lines` says which lines are
+    whose, `outcomes` are theirs, in its order); `target` names the product's rows (lines.read_as).
+    """
+    layout = source.layout
     records = f"{table}_records"
     read_numbered_records(connection, layout, source.read_path, source.encoding, source.physical_lines, records)
     fields = layout.cut("c1") if layout.spec.is_fixed_width else "c{}"
@@ -461,39 +515,56 @@ def load_election_map(
             $file_name, line_number
         from {records}
         """,
-        {"file_name": outcome.file_name},
+        {"file_name": target.file_name},
     )
-    usable = (
-        f"file_name = {sql_string(outcome.file_name)} and (slot is not null or election_code is not null) "
-        "and election_date is not null"
-    )
-    unusable = [row[0] for row in run(connection, f"select line_number from {table} where file_name = {sql_string(outcome.file_name)} and not ({usable})")]
+    these = f"file_name = {sql_string(target.file_name)}"
+    usable = "(slot is not null or election_code is not null) and election_date is not null"
+    unusable = [row[0] for row in run(connection, f"select line_number from {table} where {these} and not ({usable})")]
     numbered = {row[0] for row in run(connection, f"select line_number from {records}")}
     raw = physical_lines(source.bytes_path, set(range(1, source.physical_lines + 1)) - numbered)
     header = {1} if layout.header_lines else set()
     blank = {line for line, data in raw.items() if not data.strip()}
     broken = sorted(set(raw) - header - blank)
-    run(connection, f"delete from {table} where file_name = {sql_string(outcome.file_name)} and not ({usable})")
+    run(connection, f"delete from {table} where {these} and not ({usable})")
     reasons = {line: "wrong_field_count" for line in broken} | {line: "unusable_election_map_line" for line in unusable}
     if reasons:
-        _quarantine_map_lines(connection, target, reasons, physical_lines(source.bytes_path, set(reasons)), source.encoding)
-    outcome.lines_read = source.physical_lines
-    outcome.header_lines, outcome.blank_lines = len(header), len(blank)
-    outcome.rows_loaded = len(numbered) - len(unusable)
-    outcome.rows_quarantined = len(reasons)
-    outcome.quarantine_reasons = {reason: list(reasons.values()).count(reason) for reason in set(reasons.values())}
+        _quarantine_map_lines(connection, target, lines, reasons, physical_lines(source.bytes_path, set(reasons)), source.encoding)
+    # Map files are a few dozen lines each: their lines are told apart in Python.
+    def per_part(numbers) -> Counter:
+        return Counter(lines.part_of(line) for line in numbers)
+
+    headers, blanks, records_read, unusables = per_part(header), per_part(blank), per_part(numbered), per_part(unusable)
+    reasons_per_part = Counter((lines.part_of(line), reason) for line, reason in reasons.items())
+    for index, (outcome, part) in enumerate(zip(outcomes, lines.parts)):
+        outcome.lines_read = part.lines + part.header_lines_left_out
+        outcome.header_lines = headers[index] + part.header_lines_left_out
+        outcome.blank_lines = blanks[index]
+        outcome.rows_loaded = records_read[index] - unusables[index]
+        outcome.quarantine_reasons = {reason: count for (i, reason), count in reasons_per_part.items() if i == index}
+        outcome.rows_quarantined = sum(outcome.quarantine_reasons.values())
     run(connection, f"drop table {records}")
 
 
 def _quarantine_map_lines(
-    connection: duckdb.DuckDBPyConnection, target: Target, reasons: dict[int, str], lines: dict[int, bytes], encoding: str
+    connection: duckdb.DuckDBPyConnection,
+    target: Target,
+    lines: LineMap,
+    reasons: dict[int, str],
+    raw: dict[int, bytes],
+    encoding: str,
 ) -> None:
+    """Quarantine rows for map lines, each under its own file and line."""
+
+    def own(line: int) -> tuple[str, int]:
+        part = lines.parts[lines.part_of(line)]
+        return part.file_name, line - part.shift
+
     connection.executemany(
         """insert into raw.quarantine (partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line, detail)
            values (?, ?, ?, ?, ?, null, ?, ?, ?)""",
         [
-            (target.partition_date, target.source_id, target.file_name, line, ELECTION_MAP, [reason],
-             decode_for_quarantine(lines.get(line, b""), encoding), _MAP_DETAILS[reason])
+            (target.partition_date, target.source_id, *own(line), ELECTION_MAP, [reason],
+             decode_for_quarantine(raw.get(line, b""), encoding), _MAP_DETAILS[reason])
             for line, reason in sorted(reasons.items())
         ],
     )

@@ -9,9 +9,11 @@
                          already loaded for this source and date are `unchanged`, ones loaded on an
                          earlier date a `duplicate_drop`: neither is read again
     one transaction      delete what earlier runs loaded for the sources being loaded, stage, validate,
-                         deduplicate and insert each file, derive history carried in voters files,
-                         keep one copy of a record found in two parts, recompute the snapshots, write
-                         the log -- a run killed half-way leaves the previous state, re-running replaces it
+                         deduplicate and insert each file -- the parts of a product together, as one read
+                         (together.py), each part keeping its own rows, lines and counts -- derive history
+                         carried in voters files, keep one copy of a record found in two parts, recompute
+                         the snapshots, write the log -- a run killed half-way leaves the previous state,
+                         re-running replaces it
 
 `ingest_partition` returns a `PartitionOutcome` (results.py): counts per file and snapshot, the
 reconciliation of every file's lines, and whether each snapshot is accepted for the marts.
@@ -35,7 +37,7 @@ import duckdb
 
 from voter_platform.layouts.registry import ELECTION_MAP, layouts
 from voter_platform.lib.ingest.archives import Unpacked, is_archive, unpack
-from voter_platform.lib.ingest.duck import first, run, scalar
+from voter_platform.lib.ingest.duck import first, prime_appends, run, scalar
 from voter_platform.lib.ingest.formats import (
     VOTE_HISTORY,
     VOTER,
@@ -74,6 +76,7 @@ from voter_platform.lib.ingest.results import (
     SnapshotOutcome,
 )
 from voter_platform.lib.ingest.stage import FileToStage, Target, stage_file
+from voter_platform.lib.ingest.together import LineMap, PartToCopy, concatenated, copy_order, reading_key
 from voter_platform.lib.warehouse import ensure_raw_tables
 
 DEFAULT_QUARANTINE_THRESHOLD_PCT = 5.0
@@ -196,6 +199,7 @@ def ingest_partition(
         _decide(connection, partition_date, groups, options)
         run(connection, "begin transaction")
         try:
+            _prime_appends(connection)
             for group in groups.values():
                 _load_group(connection, group, partition_date, options)
             outcome.snapshots = [
@@ -233,6 +237,28 @@ def _configure(connection: duckdb.DuckDBPyConnection, options: IngestOptions) ->
     run(connection, "set produce_arrow_string_view = true")
     if options.memory_limit:
         run(connection, f"set memory_limit = '{options.memory_limit}'")
+
+
+# The tables a run appends to more than once in its transaction (see duck.prime_appends).
+_APPENDED_TABLES = ("raw.voters", "raw.vote_history", "raw.quarantine", "raw.superseded_records", "raw.possible_duplicates")
+# A value of each NOT NULL column type, for the row that only exists to be deleted.
+_PLACEHOLDERS = {
+    "BIGINT": "0", "BOOLEAN": "false", "DATE": "date '0001-01-01'", "DOUBLE": "0",
+    "TIMESTAMP": "timestamp '0001-01-01'", "VARCHAR": "''", "VARCHAR[]": "[]::varchar[]",
+}
+
+
+def _prime_appends(connection: duckdb.DuckDBPyConnection) -> None:
+    """Prime each raw table at the start of the run's transaction: its first append may well be empty
+    (a read whose fast path refuses every line, a clean file's quarantine) and the next a large one."""
+    for table in _APPENDED_TABLES:
+        schema, name = table.split(".")
+        required = run(
+            connection,
+            "select column_name, data_type from duckdb_columns() where schema_name = $schema and table_name = $name and not is_nullable",
+            {"schema": schema, "name": name},
+        )
+        prime_appends(connection, table, {column: _PLACEHOLDERS[data_type] for column, data_type in required})
 
 
 def _first_line(error: BaseException) -> str:
@@ -468,7 +494,10 @@ def _skip(plans: list[_Plan], status: str, message: str) -> None:
 
 
 def _load_group(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, options: IngestOptions) -> None:
-    """Load a snapshot's files that changed: voters (their parts, their own history), then history."""
+    """Load a snapshot's files that changed: voters (their parts, their own history), then history.
+
+    The parts of a product are read together where they can be (together.py): one read, one
+    decision, per-file counts."""
     voters = [plan for plan in group.voters if plan.load]
     history = [plan for plan in group.history if plan.load]
     election_map = None
@@ -477,13 +506,16 @@ def _load_group(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, part
         carried = any(plan.layout is not None and carries_history(plan.layout) for plan in voters)
         if carried:
             delete_previous_rows(connection, partition_date, group.source_id, VOTE_HISTORY)
-        for plan in voters:
-            _load_file(connection, plan, partition_date, options)
-        _supersede_across_parts(connection, group, partition_date, VOTER)
-        election_map = _load_election_maps(connection, group, partition_date, options) if group.maps else None
-        for plan in voters:
-            if plan.layout is not None and carries_history(plan.layout):
-                _derive_history(connection, plan, partition_date, options, election_map)
+        with ExitStack() as reads_open:
+            # Kept open until their history is derived: the same copy is read again for it.
+            reads = [reads_open.enter_context(_read(batch, options)) for batch in _batches(voters)]
+            for voters_read in reads:
+                _load_read(connection, voters_read, partition_date)
+            _supersede_across_parts(connection, group, partition_date, VOTER)
+            election_map = _load_election_maps(connection, group, partition_date, options) if group.maps else None
+            for voters_read in reads:
+                if carries_history(voters_read.source.layout):
+                    _derive_history(connection, voters_read, partition_date, election_map)
         insert_possible_duplicates(connection, partition_date, group.source_id)
     if history:
         delete_previous_rows(connection, partition_date, group.source_id, VOTE_HISTORY)
@@ -496,9 +528,63 @@ def _load_group(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, part
             for plan in coded:
                 assert plan.layout is not None
                 plan.layout = replace(plan.layout, election_codes=codes)
-        for plan in history:
-            _load_file(connection, plan, partition_date, options)
+        for batch in _batches(history):
+            with _read(batch, options) as history_read:
+                _load_read(connection, history_read, partition_date)
         _supersede_across_parts(connection, group, partition_date, VOTE_HISTORY)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What DuckDB reads in one go: one file, or the parts of a product put together."""
+
+    plans: list[_Plan]  # in the order of lines.parts
+    source: FileToStage
+    lines: LineMap
+
+    @property
+    def outcomes(self) -> list[FileOutcome]:
+        return [plan.outcome for plan in self.plans]
+
+    def target(self, partition_date: date, record_kind: str) -> Target:
+        source_id = self.plans[0].outcome.source_id
+        assert source_id
+        return Target(partition_date, source_id, self.lines.read_as, record_kind)
+
+
+def _batches(plans: list[_Plan]) -> list[list[_Plan]]:
+    """The plans in reads: parts that can be put together in one, each other file on its own."""
+    batches: dict[object, list[_Plan]] = {}
+    for number, plan in enumerate(plans):
+        assert plan.layout is not None and plan.facts is not None and plan.outcome.encoding
+        key = reading_key(plan.layout, plan.facts, plan.outcome.encoding)
+        batches.setdefault(key if key is not None else ("alone", number), []).append(plan)
+    return list(batches.values())
+
+
+@contextmanager
+def _read(plans: list[_Plan], options: IngestOptions) -> Iterator[_Read]:
+    """The plans as DuckDB reads them: a file (a working copy for UTF-16 or mixed line endings), or
+    the concatenation of parts."""
+    if len(plans) == 1:
+        with _readable(plans[0], options) as (source, _):
+            yield _Read(plans, source, LineMap.whole_file(plans[0].outcome.file_name, source.physical_lines))
+        return
+    ordered = copy_order(plans, lambda plan: plan.layout.header_lines)
+    parts = [PartToCopy(plan.outcome.file_name, plan.path, plan.facts, plan.layout.header_lines) for plan in ordered]
+    layout = ordered[0].layout
+    assert layout is not None
+    with concatenated(parts, None if layout.spec.is_fixed_width else layout.spec.text.delimiter, options.work_dir) as copy:
+        source = FileToStage(
+            layout=layout,
+            read_path=copy.path,
+            encoding=ordered[0].outcome.encoding or "utf-8",
+            bytes_path=copy.path,
+            physical_lines=copy.physical_lines,
+            delimiter_bytes=copy.delimiter_bytes,
+            quote_bytes=copy.quote_bytes,
+        )
+        yield _Read(ordered, source, copy.lines)
 
 
 @contextmanager
@@ -522,35 +608,33 @@ def _readable(plan: _Plan, options: IngestOptions) -> Iterator[tuple[FileToStage
         ), read_encoding
 
 
-def _load_file(connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_date: date, options: IngestOptions) -> None:
-    layout, outcome = plan.layout, plan.outcome
-    assert layout is not None and outcome.source_id
-    target = Target(partition_date, outcome.source_id, outcome.file_name, layout.spec.record_kind)
+def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_date: date) -> None:
+    source = read.source
+    target = read.target(partition_date, source.layout.spec.record_kind)
     staging = f"staging_{next(_staging_names)}"
-    with _readable(plan, options) as (source, read_encoding):
-        # On an error the transaction is rolled back, and the staging tables with it.
-        staged = stage_file(connection, staging, source, target, partition_date)
+    # On an error the transaction is rolled back, and the staging tables with it.
+    staged = stage_file(connection, staging, source, target, partition_date)
+    for outcome, part in zip(read.outcomes, read.lines.parts):
         outcome.reader = staged.reader
-        outcome.lines_read = source.physical_lines
-        load_file(connection, FileToLoad(staging, staged, target, layout, source.bytes_path, read_encoding), outcome)
-        drop_staging(connection, staging)
-    outcome.finished_at = _now()
+        outcome.lines_read = part.own_lines
+    load_file(connection, FileToLoad(staging, staged, target, source.layout, source.bytes_path, source.encoding, read.lines), read.outcomes)
+    drop_staging(connection, staging)
+    finished = _now()
+    for outcome in read.outcomes:
+        outcome.finished_at = finished
 
 
-def _derive_history(
-    connection: duckdb.DuckDBPyConnection, plan: _Plan, partition_date: date, options: IngestOptions, election_map: str | None
-) -> None:
-    layout, outcome = plan.layout, plan.outcome
-    assert layout is not None and outcome.source_id
-    voters = Target(partition_date, outcome.source_id, outcome.file_name, VOTER)
-    with _readable(plan, options) as (source, _):
-        derived = derive_history(
-            connection, layout, source.read_path, source.encoding, source.physical_lines, voters,
-            f"history_{next(_staging_names)}", election_map,
-        )
-    outcome.history_rows_derived = derived.rows
-    outcome.quality_flags = {**outcome.quality_flags, **{f"history:{flag}": count for flag, count in derived.flags.items()}}
-    outcome.finished_at = _now()
+def _derive_history(connection: duckdb.DuckDBPyConnection, read: _Read, partition_date: date, election_map: str | None) -> None:
+    source = read.source
+    derived = derive_history(
+        connection, source.layout, source.read_path, source.encoding, source.physical_lines,
+        read.target(partition_date, VOTER), f"history_{next(_staging_names)}", election_map, read.lines,
+    )
+    finished = _now()
+    for outcome, of_file in zip(read.outcomes, derived):
+        outcome.history_rows_derived = of_file.rows
+        outcome.quality_flags = {**outcome.quality_flags, **{f"history:{flag}": count for flag, count in of_file.flags.items()}}
+        outcome.finished_at = finished
 
 
 def _load_election_maps(
@@ -561,10 +645,15 @@ def _load_election_maps(
     table = f"election_map_{next(_staging_names)}"
     # The maps are read again whenever their voters or history are: their quarantined lines replace the last run's.
     delete_previous_rows(connection, partition_date, group.source_id, ELECTION_MAP)
-    for plan in group.maps:
-        with _readable(plan, options) as (source, _):
-            load_election_map(connection, table, source, plan.outcome, partition_date)
-        plan.outcome.finished_at = _now()
+    for batch in _batches(group.maps):
+        with _read(batch, options) as map_read:
+            load_election_map(
+                connection, table, map_read.source, map_read.lines, map_read.outcomes,
+                map_read.target(partition_date, ELECTION_MAP),
+            )
+        finished = _now()
+        for outcome in map_read.outcomes:
+            outcome.finished_at = finished
     return table
 
 
@@ -780,10 +869,14 @@ def _insert_log(connection: duckdb.DuckDBPyConnection, outcome: PartitionOutcome
     for file_outcome in files:
         if file_outcome.status == UNCHANGED:
             _reuse_unchanged_counts(connection, file_outcome, outcome.partition_date)
-    placeholders = ", ".join("?" for _ in _LOG_COLUMNS)
-    connection.executemany(
-        f"insert into raw.ingest_log ({', '.join(_LOG_COLUMNS)}) values ({placeholders})",
-        [_log_row(outcome, file_outcome) for file_outcome in files],
+    if not files:
+        return
+    # One statement for every file (executemany runs one per row: a second for 500 county files).
+    row = "(" + ", ".join("?" for _ in _LOG_COLUMNS) + ")"
+    run(
+        connection,
+        f"insert into raw.ingest_log ({', '.join(_LOG_COLUMNS)}) values {', '.join(row for _ in files)}",
+        [value for file_outcome in files for value in _log_row(outcome, file_outcome)],
     )
 
 

@@ -154,8 +154,14 @@ def _trimmed(value: str) -> str:
     return f"case when prefix({value}, ' ') or suffix({value}, ' ') then nullif(trim({value}), '') else nullif({value}, '') end"
 
 
-# Membership tests are written as list_contains, never `x in (...)`: DuckDB turns a long IN list into
-# a join, and a join in the fast path's projection loses the reader's row order (the line numbers).
+def _one_of(values: str, value: str) -> str:
+    """`value` is in the constant list `values` (NULL for a NULL value, as `list_contains` says).
+
+    Never `x in (...)` nor `list_contains`: DuckDB turns an IN list, and a list_contains of five or
+    more constants, into a hash join, and a join in the fast path's projection loses the reader's row
+    order (the line numbers) once the read runs in parallel. list_position stays a plain function.
+    """
+    return f"(case when {value} is null then null else list_position({values}, {value}) is not null end)"
 
 
 def _decode(layout: FileLayout, canonical: str, text: str) -> str:
@@ -207,7 +213,7 @@ def _election_type(layout: FileLayout, text: str) -> str:
     """From the layout's code table, or read from a description such as NC's "11/08/2016 GENERAL"."""
     if layout.spec.code_table("election_type") is not None:
         return _decode(layout, "election_type", text)
-    return f"""case when list_contains({sql_list(vocab.ELECTION_TYPES)}, {text}) then {text}
+    return f"""case when {_one_of(sql_list(vocab.ELECTION_TYPES), text)} then {text}
         else coalesce({election_type_sql(text)}, upper({text})) end"""
 
 
@@ -375,7 +381,7 @@ def _history_state_checks(layout: FileLayout) -> tuple[tuple[str, str], ...]:
         return ()
     return (
         ("missing_state", "t_state is null or t_state = ''"),
-        ("unknown_state", f"not list_contains({sql_list(vocab.STATE_CODES)}, {_state('t_state')})"),
+        ("unknown_state", f"not {_one_of(sql_list(vocab.STATE_CODES), _state('t_state'))}"),
     )
 
 
@@ -480,7 +486,7 @@ def record_insert_sql(layout: FileLayout, reader_sql: str, snapshot: date) -> st
     if layout.spec.is_fixed_width:
         # One field per line: the record, cut in SQL; a line of another length cannot be cut.
         fields = layout.cut("c1")
-        wrong = f"not list_contains({list(layout.record_lengths)}, length(c1))"
+        wrong = f"not {_one_of(str(list(layout.record_lengths)), 'length(c1)')}"
         reader = f"(select *, {wrong} as c_wrong from ({reader_sql}))"
         flags = "case when c_wrong then ['wrong_line_length'] else coalesce(issues, []) end"
         keep = "c_wrong"
@@ -568,7 +574,7 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
         kind = f"""
             case
                 when raw is null or trim(raw) = '' then 'blank'
-                when list_contains({list(layout.record_lengths)}, field_count) then 'record'
+                when {_one_of(str(list(layout.record_lengths)), 'field_count')} then 'record'
                 else 'wrong_line_length'
             end
         """

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from voter_platform.lib.ingest.duck import run, scalar
+from voter_platform.lib.ingest.duck import prime_appends, run, scalar
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import (
     MAX_LINE_BYTES,
@@ -170,6 +170,8 @@ def _read_with_record_reader(
         run(connection, f"update {target.table} set quality_flags = [] where {target.where} and len(quality_flags) > 0", target.params)
 
     run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
+    # Created empty, it may next receive a read's worth of refused lines at once.
+    prime_appends(connection, staging, {"line_number": "0", "part": "0", "line_kind": "'primed'"})
     if header_lines:
         _add_lines(connection, staging, "header", [1])
     _add_lines(connection, staging, "blank", blanks)
