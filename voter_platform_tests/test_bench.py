@@ -94,7 +94,7 @@ def test_bench_formats_prints_each_pattern_beside_the_canonical_layout(tmp_path)
     results = json.loads((tmp_path / "bench" / "layouts" / "layouts.json").read_text())
     rows = {row["layout"]: row for row in results["layouts"]}
     assert list(rows) == ["canonical", "oh_swvf", "fl_voter_extract"]
-    assert rows["canonical"]["ratio_to_canonical"] == 1.0
+    assert rows["canonical"]["ratio_to_canonical"] == rows["canonical"]["ratio_per_record_to_canonical"] == 1.0
     for row in rows.values():
         assert row["reconciles"] and row["rows_quarantined"] == 0 and row["seconds"] > 0
     # Ohio's four county-range parts; Florida's per-county parts (a county without voters at this size has none).
