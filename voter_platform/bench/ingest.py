@@ -146,6 +146,8 @@ def _platform_ingest(paths: list[Path], snapshot: date, database: Path, state_hi
     return {
         "lines": sum(file.lines_read for file in outcome.files),
         "rows_loaded": sum(file.rows_loaded for file in outcome.files),
+        # Vote-history rows read from the voters files' own columns (history columns, slots, strings).
+        "history_rows_derived": sum(file.history_rows_derived or 0 for file in outcome.files),
         "rows_quarantined": sum(file.rows_quarantined for file in outcome.files),
         "reconciles": all(file.reconciles for file in outcome.files),
     }

@@ -31,7 +31,7 @@ import pyarrow as pa
 from voter_platform.layouts.registry import ELECTION_MAP, VOTER, election_lookup
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
-from voter_platform.lib.ingest.duck import run, scalar, sql_list, sql_map, sql_string, sql_tuple
+from voter_platform.lib.ingest.duck import prime_appends, run, scalar, sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import ElectionCodes, FileLayout
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
 from voter_platform.lib.ingest.records import (
@@ -166,6 +166,9 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes:
     _delete_bulk_rows(connection, target, f"{staging}_superseded")
     _set_disposition(connection, staging, f"{staging}_superseded", SUPERSEDED)
 
+    if file.staged.bulk_rows == 0:
+        # The fast read appended nothing: the careful records may be a large append after an empty one.
+        prime_appends(connection, file.target.table)
     _insert_careful_records(connection, file)
     _insert_quarantine(connection, file)
     run(

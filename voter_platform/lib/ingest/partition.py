@@ -239,26 +239,15 @@ def _configure(connection: duckdb.DuckDBPyConnection, options: IngestOptions) ->
         run(connection, f"set memory_limit = '{options.memory_limit}'")
 
 
-# The tables a run appends to more than once in its transaction (see duck.prime_appends).
-_APPENDED_TABLES = ("raw.voters", "raw.vote_history", "raw.quarantine", "raw.superseded_records", "raw.possible_duplicates")
-# A value of each NOT NULL column type, for the row that only exists to be deleted.
-_PLACEHOLDERS = {
-    "BIGINT": "0", "BOOLEAN": "false", "DATE": "date '0001-01-01'", "DOUBLE": "0",
-    "TIMESTAMP": "timestamp '0001-01-01'", "VARCHAR": "''", "VARCHAR[]": "[]::varchar[]",
-}
+# The small tables a run appends to more than once in its transaction, whose first append is often
+# empty (a clean file's quarantine): primed at the start (duck.prime_appends). raw.voters and
+# raw.vote_history are primed only when a read leaves them empty (load.py), as priming costs their commit.
+_APPENDED_TABLES = ("raw.quarantine", "raw.superseded_records", "raw.possible_duplicates")
 
 
 def _prime_appends(connection: duckdb.DuckDBPyConnection) -> None:
-    """Prime each raw table at the start of the run's transaction: its first append may well be empty
-    (a read whose fast path refuses every line, a clean file's quarantine) and the next a large one."""
     for table in _APPENDED_TABLES:
-        schema, name = table.split(".")
-        required = run(
-            connection,
-            "select column_name, data_type from duckdb_columns() where schema_name = $schema and table_name = $name and not is_nullable",
-            {"schema": schema, "name": name},
-        )
-        prime_appends(connection, table, {column: _PLACEHOLDERS[data_type] for column, data_type in required})
+        prime_appends(connection, table)
 
 
 def _first_line(error: BaseException) -> str:
