@@ -27,15 +27,21 @@ STEPS_AND_FIELDS = {
 }
 
 
+def run_bench(data_dir, *arguments: str, timeout: int) -> subprocess.CompletedProcess:
+    """`voter-platform bench ARGUMENTS` in a fresh process, on its own data directory and Dagster home."""
+    env = {**os.environ, "VOTER_PLATFORM_DATA": str(data_dir)}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "voter_platform.cli", "bench", *arguments],
+        capture_output=True, text=True, env=env, timeout=timeout,
+    )
+
+
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("bench")
-    env = {**os.environ, "VOTER_PLATFORM_DATA": str(root / "data")}
-    env.pop("DAGSTER_HOME", None)
-    completed = subprocess.run(
-        [sys.executable, "-m", "voter_platform.cli", "bench", "--voters", "1500", "--repeats", "1",
-         "--interactions", "4", "--out", str(root / "bench")],
-        capture_output=True, text=True, env=env, timeout=900,
+    completed = run_bench(
+        root / "data", "--voters", "1500", "--repeats", "1", "--interactions", "4", "--out", str(root / "bench"), timeout=900
     )
     return completed, root / "bench"
 
@@ -83,12 +89,9 @@ def test_bench_output_carries_no_voter_data(bench_run):
 
 def test_bench_formats_prints_each_pattern_beside_the_canonical_layout(tmp_path):
     """`bench --formats`: each chosen layout generated, ingested (every line accounted for) and set beside canonical."""
-    env = {**os.environ, "VOTER_PLATFORM_DATA": str(tmp_path / "data")}
-    env.pop("DAGSTER_HOME", None)
-    completed = subprocess.run(
-        [sys.executable, "-m", "voter_platform.cli", "bench", "--voters", "800", "--repeats", "1",
-         "--formats", "oh_swvf,fl_voter_extract", "--out", str(tmp_path / "bench")],
-        capture_output=True, text=True, env=env, timeout=600,
+    completed = run_bench(
+        tmp_path / "data", "--voters", "800", "--repeats", "1", "--formats", "oh_swvf,fl_voter_extract",
+        "--out", str(tmp_path / "bench"), timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     results = json.loads((tmp_path / "bench" / "layouts" / "layouts.json").read_text())
@@ -105,10 +108,6 @@ def test_bench_formats_prints_each_pattern_beside_the_canonical_layout(tmp_path)
 
 
 def test_bench_formats_refuses_an_unknown_layout(tmp_path):
-    completed = subprocess.run(
-        [sys.executable, "-m", "voter_platform.cli", "bench", "--voters", "10", "--formats", "zz_nothing",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, env={**os.environ, "VOTER_PLATFORM_DATA": str(tmp_path / "data")}, timeout=120,
-    )
+    completed = run_bench(tmp_path / "data", "--voters", "10", "--formats", "zz_nothing", "--out", str(tmp_path), timeout=120)
     assert completed.returncode == 2
     assert "'zz_nothing' is not a layout id" in completed.stderr and "Traceback" not in completed.stderr
