@@ -38,7 +38,9 @@ PLANTED_PII = tuple(value for voter in PLANTED_VOTERS for value in voter[1:])
 
 
 def build_warehouse(
-    path: Path, dates: Sequence[date] = (FIRST_DATE, SECOND_DATE), voters: int = FIXTURE_VOTERS,
+    path: Path,
+    dates: Sequence[date] = (FIRST_DATE, SECOND_DATE),
+    voters: int = FIXTURE_VOTERS,
     states: Sequence[str] = FIXTURE_STATES,
 ) -> Path:
     """A DuckDB file with the contract marts for `dates` and PII-bearing raw voter rows."""
@@ -65,7 +67,9 @@ def add_marts_for_date(warehouse: Path, dates: Sequence[date], voters: int = FIX
 
 
 def publish_fixture(
-    warehouse: Path, published_dir: Path, dates: Sequence[date] = (FIRST_DATE, SECOND_DATE),
+    warehouse: Path,
+    published_dir: Path,
+    dates: Sequence[date] = (FIRST_DATE, SECOND_DATE),
     min_cell_size: int = 10,
 ) -> list[DatePublication]:
     """Publish `dates` from the fixture warehouse with the library functions (no Dagster)."""

@@ -16,13 +16,24 @@ import pytest
 
 STEPS_AND_FIELDS = {
     "generate": ["voters_per_second", "seconds", "peak_rss_mb"],
-    "ingest": ["seconds", "peak_rss_mb", "baseline_bare_read_csv_seconds",
-               "baseline_pandas_1000_row_batches_seconds_extrapolated", "ratio_to_bare", "pandas_ratio_to_platform"],
+    "ingest": [
+        "seconds",
+        "peak_rss_mb",
+        "baseline_bare_read_csv_seconds",
+        "baseline_pandas_1000_row_batches_seconds_extrapolated",
+        "ratio_to_bare",
+        "pandas_ratio_to_platform",
+    ],
     "validation": ["pandera_seconds", "baseline_one_sql_query_seconds", "records"],
     "marts": ["seconds", "peak_rss_mb", "baseline_direct_sql_seconds", "baseline_peak_rss_mb", "ratio_to_direct_sql"],
     "publish": ["seconds", "bytes", "rows"],
-    "end_to_end": ["seconds", "peak_rss_mb", "baseline_sum_of_bare_steps_seconds", "ratio_to_sum_of_bare_steps",
-                   "ratio_to_bare_read"],
+    "end_to_end": [
+        "seconds",
+        "peak_rss_mb",
+        "baseline_sum_of_bare_steps_seconds",
+        "ratio_to_sum_of_bare_steps",
+        "ratio_to_bare_read",
+    ],
     "dashboard": ["first_load_seconds", "callback_p50_ms", "callback_p95_ms", "callbacks_timed", "published_bytes"],
 }
 
@@ -33,7 +44,10 @@ def run_bench(data_dir, *arguments: str, timeout: int) -> subprocess.CompletedPr
     env.pop("DAGSTER_HOME", None)
     return subprocess.run(
         [sys.executable, "-m", "voter_platform.cli", "bench", *arguments],
-        capture_output=True, text=True, env=env, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
     )
 
 
@@ -41,7 +55,16 @@ def run_bench(data_dir, *arguments: str, timeout: int) -> subprocess.CompletedPr
 def bench_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("bench")
     completed = run_bench(
-        root / "data", "--voters", "1500", "--repeats", "1", "--interactions", "4", "--out", str(root / "bench"), timeout=900
+        root / "data",
+        "--voters",
+        "1500",
+        "--repeats",
+        "1",
+        "--interactions",
+        "4",
+        "--out",
+        str(root / "bench"),
+        timeout=900,
     )
     return completed, root / "bench"
 
@@ -58,8 +81,11 @@ def test_bench_measures_every_step_beside_its_baseline(bench_run):
     assert results["steps"]["marts"]["seconds"] > 0 and results["steps"]["ingest"]["seconds"] > 0
     assert results["steps"]["validation"]["records"] == results["input"]["voters"]  # the voters file, not history
     assert set(results["targets_met"]) == {
-        "ingest <= 2x bare read", "ingest >= 20x faster than pandas batches", "end to end <= 3x bare read",
-        "end to end peak <= 4 GB", "dashboard p95 <= 300 ms",
+        "ingest <= 2x bare read",
+        "ingest >= 20x faster than pandas batches",
+        "end to end <= 3x bare read",
+        "end to end peak <= 4 GB",
+        "dashboard p95 <= 300 ms",
     }
     assert results["machine"]["cores"] >= 1 and "dagster" in results["machine"]["versions"]
 
@@ -90,8 +116,16 @@ def test_bench_output_carries_no_voter_data(bench_run):
 def test_bench_formats_prints_each_pattern_beside_the_canonical_layout(tmp_path):
     """`bench --formats`: each chosen layout generated, ingested (every line accounted for) and set beside canonical."""
     completed = run_bench(
-        tmp_path / "data", "--voters", "800", "--repeats", "1", "--formats", "oh_swvf,fl_voter_extract",
-        "--out", str(tmp_path / "bench"), timeout=600,
+        tmp_path / "data",
+        "--voters",
+        "800",
+        "--repeats",
+        "1",
+        "--formats",
+        "oh_swvf,fl_voter_extract",
+        "--out",
+        str(tmp_path / "bench"),
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     results = json.loads((tmp_path / "bench" / "layouts" / "layouts.json").read_text())
@@ -108,6 +142,8 @@ def test_bench_formats_prints_each_pattern_beside_the_canonical_layout(tmp_path)
 
 
 def test_bench_formats_refuses_an_unknown_layout(tmp_path):
-    completed = run_bench(tmp_path / "data", "--voters", "10", "--formats", "zz_nothing", "--out", str(tmp_path), timeout=120)
+    completed = run_bench(
+        tmp_path / "data", "--voters", "10", "--formats", "zz_nothing", "--out", str(tmp_path), timeout=120
+    )
     assert completed.returncode == 2
     assert "'zz_nothing' is not a layout id" in completed.stderr and "Traceback" not in completed.stderr

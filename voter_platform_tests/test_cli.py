@@ -92,8 +92,10 @@ def test_build_with_a_blocked_date_prints_the_file_rate_reasons_and_what_to_do_w
     from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
     from voter_platform_tests.test_ingest.defect_files import canonical_voter
 
-    good = [",".join(canonical_voter(number, date(2026, 11, 5), "OR")[column] for column in CANONICAL_VOTER_HEADER)
-            for number in range(1, 41)]
+    good = [
+        ",".join(canonical_voter(number, date(2026, 11, 5), "OR")[column] for column in CANONICAL_VOTER_HEADER)
+        for number in range(1, 41)
+    ]
     lines = [",".join(CANONICAL_VOTER_HEADER), *good, *["not,a,voter,line"] * 6]
     (landing / "voters_OR_2026-11-05.csv").write_text("\n".join(lines) + "\n")
     result = run_cli("build", data_dir=tmp_path / "data")

@@ -49,9 +49,22 @@ def test_up_serves_dagster_and_the_dashboard_and_ctrl_c_stops_both(tmp_path):
     environment = {**os.environ, "VOTER_PLATFORM_DATA": str(data_dir)}
     environment.pop("DAGSTER_HOME", None)
     up = subprocess.Popen(
-        [sys.executable, "-m", "voter_platform.cli", "up", "--no-demo",
-         "--dagster-port", str(dagster_port), "--dashboard-port", str(dashboard_port)],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "voter_platform.cli",
+            "up",
+            "--no-demo",
+            "--dagster-port",
+            str(dagster_port),
+            "--dashboard-port",
+            str(dashboard_port),
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     dagster_ui = f"http://127.0.0.1:{dagster_port}/server_info"
     dashboard = f"http://127.0.0.1:{dashboard_port}/"

@@ -74,12 +74,14 @@ class DashClient:
         _, status, _ = self._send("POST", LOGIN_PATH, form={"name": name, "password": password, "form_token": token})
         return status
 
-    def _send(self, method: str, path: str, body: dict | None = None,
-              form: dict | None = None) -> tuple[float, int, bytes]:
+    def _send(
+        self, method: str, path: str, body: dict | None = None, form: dict | None = None
+    ) -> tuple[float, int, bytes]:
         started = time.perf_counter()
         if self.base_url:
-            response = self.session.request(method, self.base_url + path, json=body, data=form, timeout=30,
-                                            allow_redirects=False)
+            response = self.session.request(
+                method, self.base_url + path, json=body, data=form, timeout=30, allow_redirects=False
+            )
             status, content = response.status_code, response.content
         else:
             response = self.client.open(path, method=method, json=body, data=form)
@@ -100,13 +102,12 @@ class DashClient:
         spec = next(spec for spec in self.callbacks if spec["output"] == output)
 
         def fill(items: Iterable[dict]) -> list[dict]:
-            return [{"id": item["id"], "property": item["property"],
-                     "value": values.get((item["id"], item["property"]))} for item in items]
+            return [
+                {"id": item["id"], "property": item["property"], "value": values.get((item["id"], item["property"]))}
+                for item in items
+            ]
 
-        outputs = [
-            {"id": key.split(".")[0], "property": key.split(".")[1]}
-            for key in output.strip(".").split("...")
-        ]
+        outputs = [{"id": key.split(".")[0], "property": key.split(".")[1]} for key in output.strip(".").split("...")]
         return {
             "output": output,
             "outputs": outputs if output.startswith("..") else outputs[0],
@@ -115,12 +116,14 @@ class DashClient:
             "changedPropIds": changed or [f"{item['id']}.{item['property']}" for item in spec["inputs"]],
         }
 
-    def callback_raw(self, output: str, values: dict[tuple[str, str], object],
-                     changed: list[str] | None = None) -> tuple[float, int, bytes]:
+    def callback_raw(
+        self, output: str, values: dict[tuple[str, str], object], changed: list[str] | None = None
+    ) -> tuple[float, int, bytes]:
         return self._send("POST", "/_dash-update-component", self.payload(output, values, changed))
 
-    def callback(self, output: str, values: dict[tuple[str, str], object],
-                 changed: list[str] | None = None) -> tuple[float, dict]:
+    def callback(
+        self, output: str, values: dict[tuple[str, str], object], changed: list[str] | None = None
+    ) -> tuple[float, dict]:
         """Fire a callback; returns (seconds, {component: {property: value}}) ({} when nothing changed)."""
         elapsed, status, content = self.callback_raw(output, values, changed)
         if status == 204:  # no_update everywhere
@@ -131,8 +134,11 @@ class DashClient:
 
     def callbacks_on(self, component: str, prop: str = "value") -> list[str]:
         """Output keys of the callbacks a change of `component.prop` fires."""
-        return [spec["output"] for spec in self.callbacks
-                if any(item["id"] == component and item["property"] == prop for item in spec["inputs"])]
+        return [
+            spec["output"]
+            for spec in self.callbacks
+            if any(item["id"] == component and item["property"] == prop for item in spec["inputs"])
+        ]
 
     def initial_callbacks(self) -> list[str]:
         return [spec["output"] for spec in self.callbacks if not spec.get("prevent_initial_call")]
@@ -214,7 +220,8 @@ def bench_dashboard(published_dir: Path | str, interactions: int = 36, seed: int
             # A click on a state tile: the navigation callback, then everything the new state fires.
             click = {"points": [{"customdata": rng.choice(states)}]}
             elapsed, response = client.callback(
-                next(key for key in client.callbacks_on("chart-map", "clickData")), {("chart-map", "clickData"): click})
+                next(key for key in client.callbacks_on("chart-map", "clickData")), {("chart-map", "clickData"): click}
+            )
             per_output["navigate (map click)"].append(elapsed)
             values[("f-state", "value")] = response["f-state"]["value"]
             fired, total = client.callbacks_on("f-state"), elapsed
@@ -245,7 +252,9 @@ def bench_dashboard(published_dir: Path | str, interactions: int = 36, seed: int
 
 
 def fabricate_published(
-    published_dir: Path, voters: int = 5_000_000, dates: Iterable[date] = BENCH_DATES,
+    published_dir: Path,
+    voters: int = 5_000_000,
+    dates: Iterable[date] = BENCH_DATES,
     min_cell_size: int | None = None,
 ) -> dict:
     """Publish the snapshot of a synthetic roll of `voters` voters into `published_dir`; returns timings."""

@@ -222,7 +222,9 @@ def _validation_alone(path: Path, snapshot: date, database: Path) -> dict:
 
     with duckdb.connect(str(database)) as connection:
         ingest_partition(connection, snapshot, [InputFile(path)], options=IngestOptions(quarantine_threshold_pct=100))
-        relation = f"select *, 0::tinyint as part, {earliest_birth_date_sql(snapshot)} as earliest_birth_date from raw.voters"
+        relation = (
+            f"select *, 0::tinyint as part, {earliest_birth_date_sql(snapshot)} as earliest_birth_date from raw.voters"
+        )
         records = connection.execute("select count(*) from raw.voters").fetchall()[0][0]
         started = time.perf_counter()
         validation = validate_records(connection, [relation], "voter", snapshot)

@@ -61,7 +61,9 @@ def patterns_for(formats: str) -> list[Pattern]:
         elif layout_id in layouts():
             chosen.append(Pattern(layout_id, layouts()[layout_id].state, "as chosen"))
         else:
-            raise ValueError(f"--formats: {layout_id!r} is not a layout id (see `voter-platform layouts`) nor 'patterns'")
+            raise ValueError(
+                f"--formats: {layout_id!r} is not a layout id (see `voter-platform layouts`) nor 'patterns'"
+            )
     return chosen
 
 
@@ -74,8 +76,11 @@ def run_layout_bench(patterns: list[Pattern], *, voters: int, seed: int, repeats
         runs = [_ingest_once(pattern, files, out) for _ in range(repeats)]
         row = _summarise(pattern, files, runs)
         rows.append(row)
-        print(f"{pattern.layout}: {row['seconds']:.1f} s wall, {row['cpu_seconds']:.1f} s cpu "
-              f"({row['rows_loaded']:,} rows loaded, {row['rows_quarantined']:,} quarantined)", flush=True)
+        print(
+            f"{pattern.layout}: {row['seconds']:.1f} s wall, {row['cpu_seconds']:.1f} s cpu "
+            f"({row['rows_loaded']:,} rows loaded, {row['rows_quarantined']:,} quarantined)",
+            flush=True,
+        )
     baseline = rows[0]
     for row in rows:
         row["ratio_to_canonical"] = round(row["seconds"] / baseline["seconds"], 2)
@@ -87,9 +92,12 @@ def run_layout_bench(patterns: list[Pattern], *, voters: int, seed: int, repeats
         row["ratio_per_record_to_canonical"] = round(per_record, 2)
     results = {
         "command": f"voter-platform bench --voters {voters} --formats {','.join(p.layout for p in patterns)} "
-                   f"--seed {seed} --repeats {repeats}",
-        "voters": voters, "repeats": repeats, "target_ratio": TARGET_RATIO,
-        "machine": machine_info(), "layouts": rows,
+        f"--seed {seed} --repeats {repeats}",
+        "voters": voters,
+        "repeats": repeats,
+        "target_ratio": TARGET_RATIO,
+        "machine": machine_info(),
+        "layouts": rows,
     }
     (out / "layouts.json").write_text(json.dumps(results, indent=2, default=str))
     (out / "layouts.md").write_text(format_markdown(results))
@@ -111,8 +119,18 @@ def _generated(pattern: Pattern, voters: int, seed: int, out: Path) -> Path:
     from voter_platform.generate.run import generate
 
     print(f"generating {voters:,} voters as {pattern.layout} ...", flush=True)
-    generate(GenerateConfig(voters=voters, start=BENCH_START, days=1, format=pattern.layout, out=folder, seed=seed,
-                            states=(pattern.state,), package=pattern.package))
+    generate(
+        GenerateConfig(
+            voters=voters,
+            start=BENCH_START,
+            days=1,
+            format=pattern.layout,
+            out=folder,
+            seed=seed,
+            states=(pattern.state,),
+            package=pattern.package,
+        )
+    )
     done.touch()
     return folder
 
@@ -153,9 +171,17 @@ def _summarise(pattern: Pattern, files: list[Path], runs: list[dict]) -> dict[st
 def table_rows(results: dict) -> list[tuple[str, ...]]:
     return [
         (
-            row["layout"], row["state"], row["shape"], f"{row['files']}", f"{row['bytes'] / 1e6:,.0f}",
-            f"{row['records']:,}", f"{row['seconds']:.1f}", f"{row['cpu_seconds']:.1f}", f"{row['peak_rss_mb']:,.0f}",
-            f"{row['ratio_to_canonical']:.2f}x" + ("" if row["layout"] == CANONICAL else (" ok" if row["meets_target"] else " OVER")),
+            row["layout"],
+            row["state"],
+            row["shape"],
+            f"{row['files']}",
+            f"{row['bytes'] / 1e6:,.0f}",
+            f"{row['records']:,}",
+            f"{row['seconds']:.1f}",
+            f"{row['cpu_seconds']:.1f}",
+            f"{row['peak_rss_mb']:,.0f}",
+            f"{row['ratio_to_canonical']:.2f}x"
+            + ("" if row["layout"] == CANONICAL else (" ok" if row["meets_target"] else " OVER")),
             f"{row['ratio_per_record_to_canonical']:.2f}x",
         )
         for row in results["layouts"]
@@ -163,7 +189,16 @@ def table_rows(results: dict) -> list[tuple[str, ...]]:
 
 
 HEADINGS = (
-    "layout", "state", "pattern", "files", "MB", "records loaded", "wall s", "cpu s", "peak MB", "vs canonical",
+    "layout",
+    "state",
+    "pattern",
+    "files",
+    "MB",
+    "records loaded",
+    "wall s",
+    "cpu s",
+    "peak MB",
+    "vs canonical",
     "per record vs canonical",
 )
 
@@ -173,26 +208,33 @@ def format_table(results: dict) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADINGS))]
     line = "  ".join("{:<%d}" % width for width in widths)
     machine = results["machine"]
-    return "\n".join([
-        f"ingest of {results['voters']:,} voters per layout; {machine['cores']} cores, {machine['memory_gb']} GB; "
-        f"median of {results['repeats']}; target <= {results['target_ratio']:g}x the canonical layout (wall or cpu)",
-        "",
-        line.format(*rows[0]),
-        line.format(*("-" * width for width in widths)),
-        *(line.format(*row) for row in rows[1:]),
-    ])
+    return "\n".join(
+        [
+            f"ingest of {results['voters']:,} voters per layout; {machine['cores']} cores, {machine['memory_gb']} GB; "
+            f"median of {results['repeats']}; target <= {results['target_ratio']:g}x the canonical layout (wall or cpu)",
+            "",
+            line.format(*rows[0]),
+            line.format(*("-" * width for width in widths)),
+            *(line.format(*row) for row in rows[1:]),
+        ]
+    )
 
 
 def format_markdown(results: dict) -> str:
     machine = results["machine"]
-    return "\n".join([
-        f"### Ingest per layout, {results['voters']:,} voters each",
-        "",
-        f"`{results['command']}` — {machine['cores']} cores, {machine['memory_gb']} GB, Python {machine['python']}, "
-        f"DuckDB {machine['versions']['duckdb']}. Median of {results['repeats']} runs; load average at the end "
-        f"{machine['load_average_at_end']}. Target: <= {results['target_ratio']:g}x the canonical layout's ingest.",
-        "",
-        "| " + " | ".join(HEADINGS) + " |",
-        "|" + "---|" * len(HEADINGS),
-        *("| " + " | ".join(row) + " |" for row in table_rows(results)),
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"### Ingest per layout, {results['voters']:,} voters each",
+                "",
+                f"`{results['command']}` — {machine['cores']} cores, {machine['memory_gb']} GB, Python {machine['python']}, "
+                f"DuckDB {machine['versions']['duckdb']}. Median of {results['repeats']} runs; load average at the end "
+                f"{machine['load_average_at_end']}. Target: <= {results['target_ratio']:g}x the canonical layout's ingest.",
+                "",
+                "| " + " | ".join(HEADINGS) + " |",
+                "|" + "---|" * len(HEADINGS),
+                *("| " + " | ".join(row) + " |" for row in table_rows(results)),
+            ]
+        )
+        + "\n"
+    )

@@ -65,7 +65,9 @@ def _compile(data_root: Path, analysis_date: str) -> None:
     target = _compile_target(data_root)
     subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--target-path", str(target)],
-        cwd=DBT_PROJECT_DIR, env={**os.environ, **_window_env(analysis_date)}, check=True,
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **_window_env(analysis_date)},
+        check=True,
     )
     (target / "manifest.json").replace(target / f"manifest-{analysis_date}.json")
 
@@ -160,7 +162,9 @@ def _direct_phase(analysis_date: str) -> dict[str, Any]:
 
 
 def _dag_order(nodes: dict[str, Any]) -> list[str]:
-    graph = {uid: [dep for dep in node.get("depends_on", {}).get("nodes", []) if dep in nodes] for uid, node in nodes.items()}
+    graph = {
+        uid: [dep for dep in node.get("depends_on", {}).get("nodes", []) if dep in nodes] for uid, node in nodes.items()
+    }
     return list(TopologicalSorter(graph).static_order())
 
 

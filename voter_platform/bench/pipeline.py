@@ -78,9 +78,14 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
 
     ingest_runs = []
     for attempt in range(config.repeats):
-        ingest_runs.append(bench_ingest(last_day_files, partition_date=config.last_day, work_dir=config.out, echo=False))
-        print(f"ingest {attempt + 1}/{config.repeats}: platform {ingest_runs[-1]['platform']['seconds']:.1f} s, "
-              f"bare read {ingest_runs[-1]['bare_duckdb_read_csv']['seconds']:.1f} s", flush=True)
+        ingest_runs.append(
+            bench_ingest(last_day_files, partition_date=config.last_day, work_dir=config.out, echo=False)
+        )
+        print(
+            f"ingest {attempt + 1}/{config.repeats}: platform {ingest_runs[-1]['platform']['seconds']:.1f} s, "
+            f"bare read {ingest_runs[-1]['bare_duckdb_read_csv']['seconds']:.1f} s",
+            flush=True,
+        )
 
     end_to_end_runs = []
     for attempt in range(config.repeats):
@@ -92,7 +97,9 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
 
     from voter_platform.bench.dashboard import bench_dashboard
 
-    dashboard = bench_dashboard(_work_data_dir(config) / "published", interactions=config.interactions, seed=config.seed)
+    dashboard = bench_dashboard(
+        _work_data_dir(config) / "published", interactions=config.interactions, seed=config.seed
+    )
     results = _assemble(config, generated, ingest_runs, end_to_end_runs, marts_runs, publish_runs, dashboard)
     _write(config.out, results)
     print(format_table(results))
@@ -136,8 +143,17 @@ def _generate_phase(config: BenchConfig) -> dict[str, Any]:
     from voter_platform.generate.config import GenerateConfig
     from voter_platform.generate.run import generate
 
-    result = generate(GenerateConfig(voters=config.voters, start=BENCH_START, days=config.days, format="canonical",
-                                     out=config.input_dir, seed=config.seed, states=(config.state,)))
+    result = generate(
+        GenerateConfig(
+            voters=config.voters,
+            start=BENCH_START,
+            days=config.days,
+            format="canonical",
+            out=config.input_dir,
+            seed=config.seed,
+            states=(config.state,),
+        )
+    )
     return {
         "voters": result.voter_records,
         "seconds": round(result.seconds, 2),
@@ -169,14 +185,20 @@ def _end_to_end_phase(config: BenchConfig) -> dict[str, Any]:
 
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with dg.DagsterInstance.get() as instance:
-        assert defs.resolve_job_def("election_reference_job").execute_in_process(
-            tags=all_cycles_tags(), run_config=quiet, instance=instance).success
+        assert (
+            defs.resolve_job_def("election_reference_job")
+            .execute_in_process(tags=all_cycles_tags(), run_config=quiet, instance=instance)
+            .success
+        )
         for offset in range(config.days - 1):
             earlier = BENCH_START + timedelta(days=offset)
             for source in _files_of(config.input_dir, earlier):
                 os.link(source, paths.landing / source.name)
-            assert defs.resolve_job_def("ingest_job").execute_in_process(
-                partition_key=earlier.isoformat(), run_config=quiet, instance=instance).success
+            assert (
+                defs.resolve_job_def("ingest_job")
+                .execute_in_process(partition_key=earlier.isoformat(), run_config=quiet, instance=instance)
+                .success
+            )
 
         sensor, repository = defs.resolve_sensor_def("landing_sensor"), defs.get_repository_def()
         started = time.perf_counter()
@@ -186,13 +208,20 @@ def _end_to_end_phase(config: BenchConfig) -> dict[str, Any]:
             staged.rename(paths.landing / source.name)
         cursor, requests = None, []
         while not requests:  # the first tick notes the files, the next one requests their run
-            tick = sensor.evaluate_tick(dg.build_sensor_context(
-                instance=instance, cursor=cursor, resources=defs.resources, repository_def=repository))
+            tick = sensor.evaluate_tick(
+                dg.build_sensor_context(
+                    instance=instance, cursor=cursor, resources=defs.resources, repository_def=repository
+                )
+            )
             cursor, requests = tick.cursor, [r for r in tick.run_requests if r.partition_key]
         for request in requests:
             result = defs.resolve_job_def("ingest_job").execute_in_process(
-                partition_key=request.partition_key, run_config={**request.run_config, **quiet},
-                tags=request.tags, instance=instance, raise_on_error=False)
+                partition_key=request.partition_key,
+                run_config={**request.run_config, **quiet},
+                tags=request.tags,
+                instance=instance,
+                raise_on_error=False,
+            )
             assert result.success, "the ingest run failed"
         seconds = time.perf_counter() - started
     manifest = json.loads((paths.published / MANIFEST_FILE).read_text())
@@ -262,8 +291,11 @@ def _assemble(config, generated, ingest_runs, end_to_end_runs, marts_runs, publi
     end_to_end_peak = max(max(run["peak_rss_mb"], run["peak_rss_mb_children"]) for run in end_to_end_runs)
     last_day_files = _files_of(config.input_dir, config.last_day)
     steps = {
-        "generate": {"voters_per_second": generated["voters_per_second"], "seconds": generated["seconds"],
-                     "peak_rss_mb": generated["peak_rss_mb"]},
+        "generate": {
+            "voters_per_second": generated["voters_per_second"],
+            "seconds": generated["seconds"],
+            "peak_rss_mb": generated["peak_rss_mb"],
+        },
         "ingest": {
             "seconds": ingest_s,
             "peak_rss_mb": max(run["platform"]["peak_rss_mb"] for run in ingest_runs),
@@ -279,7 +311,9 @@ def _assemble(config, generated, ingest_runs, end_to_end_runs, marts_runs, publi
         },
         "marts": {
             "seconds": marts_s,
-            "peak_rss_mb": max(max(run["peak_rss_mb_dagster_process"], run["peak_rss_mb_dbt_process"]) for run in marts_runs),
+            "peak_rss_mb": max(
+                max(run["peak_rss_mb_dagster_process"], run["peak_rss_mb_dbt_process"]) for run in marts_runs
+            ),
             "baseline_direct_sql_seconds": direct_marts_s,
             "baseline_peak_rss_mb": max(run["peak_rss_mb_direct"] for run in marts_runs),
             "ratio_to_direct_sql": _ratio(marts_s, direct_marts_s),
@@ -302,30 +336,41 @@ def _assemble(config, generated, ingest_runs, end_to_end_runs, marts_runs, publi
     }
     targets = {
         "ingest <= 2x bare read": steps["ingest"]["ratio_to_bare"] <= TARGETS["ingest_vs_bare"],
-        "ingest >= 20x faster than pandas batches": steps["ingest"]["pandas_ratio_to_platform"] >= TARGETS["pandas_vs_ingest"],
+        "ingest >= 20x faster than pandas batches": steps["ingest"]["pandas_ratio_to_platform"]
+        >= TARGETS["pandas_vs_ingest"],
         "end to end <= 3x bare read": steps["end_to_end"]["ratio_to_bare_read"] <= TARGETS["end_to_end_vs_bare_read"],
         "end to end peak <= 4 GB": end_to_end_peak <= TARGETS["end_to_end_peak_mb"],
         "dashboard p95 <= 300 ms": steps["dashboard"]["callback_p95_ms"] <= TARGETS["dashboard_p95_ms"],
     }
     return {
         "command": f"voter-platform bench --voters {config.voters} --days {config.days} --state {config.state} "
-                   f"--seed {config.seed} --repeats {config.repeats}",
-        "input": {"voters": generated["voters"], "state": config.state, "days": config.days,
-                  "snapshot_date": config.last_day.isoformat(),
-                  "files": [path.name for path in last_day_files],
-                  "bytes": sum(path.stat().st_size for path in last_day_files)},
+        f"--seed {config.seed} --repeats {config.repeats}",
+        "input": {
+            "voters": generated["voters"],
+            "state": config.state,
+            "days": config.days,
+            "snapshot_date": config.last_day.isoformat(),
+            "files": [path.name for path in last_day_files],
+            "bytes": sum(path.stat().st_size for path in last_day_files),
+        },
         "repeats": config.repeats,
         "machine": machine_info(),
         "steps": steps,
         "targets_met": targets,
-        "runs": {"ingest": ingest_runs, "end_to_end": end_to_end_runs, "marts": marts_runs, "publish": publish_runs,
-                 "dashboard": dashboard},
+        "runs": {
+            "ingest": ingest_runs,
+            "end_to_end": end_to_end_runs,
+            "marts": marts_runs,
+            "publish": publish_runs,
+            "dashboard": dashboard,
+        },
     }
 
 
 def machine_info() -> dict[str, Any]:
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                     if line.startswith("MemTotal"))
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     packages = ["dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "polars", "pandera", "dash"]
     return {
         "cores": os.cpu_count(),
@@ -348,23 +393,39 @@ def table_rows(results: dict) -> list[tuple[str, str, str, str]]:
     validation = steps["validation"]
     return [
         ("generate", f"{steps['generate']['voters_per_second']:,} voters/s", "—", "—"),
-        ("ingest (parse, type, validate, dedup, quarantine, write)",
-         f"{ingest['seconds']:.1f} s, peak {ingest['peak_rss_mb']:,.0f} MB",
-         f"bare read_csv {ingest['baseline_bare_read_csv_seconds']:.1f} s; pandas 1,000-row batches "
-         f"{ingest['baseline_pandas_1000_row_batches_seconds_extrapolated']:.0f} s (extrapolated)",
-         f"{ingest['ratio_to_bare']:.2f}x bare; pandas {ingest['pandas_ratio_to_platform']:.0f}x slower"),
-        ("validation alone", f"{validation['pandera_seconds']:.2f} s (pandera, polars)",
-         f"one SQL query {validation['baseline_one_sql_query_seconds']:.2f} s",
-         f"{_ratio(validation['pandera_seconds'], validation['baseline_one_sql_query_seconds']):.2f}x"),
-        ("marts for one partition", f"{marts['seconds']:.1f} s, peak {marts['peak_rss_mb']:,.0f} MB",
-         f"direct SQL {marts['baseline_direct_sql_seconds']:.1f} s, peak {marts['baseline_peak_rss_mb']:,.0f} MB",
-         f"{marts['ratio_to_direct_sql']:.2f}x"),
+        (
+            "ingest (parse, type, validate, dedup, quarantine, write)",
+            f"{ingest['seconds']:.1f} s, peak {ingest['peak_rss_mb']:,.0f} MB",
+            f"bare read_csv {ingest['baseline_bare_read_csv_seconds']:.1f} s; pandas 1,000-row batches "
+            f"{ingest['baseline_pandas_1000_row_batches_seconds_extrapolated']:.0f} s (extrapolated)",
+            f"{ingest['ratio_to_bare']:.2f}x bare; pandas {ingest['pandas_ratio_to_platform']:.0f}x slower",
+        ),
+        (
+            "validation alone",
+            f"{validation['pandera_seconds']:.2f} s (pandera, polars)",
+            f"one SQL query {validation['baseline_one_sql_query_seconds']:.2f} s",
+            f"{_ratio(validation['pandera_seconds'], validation['baseline_one_sql_query_seconds']):.2f}x",
+        ),
+        (
+            "marts for one partition",
+            f"{marts['seconds']:.1f} s, peak {marts['peak_rss_mb']:,.0f} MB",
+            f"direct SQL {marts['baseline_direct_sql_seconds']:.1f} s, peak {marts['baseline_peak_rss_mb']:,.0f} MB",
+            f"{marts['ratio_to_direct_sql']:.2f}x",
+        ),
         ("publish", f"{steps['publish']['seconds']:.1f} s, {steps['publish']['bytes'] / 1e6:.1f} MB", "—", "—"),
-        ("end to end through Dagster (landing -> published)", f"{e2e['seconds']:.1f} s, peak {e2e['peak_rss_mb']:,.0f} MB",
-         f"sum of bare steps {e2e['baseline_sum_of_bare_steps_seconds']:.1f} s",
-         f"{e2e['ratio_to_sum_of_bare_steps']:.2f}x bare steps; {e2e['ratio_to_bare_read']:.2f}x bare read"),
-        ("dashboard callbacks", f"p50 {dash['callback_p50_ms']:.0f} ms / p95 {dash['callback_p95_ms']:.0f} ms; "
-         f"first load {dash['first_load_seconds']:.2f} s", "—", "—"),
+        (
+            "end to end through Dagster (landing -> published)",
+            f"{e2e['seconds']:.1f} s, peak {e2e['peak_rss_mb']:,.0f} MB",
+            f"sum of bare steps {e2e['baseline_sum_of_bare_steps_seconds']:.1f} s",
+            f"{e2e['ratio_to_sum_of_bare_steps']:.2f}x bare steps; {e2e['ratio_to_bare_read']:.2f}x bare read",
+        ),
+        (
+            "dashboard callbacks",
+            f"p50 {dash['callback_p50_ms']:.0f} ms / p95 {dash['callback_p95_ms']:.0f} ms; "
+            f"first load {dash['first_load_seconds']:.2f} s",
+            "—",
+            "—",
+        ),
     ]
 
 
@@ -381,7 +442,8 @@ def format_table(results: dict) -> str:
         line.format(*("-" * width for width in widths)),
         *(line.format(*row) for row in rows[1:]),
         "",
-        "targets: " + "; ".join(f"{name}: {'met' if met else 'NOT met'}" for name, met in results["targets_met"].items()),
+        "targets: "
+        + "; ".join(f"{name}: {'met' if met else 'NOT met'}" for name, met in results["targets_met"].items()),
     ]
     return "\n".join(out)
 
@@ -400,7 +462,9 @@ def format_markdown(results: dict) -> str:
         "|---|---|---|---|",
         *(f"| {' | '.join(row)} |" for row in table_rows(results)),
         "",
-        "Targets: " + "; ".join(f"{name}: **{'met' if met else 'not met'}**" for name, met in results["targets_met"].items()) + ".",
+        "Targets: "
+        + "; ".join(f"{name}: **{'met' if met else 'not met'}**" for name, met in results["targets_met"].items())
+        + ".",
     ]
     return "\n".join(lines) + "\n"
 

@@ -121,7 +121,9 @@ def _csv(name: str) -> str:
 
 
 def _create_reference(
-    connection: duckdb.DuckDBPyConnection, states: Sequence[str] | None, partial_states: Sequence[str] = (),
+    connection: duckdb.DuckDBPyConnection,
+    states: Sequence[str] | None,
+    partial_states: Sequence[str] = (),
     primary_ballot_states: Sequence[str] = (),
 ) -> None:
     """States with their real size, party mix and party basis, 2024 presidential margin and VEP turnout history,
@@ -350,8 +352,11 @@ def _insert_marts(connection: duckdb.DuckDBPyConnection, day: date, first_day: d
                case when not any_value(s.is_partial) then any_value(o.vep_turnout_pct) end,
                case when not any_value(s.is_partial) then any_value(o.ballots) end,
                case when not any_value(s.is_partial) then any_value(o.vep) end,
-               {_coverage_columns("any_value(s.is_partial)", "any_value(s.counties_in_state)",
-                                  "any_value(s.largest_county_share_pct)")}
+               {
+            _coverage_columns(
+                "any_value(s.is_partial)", "any_value(s.counties_in_state)", "any_value(s.largest_county_share_pct)"
+            )
+        }
         from synthetic_history h
         join synthetic_states s on s.state = h.state
         left join synthetic_official o on o.state = h.state and o.election_year = h.election_year
@@ -410,10 +415,13 @@ def _coverage_columns(is_partial: str, counties_in_state: str, share_pct: str, l
     (state_summary has its county counts between the coverage and its label: label_first=False leaves the
     coverage out)."""
     coverage = f"case when {is_partial} then 'partial' else 'full' end, " if label_first else ""
-    return coverage + f"""case when {is_partial} then '1 of ' || {counties_in_state} || ' counties' else 'statewide' end,
+    return (
+        coverage
+        + f"""case when {is_partial} then '1 of ' || {counties_in_state} || ' counties' else 'statewide' end,
                case when {is_partial} then 'Not compared with statewide figures: the roll covers 1 of '
                     || {counties_in_state} || ' counties (' || round({share_pct}, 1) || '% of the state''s registered voters).'
                end"""
+    )
 
 
 def _insert_coverage(connection: duckdb.DuckDBPyConnection, d: str) -> None:

@@ -23,18 +23,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--voters", type=int, required=True, metavar="N", help="voters on the generated roll")
-    parser.add_argument("--days", type=int, default=1, metavar="D",
-                        help="daily snapshots; the last one is measured, earlier ones are loaded first (default 1)")
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="where results, cached inputs and the work data go (default <data>/bench)")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        metavar="D",
+        help="daily snapshots; the last one is measured, earlier ones are loaded first (default 1)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where results, cached inputs and the work data go (default <data>/bench)",
+    )
     parser.add_argument("--state", default="NC", help="the state simulated (default NC)")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each step; the median counts (default 3)")
     parser.add_argument("--interactions", type=int, default=36, help="dashboard interactions timed (default 36)")
     parser.add_argument(
-        "--formats", metavar="patterns|LAYOUT,...",
+        "--formats",
+        metavar="patterns|LAYOUT,...",
         help="instead of the pipeline: the ingest of one layout per structural pattern ('patterns'), or of the "
-             "named layouts, each beside the canonical layout's at the same size (target <= 1.5x)",
+        "named layouts, each beside the canonical layout's at the same size (target <= 1.5x)",
     )
     parser.set_defaults(func=run)
 
@@ -54,8 +64,13 @@ def run(args: argparse.Namespace) -> int:
     from voter_platform.bench.pipeline import BenchConfig, run_bench
 
     config = BenchConfig(
-        voters=args.voters, days=args.days, state=args.state.upper(), seed=args.seed, repeats=args.repeats,
-        interactions=args.interactions, out=out,
+        voters=args.voters,
+        days=args.days,
+        state=args.state.upper(),
+        seed=args.seed,
+        repeats=args.repeats,
+        interactions=args.interactions,
+        out=out,
     )
     run_bench(config)
     return 0

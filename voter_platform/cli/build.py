@@ -97,8 +97,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n{outcome.partition} failed in {failure}")
         for day, entry in sorted(outcome.blocked.items()):
             print("\n" + describe_blocked_date(day, entry))
-    print("\nWarnings are checks with findings worth reading (e.g. rows flagged or quarantined); errors fail the build.")
-    print("Details: the Dagster UI (voter-platform up) shows every check's metadata; quarantined lines are in raw.quarantine.")
+    print(
+        "\nWarnings are checks with findings worth reading (e.g. rows flagged or quarantined); errors fail the build."
+    )
+    print(
+        "Details: the Dagster UI (voter-platform up) shows every check's metadata; quarantined lines are in raw.quarantine."
+    )
     built = all(outcome.success and not outcome.blocking_failed for outcome in outcomes)
     return 0 if built and not out_of_range else 1
 

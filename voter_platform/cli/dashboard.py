@@ -22,8 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=8050, help="port (default %(default)s)")
-    parser.add_argument("--published", type=Path, metavar="DIR",
-                        help="published folder to read (default: <VOTER_PLATFORM_DATA>/published)")
+    parser.add_argument(
+        "--published",
+        type=Path,
+        metavar="DIR",
+        help="published folder to read (default: <VOTER_PLATFORM_DATA>/published)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -56,8 +60,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"Dashboard on http://{args.host}:{args.port}  (reading {published})", flush=True)
     # Each chart's callback is its own request: a few threads serve a page's charts side by side. Waitress
     # refuses an oversized body itself, before buffering it.
-    serve(app.server, host=args.host, port=args.port, threads=8, ident="voter-platform",
-          max_request_body_size=MAX_REQUEST_BYTES)
+    serve(
+        app.server,
+        host=args.host,
+        port=args.port,
+        threads=8,
+        ident="voter-platform",
+        max_request_body_size=MAX_REQUEST_BYTES,
+    )
     return 0
 
 

@@ -99,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME_OR_ID,...",
         help=(
             "a county extract: only these counties of the one state (--states, or NC for ncsbe), by name "
-            "(Wake, \"New Hanover\") or, in NC, by NCSBE county id (92); --voters then counts the extract's "
+            '(Wake, "New Hanover") or, in NC, by NCSBE county id (92); --voters then counts the extract\'s '
             "voters. Formats canonical, ncsbe (one ncvoter<id>/ncvhis<id> pair per county) and the state "
             "layouts (their per-county parts of those counties; the others are missing parts)"
         ),

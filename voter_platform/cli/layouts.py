@@ -35,8 +35,12 @@ def shape(spec: Layout) -> str:
         lengths = "/".join(str(length) for length in spec.recognise.line_length)
         text = f"fixed width ({lengths} characters)" if lengths else "fixed width"
     else:
-        delimiter = {",": "comma", "\t": "tab", "|": "pipe", ";": "semicolon"}.get(spec.text.delimiter or "", repr(spec.text.delimiter))
-        text = f"{delimiter}, " + {"exact": "fixed header", "names": "header", "none": "no header"}[spec.recognise.header]
+        delimiter = {",": "comma", "\t": "tab", "|": "pipe", ";": "semicolon"}.get(
+            spec.text.delimiter or "", repr(spec.text.delimiter)
+        )
+        text = (
+            f"{delimiter}, " + {"exact": "fixed header", "names": "header", "none": "no header"}[spec.recognise.header]
+        )
     if spec.parts is not None:
         text += ", in parts" + (" (header in the first only)" if spec.parts.header_in_first_only else "")
     return text
@@ -60,7 +64,9 @@ def table() -> str:
     ordered = sorted(layouts().values(), key=lambda spec: (spec.state or "", spec.id))
     for spec in ordered:
         files = spec.files.replace("|", "\\|")
-        rows.append(f"| {spec.state or 'any'} | `{spec.id}` | {spec.product} | {files} | {shape(spec)} | {history(spec)} |")
+        rows.append(
+            f"| {spec.state or 'any'} | `{spec.id}` | {spec.product} | {files} | {shape(spec)} | {history(spec)} |"
+        )
     return "\n".join(rows)
 
 

@@ -67,7 +67,9 @@ def _summarize(label: str, result: dg.ExecuteInProcessResult) -> PartitionOutcom
         voters_loaded=_int_value(voters_metadata.get("dagster/row_count")),
         rows_quarantined=_int_value(voters_metadata.get("rows_quarantined")),
         # A blocked date is told by its own paragraph (lib/blocked.py), not as a step failure.
-        failures=[_failure_message(event) for event in result.get_step_failure_events() if not _is_blocked_failure(event)],
+        failures=[
+            _failure_message(event) for event in result.get_step_failure_events() if not _is_blocked_failure(event)
+        ],
         blocked=blocked,
     )
 

@@ -56,11 +56,22 @@ def run(args: argparse.Namespace) -> int:
     bin_dir = Path(sys.executable).parent
     servers = {
         "Dagster UI": [
-            str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
-            "-h", args.host, "-p", str(args.dagster_port),
+            str(bin_dir / "dagster"),
+            "dev",
+            "-w",
+            str(REPO_ROOT / "workspace.yaml"),
+            "-h",
+            args.host,
+            "-p",
+            str(args.dagster_port),
         ],
         "Dashboard": [
-            str(bin_dir / "voter-platform"), "dashboard", "--host", args.host, "--port", str(args.dashboard_port),
+            str(bin_dir / "voter-platform"),
+            "dashboard",
+            "--host",
+            args.host,
+            "--port",
+            str(args.dashboard_port),
         ],
     }
     environment = {
@@ -78,8 +89,10 @@ def run(args: argparse.Namespace) -> int:
 
     print()
     print(f"  Dagster UI:  http://{args.host}:{args.dagster_port}")
-    print(f"  Dashboard:   http://{args.host}:{args.dashboard_port}  (log in: on its first start the dashboard prints "
-          "the admin's password here, once)")
+    print(
+        f"  Dashboard:   http://{args.host}:{args.dashboard_port}  (log in: on its first start the dashboard prints "
+        "the admin's password here, once)"
+    )
     print(f"  Landing:     {paths.landing}  (drop voter files here)")
     print("  Ctrl-C stops both.")
     print()

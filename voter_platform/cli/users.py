@@ -94,8 +94,10 @@ def list_users(args: argparse.Namespace) -> int:  # noqa: ARG001 - every subcomm
         print(f"voter-platform users: {error}", file=sys.stderr)
         return 2
     if not users:
-        print("No users yet: `voter-platform users add NAME --states NC,PA` (the dashboard creates 'admin' on its "
-              "first start).")
+        print(
+            "No users yet: `voter-platform users add NAME --states NC,PA` (the dashboard creates 'admin' on its "
+            "first start)."
+        )
         return 0
     width = max(len(user.name) for user in users)
     for user in users:

@@ -79,15 +79,17 @@ class View:
         return party_note(self.party_labels, states)
 
 
-def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None, tier=None, age=None,
-                 gender=None) -> View:
+def resolve_view(
+    store: PublishedStore, date_choice=None, state=None, party=None, tier=None, age=None, gender=None
+) -> View:
     """The date and filters a request stands for, every value checked against what is published."""
     manifest = store.manifest()
     analysis_date = manifest.resolve(date_choice)
     if not store.sees_every_state() and not store.states(analysis_date):
         raise DashboardDataError(f"None of the states you may see is published for {analysis_date}.")
-    filters = Filters.parse(state, party, tier, age, gender, states=store.states(analysis_date),
-                            every_state=store.sees_every_state())
+    filters = Filters.parse(
+        state, party, tier, age, gender, states=store.states(analysis_date), every_state=store.sees_every_state()
+    )
     record = store.publish_record(analysis_date)
     try:
         summary = store.table(analysis_date, "state_summary")
@@ -109,6 +111,7 @@ def resolve_view(store: PublishedStore, date_choice=None, state=None, party=None
 # Charts
 # ------------------------------------------------------------------------------------------------------------
 
+
 def _party_noted(build: Callable[[View, str | None], go.Figure]) -> Callable[[View, str | None], go.Figure]:
     """A chart with a party dimension, with what party means where it is not the registered party."""
     return lambda view, measure: figures.with_note(build(view, measure), view.party_note())
@@ -116,26 +119,52 @@ def _party_noted(build: Callable[[View, str | None], go.Figure]) -> Callable[[Vi
 
 CHART_BUILDERS: dict[str, Callable[[View, str | None], go.Figure]] = {
     "chart-map": lambda view, measure: figures.with_note(
-        figures.us_map(view.table("engagement_segments"), view.filters, measure or "voters", view.min_cell_size,
-                       view.coverage_labels, view.party_labels),
-        view.party_note() if view.filters.party != ALL else None),
-    "chart-party": _party_noted(lambda view, _: figures.party_composition(
-        view.table("engagement_segments"), view.table("voter_snapshot"), view.filters, view.min_cell_size,
-        view.coverage_labels)),
-    "chart-engagement": _party_noted(lambda view, _: figures.engagement_by_party(
-        view.table("engagement_segments"), view.filters, view.min_cell_size)),
-    "chart-turnout": _party_noted(lambda view, _: figures.turnout_by_cycle(
-        view.table("partisan_trends"), view.table("turnout_comparison"), view.filters)),
-    "chart-gender": _party_noted(lambda view, _: figures.partisanship_by_gender(
-        view.table("registration_trends"), view.filters)),
-    "chart-registrations": _party_noted(lambda view, _: figures.registrations_by_year(
-        view.table("registration_trends"), view.filters, view.min_cell_size)),
-    "chart-opportunity": _party_noted(lambda view, _: figures.opportunity_heatmap(
-        view.table("targeting_opportunities"), view.filters, view.min_cell_size)),
+        figures.us_map(
+            view.table("engagement_segments"),
+            view.filters,
+            measure or "voters",
+            view.min_cell_size,
+            view.coverage_labels,
+            view.party_labels,
+        ),
+        view.party_note() if view.filters.party != ALL else None,
+    ),
+    "chart-party": _party_noted(
+        lambda view, _: figures.party_composition(
+            view.table("engagement_segments"),
+            view.table("voter_snapshot"),
+            view.filters,
+            view.min_cell_size,
+            view.coverage_labels,
+        )
+    ),
+    "chart-engagement": _party_noted(
+        lambda view, _: figures.engagement_by_party(view.table("engagement_segments"), view.filters, view.min_cell_size)
+    ),
+    "chart-turnout": _party_noted(
+        lambda view, _: figures.turnout_by_cycle(
+            view.table("partisan_trends"), view.table("turnout_comparison"), view.filters
+        )
+    ),
+    "chart-gender": _party_noted(
+        lambda view, _: figures.partisanship_by_gender(view.table("registration_trends"), view.filters)
+    ),
+    "chart-registrations": _party_noted(
+        lambda view, _: figures.registrations_by_year(
+            view.table("registration_trends"), view.filters, view.min_cell_size
+        )
+    ),
+    "chart-opportunity": _party_noted(
+        lambda view, _: figures.opportunity_heatmap(
+            view.table("targeting_opportunities"), view.filters, view.min_cell_size
+        )
+    ),
     "chart-lean": lambda view, _: figures.lean_vs_result(
-        view.table("engagement_segments"), view.table("state_summary"), view.filters, view.party_labels),
+        view.table("engagement_segments"), view.table("state_summary"), view.filters, view.party_labels
+    ),
     "chart-changes": lambda view, _: figures.voter_changes(
-        view.table("voter_changes"), view.filters, view.min_cell_size),
+        view.table("voter_changes"), view.filters, view.min_cell_size
+    ),
     "chart-quality": lambda view, _: figures.data_quality(view.table("data_quality")),
 }
 
@@ -173,8 +202,21 @@ def targeting_rows(view: View) -> pd.DataFrame:
         coverage=[view.coverage_labels.get(str(state), "statewide") for state in rows.state],
     )
     columns = [column for column, _, _ in TARGETING_COLUMNS] + ["suppressed"]
-    return rows[columns].astype({"state": str, "age_group": str, "party": str, "gender": str,
-                                 "priority_tier": str, "party_basis": str, "coverage": str}).reset_index(drop=True)
+    return (
+        rows[columns]
+        .astype(
+            {
+                "state": str,
+                "age_group": str,
+                "party": str,
+                "gender": str,
+                "priority_tier": str,
+                "party_basis": str,
+                "coverage": str,
+            }
+        )
+        .reset_index(drop=True)
+    )
 
 
 def targeting_csv(view: View) -> str:
@@ -195,8 +237,14 @@ def kpis(view: View) -> list[tuple[str, str, str]]:
     all_tiers = _pick_one(cube, "voters", **segment, engagement_tier=ALL)
     current = _pick_one(cube, "voters", **segment, engagement_tier="Current")
     missed = _pick_one(cube, "voters", **segment, engagement_tier="Missed Last Election")
-    recoverable = _pick_one(view.table("targeting_opportunities"), "recoverable_voters", state=filters.state,
-                            party=filters.party, age_group=filters.age_group, gender=filters.gender)
+    recoverable = _pick_one(
+        view.table("targeting_opportunities"),
+        "recoverable_voters",
+        state=filters.state,
+        party=filters.party,
+        age_group=filters.age_group,
+        gender=filters.gender,
+    )
     small = f"<{view.min_cell_size}"
 
     def count(value) -> str:
@@ -209,8 +257,11 @@ def kpis(view: View) -> list[tuple[str, str, str]]:
     known_history = all_tiers - unknown
     known = pd.notna(current) and pd.notna(known_history) and known_history > 0
     current_share = f"{100 * current / known_history:.1f}%" if known else "—"
-    where = (f"in {view.state_label(filters.state)}" if filters.is_drilled and filters.state in view.labels
-             else "in the filtered segment")
+    where = (
+        f"in {view.state_label(filters.state)}"
+        if filters.is_drilled and filters.state in view.labels
+        else "in the filtered segment"
+    )
     return [
         ("Registered voters", count(voters), where),
         ("Voted in the last election", current_share, "share of the segment whose history is known"),
@@ -235,8 +286,10 @@ def insight_list(view: View) -> list[insights.Insight]:
 def banner(view: View) -> list:
     published = (view.published_at or "unknown time").replace("T", " ").replace("+00:00", " UTC")
     return [
-        html.Span("Analysis date ", className="muted"), html.Strong(view.analysis_date, id="banner-date"),
-        html.Span(" · published ", className="muted"), html.Span(published, id="banner-published"),
+        html.Span("Analysis date ", className="muted"),
+        html.Strong(view.analysis_date, id="banner-date"),
+        html.Span(" · published ", className="muted"),
+        html.Span(published, id="banner-published"),
         html.Br(),
         html.Span(f"Counts under {view.min_cell_size} voters are suppressed", className="muted small"),
     ]
@@ -250,51 +303,81 @@ def banner(view: View) -> list:
 def register_callbacks(app: Dash, store: PublishedStore) -> None:
     filter_inputs = [Input("manifest", "data")] + [Input(component, "value") for component in FILTER_IDS]
 
-    @app.callback(Output("manifest", "data"), Input("refresh", "n_intervals"), State("manifest", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("manifest", "data"),
+        Input("refresh", "n_intervals"),
+        State("manifest", "data"),
+        prevent_initial_call=True,
+    )
     def refresh_manifest(_, current):
         # Only a changed manifest re-renders the page; an unchanged one costs one stat() call.
         latest = manifest_data(store)
         return no_update if latest == current else latest
 
-    @app.callback(Output("status", "children"), Output("status", "style"), Output("content", "style"),
-                  Output("f-date", "options"), Input("manifest", "data"))
+    @app.callback(
+        Output("status", "children"),
+        Output("status", "style"),
+        Output("content", "style"),
+        Output("f-date", "options"),
+        Input("manifest", "data"),
+    )
     def show_status(manifest):
         options = date_options(manifest.get("dates") or [], manifest.get("latest"))
         blocked = blocked_notice(manifest.get("blocked") or {})
         if manifest.get("error"):
             nothing_yet = not manifest.get("dates")
-            message = html.Div(children=[
-                html.Div(className="status-box", children=[
-                    html.H2("Nothing to show yet" if nothing_yet else "Data unavailable"),
-                    html.P(manifest["error"] if not (nothing_yet and blocked) else
-                           "Nothing has been published yet: every date loaded so far was blocked (below). "
-                           "This page checks every few seconds and shows the data as soon as a date is published."),
-                ]),
-                *blocked,
-            ])
+            message = html.Div(
+                children=[
+                    html.Div(
+                        className="status-box",
+                        children=[
+                            html.H2("Nothing to show yet" if nothing_yet else "Data unavailable"),
+                            html.P(
+                                manifest["error"]
+                                if not (nothing_yet and blocked)
+                                else "Nothing has been published yet: every date loaded so far was blocked (below). "
+                                "This page checks every few seconds and shows the data as soon as a date is published."
+                            ),
+                        ],
+                    ),
+                    *blocked,
+                ]
+            )
             return message, {"display": "block"}, {"display": "none"}, options
         if blocked:
             return html.Div(blocked), {"display": "block"}, {"display": "block"}, options
         return None, {"display": "none"}, {"display": "block"}, options
 
-    @app.callback(Output("banner", "children"), Output("f-state", "options"), Output("footer", "children"),
-                  Input("manifest", "data"), Input("f-date", "value"))
+    @app.callback(
+        Output("banner", "children"),
+        Output("f-state", "options"),
+        Output("footer", "children"),
+        Input("manifest", "data"),
+        Input("f-date", "value"),
+    )
     def show_banner(_, date_choice):
         try:
             view = resolve_view(store, date_choice)
         except DashboardDataError:
             return None, state_options([]), None
-        footer = (f"Reads the published snapshot only (aggregates; no voter-level data). Blank cells and '<"
-                  f"{view.min_cell_size}' mark counts of fewer than {view.min_cell_size} voters, suppressed "
-                  "to protect privacy.")
+        footer = (
+            f"Reads the published snapshot only (aggregates; no voter-level data). Blank cells and '<"
+            f"{view.min_cell_size}' mark counts of fewer than {view.min_cell_size} voters, suppressed "
+            "to protect privacy."
+        )
         options = state_options(store.states(view.analysis_date), view.labels, every_state=store.sees_every_state())
         return banner(view), options, footer
 
     @app.callback(
-        Output("f-state", "value"), Output("f-party", "value"), Output("f-tier", "value"), Output("f-age", "value"),
-        Output("f-gender", "value"), Output("chart-map", "clickData"),
-        Input("chart-map", "clickData"), Input("back", "n_clicks"), Input("reset", "n_clicks"),
+        Output("f-state", "value"),
+        Output("f-party", "value"),
+        Output("f-tier", "value"),
+        Output("f-age", "value"),
+        Output("f-gender", "value"),
+        Output("chart-map", "clickData"),
+        Input("chart-map", "clickData"),
+        Input("back", "n_clicks"),
+        Input("reset", "n_clicks"),
         prevent_initial_call=True,
     )
     def navigate(click, _back, _reset):
@@ -308,8 +391,9 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
             return home_state(store), *unchanged, None
         return home_state(store), ALL, ALL, ALL, ALL, None
 
-    @app.callback(Output("drill", "style"), Output("drill-text", "children"), Input("f-state", "value"),
-                  Input("f-date", "value"))
+    @app.callback(
+        Output("drill", "style"), Output("drill-text", "children"), Input("f-state", "value"), Input("f-date", "value")
+    )
     def show_drill(state, date_choice):
         try:
             view = resolve_view(store, date_choice, state)
@@ -318,9 +402,11 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
             labels = {}
         if not state or state == ALL or not store.may_read(state):
             return {"display": "none"}, None
-        return {"display": "flex"}, [html.Span("United States › ", className="muted"),
-                                     html.Strong(state_label(state, labels)),
-                                     html.Span(" — every chart shows this state's segments", className="muted")]
+        return {"display": "flex"}, [
+            html.Span("United States › ", className="muted"),
+            html.Strong(state_label(state, labels)),
+            html.Span(" — every chart shows this state's segments", className="muted"),
+        ]
 
     for chart_id in CHART_BUILDERS:
         _register_chart(app, store, chart_id)
@@ -331,10 +417,17 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
             view = resolve_view(store, *values)
         except DashboardDataError:
             return None
-        return [html.Div(className="kpi", children=[html.Div(label, className="kpi-label"),
-                                                     html.Div(value, className="kpi-value"),
-                                                     html.Div(note, className="kpi-note")])
-                for label, value, note in kpis(view)]
+        return [
+            html.Div(
+                className="kpi",
+                children=[
+                    html.Div(label, className="kpi-label"),
+                    html.Div(value, className="kpi-value"),
+                    html.Div(note, className="kpi-note"),
+                ],
+            )
+            for label, value, note in kpis(view)
+        ]
 
     @app.callback(Output("insights", "children"), *filter_inputs)
     def show_insights(_, *values):
@@ -346,8 +439,13 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
             return [html.Li("Nothing stands out in this selection.", className="muted")]
         return [html.Li([html.Strong(part) if bold else part for part, bold in insight.parts]) for insight in found]
 
-    @app.callback(Output("targeting-table", "data"), Output("targeting-table", "columns"),
-                  Output("targeting-table", "page_current"), Output("table-count", "children"), *filter_inputs)
+    @app.callback(
+        Output("targeting-table", "data"),
+        Output("targeting-table", "columns"),
+        Output("targeting-table", "page_current"),
+        Output("table-count", "children"),
+        *filter_inputs,
+    )
     def show_table(_, *values):
         try:
             view = resolve_view(store, *values)
@@ -357,8 +455,12 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         data = rows.astype(object).where(rows.notna(), None).to_dict("records")
         return data, table_columns(view.min_cell_size), 0, f"{len(rows):,} segments"
 
-    @app.callback(Output("download", "data"), Input("download-button", "n_clicks"),
-                  *[State(component, "value") for component in FILTER_IDS], prevent_initial_call=True)
+    @app.callback(
+        Output("download", "data"),
+        Input("download-button", "n_clicks"),
+        *[State(component, "value") for component in FILTER_IDS],
+        prevent_initial_call=True,
+    )
     def download(_, *values):
         try:
             view = resolve_view(store, *values)
@@ -402,8 +504,12 @@ def _register_chart(app: Dash, store: PublishedStore, chart_id: str) -> None:
     used = CHART_FILTERS[chart_id]
     extra = [Input("map-measure", "value")] if chart_id == "chart-map" else []
 
-    @app.callback(Output(chart_id, "figure"), Input("manifest", "data"),
-                  *[Input(component, "value") for component in used], *extra)
+    @app.callback(
+        Output(chart_id, "figure"),
+        Input("manifest", "data"),
+        *[Input(component, "value") for component in used],
+        *extra,
+    )
     def render(_, *values):
         measure = values[-1] if extra else None
         given = dict(zip(used, values[: len(used)], strict=True))

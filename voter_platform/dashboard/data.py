@@ -55,8 +55,20 @@ LATEST = "latest"
 TABLE_NAMES = tuple(table.name for table in PUBLISHED_TABLES)
 # Label columns read as categoricals: comparisons on them are integer comparisons.
 _CATEGORY_COLUMNS = {
-    "state", "county", "party", "age_group", "gender", "engagement_tier", "change_type", "from_value", "to_value",
-    "measure_group", "measure", "file_name", "priority_tier", "party_basis",
+    "state",
+    "county",
+    "party",
+    "age_group",
+    "gender",
+    "engagement_tier",
+    "change_type",
+    "from_value",
+    "to_value",
+    "measure_group",
+    "measure",
+    "file_name",
+    "priority_tier",
+    "party_basis",
 }
 
 
@@ -129,8 +141,14 @@ class Filters:
 
     @classmethod
     def parse(
-        cls, state=None, party=None, engagement_tier=None, age_group=None, gender=None,
-        states: Iterable[str] = (), every_state: bool = True,
+        cls,
+        state=None,
+        party=None,
+        engagement_tier=None,
+        age_group=None,
+        gender=None,
+        states: Iterable[str] = (),
+        every_state: bool = True,
     ) -> "Filters":
         """Filters from request values, each checked against what it may be (unknown -> 'All').
 
@@ -194,8 +212,9 @@ class PublishedStore:
     """The published folder, read through a small cache keyed by the manifest's modification time, as the
     scope of the current request allows (`scope`, called on every read; every state by default)."""
 
-    def __init__(self, published_dir: Path | str, cache_size: int = 32,
-                 scope: Callable[[], Scope] = lambda: EVERY_STATE):
+    def __init__(
+        self, published_dir: Path | str, cache_size: int = 32, scope: Callable[[], Scope] = lambda: EVERY_STATE
+    ):
         self.published_dir = Path(published_dir)
         self.cache_size = cache_size
         self.scope = scope
@@ -288,7 +307,9 @@ class PublishedStore:
     def _sources_within(self, scope: Scope, analysis_date: str) -> set[str]:
         """The sources (voter files' origins) of the date whose rolls are all of states in the scope."""
         coverage = self._whole_table(analysis_date, "roll_coverage")
-        states_by_source = coverage.groupby("source_id", observed=True)["state"].agg(lambda states: set(map(str, states)))
+        states_by_source = coverage.groupby("source_id", observed=True)["state"].agg(
+            lambda states: set(map(str, states))
+        )
         return {str(source) for source, states in states_by_source.items() if states <= scope.states}
 
     def _whole_table(self, analysis_date: str, name: str) -> pd.DataFrame:

@@ -32,25 +32,47 @@ GRID = "#e5e7eb"
 EMPTY_TILE = "#eef0f3"
 
 PARTY_COLORS = {
-    "Democrat": "#2b6cb0", "Republican": "#c53030", "Libertarian": "#d69e2e", "Green": "#2f855a",
-    "Independent": "#805ad5", "Other": "#718096", "Unknown": "#cbd5e0", ALL: "#1f2937",
+    "Democrat": "#2b6cb0",
+    "Republican": "#c53030",
+    "Libertarian": "#d69e2e",
+    "Green": "#2f855a",
+    "Independent": "#805ad5",
+    "Other": "#718096",
+    "Unknown": "#cbd5e0",
+    ALL: "#1f2937",
 }
 TIER_COLORS = {
-    "Current": "#1b7a4a", "Missed Last Election": "#f6ad55", "Occasional": "#ed8936", "Infrequent": "#c05621",
-    "Dormant": "#9b2c2c", "Never Voted": "#a0aec0", "History Unknown": "#e2e8f0",
+    "Current": "#1b7a4a",
+    "Missed Last Election": "#f6ad55",
+    "Occasional": "#ed8936",
+    "Infrequent": "#c05621",
+    "Dormant": "#9b2c2c",
+    "Never Voted": "#a0aec0",
+    "History Unknown": "#e2e8f0",
 }
 GENDER_COLORS = {"Female": "#b83280", "Male": "#2c7a7b", "Other": "#d69e2e", "Unknown": "#a0aec0"}
 CHANGE_COLORS = {
-    "new_registration": "#2f855a", "removed": "#c53030", "moved": "#3182ce", "party_switch": "#805ad5",
+    "new_registration": "#2f855a",
+    "removed": "#c53030",
+    "moved": "#3182ce",
+    "party_switch": "#805ad5",
     "name_change": "#a0aec0",
 }
 CHANGE_LABELS = {
-    "new_registration": "New registrations", "removed": "Removed", "moved": "Moved county",
-    "party_switch": "Switched party", "name_change": "Changed name",
+    "new_registration": "New registrations",
+    "removed": "Removed",
+    "moved": "Moved county",
+    "party_switch": "Switched party",
+    "name_change": "Changed name",
 }
 PARTY_PLURALS = {
-    "Democrat": "Democrats", "Republican": "Republicans", "Libertarian": "Libertarians", "Green": "Greens",
-    "Independent": "Independents", "Other": "voters of other parties", "Unknown": "voters with no recorded party",
+    "Democrat": "Democrats",
+    "Republican": "Republicans",
+    "Libertarian": "Libertarians",
+    "Green": "Greens",
+    "Independent": "Independents",
+    "Other": "voters of other parties",
+    "Unknown": "voters with no recorded party",
     ALL: "voters",
 }
 FIRST_CYCLE, LAST_CYCLE = 2008, 2024
@@ -61,23 +83,39 @@ GRAPH_CONFIG = {"displayModeBar": False}
 
 # A small template of our own: plotly's named templates carry defaults for every trace type, and copying one
 # into each figure cost ~70 ms a chart.
-TEMPLATE = go.layout.Template(layout=dict(
-    paper_bgcolor="white", plot_bgcolor="white", colorway=list(PARTY_COLORS.values()),
-    xaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
-    yaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
-))
+TEMPLATE = go.layout.Template(
+    layout=dict(
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(PARTY_COLORS.values()),
+        xaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
+        yaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True),
+    )
+)
 
 
-def _layout(figure: go.Figure, title: str | None = None, height: int = 380, margin: dict | None = None,
-            **extra) -> go.Figure:
+def _layout(
+    figure: go.Figure, title: str | None = None, height: int = 380, margin: dict | None = None, **extra
+) -> go.Figure:
     figure.update_layout(
         template=TEMPLATE,
         height=height,
         # A title (a note on what the chart shows) sits above the legend, which sits above the plot.
         margin=margin or dict(l=56, r=16, t=84 if title else 12, b=44),
         font=dict(family=FONT, size=12, color=INK),
-        title=dict(text=title, x=0, xanchor="left", xref="paper", y=1, yref="container", yanchor="top",
-                   pad=dict(t=6), font=dict(size=12.5, color=MUTED)) if title else None,
+        title=dict(
+            text=title,
+            x=0,
+            xanchor="left",
+            xref="paper",
+            y=1,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=6),
+            font=dict(size=12.5, color=MUTED),
+        )
+        if title
+        else None,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None, traceorder="normal"),
         hoverlabel=dict(font=dict(family=FONT)),
         **extra,
@@ -104,8 +142,14 @@ def message_figure(message: str, height: int = 380) -> go.Figure:
     """An empty chart saying why it is empty (no data, unreadable file, not applicable)."""
     figure = go.Figure()
     figure.add_annotation(
-        text=html.escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-        font=dict(size=14, color=MUTED), align="center",
+        text=html.escape(message),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=14, color=MUTED),
+        align="center",
     )
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
@@ -120,9 +164,17 @@ def with_note(figure: go.Figure, note: str | None) -> go.Figure:
     existing = figure.layout.title.text if figure.layout.title and figure.layout.title.text else None
     top = figure.layout.margin.t or 0
     figure.update_layout(
-        title=dict(text="; ".join(part for part in (existing, html.escape(note)) if part), x=0, xanchor="left",
-                   xref="paper", y=1, yref="container", yanchor="top", pad=dict(t=6),
-                   font=dict(size=12.5, color=MUTED)),
+        title=dict(
+            text="; ".join(part for part in (existing, html.escape(note)) if part),
+            x=0,
+            xanchor="left",
+            xref="paper",
+            y=1,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=6),
+            font=dict(size=12.5, color=MUTED),
+        ),
         # a chart laid out without a title line gets room for one (the map keeps its own)
         margin=dict(t=84 if existing is None and top <= 12 else top),
     )
@@ -199,8 +251,9 @@ MAP_MEASURES = {
 }
 
 
-def map_values(cube: pd.DataFrame, filters: Filters, measure: str,
-               party_labels: dict[str, str] | None = None) -> pd.Series:
+def map_values(
+    cube: pd.DataFrame, filters: Filters, measure: str, party_labels: dict[str, str] | None = None
+) -> pd.Series:
     """The chosen measure per state for the filtered segment (NaN where suppressed or not applicable: no
     registration margin where party is not the registered party, `party_labels`)."""
     states = pick(cube, **_segment(filters, party=False, tier=False))
@@ -235,7 +288,9 @@ def history_unknown_states(cube: pd.DataFrame, filters: Filters) -> set[str]:
     return set(table.index[(table["History Unknown"] == table[ALL]) & (table[ALL] > 0)])
 
 
-def registration_margins(cube: pd.DataFrame, filters: Filters, party_labels: dict[str, str] | None = None) -> pd.DataFrame:
+def registration_margins(
+    cube: pd.DataFrame, filters: Filters, party_labels: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Per state: the filtered segment's D − R registration margin (pts) and its voters.
 
     The party filter does not apply. States whose party is not the registered party (`party_labels`: the party of
@@ -247,12 +302,19 @@ def registration_margins(cube: pd.DataFrame, filters: Filters, party_labels: dic
     parties = _by(rows, "state", "party", "voters")
     if parties.empty or "Democrat" not in parties or "Republican" not in parties:
         return pd.DataFrame({"margin": pd.Series(dtype=float), "voters": pd.Series(dtype=float)})
-    return pd.DataFrame({"margin": _share(parties["Democrat"] - parties["Republican"], parties[ALL]),
-                         "voters": parties[ALL]})
+    return pd.DataFrame(
+        {"margin": _share(parties["Democrat"] - parties["Republican"], parties[ALL]), "voters": parties[ALL]}
+    )
 
 
-def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: int,
-           coverage_labels: dict[str, str] | None = None, party_labels: dict[str, str] | None = None) -> go.Figure:
+def us_map(
+    cube: pd.DataFrame,
+    filters: Filters,
+    measure: str,
+    min_cell_size: int,
+    coverage_labels: dict[str, str] | None = None,
+    party_labels: dict[str, str] | None = None,
+) -> go.Figure:
     """Tile-grid choropleth of the states; clicking a tile drills into that state (customdata = code). A state
     whose roll is not statewide says so in its hover text and carries a mark on its tile; a state whose party is
     not the registered party has no registration margin, and says why."""
@@ -285,8 +347,9 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
         hover[row, column] = f"<b>{state_name(code)}</b>{coverage}<br>{detail}"
     finite = z[np.isfinite(z)]
     # A tile whose roll is not statewide is marked: "NC*".
-    text = np.vectorize(lambda code: f"{code}*" if code in coverage_labels and code in present else code,
-                        otypes=[object])(codes)
+    text = np.vectorize(
+        lambda code: f"{code}*" if code in coverage_labels and code in present else code, otypes=[object]
+    )(codes)
     scale = dict(colorscale=spec.colorscale, reversescale=False)
     if spec.diverging and finite.size:
         bound = max(abs(finite.min()), abs(finite.max()), 1)
@@ -295,8 +358,15 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
     for layer, showscale in ((base, False), (z, True)):
         figure.add_trace(
             go.Heatmap(
-                z=layer, customdata=codes, text=text, hovertext=hover, texttemplate="%{text}",
-                hovertemplate="%{hovertext}<extra></extra>", xgap=4, ygap=4, showscale=showscale,
+                z=layer,
+                customdata=codes,
+                text=text,
+                hovertext=hover,
+                texttemplate="%{text}",
+                hovertemplate="%{hovertext}<extra></extra>",
+                xgap=4,
+                ygap=4,
+                showscale=showscale,
                 **(scale if showscale else dict(colorscale=[[0, EMPTY_TILE], [1, EMPTY_TILE]], zmin=0, zmax=1)),
                 colorbar=dict(title=dict(text=spec.label, side="right"), thickness=12, len=0.8),
                 textfont=dict(size=11),
@@ -304,8 +374,9 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
         )
     if filters.state in TILE_POSITIONS:
         row, column = TILE_POSITIONS[filters.state]
-        figure.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=row - 0.5, y1=row + 0.5,
-                         line=dict(color=INK, width=3))
+        figure.add_shape(
+            type="rect", x0=column - 0.5, x1=column + 0.5, y0=row - 0.5, y1=row + 0.5, line=dict(color=INK, width=3)
+        )
     figure.update_xaxes(visible=False, range=[-0.6, TILE_COLUMNS - 0.4], fixedrange=True)
     figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", fixedrange=True)
     notes = [f"{spec.ignores} filter not applied to this measure"] if spec.ignores else []
@@ -320,8 +391,13 @@ def us_map(cube: pd.DataFrame, filters: Filters, measure: str, min_cell_size: in
 # ------------------------------------------------------------------------------------------------------------
 
 
-def party_composition(cube: pd.DataFrame, counties: pd.DataFrame, filters: Filters, min_cell_size: int,
-                      coverage_labels: dict[str, str] | None = None) -> go.Figure:
+def party_composition(
+    cube: pd.DataFrame,
+    counties: pd.DataFrame,
+    filters: Filters,
+    min_cell_size: int,
+    coverage_labels: dict[str, str] | None = None,
+) -> go.Figure:
     """Share of each party per state; drilled into a state, per county (top 30 by voters)."""
     coverage_labels = coverage_labels or {}
     parties = _chosen(filters.party, PARTIES)
@@ -347,10 +423,16 @@ def party_composition(cube: pd.DataFrame, counties: pd.DataFrame, filters: Filte
             continue
         share = _share(table[party], table[ALL])
         counts = [_format_count(value, min_cell_size) for value in table[party]]
-        figure.add_trace(go.Bar(
-            x=labels, y=share, name=party, marker_color=PARTY_COLORS[party], customdata=counts,
-            hovertemplate=f"%{{x}} · {party}: %{{y:.1f}}%<br>%{{customdata}} voters<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Bar(
+                x=labels,
+                y=share,
+                name=party,
+                marker_color=PARTY_COLORS[party],
+                customdata=counts,
+                hovertemplate=f"%{{x}} · {party}: %{{y:.1f}}%<br>%{{customdata}} voters<extra></extra>",
+            )
+        )
     figure.update_layout(barmode="stack")
     figure.update_yaxes(title="% of registered voters", ticksuffix="%")
     figure.update_xaxes(tickangle=-45 if filters.is_drilled else 0, tickfont=dict(size=10))
@@ -373,10 +455,16 @@ def engagement_by_party(cube: pd.DataFrame, filters: Filters, min_cell_size: int
         if tier not in table:
             continue
         counts = [_format_count(value, min_cell_size) for value in table[tier]]
-        figure.add_trace(go.Bar(
-            x=labels, y=_share(table[tier], table[ALL]), name=tier, marker_color=TIER_COLORS[tier],
-            customdata=counts, hovertemplate=f"%{{x}} · {tier}: %{{y:.1f}}%<br>%{{customdata}} voters<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Bar(
+                x=labels,
+                y=_share(table[tier], table[ALL]),
+                name=tier,
+                marker_color=TIER_COLORS[tier],
+                customdata=counts,
+                hovertemplate=f"%{{x}} · {tier}: %{{y:.1f}}%<br>%{{customdata}} voters<extra></extra>",
+            )
+        )
     figure.update_layout(barmode="stack")
     figure.update_yaxes(title="% of the party's voters", ticksuffix="%")
     return _layout(figure)
@@ -400,8 +488,15 @@ def _charted_generals(frame: pd.DataFrame) -> pd.DataFrame:
 def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filters) -> go.Figure:
     """File turnout per general election by party, beside the official VEP turnout (for a statewide roll only:
     all states together means the states whose roll is statewide)."""
-    rows = _charted_generals(pick(trends, state=filters.state, gender=filters.gender, age_group=filters.age_group,
-                                  party=[*_chosen(filters.party, PARTIES), ALL]))
+    rows = _charted_generals(
+        pick(
+            trends,
+            state=filters.state,
+            gender=filters.gender,
+            age_group=filters.age_group,
+            party=[*_chosen(filters.party, PARTIES), ALL],
+        )
+    )
     if rows.empty:
         return message_figure("No general elections 2008–2024 in the voter file's history")
     figure = go.Figure()
@@ -410,12 +505,16 @@ def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filte
         if line.empty or line.turnout_pct.isna().all():
             continue
         is_total = party == ALL
-        figure.add_trace(go.Scatter(
-            x=line.election_year, y=line.turnout_pct, mode="lines+markers",
-            name="All parties (file)" if is_total else party,
-            line=dict(color=PARTY_COLORS[party], width=3 if is_total else 2),
-            hovertemplate=f"{'All parties' if is_total else party} %{{x}}: %{{y:.1f}}%<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=line.election_year,
+                y=line.turnout_pct,
+                mode="lines+markers",
+                name="All parties (file)" if is_total else party,
+                line=dict(color=PARTY_COLORS[party], width=3 if is_total else 2),
+                hovertemplate=f"{'All parties' if is_total else party} %{{x}}: %{{y:.1f}}%<extra></extra>",
+            )
+        )
     official = _charted_generals(pick(turnout, state=filters.state)).sort_values("election_year")
     title = None
     if filters.is_drilled and "comparison_note" in official and official.comparison_note.notna().any():
@@ -426,11 +525,17 @@ def turnout_by_cycle(trends: pd.DataFrame, turnout: pd.DataFrame, filters: Filte
             title = f"Official line: statewide rolls only (not {', '.join(partial)})"
     if not official.empty and official.official_vep_turnout_pct.notna().any():
         where = state_name(filters.state) if filters.is_drilled else "states with a statewide roll"
-        figure.add_trace(go.Scatter(
-            x=official.election_year, y=official.official_vep_turnout_pct, mode="lines+markers",
-            name=f"Official VEP turnout ({where})", line=dict(color=INK, dash="dash", width=2),
-            marker=dict(symbol="diamond"), hovertemplate="Official VEP %{x}: %{y:.1f}%<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=official.election_year,
+                y=official.official_vep_turnout_pct,
+                mode="lines+markers",
+                name=f"Official VEP turnout ({where})",
+                line=dict(color=INK, dash="dash", width=2),
+                marker=dict(symbol="diamond"),
+                hovertemplate="Official VEP %{x}: %{y:.1f}%<extra></extra>",
+            )
+        )
     figure.update_xaxes(dtick=2, range=[FIRST_CYCLE - 0.5, LAST_CYCLE + 0.5], title="General election")
     figure.update_yaxes(title="Turnout", ticksuffix="%", rangemode="tozero")
     return _layout(figure, title=title)
@@ -443,8 +548,13 @@ def _lower_first(text: str) -> str:
 
 def partisanship_by_gender(registrations: pd.DataFrame, filters: Filters) -> go.Figure:
     """D − R margin (or the filtered party's share) among voters with a recorded party, by registration year."""
-    rows = pick(registrations, state=filters.state, age_group=filters.age_group,
-                gender=_chosen(filters.gender, GENDERS), party=None)
+    rows = pick(
+        registrations,
+        state=filters.state,
+        age_group=filters.age_group,
+        gender=_chosen(filters.gender, GENDERS),
+        party=None,
+    )
     rows = rows[rows.registration_year.notna()]
     if rows.empty:
         return message_figure("No registrations in this segment")
@@ -473,12 +583,17 @@ def partisanship_by_gender(registrations: pd.DataFrame, filters: Filters) -> go.
         line = values[(values.gender == gender) & values.value.notna()].sort_values("registration_year")
         if line.empty:
             continue
-        figure.add_trace(go.Scatter(
-            x=line.registration_year, y=line.value, mode="lines", name=gender,
-            line=dict(color=GENDER_COLORS[gender], width=2),
-            visible=True if filters.gender != ALL or gender in ("Female", "Male") else "legendonly",
-            hovertemplate=f"{gender}, registered %{{x}}: {hover}<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=line.registration_year,
+                y=line.value,
+                mode="lines",
+                name=gender,
+                line=dict(color=GENDER_COLORS[gender], width=2),
+                visible=True if filters.gender != ALL or gender in ("Female", "Male") else "legendonly",
+                hovertemplate=f"{gender}, registered %{{x}}: {hover}<extra></extra>",
+            )
+        )
     if filters.party == ALL:
         figure.add_hline(y=0, line=dict(color=MUTED, width=1))
     figure.update_xaxes(title="Year registered")
@@ -488,8 +603,13 @@ def partisanship_by_gender(registrations: pd.DataFrame, filters: Filters) -> go.
 
 def registrations_by_year(registrations: pd.DataFrame, filters: Filters, min_cell_size: int) -> go.Figure:
     """Voters on the roll by the year they registered, stacked by party."""
-    rows = pick(registrations, state=filters.state, gender=filters.gender, age_group=filters.age_group,
-                party=_chosen(filters.party, PARTIES))
+    rows = pick(
+        registrations,
+        state=filters.state,
+        gender=filters.gender,
+        age_group=filters.age_group,
+        party=_chosen(filters.party, PARTIES),
+    )
     rows = rows[rows.registration_year.notna()]  # voters without a registration date have no bar
     if rows.empty:
         return message_figure("No registrations in this segment")
@@ -502,10 +622,16 @@ def registrations_by_year(registrations: pd.DataFrame, filters: Filters, min_cel
         if party not in table or table[party].isna().all():
             continue
         counts = [_format_count(value, min_cell_size) for value in table[party]]
-        figure.add_trace(go.Bar(
-            x=table.index, y=table[party], name=party, marker_color=PARTY_COLORS[party], customdata=counts,
-            hovertemplate=f"{party}, registered %{{x}}: %{{customdata}}<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Bar(
+                x=table.index,
+                y=table[party],
+                name=party,
+                marker_color=PARTY_COLORS[party],
+                customdata=counts,
+                hovertemplate=f"{party}, registered %{{x}}: %{{customdata}}<extra></extra>",
+            )
+        )
     figure.update_layout(barmode="stack", bargap=0.1)
     figure.update_xaxes(title="Year registered")
     figure.update_yaxes(title="Voters on today's roll")
@@ -530,21 +656,33 @@ def opportunity_heatmap(targeting: pd.DataFrame, filters: Filters, min_cell_size
     keep_columns = scores.notna().any(axis=0) | (len(parties) == 1)
     scores, voters = scores.loc[keep_rows, keep_columns], voters.loc[keep_rows, keep_columns]
     hover = np.vectorize(lambda count: _format_count(count, min_cell_size), otypes=[object])(voters.to_numpy())
-    figure = go.Figure(go.Heatmap(
-        z=scores.to_numpy(), x=list(scores.columns), y=list(scores.index), colorscale="YlOrRd", zmin=0,
-        text=np.where(np.isnan(scores.to_numpy(dtype=float)), "", np.round(scores.to_numpy(dtype=float)).astype(str)),
-        texttemplate="%{text}", customdata=hover, xgap=2, ygap=2,
-        colorbar=dict(title=dict(text="Score", side="right"), thickness=12),
-        hovertemplate="%{y} · %{x}<br>Opportunity score %{z:.1f}<br>Recoverable voters: %{customdata}"
-                      "<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Heatmap(
+            z=scores.to_numpy(),
+            x=list(scores.columns),
+            y=list(scores.index),
+            colorscale="YlOrRd",
+            zmin=0,
+            text=np.where(
+                np.isnan(scores.to_numpy(dtype=float)), "", np.round(scores.to_numpy(dtype=float)).astype(str)
+            ),
+            texttemplate="%{text}",
+            customdata=hover,
+            xgap=2,
+            ygap=2,
+            colorbar=dict(title=dict(text="Score", side="right"), thickness=12),
+            hovertemplate="%{y} · %{x}<br>Opportunity score %{z:.1f}<br>Recoverable voters: %{customdata}"
+            "<extra></extra>",
+        )
+    )
     figure.update_yaxes(title="Age group", autorange="reversed")
     figure.update_xaxes(title="Party", side="bottom")
     return _layout(figure)
 
 
-def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters,
-                   party_labels: dict[str, str] | None = None) -> go.Figure:
+def lean_vs_result(
+    cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters, party_labels: dict[str, str] | None = None
+) -> go.Figure:
     """Registration margin of the filtered segment against the official presidential margin, per state. A state
     whose party is not the registered party (the party of primary ballots, or none) is not drawn: a primary
     electorate is no registration lean. The note names those states."""
@@ -561,39 +699,63 @@ def lean_vs_result(cube: pd.DataFrame, summary: pd.DataFrame, filters: Filters,
         official = official.assign(coverage="full", coverage_label="statewide")
     frame = margins.rename(columns={"margin": "registration", "voters": "total"}).join(
         official[["presidential_margin_pts", "presidential_year", "registration_lean", "coverage", "coverage_label"]],
-        how="inner")
+        how="inner",
+    )
     no_party_registration = frame.registration_lean.astype(str).eq("No party registration")
     skipped = int(no_party_registration.sum())
     # A county extract's registration is no match for the state's result: not drawn, and named.
     not_statewide = ~no_party_registration & frame.coverage.astype(str).ne("full")
     not_compared = [f"{code} ({frame.coverage_label[code]})" for code in frame.index[not_statewide]]
-    frame = frame[~no_party_registration & ~not_statewide & frame.registration.notna()
-                  & frame.presidential_margin_pts.notna()]
+    frame = frame[
+        ~no_party_registration & ~not_statewide & frame.registration.notna() & frame.presidential_margin_pts.notna()
+    ]
     if frame.empty:
         if not_compared:
-            return message_figure("Not compared with the statewide presidential result: the roll is not statewide in "
-                                  + ", ".join(not_compared))
+            return message_figure(
+                "Not compared with the statewide presidential result: the roll is not statewide in "
+                + ", ".join(not_compared)
+            )
         return message_figure("No state with both a registration margin and a presidential result here")
     year = int(frame.presidential_year.dropna().max()) if frame.presidential_year.notna().any() else ""
     selected = frame.index == filters.state
     size = 10 + 30 * np.sqrt(frame.total.fillna(0) / max(frame.total.max(), 1))
     figure = go.Figure()
     bound = float(np.nanmax(np.abs(frame[["registration", "presidential_margin_pts"]].to_numpy()))) + 5
-    figure.add_trace(go.Scatter(x=[-bound, bound], y=[-bound, bound], mode="lines", hoverinfo="skip",
-                                line=dict(color=MUTED, dash="dot", width=1), name="Registration = result"))
-    figure.add_trace(go.Scatter(
-        x=frame.registration, y=frame.presidential_margin_pts, mode="markers+text", text=list(frame.index),
-        textposition="top center", textfont=dict(size=10, color=MUTED), name="States",
-        customdata=[state_name(code) for code in frame.index],
-        marker=dict(size=size, color=frame.presidential_margin_pts, colorscale="RdBu", cmid=0, showscale=False,
-                    opacity=np.where(selected | (filters.state == ALL), 0.85, 0.3),
-                    line=dict(color=np.where(selected, INK, "white"), width=np.where(selected, 3, 1))),
-        hovertemplate="<b>%{customdata}</b><br>Registration D − R: %{x:+.1f} pts<br>"
-                      f"{year} president D − R: %{{y:+.1f}} pts<extra></extra>",
-    ))
+    figure.add_trace(
+        go.Scatter(
+            x=[-bound, bound],
+            y=[-bound, bound],
+            mode="lines",
+            hoverinfo="skip",
+            line=dict(color=MUTED, dash="dot", width=1),
+            name="Registration = result",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=frame.registration,
+            y=frame.presidential_margin_pts,
+            mode="markers+text",
+            text=list(frame.index),
+            textposition="top center",
+            textfont=dict(size=10, color=MUTED),
+            name="States",
+            customdata=[state_name(code) for code in frame.index],
+            marker=dict(
+                size=size,
+                color=frame.presidential_margin_pts,
+                colorscale="RdBu",
+                cmid=0,
+                showscale=False,
+                opacity=np.where(selected | (filters.state == ALL), 0.85, 0.3),
+                line=dict(color=np.where(selected, INK, "white"), width=np.where(selected, 3, 1)),
+            ),
+            hovertemplate="<b>%{customdata}</b><br>Registration D − R: %{x:+.1f} pts<br>"
+            f"{year} president D − R: %{{y:+.1f}} pts<extra></extra>",
+        )
+    )
     figure.update_xaxes(title="Registration margin D − R (pts, voter file)", zeroline=True, range=[-bound, bound])
-    figure.update_yaxes(title=f"{year} presidential margin D − R (pts, official)", zeroline=True,
-                        range=[-bound, bound])
+    figure.update_yaxes(title=f"{year} presidential margin D − R (pts, official)", zeroline=True, range=[-bound, bound])
     if not_registration:
         notes = ["no registration lean, not shown: " + ", ".join(not_registration)]
     else:
@@ -620,11 +782,16 @@ def voter_changes(changes: pd.DataFrame, filters: Filters, min_cell_size: int) -
         if change not in table:
             continue
         counts = [_format_count(value, min_cell_size) for value in table[change]]
-        figure.add_trace(go.Bar(
-            x=pd.to_datetime(table.index), y=table[change], name=CHANGE_LABELS[change],
-            marker_color=CHANGE_COLORS[change], customdata=counts,
-            hovertemplate=f"{CHANGE_LABELS[change]} on %{{x|%Y-%m-%d}}: %{{customdata}}<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Bar(
+                x=pd.to_datetime(table.index),
+                y=table[change],
+                name=CHANGE_LABELS[change],
+                marker_color=CHANGE_COLORS[change],
+                customdata=counts,
+                hovertemplate=f"{CHANGE_LABELS[change]} on %{{x|%Y-%m-%d}}: %{{customdata}}<extra></extra>",
+            )
+        )
     figure.update_layout(barmode="group", bargap=0.15)
     figure.update_xaxes(title="Snapshot date", type="date", tickformat="%b %d, %Y")
     figure.update_yaxes(title="Voters")
@@ -637,31 +804,65 @@ def data_quality(quality: pd.DataFrame, max_files: int = 12) -> go.Figure:
         return message_figure("No file has been ingested up to this date")
     # A file is a (snapshot date, name) pair: the same name can land again on another day.
     quality = quality.assign(
-        file=pd.to_datetime(quality.partition_date).dt.strftime("%Y-%m-%d") + " · " + quality.file_name.astype(str))
-    files = (quality[["partition_date", "file"]].drop_duplicates()
-             .sort_values(["partition_date", "file"], ascending=[False, True]).head(max_files))
+        file=pd.to_datetime(quality.partition_date).dt.strftime("%Y-%m-%d") + " · " + quality.file_name.astype(str)
+    )
+    files = (
+        quality[["partition_date", "file"]]
+        .drop_duplicates()
+        .sort_values(["partition_date", "file"], ascending=[False, True])
+        .head(max_files)
+    )
     names = list(files.file)
     rows = quality[quality.file.isin(names)]
     volume = _by(pick(rows, measure_group="volume"), "file", "measure", "rows").reindex(names)
     reasons = _by(pick(rows, measure_group="quarantine_reason"), "file", "measure", "rows").reindex(names)
     labels = [html.escape(name) for name in names]
-    figure = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
-                           subplot_titles=("Rows loaded", "Lines quarantined, by reason"))
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=("Rows loaded", "Lines quarantined, by reason"),
+    )
     for measure, color in (("rows_loaded", "#2f855a"), ("rows_superseded", "#a0aec0")):
         if measure in volume:
             label = measure.replace("rows_", "")
-            figure.add_trace(go.Bar(
-                y=labels, x=volume[measure], orientation="h", name=label.capitalize(), marker_color=color,
-                hovertemplate=f"%{{y}}<br>%{{x:,}} rows {label}<extra></extra>"), row=1, col=1)
+            figure.add_trace(
+                go.Bar(
+                    y=labels,
+                    x=volume[measure],
+                    orientation="h",
+                    name=label.capitalize(),
+                    marker_color=color,
+                    hovertemplate=f"%{{y}}<br>%{{x:,}} rows {label}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
     palette = ["#c53030", "#dd6b20", "#d69e2e", "#805ad5", "#3182ce", "#718096", "#b83280", "#2c7a7b"]
     for index, reason in enumerate(reasons.columns if not reasons.empty else []):
-        figure.add_trace(go.Bar(
-            y=labels, x=reasons[reason], orientation="h", name=html.escape(reason),
-            marker_color=palette[index % len(palette)],
-            hovertemplate="%{y}<br>%{x:,} lines: " + html.escape(reason) + "<extra></extra>"), row=1, col=2)
+        figure.add_trace(
+            go.Bar(
+                y=labels,
+                x=reasons[reason],
+                orientation="h",
+                name=html.escape(reason),
+                marker_color=palette[index % len(palette)],
+                hovertemplate="%{y}<br>%{x:,} lines: " + html.escape(reason) + "<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
     if reasons.empty or reasons.fillna(0).to_numpy().sum() == 0:
-        figure.add_annotation(text="No line quarantined", x=0.78, y=0.5, xref="paper", yref="paper",
-                              showarrow=False, font=dict(color=MUTED))
+        figure.add_annotation(
+            text="No line quarantined",
+            x=0.78,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font=dict(color=MUTED),
+        )
     figure.update_layout(barmode="stack")
     figure.update_yaxes(autorange="reversed", tickfont=dict(size=10))
     _layout(figure, height=max(300, 80 + 26 * len(names)))

@@ -43,13 +43,19 @@ def _group(party: str, filters: Filters) -> str:
     return " ".join(words)
 
 
-def missed_last_election(cube: pd.DataFrame, filters: Filters, labels: dict[str, str] | None = None,
-                         top: int = 2) -> list[Insight]:
+def missed_last_election(
+    cube: pd.DataFrame, filters: Filters, labels: dict[str, str] | None = None, top: int = 2
+) -> list[Insight]:
     """'Pennsylvania has 12,500 Democrats who missed only the last election (9.8% of them).'"""
     parties = [party for party in PARTIES if party != "Unknown"] if filters.party == ALL else [filters.party]
-    rows = pick(cube, age_group=filters.age_group, gender=filters.gender, party=parties,
-                engagement_tier=["Missed Last Election", ALL],
-                state=filters.state if filters.is_drilled else None)
+    rows = pick(
+        cube,
+        age_group=filters.age_group,
+        gender=filters.gender,
+        party=parties,
+        engagement_tier=["Missed Last Election", ALL],
+        state=filters.state if filters.is_drilled else None,
+    )
     rows = rows[rows.state != ALL]
     if rows.empty:
         return []
@@ -63,8 +69,11 @@ def missed_last_election(cube: pd.DataFrame, filters: Filters, labels: dict[str,
     for (state, party), row in table.iterrows():
         missed = row["Missed Last Election"]
         share = 100.0 * missed / row[ALL] if pd.notna(row.get(ALL)) and row[ALL] else None
-        parts = [(f"{state_label(str(state), labels or {})} has ", False), (f"{missed:,.0f}", True),
-                 (f" {_group(str(party), filters)} who missed only the last election", False)]
+        parts = [
+            (f"{state_label(str(state), labels or {})} has ", False),
+            (f"{missed:,.0f}", True),
+            (f" {_group(str(party), filters)} who missed only the last election", False),
+        ]
         if share is not None:
             parts += [(" (", False), (f"{share:.1f}%", True), (" of them)", False)]
         insights.append(Insight(tuple(parts) + ((".", False),), weight=float(missed)))
@@ -81,9 +90,12 @@ def top_segment(targeting: pd.DataFrame, filters: Filters, labels: dict[str, str
     who = PARTY_PLURALS[str(best.party)]
     if str(best.gender) != ALL:
         who = f"{GENDER_ADJECTIVES[str(best.gender)]} {who}"
-    parts = [("Top segment: ", False),
-             (f"{who} aged {best.age_group} in {state_label(str(best.state), labels or {})}", False),
-             (" — opportunity score ", False), (f"{best.opportunity_score:.0f}", True)]
+    parts = [
+        ("Top segment: ", False),
+        (f"{who} aged {best.age_group} in {state_label(str(best.state), labels or {})}", False),
+        (" — opportunity score ", False),
+        (f"{best.opportunity_score:.0f}", True),
+    ]
     if pd.notna(best.recoverable_voters):
         parts += [(", ", False), (f"{best.recoverable_voters:,.0f}", True), (" recoverable voters", False)]
     if pd.notna(best.missed_last_pct):
@@ -107,9 +119,13 @@ def registration_vs_result(summary: pd.DataFrame, filters: Filters) -> list[Insi
     row = rows.loc[gaps.idxmax()]
     year = int(row.presidential_year) if pd.notna(row.presidential_year) else ""
     parts = (
-        (f"{state_name(str(row.state))}'s roll leans ", False), (_lean(row.registration_margin_pts), True),
-        (" but it voted ", False), (_lean(row.presidential_margin_pts), True),
-        (f" for president in {year}: a ", False), (f"{gaps.max():.1f}-point", True), (" gap.", False),
+        (f"{state_name(str(row.state))}'s roll leans ", False),
+        (_lean(row.registration_margin_pts), True),
+        (" but it voted ", False),
+        (_lean(row.presidential_margin_pts), True),
+        (f" for president in {year}: a ", False),
+        (f"{gaps.max():.1f}-point", True),
+        (" gap.", False),
     )
     return [Insight(parts, weight=float(row.voters or 0) if pd.notna(row.voters) else 0.0)]
 
@@ -130,9 +146,11 @@ def turnout_against_official(turnout: pd.DataFrame, filters: Filters) -> list[In
     else:
         where = "the states in the file"
     parts = (
-        (f"In {int(latest.election_year)}, ", False), (f"{latest.file_turnout_pct:.1f}%", True),
+        (f"In {int(latest.election_year)}, ", False),
+        (f"{latest.file_turnout_pct:.1f}%", True),
         (f" of registered voters in {where} whose history is known voted, against ", False),
-        (f"{latest.official_vep_turnout_pct:.1f}%", True), (" official VEP turnout.", False),
+        (f"{latest.official_vep_turnout_pct:.1f}%", True),
+        (" official VEP turnout.", False),
     )
     return [Insight(parts, weight=float(latest.voted or 0) if pd.notna(latest.voted) else 0.0)]
 
@@ -149,9 +167,13 @@ def latest_changes(changes: pd.DataFrame, filters: Filters, labels: dict[str, st
         return []
     where = f" in {state_label(filters.state, labels or {})}" if filters.is_drilled else ""
     parts = (
-        (f"On {pd.Timestamp(day):%Y-%m-%d}{where}: ", False), (f"{added:,.0f}", True),
+        (f"On {pd.Timestamp(day):%Y-%m-%d}{where}: ", False),
+        (f"{added:,.0f}", True),
         (" new registrations and ", False),
-        (f"{removed:,.0f}", True), (" removals (net ", False), (f"{added - removed:+,.0f}", True), (").", False),
+        (f"{removed:,.0f}", True),
+        (" removals (net ", False),
+        (f"{added - removed:+,.0f}", True),
+        (").", False),
     )
     return [Insight(parts, weight=float(added + removed))]
 
@@ -173,11 +195,24 @@ def not_compared(summary: pd.DataFrame, filters: Filters) -> list[Insight]:
     if filters.is_drilled:
         row = rows.iloc[0]
         if pd.notna(row.registration_margin_pts):
-            parts = [(f"{state_name(filters.state)}'s roll leans ", False), (_lean(row.registration_margin_pts), True),
-                     (f". {row.comparison_note}", False)]
+            parts = [
+                (f"{state_name(filters.state)}'s roll leans ", False),
+                (_lean(row.registration_margin_pts), True),
+                (f". {row.comparison_note}", False),
+            ]
         else:
             parts = [(f"{state_name(filters.state)} — {row.comparison_note}", False)]
         return [Insight(tuple(parts), weight=float("inf"))]
     named = ", ".join(f"{state_name(str(row.state))} ({row.coverage_label})" for row in rows.itertuples())
-    return [Insight(((f"Not compared with statewide results (presidential vote, VEP turnout), because the roll is "
-                      f"not statewide: {named}.", False),), weight=float("inf"))]
+    return [
+        Insight(
+            (
+                (
+                    f"Not compared with statewide results (presidential vote, VEP turnout), because the roll is "
+                    f"not statewide: {named}.",
+                    False,
+                ),
+            ),
+            weight=float("inf"),
+        )
+    ]

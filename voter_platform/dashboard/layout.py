@@ -19,8 +19,13 @@ REFRESH_SECONDS = 5
 TABLE_PAGE_SIZE = 15
 
 # What each filter is called in a chart's note.
-FILTER_NAMES = {"f-state": "state", "f-party": "party", "f-tier": "engagement tier", "f-age": "age group",
-                "f-gender": "gender"}
+FILTER_NAMES = {
+    "f-state": "state",
+    "f-party": "party",
+    "f-tier": "engagement tier",
+    "f-age": "age group",
+    "f-gender": "gender",
+}
 
 # Chart id -> (title, what the chart shows, filters that do not apply to it). The chart is not re-rendered
 # when one of those changes.
@@ -28,35 +33,63 @@ CHARTS = {
     "chart-map": ("Registered voters by state", "Click a state to drill into it.", ()),
     "chart-party": ("Party composition", "Share of each party among the segment's voters.", ()),
     "chart-engagement": ("Engagement tiers by party", "How recently each party's voters last voted.", ()),
-    "chart-turnout": ("Turnout by general election, 2008–2024",
-                      "Voted ÷ (voted + did not vote) from the file's history, beside official VEP turnout where "
-                      "the roll is statewide.", ("f-tier",)),
-    "chart-gender": ("Partisanship by gender over registration year",
-                     "D − R margin among voters with a recorded party, by the year they registered "
-                     "(the filtered party's share when a party is chosen).", ("f-tier",)),
-    "chart-registrations": ("Registrations by year",
-                            "Voters on today's roll by the year they registered.", ("f-tier",)),
-    "chart-opportunity": ("Opportunity score by age group and party",
-                          "0–100: weighs voters who missed only the last election, lapsed 2–3 elections, tenure and "
-                          "size. Summed over states weighted by voters.", ("f-tier",)),
-    "chart-lean": ("Registration lean vs. official presidential margin",
-                   "Each state whose roll is statewide and whose party is registered: the segment's D − R "
-                   "registration margin against the official result.", ("f-party",)),
-    "chart-changes": ("Voter changes over time", "New, removed, moved and switched voters per snapshot day.",
-                      ("f-party", "f-tier", "f-age", "f-gender")),
-    "chart-quality": ("Data quality: rows loaded and quarantined per file",
-                      "Most recent landing files up to the analysis date.",
-                      ("f-state", "f-party", "f-tier", "f-age", "f-gender")),
+    "chart-turnout": (
+        "Turnout by general election, 2008–2024",
+        "Voted ÷ (voted + did not vote) from the file's history, beside official VEP turnout where "
+        "the roll is statewide.",
+        ("f-tier",),
+    ),
+    "chart-gender": (
+        "Partisanship by gender over registration year",
+        "D − R margin among voters with a recorded party, by the year they registered "
+        "(the filtered party's share when a party is chosen).",
+        ("f-tier",),
+    ),
+    "chart-registrations": (
+        "Registrations by year",
+        "Voters on today's roll by the year they registered.",
+        ("f-tier",),
+    ),
+    "chart-opportunity": (
+        "Opportunity score by age group and party",
+        "0–100: weighs voters who missed only the last election, lapsed 2–3 elections, tenure and "
+        "size. Summed over states weighted by voters.",
+        ("f-tier",),
+    ),
+    "chart-lean": (
+        "Registration lean vs. official presidential margin",
+        "Each state whose roll is statewide and whose party is registered: the segment's D − R "
+        "registration margin against the official result.",
+        ("f-party",),
+    ),
+    "chart-changes": (
+        "Voter changes over time",
+        "New, removed, moved and switched voters per snapshot day.",
+        ("f-party", "f-tier", "f-age", "f-gender"),
+    ),
+    "chart-quality": (
+        "Data quality: rows loaded and quarantined per file",
+        "Most recent landing files up to the analysis date.",
+        ("f-state", "f-party", "f-tier", "f-age", "f-gender"),
+    ),
 }
 
 TARGETING_COLUMNS = [
-    ("score_rank", "Rank", "int"), ("state", "State", "text"), ("age_group", "Age group", "text"),
-    ("party", "Party", "text"), ("party_basis", "Party basis", "text"), ("gender", "Gender", "text"),
+    ("score_rank", "Rank", "int"),
+    ("state", "State", "text"),
+    ("age_group", "Age group", "text"),
+    ("party", "Party", "text"),
+    ("party_basis", "Party basis", "text"),
+    ("gender", "Gender", "text"),
     ("voters", "Voters", "int"),
-    ("missed_last_voters", "Missed last", "int"), ("lapsed_2_3_voters", "Lapsed 2–3", "int"),
-    ("recoverable_voters", "Recoverable", "int"), ("missed_last_pct", "Missed last %", "pct"),
-    ("lapsed_2_3_pct", "Lapsed 2–3 %", "pct"), ("avg_tenure_years", "Avg. years registered", "pct"),
-    ("opportunity_score", "Score", "pct"), ("priority_tier", "Priority", "text"),
+    ("missed_last_voters", "Missed last", "int"),
+    ("lapsed_2_3_voters", "Lapsed 2–3", "int"),
+    ("recoverable_voters", "Recoverable", "int"),
+    ("missed_last_pct", "Missed last %", "pct"),
+    ("lapsed_2_3_pct", "Lapsed 2–3 %", "pct"),
+    ("avg_tenure_years", "Avg. years registered", "pct"),
+    ("opportunity_score", "Score", "pct"),
+    ("priority_tier", "Priority", "text"),
     ("coverage", "Coverage of the state", "text"),
 ]
 
@@ -89,10 +122,15 @@ def blocked_notice(blocked: dict) -> list:
     boxes = []
     for day in sorted(blocked, reverse=True):
         heading, *details = blocked[day].splitlines()
-        boxes.append(html.Div(className="status-box blocked", children=[
-            html.H2(heading),
-            html.Ul([html.Li(line.strip()) for line in details if line.strip()]),
-        ]))
+        boxes.append(
+            html.Div(
+                className="status-box blocked",
+                children=[
+                    html.H2(heading),
+                    html.Ul([html.Li(line.strip()) for line in details if line.strip()]),
+                ],
+            )
+        )
     return boxes
 
 
@@ -100,10 +138,17 @@ def _account(signed_in_as: str | None, logout_path: str) -> list:
     """'Signed in as NAME' and a log-out button (a form posting to the logout URL), when someone is signed in."""
     if not signed_in_as:
         return []
-    return [html.Form(className="account", action=logout_path, method="post", children=[
-        html.Span(f"Signed in as {signed_in_as}", className="muted small"),
-        html.Button("Log out", id="logout", type="submit", className="button secondary"),
-    ])]
+    return [
+        html.Form(
+            className="account",
+            action=logout_path,
+            method="post",
+            children=[
+                html.Span(f"Signed in as {signed_in_as}", className="muted small"),
+                html.Button("Log out", id="logout", type="submit", className="button secondary"),
+            ],
+        )
+    ]
 
 
 def _filter(label: str, component) -> html.Div:
@@ -121,11 +166,14 @@ def _card(chart_id: str, controls=None, wide: bool = False) -> html.Section:
     header = [html.Div([html.H2(title), html.P(description, className="card-description")])]
     if controls is not None:
         header.append(html.Div(controls, className="card-controls"))
-    return html.Section(className="card wide" if wide else "card", children=[
-        html.Div(header, className="card-header"),
-        dcc.Loading(dcc.Graph(id=chart_id, config=GRAPH_CONFIG), type="dot", color="#94a3b8", delay_show=400),
-        html.P(note, className="card-note", id=f"{chart_id}-note"),
-    ])
+    return html.Section(
+        className="card wide" if wide else "card",
+        children=[
+            html.Div(header, className="card-header"),
+            dcc.Loading(dcc.Graph(id=chart_id, config=GRAPH_CONFIG), type="dot", color="#94a3b8", delay_show=400),
+            html.P(note, className="card-note", id=f"{chart_id}-note"),
+        ],
+    )
 
 
 def table_columns(min_cell_size: int) -> list[dict]:
@@ -151,8 +199,13 @@ def manifest_data(store: PublishedStore) -> dict:
     except DashboardDataError as error:
         return {"version": None, "dates": [], "latest": None, "error": str(error), "blocked": blocked}
     # The version (mtime in ns) travels as a string: as a JSON number the browser would round it.
-    return {"version": str(manifest.version), "dates": list(manifest.dates), "latest": manifest.latest, "error": None,
-            "blocked": blocked}
+    return {
+        "version": str(manifest.version),
+        "dates": list(manifest.dates),
+        "latest": manifest.latest,
+        "error": None,
+        "blocked": blocked,
+    }
 
 
 def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_path: str = "/logout") -> html.Div:
@@ -169,89 +222,177 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
     except DashboardDataError:
         parties = {}
     labels = state_details(labels, parties)
-    return html.Div(className="page", children=[
-        dcc.Store(id="manifest", data=manifest),
-        dcc.Interval(id="refresh", interval=REFRESH_SECONDS * 1000),
-        dcc.Download(id="download"),
-        html.Header(className="header", children=[
-            html.Div([
-                html.H1("Voter roll dashboard"),
-                html.P("Who is registered, who votes, who lapsed, where the recoverable voters are, how the roll "
-                       "changed, and how it compares with official results.", className="subtitle"),
-            ]),
-            html.Div(id="banner", className="banner"),
-            *_account(signed_in_as, logout_path),
-        ]),
-        html.Div(id="status", className="status"),
-        html.Main(id="content", children=[
-            html.Div(className="filter-bar", children=[
-                _filter("Analysis date", _dropdown("f-date", date_options(manifest["dates"], manifest["latest"]),
-                                                   LATEST)),
-                # A user scoped to some states has no 'All states': the page opens on the first of theirs.
-                _filter("State", _dropdown("f-state", state_options(states, labels, every_state),
-                                           ALL if every_state or not states else states[0])),
-                _filter("Party", _dropdown("f-party", _options(PARTIES, "All parties"))),
-                _filter("Engagement tier", _dropdown("f-tier", _options(ENGAGEMENT_TIERS, "All tiers"))),
-                _filter("Age group", _dropdown("f-age", _options(AGE_GROUPS, "All ages"))),
-                _filter("Gender", _dropdown("f-gender", _options(GENDERS, "All genders"))),
-                html.Button("Reset filters", id="reset", className="button secondary"),
-            ]),
-            html.Div(id="drill", className="drill", children=[
-                html.Span(id="drill-text"),
-                html.Button("← Back to all states", id="back", className="button",
-                            style=None if every_state else {"display": "none"}),
-            ], style={"display": "none"}),
-            html.Div(id="kpis", className="kpis"),
-            html.Section(className="card insights", children=[
-                html.H2("What stands out"),
-                html.Ul(id="insights"),
-            ]),
-            html.Div(className="grid", children=[
-                _card("chart-map", controls=_filter("Colour by", dcc.Dropdown(
-                    id="map-measure", options=[{"label": m.label, "value": key} for key, m in MAP_MEASURES.items()],
-                    value="voters", clearable=False, searchable=False))),
-                _card("chart-party"),
-                _card("chart-engagement"),
-                _card("chart-turnout"),
-                _card("chart-gender"),
-                _card("chart-registrations"),
-                _card("chart-opportunity"),
-                _card("chart-lean"),
-                _card("chart-changes"),
-                _card("chart-quality"),
-            ]),
-            html.Section(className="card wide", children=[
-                html.Div(className="card-header", children=[
-                    html.Div([
-                        html.H2("Targeting segments"),
-                        html.P("State × age group × party segments ranked by opportunity score (the gender cut "
-                               "when a gender is chosen); missed-last and lapsed shares are of the voters whose "
-                               "history is known. Sort by any column; the download has every filtered row.",
-                               className="card-description"),
-                    ]),
-                    html.Div(className="card-controls", children=[
-                        html.Span(id="table-count", className="muted"),
-                        html.Button("Download CSV", id="download-button", className="button"),
-                    ]),
-                ]),
-                dash_table.DataTable(
-                    id="targeting-table", columns=table_columns(DEFAULT_MIN_CELL_SIZE), data=[], sort_action="native",
-                    page_action="native", page_size=TABLE_PAGE_SIZE, style_as_list_view=True,
-                    style_table={"overflowX": "auto"},
-                    style_header={"fontWeight": "600", "backgroundColor": "#f8fafc",
-                                  "borderBottom": "1px solid #cbd5e0"},
-                    style_cell={"fontFamily": "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
-                                "fontSize": "13px", "padding": "6px 10px", "textAlign": "right"},
-                    style_cell_conditional=[
-                        {"if": {"column_id": column}, "textAlign": "left"}
-                        for column in ("state", "age_group", "party", "party_basis", "gender", "priority_tier")
-                    ],
-                    style_data_conditional=[
-                        {"if": {"filter_query": '{priority_tier} = "High"', "column_id": "priority_tier"},
-                         "color": "#9b2c2c", "fontWeight": "600"},
-                    ],
-                ),
-            ]),
-        ]),
-        html.Footer(className="footer", id="footer"),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            dcc.Store(id="manifest", data=manifest),
+            dcc.Interval(id="refresh", interval=REFRESH_SECONDS * 1000),
+            dcc.Download(id="download"),
+            html.Header(
+                className="header",
+                children=[
+                    html.Div(
+                        [
+                            html.H1("Voter roll dashboard"),
+                            html.P(
+                                "Who is registered, who votes, who lapsed, where the recoverable voters are, how the roll "
+                                "changed, and how it compares with official results.",
+                                className="subtitle",
+                            ),
+                        ]
+                    ),
+                    html.Div(id="banner", className="banner"),
+                    *_account(signed_in_as, logout_path),
+                ],
+            ),
+            html.Div(id="status", className="status"),
+            html.Main(
+                id="content",
+                children=[
+                    html.Div(
+                        className="filter-bar",
+                        children=[
+                            _filter(
+                                "Analysis date",
+                                _dropdown("f-date", date_options(manifest["dates"], manifest["latest"]), LATEST),
+                            ),
+                            # A user scoped to some states has no 'All states': the page opens on the first of theirs.
+                            _filter(
+                                "State",
+                                _dropdown(
+                                    "f-state",
+                                    state_options(states, labels, every_state),
+                                    ALL if every_state or not states else states[0],
+                                ),
+                            ),
+                            _filter("Party", _dropdown("f-party", _options(PARTIES, "All parties"))),
+                            _filter("Engagement tier", _dropdown("f-tier", _options(ENGAGEMENT_TIERS, "All tiers"))),
+                            _filter("Age group", _dropdown("f-age", _options(AGE_GROUPS, "All ages"))),
+                            _filter("Gender", _dropdown("f-gender", _options(GENDERS, "All genders"))),
+                            html.Button("Reset filters", id="reset", className="button secondary"),
+                        ],
+                    ),
+                    html.Div(
+                        id="drill",
+                        className="drill",
+                        children=[
+                            html.Span(id="drill-text"),
+                            html.Button(
+                                "← Back to all states",
+                                id="back",
+                                className="button",
+                                style=None if every_state else {"display": "none"},
+                            ),
+                        ],
+                        style={"display": "none"},
+                    ),
+                    html.Div(id="kpis", className="kpis"),
+                    html.Section(
+                        className="card insights",
+                        children=[
+                            html.H2("What stands out"),
+                            html.Ul(id="insights"),
+                        ],
+                    ),
+                    html.Div(
+                        className="grid",
+                        children=[
+                            _card(
+                                "chart-map",
+                                controls=_filter(
+                                    "Colour by",
+                                    dcc.Dropdown(
+                                        id="map-measure",
+                                        options=[{"label": m.label, "value": key} for key, m in MAP_MEASURES.items()],
+                                        value="voters",
+                                        clearable=False,
+                                        searchable=False,
+                                    ),
+                                ),
+                            ),
+                            _card("chart-party"),
+                            _card("chart-engagement"),
+                            _card("chart-turnout"),
+                            _card("chart-gender"),
+                            _card("chart-registrations"),
+                            _card("chart-opportunity"),
+                            _card("chart-lean"),
+                            _card("chart-changes"),
+                            _card("chart-quality"),
+                        ],
+                    ),
+                    html.Section(
+                        className="card wide",
+                        children=[
+                            html.Div(
+                                className="card-header",
+                                children=[
+                                    html.Div(
+                                        [
+                                            html.H2("Targeting segments"),
+                                            html.P(
+                                                "State × age group × party segments ranked by opportunity score (the gender cut "
+                                                "when a gender is chosen); missed-last and lapsed shares are of the voters whose "
+                                                "history is known. Sort by any column; the download has every filtered row.",
+                                                className="card-description",
+                                            ),
+                                        ]
+                                    ),
+                                    html.Div(
+                                        className="card-controls",
+                                        children=[
+                                            html.Span(id="table-count", className="muted"),
+                                            html.Button("Download CSV", id="download-button", className="button"),
+                                        ],
+                                    ),
+                                ],
+                            ),
+                            dash_table.DataTable(
+                                id="targeting-table",
+                                columns=table_columns(DEFAULT_MIN_CELL_SIZE),
+                                data=[],
+                                sort_action="native",
+                                page_action="native",
+                                page_size=TABLE_PAGE_SIZE,
+                                style_as_list_view=True,
+                                style_table={"overflowX": "auto"},
+                                style_header={
+                                    "fontWeight": "600",
+                                    "backgroundColor": "#f8fafc",
+                                    "borderBottom": "1px solid #cbd5e0",
+                                },
+                                style_cell={
+                                    "fontFamily": "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+                                    "fontSize": "13px",
+                                    "padding": "6px 10px",
+                                    "textAlign": "right",
+                                },
+                                style_cell_conditional=[
+                                    {"if": {"column_id": column}, "textAlign": "left"}
+                                    for column in (
+                                        "state",
+                                        "age_group",
+                                        "party",
+                                        "party_basis",
+                                        "gender",
+                                        "priority_tier",
+                                    )
+                                ],
+                                style_data_conditional=[
+                                    {
+                                        "if": {
+                                            "filter_query": '{priority_tier} = "High"',
+                                            "column_id": "priority_tier",
+                                        },
+                                        "color": "#9b2c2c",
+                                        "fontWeight": "600",
+                                    },
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            html.Footer(className="footer", id="footer"),
+        ],
+    )

@@ -117,9 +117,15 @@ class UserFile:
             raise UsersError("a user is either an admin (--admin) or scoped to states (--states NC,PA)")
         entries = self._entries()
         if name in entries:
-            raise UsersError(f"user {name!r} exists already (voter-platform users passwd {name} to change the password)")
-        entries[name] = {"password_hash": self._hash(password), "states": list(states), "admin": admin,
-                         "session_token": secrets.token_urlsafe(16)}
+            raise UsersError(
+                f"user {name!r} exists already (voter-platform users passwd {name} to change the password)"
+            )
+        entries[name] = {
+            "password_hash": self._hash(password),
+            "states": list(states),
+            "admin": admin,
+            "session_token": secrets.token_urlsafe(16),
+        }
         self._write(entries)
         return self._user(name, entries[name])
 
@@ -147,8 +153,12 @@ class UserFile:
     @staticmethod
     def _user(name: str, entry: dict) -> User:
         admin = bool(entry.get("admin"))
-        return User(name=name, admin=admin, states=() if admin else tuple(entry.get("states") or ()),
-                    session_token=str(entry.get("session_token") or ""))
+        return User(
+            name=name,
+            admin=admin,
+            states=() if admin else tuple(entry.get("states") or ()),
+            session_token=str(entry.get("session_token") or ""),
+        )
 
     def _entries(self) -> dict[str, dict]:
         """A fresh copy of every user's entry ({} when there is no file yet)."""

@@ -31,7 +31,8 @@ def state_formats() -> tuple[str, ...]:
     from voter_platform.layouts.registry import VOTER, layouts
 
     return tuple(
-        spec.id for spec in layouts().values()
+        spec.id
+        for spec in layouts().values()
         if spec.record_kind == VOTER and spec.state is not None and spec.id not in BESPOKE_LAYOUTS
     )
 
@@ -39,6 +40,7 @@ def state_formats() -> tuple[str, ...]:
 def formats() -> tuple[str, ...]:
     """Every value --format takes (the bespoke formats, then the registry's voter layouts)."""
     return BESPOKE_FORMATS + tuple(BESPOKE_LAYOUTS) + state_formats()
+
 
 # Every defect the generator can inject (the manifest vocabulary shared with the ingest).
 DEFECT_KINDS = (
@@ -245,9 +247,7 @@ class GenerateConfig:
         if self.format not in formats():
             raise ConfigError(f"--format must be one of {', '.join(formats())}")
         if self.format in NC_FORMATS and self.states not in (None, ("NC",)):
-            raise ConfigError(
-                f"--format {self.format} writes North Carolina files: use --states NC (or omit --states)"
-            )
+            raise ConfigError(f"--format {self.format} writes North Carolina files: use --states NC (or omit --states)")
         if self.is_state_format and self.states not in (None, (self.state_layout.state,)):
             raise ConfigError(
                 f"--format {self.format} writes {self.state_layout.state} files: use --states "

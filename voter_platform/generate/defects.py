@@ -395,7 +395,10 @@ class DefectInjector:
         codes = np.concatenate(self.trait_codes) if self.trait_codes else np.zeros(0, dtype=np.int8)
         other_details = dict(self.layout.trait_details)
         trait_details = np.array(
-            [self.layout.registration_column if kind in _DATE_TRAITS else other_details.get(kind, "") for kind in TRAIT_CODES],
+            [
+                self.layout.registration_column if kind in _DATE_TRAITS else other_details.get(kind, "")
+                for kind in TRAIT_CODES
+            ],
             dtype=object,
         )
         line_numbers = np.concatenate([np.array([row.line_number for row in self.rows], dtype=np.int64), trait_lines])

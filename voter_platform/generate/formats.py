@@ -135,7 +135,6 @@ HISTORY_DEFECTS = (
 )
 
 
-
 def registry_columns(layout_id: str) -> tuple[str, ...]:
     """The column names of a layout, in file order, as its registry file (voter_platform/layouts) lists them."""
     return tuple(source.name for source in registry_layout(layout_id).fields)
@@ -852,7 +851,5 @@ def vr_snapshot(chunk: Roll, snapshot: Snapshot) -> pa.Table | tuple[pa.Table, n
 def _empty_as_nul(column: pa.Array) -> pa.Array:
     if pa.types.is_dictionary(column.type):
         values = column.dictionary
-        return pa.DictionaryArray.from_arrays(
-            column.indices, pc.if_else(pc.equal(values, ""), VR_EMPTY_TEXT, values)
-        )
+        return pa.DictionaryArray.from_arrays(column.indices, pc.if_else(pc.equal(values, ""), VR_EMPTY_TEXT, values))
     return pc.if_else(pc.equal(column, ""), VR_EMPTY_TEXT, column)

@@ -26,7 +26,9 @@ def staging_folder(out: Path) -> Path:
     return out / STAGING_DIR
 
 
-def package(files: list[WrittenFile], archives: dict[str, str | None], how: str, out: Path, as_of: date) -> list[WrittenFile]:
+def package(
+    files: list[WrittenFile], archives: dict[str, str | None], how: str, out: Path, as_of: date
+) -> list[WrittenFile]:
     """Package staged `files` (archives: file name -> its zip) into `out`; the written archives.
 
     `how`: "gz" (each file into <name>.gz) or "zip" (the files of each archive name together). The
@@ -37,7 +39,9 @@ def package(files: list[WrittenFile], archives: dict[str, str | None], how: str,
         for item in files:
             target = out / f"{item.path.name}.gz"
             _gzip(item.path, target)
-            written.append(WrittenFile(target, item.lines, target.stat().st_size, item.defects, item.manifest, item.facts))
+            written.append(
+                WrittenFile(target, item.lines, target.stat().st_size, item.defects, item.manifest, item.facts)
+            )
     else:
         by_archive: dict[str, list[WrittenFile]] = {}
         for item in files:
@@ -45,8 +49,16 @@ def package(files: list[WrittenFile], archives: dict[str, str | None], how: str,
         for name, members in by_archive.items():
             target = out / name
             _zip(members, target, as_of)
-            written.append(WrittenFile(target, sum(m.lines for m in members), target.stat().st_size,
-                                       sum(m.defects for m in members), None, None))
+            written.append(
+                WrittenFile(
+                    target,
+                    sum(m.lines for m in members),
+                    target.stat().st_size,
+                    sum(m.defects for m in members),
+                    None,
+                    None,
+                )
+            )
     for item in files:
         for side in (item.manifest, item.facts):
             if side is not None and side.exists():

@@ -110,6 +110,7 @@ def _file_plans(config: GenerateConfig, roll: Roll, snapshot: Snapshot) -> list[
     def name(layout_id: str, state: str | None = None, part: str | None = None) -> str:
         """The file name the registry layout's file_template gives (without its date for --undated-names)."""
         return state_files.file_name(layout_id, snapshot.as_of, part, state=state, dated=not config.undated_names)
+
     if config.is_state_format:
         state = config.state_codes
 
@@ -303,7 +304,9 @@ def _write_snapshot(
                 writer.abort()
         raise
     if config.package != "none":
-        written = package(written, {plan.name: plan.archive for plan in plans}, config.package, config.out, snapshot.as_of)
+        written = package(
+            written, {plan.name: plan.archive for plan in plans}, config.package, config.out, snapshot.as_of
+        )
         shutil.rmtree(folder, ignore_errors=True)
     return written
 

@@ -80,7 +80,11 @@ def file_elections(as_of: date, generals: list[int], off_calendar_turnout: float
         else:
             elections.append(FileElection(election_day(year, SPECIAL_MONTH), "SPECIAL", turnout=SPECIAL_TURNOUT))
     if off_calendar_turnout > 0:
-        odd_years = [year for year in range(first_year, as_of.year + 1) if year % 2 and election_day(year, OFF_CALENDAR_MONTH) < as_of]
+        odd_years = [
+            year
+            for year in range(first_year, as_of.year + 1)
+            if year % 2 and election_day(year, OFF_CALENDAR_MONTH) < as_of
+        ]
         if odd_years:
             day = election_day(odd_years[-1], OFF_CALENDAR_MONTH)
             elections.append(FileElection(day, "GENERAL", turnout=off_calendar_turnout))
@@ -120,9 +124,7 @@ class Participation:
 
 
 # The roll's method codes (1-based, roll.VOTING_METHODS) as vocabulary indices.
-_ROLL_METHOD = np.array(
-    [_NO_VALUE] + [METHOD_VOCABULARY.index(method) for method in VOTING_METHODS], dtype=np.int8
-)
+_ROLL_METHOD = np.array([_NO_VALUE] + [METHOD_VOCABULARY.index(method) for method in VOTING_METHODS], dtype=np.int8)
 # The roll's party indices (reference.PARTY_CODES, then NO_PARTY) as vocabulary indices.
 _ROLL_PARTY = np.array([PARTIES.index(name) for name in PARTY_NAMES] + [_NO_VALUE], dtype=np.int8)
 _MAJOR_OR_MINOR = [PARTIES.index(name) for name in ("Democrat", "Republican", "Libertarian", "Green")]

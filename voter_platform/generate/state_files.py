@@ -122,7 +122,9 @@ _NO_VALUE = -1
 
 def unknown_code_column(spec: Layout) -> str | None:
     """The coded column the unknown_code quirk writes a code outside the table into."""
-    return next((column for column in UNKNOWN_CODE_COLUMNS if spec.fields_for(column) and column not in spec.constants), None)
+    return next(
+        (column for column in UNKNOWN_CODE_COLUMNS if spec.fields_for(column) and column not in spec.constants), None
+    )
 
 
 def vocabulary(canonical: str) -> tuple[str, ...]:
@@ -161,7 +163,9 @@ def coded_column(spec: Layout, canonical: str) -> CodedColumn:
     width = fields_of[0].width if fields_of and spec.is_fixed_width else None
     table = spec.codes_as_written(canonical)
     if table is None:
-        spellings, _, _ = vocab.PLATFORM_SPELLINGS.get(canonical, ({value.upper(): value for value in values}, values, None))
+        spellings, _, _ = vocab.PLATFORM_SPELLINGS.get(
+            canonical, ({value.upper(): value for value in values}, values, None)
+        )
         table = {value: value for value in values} | {key: value for key, value in spellings.items()}
     first_code: dict[str, str] = {}
     for code, value in table.items():
@@ -271,7 +275,9 @@ def names_change_daily(spec: Layout) -> bool:
     return file_name(spec, first, "1") != file_name(spec, first + timedelta(days=1), "1")
 
 
-def file_name(spec: Layout | str, as_of: date, part: str | None, *, state: str | None = None, dated: bool = True) -> str:
+def file_name(
+    spec: Layout | str, as_of: date, part: str | None, *, state: str | None = None, dated: bool = True
+) -> str:
     """A file's name from its layout's file_template (a layout or its id). `dated=False`: the publisher's
     undated name (the template without its date and the separator before it: ncvoter92.txt)."""
     spec = layout(spec) if isinstance(spec, str) else spec
@@ -452,8 +458,11 @@ class VoterValues:
         if canonical == "name_suffix":
             return [dictionary(chunk.suffix, NAMES.suffix)]
         if canonical == "street_address":
-            return [integers(chunk.street_no), dictionary(chunk.street, upper(NAMES.street)),
-                    dictionary(chunk.street_type, upper(NAMES.street_type))]
+            return [
+                integers(chunk.street_no),
+                dictionary(chunk.street, upper(NAMES.street)),
+                dictionary(chunk.street_type, upper(NAMES.street_type)),
+            ]
         if canonical == "city":
             names = [county.name.upper() for county in self.delivery.counties]
             return [dictionary(self.delivery.local_county(chunk), names)]
@@ -462,8 +471,11 @@ class VoterValues:
         if canonical == "phone":
             has = chunk.phone >= 0
             area = AREA_CODES.get(self.spec.state, "555")
-            return [dictionary(has, ["", area]), dictionary(has, ["", "555"]),
-                    pc.if_else(pa.array(has), digits(np.maximum(chunk.phone, 0), 4), "")]
+            return [
+                dictionary(has, ["", area]),
+                dictionary(has, ["", "555"]),
+                pc.if_else(pa.array(has), digits(np.maximum(chunk.phone, 0), 4), ""),
+            ]
         if canonical == "email":
             return [pc.fill_null(email_addresses(chunk), "")]
         if canonical == "county":
@@ -522,7 +534,9 @@ def county_codes(spec: Layout) -> tuple[str, ...]:
     codes = []
     for county in counties:
         key = _county_key(county.name)
-        code = next((by_name[candidate] for candidate in (key, key + "COUNTY", key + "CITY") if candidate in by_name), None)
+        code = next(
+            (by_name[candidate] for candidate in (key, key + "COUNTY", key + "CITY") if candidate in by_name), None
+        )
         if code is None:
             fips = str(int(county.fips[-3:]))
             code = fips if fips in table else None
@@ -658,7 +672,9 @@ def named_elections(delivery: Delivery, spec: ElectionText, reserved: set[str] =
     return NamedElections(tuple(columns), tuple(texts))
 
 
-def election_column_cells(delivery: Delivery, values: VoterValues, history: ElectionColumns) -> tuple[list[str], list[pa.Array]]:
+def election_column_cells(
+    delivery: Delivery, values: VoterValues, history: ElectionColumns
+) -> tuple[list[str], list[pa.Array]]:
     """(header names, cells) of the election columns: a voted cell says the method and ballot party
     where the layout's cells can, a non-voter's cell is empty (or the layout's not-voted word)."""
     named = named_elections(delivery, history.columns, fixed_names(delivery.spec))
@@ -704,7 +720,9 @@ class CellWords:
                 party_words.setdefault(vocab.PARTIES.index(meaning.party_ballot), cell)
             if meaning.voting_method:
                 method_cells.setdefault(vocab.VOTING_METHODS.index(meaning.voting_method), cell)
-        plain = next((cell for cell, meaning in voted_cells if not meaning.party_ballot and not meaning.voting_method), None)
+        plain = next(
+            (cell for cell, meaning in voted_cells if not meaning.party_ballot and not meaning.voting_method), None
+        )
         if not voted_cells:
             plain = "X"  # any text is a vote (UT)
         words, known = [], []
@@ -713,8 +731,14 @@ class CellWords:
             said = next((method_cells[index] for index in candidates if index in method_cells), None)
             words.append(said or plain or method.replace("_", " ").title())
             known.append(bool(said or plain))
-        return cls(spec, history, tuple(party_words.get(index) for index in range(len(vocab.PARTIES))),
-                   tuple(words), np.array(known), not_voted)
+        return cls(
+            spec,
+            history,
+            tuple(party_words.get(index) for index in range(len(vocab.PARTIES))),
+            tuple(words),
+            np.array(known),
+            not_voted,
+        )
 
     def voted(self, method: np.ndarray, party: np.ndarray) -> pa.Array:
         """The cells of votes (method and ballot party: vocabulary indices, -1 none)."""
@@ -802,8 +826,11 @@ def _group_elections(delivery: Delivery, group) -> list[int]:
     """The file elections a slot group can hold, oldest first."""
     if group.election is not None:
         return list(named_elections(delivery, group.election).columns)
-    return [position for position, election in enumerate(delivery.elections)
-            if group.election_type is None or election.type == group.election_type]
+    return [
+        position
+        for position, election in enumerate(delivery.elections)
+        if group.election_type is None or election.type == group.election_type
+    ]
 
 
 def _latest_voted(delivery: Delivery, votes: Participation, group, slots: int) -> np.ndarray:
@@ -859,7 +886,9 @@ def history_rows_truth(delivery: Delivery, values: VoterValues) -> int:
         return int(votes.voted[:, list(history_file_elections(delivery))].sum()) if delivery.history_spec else 0
     if isinstance(history, ElectionColumns):
         named = named_elections(delivery, history.columns, fixed_names(delivery.spec))
-        return _distinct_votes(votes.voted, named.columns, [read_back_key(text, history.columns) for text in named.texts])
+        return _distinct_votes(
+            votes.voted, named.columns, [read_back_key(text, history.columns) for text in named.texts]
+        )
     if isinstance(history, HistoryString):
         named = named_elections(delivery, history.items)
         return _distinct_votes(votes.voted, named.columns, [read_back_key(text, history.items) for text in named.texts])
@@ -897,7 +926,8 @@ def history_file_elections(delivery: Delivery) -> tuple[int, ...]:
         return tuple(range(len(delivery.elections)))
     types = coded_column(spec, "election_type")
     return tuple(
-        position for position, election in enumerate(delivery.elections)
+        position
+        for position, election in enumerate(delivery.elections)
         if types.means[vocab.ELECTION_TYPES.index(election.type)] >= 0
     )
 
@@ -922,7 +952,10 @@ def history_columns(delivery: Delivery, chunk: Roll) -> pa.Table:
     for source in spec.fields:
         canonical = source.canonical
         if not canonical:
-            if source.name.lower() in voter_fields and delivery.spec.fields[voter_fields[source.name.lower()]].canonical:
+            if (
+                source.name.lower() in voter_fields
+                and delivery.spec.fields[voter_fields[source.name.lower()]].canonical
+            ):
                 if voters_row is None:
                     voters_row = voter_columns(values, delivery.spec)
                 value = voters_row[voter_fields[source.name.lower()]]
@@ -944,7 +977,10 @@ def history_columns(delivery: Delivery, chunk: Roll) -> pa.Table:
                 texts = [types.codes[vocab.ELECTION_TYPES.index(e.type)] for e in elections]
             else:
                 # A description the type is read from, or the type's word; blank where neither fits.
-                texts = [_fitting(source, [e.label, e.type] if "election_label" in canonical else [e.type]) for e in elections]
+                texts = [
+                    _fitting(source, [e.label, e.type] if "election_label" in canonical else [e.type])
+                    for e in elections
+                ]
             columns.append(dictionary(election, texts))
         elif first == "voting_method":
             columns.append(coded_column(spec, "voting_method").write(values.votes.method[voter, election]))
@@ -1013,7 +1049,8 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
     if spec.fields_for("birth_date"):
         details.append(("year_only_birth", spec.fields_for("birth_date")[0].name))
     optional = tuple(
-        source.name for canonical in ("first_name", "middle_name", "last_name", "zip_code", "city", "email")
+        source.name
+        for canonical in ("first_name", "middle_name", "last_name", "zip_code", "city", "email")
         for source in spec.fields_for(canonical)
     )
     return formats.Layout(
@@ -1068,8 +1105,17 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
             facts["truth"] = voters_truth(delivery, part_roll, part_votes, history_cells_layout)
             facts["truth"]["part"] = part
             facts["truth"]["delivery"] = {"parts": len(expected), "missing": sorted(missing), "empty": empty}
-        plans.append(StateFile(name, out, part_members, _voters_builder(delivery, out), group, facts,
-                               archive_name(spec, as_of) if config.package == "zip" else None))
+        plans.append(
+            StateFile(
+                name,
+                out,
+                part_members,
+                _voters_builder(delivery, out),
+                group,
+                facts,
+                archive_name(spec, as_of) if config.package == "zip" else None,
+            )
+        )
         if delivery.history_spec is not None:
             history_spec = delivery.history_spec
             history_out = output_layout(history_spec)
@@ -1077,7 +1123,9 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
             if history_spec.parts is None and any(plan.name == history_name for plan in plans):
                 continue
             # A history file not cut in parts holds every part's votes.
-            history_members = part_members if history_spec.parts else members[np.isin(members, _written(parts, missing))]
+            history_members = (
+                part_members if history_spec.parts else members[np.isin(members, _written(parts, missing))]
+            )
             in_state = np.searchsorted(members, history_members)
             held = in_state[delivery.included(state_roll.take(in_state))]
             rows = int(state_votes.voted[np.ix_(held, list(history_file_elections(delivery)))].sum())
@@ -1088,10 +1136,21 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
                 history_facts["truth"] = {"history_rows": rows, "part": part if history_spec.parts else None}
             history_group = group if history_spec.parts else f"{spec.id}:history"
             history_archive = archive_name(history_spec, as_of, spec) if config.package == "zip" else None
-            plans.append(StateFile(history_name, history_out, history_members, lambda chunk: history_columns(delivery, chunk),
-                                   history_group, history_facts, history_archive))
+            plans.append(
+                StateFile(
+                    history_name,
+                    history_out,
+                    history_members,
+                    lambda chunk: history_columns(delivery, chunk),
+                    history_group,
+                    history_facts,
+                    history_archive,
+                )
+            )
             if delivery.map_spec is not None:
-                plans.append(_election_codes_plan(delivery, history_members[:1], history_group, facts_of, config.package))
+                plans.append(
+                    _election_codes_plan(delivery, history_members[:1], history_group, facts_of, config.package)
+                )
         if delivery.map_spec is not None and isinstance(spec.history, Slots):
             map_spec = delivery.map_spec
             map_out = output_layout(map_spec)
@@ -1101,9 +1160,17 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
             if map_facts:
                 map_facts["truth"] = {"election_map_rows": len(rows), "part": part}
             # One chunk, whatever the roll: the map does not depend on the voters.
-            plans.append(StateFile(file_name(map_spec, as_of, part), map_out, part_members[:1],
-                                   lambda chunk, rows=rows, county=county: election_map_table(delivery, rows, county),
-                                   group, map_facts, archive_name(map_spec, as_of, spec) if config.package == "zip" else None))
+            plans.append(
+                StateFile(
+                    file_name(map_spec, as_of, part),
+                    map_out,
+                    part_members[:1],
+                    lambda chunk, rows=rows, county=county: election_map_table(delivery, rows, county),
+                    group,
+                    map_facts,
+                    archive_name(map_spec, as_of, spec) if config.package == "zip" else None,
+                )
+            )
     return plans
 
 
@@ -1119,8 +1186,15 @@ def _election_codes_plan(delivery: Delivery, members: np.ndarray, group: str, fa
         map_facts["truth"] = {"election_map_rows": len(rows), "part": None}
     archive = archive_name(map_spec, delivery.as_of, delivery.spec) if package == "zip" else None
     # One chunk, whatever the roll: the lookup does not depend on the voters.
-    return StateFile(file_name(map_spec, delivery.as_of, None), map_out, members,
-                     lambda chunk: election_map_table(delivery, rows, None), group, map_facts, archive)
+    return StateFile(
+        file_name(map_spec, delivery.as_of, None),
+        map_out,
+        members,
+        lambda chunk: election_map_table(delivery, rows, None),
+        group,
+        map_facts,
+        archive,
+    )
 
 
 def election_code(position: int) -> int:
@@ -1151,7 +1225,9 @@ def _members_in_state(roll: Roll, state: str) -> np.ndarray:
     return np.flatnonzero(roll.state == geography().state_index(state))
 
 
-def delivery_parts(spec: Layout, members: np.ndarray, local: np.ndarray, counties: int) -> list[tuple[str | None, np.ndarray]]:
+def delivery_parts(
+    spec: Layout, members: np.ndarray, local: np.ndarray, counties: int
+) -> list[tuple[str | None, np.ndarray]]:
     """(part name, the members in it) of every part of a whole delivery, in the layout's order."""
     parts = spec.parts
     if parts is None:
@@ -1167,7 +1243,9 @@ def delivery_parts(spec: Layout, members: np.ndarray, local: np.ndarray, countie
         assert codes is not None, f"{spec.id}: county-number ranges need a county code table"
         number = np.array([int(code) for code in codes])[local]
         ranges = [tuple(int(bound) for bound in item.split("_")) for item in parts.expected]
-        return [(item, members[(number >= low) & (number <= high)]) for item, (low, high) in zip(parts.expected, ranges)]
+        return [
+            (item, members[(number >= low) & (number <= high)]) for item, (low, high) in zip(parts.expected, ranges)
+        ]
     keys = [_county_key(county.name) for county in reference.states()[spec.state].counties]
     index_of = {_county_key(item): item for item in parts.expected}
     unknown = [key for key in keys if key not in index_of]
@@ -1193,7 +1271,9 @@ def _missing_parts(config: GenerateConfig, parts: list[tuple[str | None, np.ndar
     return set(rng.choice(candidates, size=count, replace=False).tolist())
 
 
-def _voters_builder(delivery: Delivery, out: formats.Layout) -> Callable[[Roll], pa.Table | tuple[pa.Table, np.ndarray]]:
+def _voters_builder(
+    delivery: Delivery, out: formats.Layout
+) -> Callable[[Roll], pa.Table | tuple[pa.Table, np.ndarray]]:
     spec = delivery.spec
 
     def build(chunk: Roll) -> pa.Table | tuple[pa.Table, np.ndarray]:
@@ -1204,10 +1284,14 @@ def _voters_builder(delivery: Delivery, out: formats.Layout) -> Callable[[Roll],
         if isinstance(history, Slots):
             cells = slot_cells(delivery, values, history)
             # A slot field of a repeated name (IA) is found under its alias by occurrence (".1"), the last name.
-            columns = [cells.get(source.names[-1], column) if _is_slot(source, history) else column
-                       for source, column in zip(spec.fields, columns)]
+            columns = [
+                cells.get(source.names[-1], column) if _is_slot(source, history) else column
+                for source, column in zip(spec.fields, columns)
+            ]
         elif isinstance(history, HistoryString):
-            position = next(index for index, source in enumerate(spec.fields) if source.name.lower() == history.column.lower())
+            position = next(
+                index for index, source in enumerate(spec.fields) if source.name.lower() == history.column.lower()
+            )
             columns[position] = string_items(delivery, values, history)
         elif isinstance(history, ElectionColumns):
             _, cells = election_column_cells(delivery, values, history)
@@ -1258,7 +1342,9 @@ def election_map_table(delivery: Delivery, rows: list[tuple[int, FileElection]],
 # --- truth ----------------------------------------------------------------------------------------
 
 
-def voters_truth(delivery: Delivery, part_roll: Roll, votes: Participation, election_columns: ElectionColumns | None) -> dict:
+def voters_truth(
+    delivery: Delivery, part_roll: Roll, votes: Participation, election_columns: ElectionColumns | None
+) -> dict:
     """What the ingest should load from a voters file: records by status, party, gender, race and
     primary ballot party (canonical values; "(none)" = no value), the codes written outside the table
     (by column), births given as a year only, and the history rows the file itself carries."""
@@ -1278,7 +1364,9 @@ def voters_truth(delivery: Delivery, part_roll: Roll, votes: Participation, elec
         truth[f"records_by_{canonical}"] = dict(sorted(counts.items()))
     unknown = 0 if values.traits is None else int((values.traits == TRAIT_CODES.index("unknown_code")).sum())
     truth["unknown_codes"] = {delivery.unknown_code_column: unknown} if unknown else {}
-    truth["birth_year_only"] = 0 if values.traits is None else int((values.traits == TRAIT_CODES.index("year_only_birth")).sum())
+    truth["birth_year_only"] = (
+        0 if values.traits is None else int((values.traits == TRAIT_CODES.index("year_only_birth")).sum())
+    )
     derived = not isinstance(delivery.spec.history, HistoryFile) and delivery.spec.history is not None
     truth["history_rows"] = history_rows_truth(delivery, values) if derived else None
     if election_columns is not None:

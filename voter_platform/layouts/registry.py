@@ -31,13 +31,43 @@ VOTE_HISTORY = "vote_history"
 
 # The canonical columns a source column can feed, per kind of record (lib/warehouse.py has the meaning).
 VOTER_COLUMNS = (
-    "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "email", "phone",
-    "street_address", "city", "zip_code", "birth_date", "birth_year", "age", "gender", "race",
-    "ethnicity", "state", "county", "party", "primary_ballot_party", "registration_status", "status_reason",
-    "registered_date", "last_voted_date", "updated_at", "confidential", "snapshot_date",
+    "voter_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "name_suffix",
+    "email",
+    "phone",
+    "street_address",
+    "city",
+    "zip_code",
+    "birth_date",
+    "birth_year",
+    "age",
+    "gender",
+    "race",
+    "ethnicity",
+    "state",
+    "county",
+    "party",
+    "primary_ballot_party",
+    "registration_status",
+    "status_reason",
+    "registered_date",
+    "last_voted_date",
+    "updated_at",
+    "confidential",
+    "snapshot_date",
 )
 HISTORY_COLUMNS = (
-    "voter_id", "state", "county", "election_date", "election_type", "election_label", "voting_method", "party_ballot",
+    "voter_id",
+    "state",
+    "county",
+    "election_date",
+    "election_type",
+    "election_label",
+    "voting_method",
+    "party_ballot",
     "election_code",
 )
 # A companion file that says which election a history slot is, per county (PA's Election Map), or
@@ -47,8 +77,17 @@ ELECTION_MAP = "election_map"
 COLUMNS_OF = {VOTER: VOTER_COLUMNS, VOTE_HISTORY: HISTORY_COLUMNS, ELECTION_MAP: ELECTION_MAP_COLUMNS}
 # Columns decoded through a code table (or, without one, the platform's own spellings).
 CODED_COLUMNS = (
-    "gender", "race", "ethnicity", "party", "primary_ballot_party", "registration_status", "county",
-    "election_type", "voting_method", "party_ballot", "confidential",
+    "gender",
+    "race",
+    "ethnicity",
+    "party",
+    "primary_ballot_party",
+    "registration_status",
+    "county",
+    "election_type",
+    "voting_method",
+    "party_ballot",
+    "confidential",
 )
 DATE_COLUMNS = ("birth_date", "registered_date", "last_voted_date", "election_date", "snapshot_date")
 
@@ -322,7 +361,9 @@ class Layout(BaseModel):
         for source in self.fields:
             for canonical in source.canonical:
                 if canonical not in columns:
-                    raise ValueError(f"field {source.name!r}: {canonical!r} is not a canonical {self.record_kind} column")
+                    raise ValueError(
+                        f"field {source.name!r}: {canonical!r} is not a canonical {self.record_kind} column"
+                    )
             if source.codes is not None and source.codes not in self.codes:
                 raise ValueError(f"field {source.name!r}: no code table {source.codes!r}")
         for table, mapping in self.codes.items():
@@ -415,7 +456,11 @@ class Layout(BaseModel):
     @property
     def dated_by_election_code(self) -> bool:
         """A vote-history layout whose elections are codes, dated by a companion lookup (MI's .lst)."""
-        return self.record_kind == VOTE_HISTORY and bool(self.fields_for("election_code")) and not self.fields_for("election_date")
+        return (
+            self.record_kind == VOTE_HISTORY
+            and bool(self.fields_for("election_code"))
+            and not self.fields_for("election_date")
+        )
 
     def date_format_of(self, source: SourceField) -> str:
         return source.date_format or self.date_format
@@ -443,7 +488,8 @@ def _load(path: Path) -> Layout:
         layout = Layout.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc']) or '(top level)'}: {issue['msg']}" for issue in error.errors()
+            f"{'.'.join(str(part) for part in issue['loc']) or '(top level)'}: {issue['msg']}"
+            for issue in error.errors()
         )
         raise LayoutError(f"layout {path.name}: {problems}") from None
     except yaml.YAMLError as error:
@@ -465,7 +511,9 @@ def layouts(folder: Path = LAYOUTS_DIR) -> dict[str, Layout]:
         if isinstance(history, HistoryFile):
             target = found.get(history.layout)
             if target is None or target.record_kind != VOTE_HISTORY:
-                raise LayoutError(f"layout {layout.id}.yaml: history layout {history.layout!r} is not a vote-history layout")
+                raise LayoutError(
+                    f"layout {layout.id}.yaml: history layout {history.layout!r} is not a vote-history layout"
+                )
             if target.dated_by_election_code and (lookup is None or not found[lookup].fields_for("election_code")):
                 raise LayoutError(
                     f"layout {layout.id}.yaml: history layout {history.layout!r} has election codes and no election "

@@ -76,7 +76,9 @@ def blocked_entry(outcome: PartitionOutcome, recorded_at: datetime | None = None
         )
     return {
         "threshold_pct": float(outcome.quarantine_threshold_pct),
-        "recorded_at": (recorded_at or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "recorded_at": (recorded_at or datetime.now(timezone.utc))
+        .astimezone(timezone.utc)
+        .isoformat(timespec="seconds"),
         "snapshots": snapshots,
     }
 
@@ -88,7 +90,9 @@ def describe_blocked_date(day: str | date, entry: Mapping[str, Any], indent: str
     for snapshot in entry.get("snapshots") or []:
         files = snapshot.get("files") or []
         if not files:
-            lines.append(f"{indent}{snapshot.get('source_id')}: {snapshot.get('reason') or 'the snapshot was not accepted'}.")
+            lines.append(
+                f"{indent}{snapshot.get('source_id')}: {snapshot.get('reason') or 'the snapshot was not accepted'}."
+            )
         for file in files:
             rate = float(file.get("quarantine_rate_pct") or 0)
             above = f", above the {threshold:g}% threshold" if rate > threshold else ""

@@ -33,9 +33,20 @@ FIRST_LISTED_YEAR = 1900
 _MONTHS = {
     name: number
     for number, names in enumerate(
-        (("JAN", "JANUARY"), ("FEB", "FEBRUARY"), ("MAR", "MARCH"), ("APR", "APRIL"), ("MAY",), ("JUN", "JUNE"),
-         ("JUL", "JULY"), ("AUG", "AUGUST"), ("SEP", "SEPT", "SEPTEMBER"), ("OCT", "OCTOBER"), ("NOV", "NOVEMBER"),
-         ("DEC", "DECEMBER")),
+        (
+            ("JAN", "JANUARY"),
+            ("FEB", "FEBRUARY"),
+            ("MAR", "MARCH"),
+            ("APR", "APRIL"),
+            ("MAY",),
+            ("JUN", "JUNE"),
+            ("JUL", "JULY"),
+            ("AUG", "AUGUST"),
+            ("SEP", "SEPT", "SEPTEMBER"),
+            ("OCT", "OCTOBER"),
+            ("NOV", "NOVEMBER"),
+            ("DEC", "DECEMBER"),
+        ),
         start=1,
     )
     for name in names
@@ -128,7 +139,11 @@ def untyped_election_type(day: date) -> str:
 def untyped_election_type_sql(day_sql: str, last_year: int) -> str:
     """`untyped_election_type` of a DATE expression in SQL (NULL for a NULL date), for rows typed in
     DuckDB: the federal generals' days from 1900 to `last_year` are listed from `is_federal_general`."""
-    generals = [day for day in (election_day(year) for year in range(FIRST_LISTED_YEAR, last_year + 1)) if is_federal_general(day)]
+    generals = [
+        day
+        for day in (election_day(year) for year in range(FIRST_LISTED_YEAR, last_year + 1))
+        if is_federal_general(day)
+    ]
     listed = ", ".join(f"date '{day.isoformat()}'" for day in generals)
     # list_position, not list_contains or IN: DuckDB makes a hash join of those, which loses the fast
     # reader's row order (see records._one_of).
@@ -152,6 +167,9 @@ def write_election(day: date, election_type: str, spec: ElectionText) -> str:
     for word, mapped in spec.types.items():
         words.setdefault(mapped, word)
     return spec.template.format(
-        date=day, year=day.year, yy=f"{day.year % 100:02d}", month_name=day.strftime("%B"),
+        date=day,
+        year=day.year,
+        yy=f"{day.year % 100:02d}",
+        month_name=day.strftime("%B"),
         type=words.get(election_type, election_type),
     )

@@ -75,7 +75,7 @@ def is_candidate(path: Path) -> bool:
 
 
 def state_of_folder(relative_name: str) -> str | None:
-    """"FL/ALA_20260101.txt" -> "FL": a landing subfolder named by a USPS code says the state."""
+    """ "FL/ALA_20260101.txt" -> "FL": a landing subfolder named by a USPS code says the state."""
     from voter_platform.lib.vocabularies import STATE_CODES
 
     parts = Path(relative_name).parts

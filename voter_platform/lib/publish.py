@@ -56,7 +56,13 @@ PARTIES = ("Democrat", "Republican", "Libertarian", "Green", "Independent", "Oth
 GENDERS = ("Female", "Male", "Other", "Unknown")
 AGE_GROUPS = ("18-29", "30-49", "50-64", "65+", "Unknown")
 ENGAGEMENT_TIERS = (
-    "Current", "Missed Last Election", "Occasional", "Infrequent", "Dormant", "Never Voted", "History Unknown",
+    "Current",
+    "Missed Last Election",
+    "Occasional",
+    "Infrequent",
+    "Dormant",
+    "Never Voted",
+    "History Unknown",
 )
 # Coverage of a state's roll (mart roll_coverage): only a statewide roll is compared with statewide figures.
 STATEWIDE = "full"
@@ -272,8 +278,14 @@ STATE_SUMMARY = PublishedTable(
     # One row per state already; the national level comes from the engagement cube.
     rollup_sql="select * from {mart} where analysis_date = {date}",
     counts=(
-        "voters", "democrat_voters", "republican_voters", "independent_voters", "other_party_voters",
-        "unknown_party_voters", "history_known_voters", "recoverable_voters",
+        "voters",
+        "democrat_voters",
+        "republican_voters",
+        "independent_voters",
+        "other_party_voters",
+        "unknown_party_voters",
+        "history_known_voters",
+        "recoverable_voters",
     ),
     derived={
         "democrat_pct": ("democrat_voters",),
@@ -286,9 +298,18 @@ STATE_SUMMARY = PublishedTable(
     implied={
         column: "voters"
         for column in (
-            "pct_age_18_29", "pct_age_30_49", "pct_age_50_64", "pct_age_65_plus", "pct_current",
-            "pct_missed_last", "pct_occasional", "pct_infrequent", "pct_dormant", "pct_never_voted",
-            "latest_file_turnout_pct", "pct_history_unknown",
+            "pct_age_18_29",
+            "pct_age_30_49",
+            "pct_age_50_64",
+            "pct_age_65_plus",
+            "pct_current",
+            "pct_missed_last",
+            "pct_occasional",
+            "pct_infrequent",
+            "pct_dormant",
+            "pct_never_voted",
+            "latest_file_turnout_pct",
+            "pct_history_unknown",
         )
     },
 )
@@ -521,9 +542,7 @@ def publish_date(
     published_at = (published_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     date_dir = Path(published_dir) / analysis_date.isoformat()
     date_dir.mkdir(parents=True, exist_ok=True)
-    files = tuple(
-        _publish_table(connection, table, date_dir, analysis_date, min_cell_size) for table in tables
-    )
+    files = tuple(_publish_table(connection, table, date_dir, analysis_date, min_cell_size) for table in tables)
     publication = DatePublication(
         analysis_date=analysis_date.isoformat(),
         published_at=published_at.isoformat(timespec="seconds"),
@@ -566,7 +585,10 @@ def coverage_of_states(connection: duckdb.DuckDBPyConnection, analysis_date: dat
 
 
 def _publish_table(
-    connection: duckdb.DuckDBPyConnection, table: PublishedTable, date_dir: Path, analysis_date: date,
+    connection: duckdb.DuckDBPyConnection,
+    table: PublishedTable,
+    date_dir: Path,
+    analysis_date: date,
     min_cell_size: int,
 ) -> PublishedFile:
     staged = f"publish_{table.name}"
@@ -589,7 +611,10 @@ def _publish_table(
     finally:
         connection.execute(f"drop table if exists {staged}")
     return PublishedFile(
-        name=table.name, file_name=table.file_name, rows=int(rows), bytes=target.stat().st_size,
+        name=table.name,
+        file_name=table.file_name,
+        rows=int(rows),
+        bytes=target.stat().st_size,
         suppressed_cells=int(suppressed or 0),
     )
 

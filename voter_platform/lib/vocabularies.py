@@ -8,17 +8,57 @@ from __future__ import annotations
 
 # USPS codes of the 50 states and DC: the jurisdictions the election reference covers.
 STATE_NAMES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
-    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
-    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
-    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
-    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
-    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
-    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
 }
 STATE_CODES = tuple(STATE_NAMES)
 
@@ -27,7 +67,9 @@ STATE_CODES = tuple(STATE_NAMES)
 STATE_SPELLINGS = {
     **{code: code for code in STATE_NAMES},
     **{name.upper(): code for code, name in STATE_NAMES.items()},
-    "WASHINGTON DC": "DC", "WASHINGTON D.C.": "DC", "D.C.": "DC",
+    "WASHINGTON DC": "DC",
+    "WASHINGTON D.C.": "DC",
+    "D.C.": "DC",
 }
 
 PARTIES = ("Democrat", "Republican", "Libertarian", "Green", "Independent", "Other")
@@ -42,8 +84,19 @@ PARTY_SPELLINGS = {
     **{
         spelling: "Independent"
         for spelling in (
-            "UNA", "UNAFFILIATED", "NPA", "NO PARTY", "NO PARTY AFFILIATION", "NONE", "IND", "I",
-            "INDEPENDENT", "NONPARTISAN", "NON-PARTISAN", "DECLINE TO STATE", "DTS",
+            "UNA",
+            "UNAFFILIATED",
+            "NPA",
+            "NO PARTY",
+            "NO PARTY AFFILIATION",
+            "NONE",
+            "IND",
+            "I",
+            "INDEPENDENT",
+            "NONPARTISAN",
+            "NON-PARTISAN",
+            "DECLINE TO STATE",
+            "DTS",
         )
     },
     # NC's smaller recognised parties, and the generic label.
@@ -52,17 +105,31 @@ PARTY_SPELLINGS = {
 
 GENDERS = ("F", "M", "X", "U")
 GENDER_SPELLINGS = {
-    "F": "F", "FEMALE": "F", "W": "F", "WOMAN": "F",
-    "M": "M", "MALE": "M", "MAN": "M",
-    "X": "X", "NONBINARY": "X", "NON-BINARY": "X", "OTHER": "X",
-    "U": "U", "UNKNOWN": "U", "UNDESIGNATED": "U",
+    "F": "F",
+    "FEMALE": "F",
+    "W": "F",
+    "WOMAN": "F",
+    "M": "M",
+    "MALE": "M",
+    "MAN": "M",
+    "X": "X",
+    "NONBINARY": "X",
+    "NON-BINARY": "X",
+    "OTHER": "X",
+    "U": "U",
+    "UNKNOWN": "U",
+    "UNDESIGNATED": "U",
 }
 
 REGISTRATION_STATUSES = ("ACTIVE", "INACTIVE", "REMOVED", "DENIED", "TEMPORARY")
 # NC status codes (layout_ncvoter.txt) and descriptions.
 REGISTRATION_STATUS_SPELLINGS = {
     **{status: status for status in REGISTRATION_STATUSES},
-    "A": "ACTIVE", "I": "INACTIVE", "R": "REMOVED", "D": "DENIED", "S": "TEMPORARY",
+    "A": "ACTIVE",
+    "I": "INACTIVE",
+    "R": "REMOVED",
+    "D": "DENIED",
+    "S": "TEMPORARY",
 }
 
 ELECTION_TYPES = ("GENERAL", "PRIMARY", "RUNOFF", "SPECIAL", "MUNICIPAL", "OTHER")
@@ -71,40 +138,78 @@ VOTING_METHODS = ("IN_PERSON", "EARLY", "ABSENTEE", "MAIL", "PROVISIONAL", "OTHE
 # NC ncvhis voting_method values (SOURCES.md in data/layouts) and the canonical spellings.
 VOTING_METHOD_SPELLINGS = {
     **{method: method for method in VOTING_METHODS},
-    "IN-PERSON": "IN_PERSON", "IN PERSON": "IN_PERSON", "ELECTION DAY IN-PERSON": "IN_PERSON",
-    "ELECTION DAY": "IN_PERSON", "CURBSIDE": "IN_PERSON",
-    "ABSENTEE ONESTOP": "EARLY", "EARLY VOTING IN-PERSON": "EARLY", "ONE STOP": "EARLY",
-    "ABSENTEE CURBSIDE": "EARLY", "EARLY VOTING": "EARLY",
-    "ABSENTEE BY MAIL": "MAIL", "BY MAIL": "MAIL", "MAIL-IN": "MAIL",
+    "IN-PERSON": "IN_PERSON",
+    "IN PERSON": "IN_PERSON",
+    "ELECTION DAY IN-PERSON": "IN_PERSON",
+    "ELECTION DAY": "IN_PERSON",
+    "CURBSIDE": "IN_PERSON",
+    "ABSENTEE ONESTOP": "EARLY",
+    "EARLY VOTING IN-PERSON": "EARLY",
+    "ONE STOP": "EARLY",
+    "ABSENTEE CURBSIDE": "EARLY",
+    "EARLY VOTING": "EARLY",
+    "ABSENTEE BY MAIL": "MAIL",
+    "BY MAIL": "MAIL",
+    "MAIL-IN": "MAIL",
     "TRANSFER": "OTHER",
 }
 
 
-RACES = ("White", "Black", "Hispanic", "Asian", "American Indian", "Pacific Islander", "Two or More", "Other", "Unknown")
+RACES = (
+    "White",
+    "Black",
+    "Hispanic",
+    "Asian",
+    "American Indian",
+    "Pacific Islander",
+    "Two or More",
+    "Other",
+    "Unknown",
+)
 # Spellings of the canonical layout and the usual descriptions; state codes live in their layouts.
 RACE_SPELLINGS = {
     **{race.upper(): race for race in RACES},
-    "WHITE, NOT HISPANIC": "White", "CAUCASIAN": "White",
-    "BLACK OR AFRICAN AMERICAN": "Black", "AFRICAN AMERICAN": "Black", "BLACK, NOT HISPANIC": "Black",
-    "LATINO": "Hispanic", "HISPANIC OR LATINO": "Hispanic",
+    "WHITE, NOT HISPANIC": "White",
+    "CAUCASIAN": "White",
+    "BLACK OR AFRICAN AMERICAN": "Black",
+    "AFRICAN AMERICAN": "Black",
+    "BLACK, NOT HISPANIC": "Black",
+    "LATINO": "Hispanic",
+    "HISPANIC OR LATINO": "Hispanic",
     "ASIAN OR PACIFIC ISLANDER": "Asian",
-    "AMERICAN INDIAN OR ALASKA NATIVE": "American Indian", "NATIVE AMERICAN": "American Indian",
+    "AMERICAN INDIAN OR ALASKA NATIVE": "American Indian",
+    "NATIVE AMERICAN": "American Indian",
     "NATIVE HAWAIIAN OR PACIFIC ISLANDER": "Pacific Islander",
-    "MULTIRACIAL": "Two or More", "MULTI-RACIAL": "Two or More", "TWO OR MORE RACES": "Two or More",
-    "UNDESIGNATED": "Unknown", "UNKNOWN": "Unknown",
+    "MULTIRACIAL": "Two or More",
+    "MULTI-RACIAL": "Two or More",
+    "TWO OR MORE RACES": "Two or More",
+    "UNDESIGNATED": "Unknown",
+    "UNKNOWN": "Unknown",
 }
 
 ETHNICITIES = ("Hispanic", "Not Hispanic", "Unknown")
 ETHNICITY_SPELLINGS = {
     **{value.upper(): value for value in ETHNICITIES},
-    "HISPANIC OR LATINO": "Hispanic", "LATINO": "Hispanic",
-    "NOT HISPANIC OR NOT LATINO": "Not Hispanic", "NOT HISPANIC OR LATINO": "Not Hispanic", "NON-HISPANIC": "Not Hispanic",
+    "HISPANIC OR LATINO": "Hispanic",
+    "LATINO": "Hispanic",
+    "NOT HISPANIC OR NOT LATINO": "Not Hispanic",
+    "NOT HISPANIC OR LATINO": "Not Hispanic",
+    "NON-HISPANIC": "Not Hispanic",
     "UNDESIGNATED": "Unknown",
 }
 
 # A yes/no indicator (e.g. NC's confidential_ind), as the canonical boolean's text.
 FLAGS = ("true", "false")
-FLAG_SPELLINGS = {"Y": "true", "YES": "true", "TRUE": "true", "1": "true", "N": "false", "NO": "false", "FALSE": "false", "0": "false"}
+FLAG_SPELLINGS = {
+    "Y": "true",
+    "YES": "true",
+    "TRUE": "true",
+    "1": "true",
+    "N": "false",
+    "NO": "false",
+    "FALSE": "false",
+    "0": "false",
+}
 
 # Canonical column -> its vocabulary (what a code table may map to).
 CANONICAL_VALUES = {

@@ -16,8 +16,15 @@ from voter_platform_tests.published_fixtures import publish_fixture
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and quiet: the network is closed, and background services would flood refused connections.
 CHROME_ARGUMENTS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1440,1800",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1440,1800",
 )
 ARTIFACTS = REPO_ROOT / "artifacts"
 

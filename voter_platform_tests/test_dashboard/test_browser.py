@@ -30,7 +30,8 @@ def _start(dash_duo, app, port, login=ADMIN):
     log_in(dash_duo, login)
     # Headless Chromium saves downloads only when told where.
     dash_duo.driver.execute_cdp_cmd(
-        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": dash_duo.download_path})
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": dash_duo.download_path}
+    )
 
 
 def log_in(dash_duo, login) -> None:
@@ -90,7 +91,8 @@ def _click_map_tile(dash_duo, state: str) -> None:
         return [box.left + layout.xaxis._offset + layout.xaxis.l2p(column),
                 box.top + layout.yaxis._offset + layout.yaxis.l2p(row)];
         """,
-        graph, state,
+        graph,
+        state,
     )
     actions = ActionBuilder(dash_duo.driver)
     actions.pointer_action.move_to_location(int(x), int(y))
@@ -118,10 +120,14 @@ def test_a_filter_changes_the_charts(dash_duo, app, free_port):
     _wait_for_every_chart(dash_duo)
     _wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="7 party traces")
     dash_duo.select_dcc_dropdown("#f-party", value="Democrat")
-    _wait_until(lambda: [t["name"] for t in _traces(dash_duo, "chart-party")] == ["Democrat"],
-                message="only Democrats in the party chart")
-    _wait_until(lambda: [t["name"] for t in _traces(dash_duo, "chart-registrations")] == ["Democrat"],
-                message="only Democrats in registrations")
+    _wait_until(
+        lambda: [t["name"] for t in _traces(dash_duo, "chart-party")] == ["Democrat"],
+        message="only Democrats in the party chart",
+    )
+    _wait_until(
+        lambda: [t["name"] for t in _traces(dash_duo, "chart-registrations")] == ["Democrat"],
+        message="only Democrats in registrations",
+    )
     dash_duo.wait_for_contains_text("#table-count", "segments")
     rows = dash_duo.find_elements("#targeting-table tbody tr")
     assert rows and all("Democrat" in row.text for row in rows[1:])
@@ -134,8 +140,10 @@ def test_clicking_a_state_on_the_map_drills_into_it_and_back(dash_duo, app, free
     _click_map_tile(dash_duo, "PA")
     dash_duo.wait_for_contains_text("#drill", "Pennsylvania", timeout=15)
     dash_duo.wait_for_contains_text("#f-state", "Pennsylvania")
-    _wait_until(lambda: all(x.startswith("County") for x in _traces(dash_duo, "chart-party")[0]["x"]),
-                message="party chart by county")
+    _wait_until(
+        lambda: all(x.startswith("County") for x in _traces(dash_duo, "chart-party")[0]["x"]),
+        message="party chart by county",
+    )
     dash_duo.wait_for_contains_text("#chart-party", "By county in Pennsylvania")
     _full_page_screenshot(dash_duo, artifacts / "dashboard_drilled_pa.png")
     dash_duo.find_element("#back").click()
@@ -161,8 +169,9 @@ def test_the_csv_download_arrives_with_the_filtered_rows(dash_duo, app, free_por
     pd.testing.assert_frame_equal(downloaded, expected, check_dtype=False)
 
 
-def test_an_empty_dashboard_says_so_then_shows_the_first_publish(dash_duo, tmp_path, free_port, session_published,
-                                                                 artifacts):
+def test_an_empty_dashboard_says_so_then_shows_the_first_publish(
+    dash_duo, tmp_path, free_port, session_published, artifacts
+):
     published = tmp_path / "published"
     _start(dash_duo, dashboard_app(published), free_port)
     dash_duo.wait_for_contains_text("#status", "Nothing has been published yet", timeout=20)
@@ -211,8 +220,15 @@ def test_a_user_scoped_to_north_carolina_sees_only_north_carolina(dash_duo, app,
 
 def _nc_voters(store) -> int:
     cube = store.table(LATEST, "engagement_segments")
-    return int(cube[(cube.state == "NC") & (cube.party == "All") & (cube.age_group == "All") & (cube.gender == "All")
-                    & (cube.engagement_tier == "All")].voters.iloc[0])
+    return int(
+        cube[
+            (cube.state == "NC")
+            & (cube.party == "All")
+            & (cube.age_group == "All")
+            & (cube.gender == "All")
+            & (cube.engagement_tier == "All")
+        ].voters.iloc[0]
+    )
 
 
 def _numbers_on_page(dash_duo) -> set[int]:
@@ -227,5 +243,6 @@ def _numbers_on_page(dash_duo) -> set[int]:
         "  ['x', 'y', 'z', 'text', 'customdata', 'hovertext'].forEach(key => add(trace[key]))));"
         "document.querySelectorAll('#banner, .filter-bar, #drill, #kpis, #insights, #targeting-table')"
         "  .forEach(part => out.push(part.innerText));"
-        "return out;")
+        "return out;"
+    )
     return numbers_in(values)

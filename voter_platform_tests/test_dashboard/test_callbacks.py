@@ -22,8 +22,15 @@ def _trace(figure, name):
 def test_party_filter_narrows_the_party_composition_to_that_party(store):
     everyone = chart_figure(store, "chart-party", *EVERYONE)
     democrats = chart_figure(store, "chart-party", "latest", ALL, "Democrat", ALL, ALL, ALL)
-    assert {trace.name for trace in everyone.data} == {"Democrat", "Republican", "Libertarian", "Green",
-                                                        "Independent", "Other", "Unknown"}
+    assert {trace.name for trace in everyone.data} == {
+        "Democrat",
+        "Republican",
+        "Libertarian",
+        "Green",
+        "Independent",
+        "Other",
+        "Unknown",
+    }
     assert [trace.name for trace in democrats.data] == ["Democrat"]
     # The share is the Democrat row over the state's 'All' row of the same segment, as published.
     cube = store.table(SECOND_DATE.isoformat(), "engagement_segments")
@@ -43,7 +50,8 @@ def test_age_and_gender_filters_change_the_numbers_not_just_the_labels(store):
     total = pick(cube, state=ALL, party=ALL, age_group="18-29", gender="Female", engagement_tier=ALL)
     all_parties = list(_trace(young_women, "Current").x).index("All parties")
     assert _trace(young_women, "Current").y[all_parties] == pytest.approx(
-        100 * current.voters.item() / total.voters.item())
+        100 * current.voters.item() / total.voters.item()
+    )
 
 
 def test_state_filter_moves_turnout_and_the_official_line_to_that_state(store):
@@ -87,8 +95,7 @@ def test_a_map_click_becomes_the_state_filter_and_nothing_else_does():
 
 def test_drilling_into_a_state_shows_its_counties(store):
     figure = chart_figure(store, "chart-party", "latest", "PA", ALL, ALL, ALL, ALL)
-    counties = pick(store.table(SECOND_DATE.isoformat(), "voter_snapshot"), state="PA", party=ALL,
-                    engagement_tier=ALL)
+    counties = pick(store.table(SECOND_DATE.isoformat(), "voter_snapshot"), state="PA", party=ALL, engagement_tier=ALL)
     assert set(_trace(figure, "Democrat").x) <= set(counties.county.astype(str))
     assert "By county in Pennsylvania" in figure.layout.title.text
 
@@ -133,8 +140,10 @@ def test_insights_quote_the_published_numbers(store):
     found = callbacks.insight_list(view)
     texts = [insight.text for insight in found]
     # The fixture's North Carolina roll is one county: said first, and never compared with a statewide result.
-    assert texts[0] == ("Not compared with statewide results (presidential vote, VEP turnout), because the roll is "
-                        "not statewide: North Carolina (1 of 100 counties).")
+    assert texts[0] == (
+        "Not compared with statewide results (presidential vote, VEP turnout), because the roll is "
+        "not statewide: North Carolina (1 of 100 counties)."
+    )
     first_missed = next(text for text in texts if "missed only the last election" in text)
     cube = view.table("engagement_segments")
     missed = pick(cube, party="Democrat", age_group=ALL, gender=ALL, engagement_tier="Missed Last Election")
@@ -147,8 +156,14 @@ def test_insights_quote_the_published_numbers(store):
 
 
 @pytest.mark.parametrize("chart_id", list(callbacks.CHART_BUILDERS))
-@pytest.mark.parametrize("filters", [EVERYONE, ("latest", "WY", "Green", "Dormant", "18-29", "Other"),
-                                     (FIRST_DATE.isoformat(), "GA", "Democrat", ALL, "65+", "Male")])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        EVERYONE,
+        ("latest", "WY", "Green", "Dormant", "18-29", "Other"),
+        (FIRST_DATE.isoformat(), "GA", "Democrat", ALL, "65+", "Male"),
+    ],
+)
 def test_every_chart_draws_or_explains_for_any_filter_combination(store, chart_id, filters):
     figure = chart_figure(store, chart_id, *filters, measure="margin")
     assert figures.has_values(figure) or figure.layout.annotations, f"{chart_id} is blank without a word"

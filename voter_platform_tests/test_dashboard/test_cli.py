@@ -19,9 +19,17 @@ STARTUP_TIMEOUT_SECONDS = 60
 def _start_dashboard(data_dir: Path, published_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
     """The command in its own data directory; returns it once it answers, with what it printed until then."""
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "voter-platform"), "dashboard", "--port", str(port),
-         "--published", str(published_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "voter-platform"),
+            "dashboard",
+            "--port",
+            str(port),
+            "--published",
+            str(published_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, "VOTER_PLATFORM_DATA": str(data_dir)},
     )
     printed = []
@@ -60,8 +68,9 @@ def _stop(process: subprocess.Popen) -> None:
 def _log_in(base: str, name: str, password: str) -> requests.Session:
     session = requests.Session()
     token = re.search(r'name="form_token" value="([^"]+)"', session.get(base + "/login").text).group(1)
-    answer = session.post(base + "/login", data={"name": name, "password": password, "form_token": token},
-                          allow_redirects=False)
+    answer = session.post(
+        base + "/login", data={"name": name, "password": password, "form_token": token}, allow_redirects=False
+    )
     assert answer.status_code == 302, answer.text
     return session
 

@@ -22,24 +22,32 @@ BLOCKED_DAY = date(2025, 1, 10)
 BLOCKED_ENTRY = {
     "threshold_pct": 5.0,
     "recorded_at": "2025-01-10T08:00:00+00:00",
-    "snapshots": [{
-        "source_id": "ncsbe:NC",
-        "quarantine_rate_pct": 9.41,
-        "reason": "9.41% of the records of ncvoter92_2025-01-10.txt were quarantined (threshold 5%)",
-        "files": [{
-            "file": "ncvoter92_2025-01-10.txt", "records": 31_207, "quarantined": 2_937,
-            "quarantine_rate_pct": 9.41, "top_reasons": [["missing_state", 2_901], ["wrong_field_count", 36]],
-            "other_reasons": 0,
-        }],
-    }],
+    "snapshots": [
+        {
+            "source_id": "ncsbe:NC",
+            "quarantine_rate_pct": 9.41,
+            "reason": "9.41% of the records of ncvoter92_2025-01-10.txt were quarantined (threshold 5%)",
+            "files": [
+                {
+                    "file": "ncvoter92_2025-01-10.txt",
+                    "records": 31_207,
+                    "quarantined": 2_937,
+                    "quarantine_rate_pct": 9.41,
+                    "top_reasons": [["missing_state", 2_901], ["wrong_field_count", 36]],
+                    "other_reasons": 0,
+                }
+            ],
+        }
+    ],
 }
 
 
 def test_the_partial_state_is_labelled_on_the_map_the_filter_and_the_drill_down(store):
     view = resolve_view(store, *EVERYONE)
     assert view.coverage_labels == {"NC": "1 of 100 counties"}
-    figure = figures.us_map(view.table("engagement_segments"), view.filters, "voters", view.min_cell_size,
-                            view.coverage_labels)
+    figure = figures.us_map(
+        view.table("engagement_segments"), view.filters, "voters", view.min_cell_size, view.coverage_labels
+    )
     hover = " ".join(str(text) for text in figure.data[0].hovertext.ravel())
     assert "<b>North Carolina</b> (1 of 100 counties)<br>Registered voters:" in hover
     assert "<b>Pennsylvania</b><br>" in hover
@@ -61,10 +69,12 @@ def test_no_statewide_comparison_is_drawn_for_the_partial_state(store):
     turnout = chart_figure(store, "chart-turnout", *NC)
     assert not [trace for trace in turnout.data if trace.name.startswith("Official VEP turnout")]
     assert turnout.layout.title.text.startswith(
-        "No official VEP turnout beside it: not compared with statewide figures: the roll covers 1 of 100 counties")
+        "No official VEP turnout beside it: not compared with statewide figures: the roll covers 1 of 100 counties"
+    )
     national = chart_figure(store, "chart-turnout", *EVERYONE)
     assert [trace.name for trace in national.data if trace.name.startswith("Official")] == [
-        "Official VEP turnout (states with a statewide roll)"]
+        "Official VEP turnout (states with a statewide roll)"
+    ]
     texts = [insight.text for insight in callbacks.insight_list(resolve_view(store, *NC))]
     assert texts[0].startswith("North Carolina's roll leans ")
     assert ". Not compared with statewide figures: the roll covers 1 of 100 counties (" in texts[0]
@@ -95,8 +105,9 @@ def test_a_blocked_date_is_named_with_its_file_rate_reasons_and_what_to_do(publi
     assert "What to do: raw.quarantine lists every quarantined line" in text
     # Fixed and dropped again: the date is accepted, the notice goes.
     record_blocked_date(published_dir, BLOCKED_DAY, None)
-    _, response = client.callback("..status.children...status.style...content.style...f-date.options..",
-                                  default_values(manifest_data(app.store)))
+    _, response = client.callback(
+        "..status.children...status.style...content.style...f-date.options..", default_values(manifest_data(app.store))
+    )
     assert response["status"]["style"] == {"display": "none"}
 
 
@@ -105,8 +116,9 @@ def test_when_every_date_was_blocked_the_page_says_so_instead_of_waiting(tmp_pat
     record_blocked_date(published, BLOCKED_DAY, BLOCKED_ENTRY)
     app = dashboard_app(published)
     client = admin_client(app)
-    _, response = client.callback("..status.children...status.style...content.style...f-date.options..",
-                                  default_values(manifest_data(app.store)))
+    _, response = client.callback(
+        "..status.children...status.style...content.style...f-date.options..", default_values(manifest_data(app.store))
+    )
     text = json.dumps(response["status"]["children"])
     assert "every date loaded so far was blocked" in text
     assert "2025-01-10 is blocked" in text and "missing_state 2,901" in text

@@ -55,10 +55,12 @@ def test_the_page_shows_the_dates_and_publish_time(app):
     _, response = client.callback("..banner.children...f-state.options...footer.children..", _values(app))
     banner = json.dumps(response["banner"]["children"])
     assert SECOND_DATE.isoformat() in banner and PUBLISHED_AT.strftime("%Y-%m-%d %H:%M:%S UTC") in banner
-    _, response = client.callback(
-        "..status.children...status.style...content.style...f-date.options..", _values(app))
+    _, response = client.callback("..status.children...status.style...content.style...f-date.options..", _values(app))
     assert [option["value"] for option in response["f-date"]["options"]] == [
-        "latest", SECOND_DATE.isoformat(), FIRST_DATE.isoformat()]
+        "latest",
+        SECOND_DATE.isoformat(),
+        FIRST_DATE.isoformat(),
+    ]
 
 
 def test_before_the_first_publish_every_request_answers_with_a_plain_message(tmp_path):
@@ -103,7 +105,8 @@ def test_downloaded_csv_is_the_table_as_filtered(app):
         values[("download-button", "n_clicks")] = 1
         _, table = client.callback(
             "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children..",
-            values)
+            values,
+        )
         _, download = client.callback("download.data", values)
         content = download["download"]["data"]["content"]
         if download["download"]["data"].get("base64"):
@@ -133,6 +136,6 @@ def test_reset_and_back_clear_the_filters(app):
     assert back["f-state"]["value"] == ALL and sorted(back) == ["chart-map", "f-state"]
     values[("reset", "n_clicks")] = 1
     _, reset = client.callback(navigate, values, changed=["reset.n_clicks"])
-    assert {component: reset[component]["value"] for component in ("f-state", "f-party", "f-tier", "f-age",
-                                                                    "f-gender")} == dict.fromkeys(
-        ("f-state", "f-party", "f-tier", "f-age", "f-gender"), ALL)
+    assert {
+        component: reset[component]["value"] for component in ("f-state", "f-party", "f-tier", "f-age", "f-gender")
+    } == dict.fromkeys(("f-state", "f-party", "f-tier", "f-age", "f-gender"), ALL)

@@ -48,7 +48,8 @@ def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
     def publish():
         outcome["started"] = time.monotonic()
         outcome["result"] = dg.materialize(
-            [published_snapshot], partition_key=NEW_DATE.isoformat(),
+            [published_snapshot],
+            partition_key=NEW_DATE.isoformat(),
             resources={"warehouse": DuckDBResource(database=str(warehouse))},
         )
         outcome["finished"] = time.monotonic()
@@ -80,8 +81,11 @@ def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
         server.shutdown()
 
     assert outcome["result"].success
-    failed = [(what, status, body[:200]) for _, what, status, body in responses
-              if status not in (200, 204) or b"Traceback" in body or b"could not be read" in body]
+    failed = [
+        (what, status, body[:200])
+        for _, what, status, body in responses
+        if status not in (200, 204) or b"Traceback" in body or b"could not be read" in body
+    ]
     assert failed == []
     during = [what for started, what, _, _ in responses if outcome["started"] <= started <= outcome["finished"]]
     assert len(during) >= 10, f"only {len(during)} requests overlapped the publish"

@@ -20,7 +20,7 @@ def _dash_script_path(app) -> str:
     """One of the scripts Dash serves for its renderer (the path the page's HTML names)."""
     page = admin_client(app).get("/")[1].decode()
     start = page.index("/_dash-component-suites/")
-    return page[start:page.index('"', start)]
+    return page[start : page.index('"', start)]
 
 
 def _callback_body(app) -> dict:
@@ -104,8 +104,12 @@ def test_every_answer_carries_the_security_headers(app):
 def test_a_150_mb_body_is_refused_with_413_before_it_is_read(app, signed_in):
     client = admin_client(app).client if signed_in else app.server.test_client()
     # The declared size is what counts: the server refuses without reading (or buffering) the body.
-    answer = client.post("/_dash-update-component", data=b"{}", content_type="application/json",
-                         environ_overrides={"CONTENT_LENGTH": str(150 * 1024 * 1024)})
+    answer = client.post(
+        "/_dash-update-component",
+        data=b"{}",
+        content_type="application/json",
+        environ_overrides={"CONTENT_LENGTH": str(150 * 1024 * 1024)},
+    )
     assert answer.status_code == 413
     assert answer.headers["X-Frame-Options"] == "DENY"
     fits = client.post("/_dash-update-component", json=_callback_body(app))

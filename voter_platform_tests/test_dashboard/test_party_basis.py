@@ -17,8 +17,9 @@ OHIO = ("latest", "OH", ALL, ALL, ALL, ALL)
 def test_ohio_is_labelled_party_from_primary_ballots_in_the_filter_and_the_drill_bar(store):
     view = resolve_view(store, *EVERYONE)
     assert view.party_labels == {"OH": "party from primary ballots", "GA": "party not recorded"}
-    options = {option["value"]: option["label"] for option in state_options(store.states(view.analysis_date),
-                                                                           view.labels)}
+    options = {
+        option["value"]: option["label"] for option in state_options(store.states(view.analysis_date), view.labels)
+    }
     assert options["OH"] == "Ohio (OH, party from primary ballots)"
     assert options["GA"] == "Georgia (GA, party not recorded)"
     assert options["NC"] == "North Carolina (NC, 1 of 100 counties)" and options["PA"] == "Pennsylvania (PA)"
@@ -39,8 +40,14 @@ def test_every_chart_with_a_party_says_what_party_means_where_it_is_not_register
 
 def test_no_registration_lean_is_drawn_from_primary_ballots(store):
     view = resolve_view(store, *EVERYONE)
-    figure = figures.us_map(view.table("engagement_segments"), view.filters, "margin", view.min_cell_size,
-                            view.coverage_labels, view.party_labels)
+    figure = figures.us_map(
+        view.table("engagement_segments"),
+        view.filters,
+        "margin",
+        view.min_cell_size,
+        view.coverage_labels,
+        view.party_labels,
+    )
     hover = " ".join(str(text) for text in figure.data[0].hovertext.ravel())
     assert "<b>Ohio</b><br>not available (party from primary ballots)" in hover
     assert "<b>Georgia</b><br>not available (party not recorded)" in hover
@@ -48,7 +55,8 @@ def test_no_registration_lean_is_drawn_from_primary_ballots(store):
     lean = chart_figure(store, "chart-lean", *EVERYONE)
     assert "OH" not in list(lean.data[1].text) and "PA" in list(lean.data[1].text)
     assert "no registration lean, not shown: GA (party not recorded), OH (party from primary ballots)" in (
-        lean.layout.title.text)
+        lean.layout.title.text
+    )
 
 
 def test_the_targeting_table_and_its_download_carry_the_party_basis(store):

@@ -54,10 +54,17 @@ def test_the_data_layer_gives_a_scoped_user_only_rows_of_their_states(store):
 
 
 def test_the_manifest_and_blocked_dates_are_scoped_too(published_dir, store):
-    record_blocked_date(published_dir, "2025-01-09", {
-        "threshold_pct": 5.0, "recorded_at": "2025-01-09T06:00:00+00:00",
-        "snapshots": [{"source_id": "canonical:PA", "quarantine_rate_pct": 40.0, "reason": "too many", "files": []}],
-    })
+    record_blocked_date(
+        published_dir,
+        "2025-01-09",
+        {
+            "threshold_pct": 5.0,
+            "recorded_at": "2025-01-09T06:00:00+00:00",
+            "snapshots": [
+                {"source_id": "canonical:PA", "quarantine_rate_pct": 40.0, "reason": "too many", "files": []}
+            ],
+        },
+    )
     assert store.manifest().coverage_labels(LATEST) == {"NC": "1 of 100 counties"}
     assert store.blocked_dates()  # an admin is told
     scoped = store.scoped(lambda: Scope.of({"PA"}))
@@ -122,8 +129,11 @@ def numbers_in(answer) -> set[int]:
             if np.isfinite(value):
                 found.add(int(round(value)))
         elif isinstance(value, str) and not COLOUR.fullmatch(value):
-            found.update(int(float(text.replace(",", ""))) for text in re.findall(r"\d[\d,]*(?:\.\d+)?", value)
-                         if text.replace(",", "").replace(".", "").isdigit())
+            found.update(
+                int(float(text.replace(",", "")))
+                for text in re.findall(r"\d[\d,]*(?:\.\d+)?", value)
+                if text.replace(",", "").replace(".", "").isdigit()
+            )
 
     def walk_texts(value):
         if isinstance(value, dict):
@@ -178,16 +188,18 @@ def test_the_nc_user_sees_north_carolina_in_every_filter_table_and_download(app)
     answers = _answers(nc_client(app), app, **{"f-state": "PA"})
     options = answers["..banner.children...f-state.options...footer.children.."]["f-state"]["options"]
     assert [option["value"] for option in options] == ["NC"]  # and no 'All states'
-    table = answers["..targeting-table.data...targeting-table.columns...targeting-table.page_current"
-                    "...table-count.children.."]["targeting-table"]["data"]
+    table = answers[
+        "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children.."
+    ]["targeting-table"]["data"]
     assert table and {row["state"] for row in table} == {"NC"}
     download = answers["download.data"]["download"]["data"]
     assert download["filename"] == f"targeting_{LATEST}_NC.csv"
     assert set(pd.read_csv(io.StringIO(download["content"])).state) == {"NC"}
     kpis = json.dumps(answers["kpis.children"])
     assert "North Carolina" in kpis
-    navigate = answers["..f-state.value...f-party.value...f-tier.value...f-age.value...f-gender.value"
-                       "...chart-map.clickData.."]
+    navigate = answers[
+        "..f-state.value...f-party.value...f-tier.value...f-age.value...f-gender.value...chart-map.clickData.."
+    ]
     assert "f-state" not in navigate  # a click on PA's tile leads nowhere
 
 

@@ -37,8 +37,9 @@ def test_the_users_round_trip(data_dir, capsys, monkeypatch):
     first = _generated_password(out)
     assert users.authenticate("alice", first).states == ("NC", "PA")
 
-    status, out, _ = _run(capsys, "add", "boss", "--admin", "--password-stdin", stdin="a chosen password\n",
-                          monkeypatch=monkeypatch)
+    status, out, _ = _run(
+        capsys, "add", "boss", "--admin", "--password-stdin", stdin="a chosen password\n", monkeypatch=monkeypatch
+    )
     assert status == 0 and "Password" not in out  # a given password is not repeated
     assert users.authenticate("boss", "a chosen password").admin
 
@@ -70,11 +71,14 @@ def test_the_users_file_is_the_owners_only_and_holds_no_password(data_dir, capsy
 
 def test_mistakes_are_refused_with_a_sentence(data_dir, capsys, monkeypatch):
     assert _run(capsys, "add", "carol", "--states", "NC,XX")[2].strip() == (
-        "voter-platform users: not a state code: XX (use two-letter codes such as NC,PA)")
+        "voter-platform users: not a state code: XX (use two-letter codes such as NC,PA)"
+    )
     assert _run(capsys, "add", "dave", "--admin")[0] == 0
     assert "exists already" in _run(capsys, "add", "dave", "--admin")[2]
-    assert "at least 10 characters" in _run(capsys, "add", "erin", "--admin", "--password-stdin", stdin="short\n",
-                                            monkeypatch=monkeypatch)[2]
+    assert (
+        "at least 10 characters"
+        in _run(capsys, "add", "erin", "--admin", "--password-stdin", stdin="short\n", monkeypatch=monkeypatch)[2]
+    )
     assert "not a user name" in _run(capsys, "add", "two words", "--admin")[2]
     assert "no user 'nobody'" in _run(capsys, "remove", "nobody")[2]
     assert [user.name for user in UserFile(data_dir / "users.json").users()] == ["dave"]

@@ -43,14 +43,21 @@ def test_calendar_has_every_federal_general_2008_to_2030():
 @pytest.fixture(scope="module")
 def loaded_warehouse():
     with dg.DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("election_reference_job").execute_in_process(instance=instance, tags=all_cycles_tags())
+        result = defs.resolve_job_def("election_reference_job").execute_in_process(
+            instance=instance, tags=all_cycles_tags()
+        )
     assert result.success
     return data_paths().warehouse
 
 
 def test_reference_job_loads_every_cycle_into_its_table(loaded_warehouse):
     with duckdb.connect(str(loaded_warehouse), read_only=True) as connection:
-        tables = {row[0] for row in connection.execute("select table_name from information_schema.tables where table_schema = 'elections'").fetchall()}
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'elections'"
+            ).fetchall()
+        }
         assert tables == {reader.__name__ for reader in reference.REFERENCE_READERS}
         assert connection.execute("select count(distinct cycle) from elections.president_results").fetchone()[0] == 13
         assert connection.execute("select count(*) from elections.election_calendar").fetchone()[0] == 12
@@ -59,9 +66,15 @@ def test_reference_job_loads_every_cycle_into_its_table(loaded_warehouse):
 def test_reloading_a_cycle_replaces_it(loaded_warehouse):
     def count_2024():
         with duckdb.connect(str(loaded_warehouse), read_only=True) as connection:
-            return connection.execute("select count(*) from elections.president_results where cycle = '2024'").fetchone()[0]
+            return connection.execute(
+                "select count(*) from elections.president_results where cycle = '2024'"
+            ).fetchone()[0]
 
     before = count_2024()
     with dg.DagsterInstance.ephemeral() as instance:
-        assert defs.resolve_job_def("election_reference_job").execute_in_process(instance=instance, partition_key="2024").success
+        assert (
+            defs.resolve_job_def("election_reference_job")
+            .execute_in_process(instance=instance, partition_key="2024")
+            .success
+        )
     assert count_2024() == before == 535

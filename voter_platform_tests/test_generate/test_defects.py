@@ -227,4 +227,3 @@ def test_lines_in_the_wrong_encoding_only_in_text_that_is_recognisably_utf8(tmp_
             files_with_the_defect += 1
             assert any(not line.isascii() for line in others), seed
     assert files_with_the_defect >= 10
-

@@ -166,9 +166,7 @@ def test_canonical_placeholder_and_implausible_registration_dates_match_the_mani
 
     placeholder = _lines_where(rows, lambda row: row["registered_date"] == "1900-01-01")
     on_birth = _lines_where(rows, lambda row: row["registered_date"] == row["birth_date"])
-    young = _lines_where(
-        rows, lambda row: row["birth_date"] < row["registered_date"] < sixteenth(row).isoformat()
-    )
+    young = _lines_where(rows, lambda row: row["birth_date"] < row["registered_date"] < sixteenth(row).isoformat())
     assert set(listed["placeholder_date"]) == placeholder and len(placeholder) > 50
     assert set(listed["registered_on_birth_date"]) == on_birth and len(on_birth) > 50
     assert set(listed["registered_before_age_16"]) == young and len(young) > 50

@@ -94,7 +94,9 @@ NAMED_TYPES = {
 }
 
 
-@pytest.mark.parametrize(("layout_id", "spec"), list(_election_texts()), ids=[layout_id for layout_id, _ in _election_texts()])
+@pytest.mark.parametrize(
+    ("layout_id", "spec"), list(_election_texts()), ids=[layout_id for layout_id, _ in _election_texts()]
+)
 def test_every_election_template_round_trips_through_read_election(layout_id, spec):
     elections = file_elections(AS_OF, ALL_GENERALS, off_calendar_turnout=0.1)
     named = {}
@@ -117,14 +119,21 @@ def test_ohio_header_is_the_layouts_then_one_column_per_election_and_every_value
     out = state_run(tmp_path, "oh_swvf")
     spec = layout("oh_swvf")
     assert sorted(path.name for path in out.iterdir() if path.is_file()) == [
-        "SWVF_1_22.txt", "SWVF_23_44.txt", "SWVF_45_66.txt", "SWVF_67_88.txt",
+        "SWVF_1_22.txt",
+        "SWVF_23_44.txt",
+        "SWVF_45_66.txt",
+        "SWVF_67_88.txt",
     ]
     text = lines(out / "SWVF_1_22.txt")
     header = split(text[0], ",")
     fixed = [source.name for source in spec.fields]
     assert header[: len(fixed)] == fixed
-    elections = header[len(fixed):]
-    assert elections[:2] == ["PRIMARY-06/03/2008", "GENERAL-11/04/2008"] and "PRIMARY-06/07/2022" in elections and "SPECIAL-08/08/2023" in elections
+    elections = header[len(fixed) :]
+    assert (
+        elections[:2] == ["PRIMARY-06/03/2008", "GENERAL-11/04/2008"]
+        and "PRIMARY-06/07/2022" in elections
+        and "SPECIAL-08/08/2023" in elections
+    )
     assert all(re.fullmatch(r"(PRIMARY|GENERAL|SPECIAL)-\d{2}/\d{2}/\d{4}", name) for name in elections)
     for line in text[1:]:
         assert line.startswith('"') and line.endswith('"') and line.count('","') == len(header) - 1
@@ -136,7 +145,11 @@ def test_ohio_header_is_the_layouts_then_one_column_per_election_and_every_value
         datetime.strptime(record["DATE_OF_BIRTH"], "%Y-%m-%d")
         cells = {record[name] for name in elections}
         assert cells <= {"", "X", "D", "R", "L", "G"}
-        primaries = [name for name in elections if name.startswith("PRIMARY-") and name[-4:] >= "2024" and record[name] in "DRLG" and record[name]]
+        primaries = [
+            name
+            for name in elections
+            if name.startswith("PRIMARY-") and name[-4:] >= "2024" and record[name] in "DRLG" and record[name]
+        ]
         # Ohio's party: the ballot of the latest partisan primary of the current and two previous years.
         assert record["PARTY_AFFILIATION"] == (record[primaries[-1]] if primaries else "")
 
@@ -166,13 +179,18 @@ def test_headerless_county_files_keep_leading_zeros_and_the_states_codes(tmp_pat
 def test_fixed_width_records_are_cut_at_the_layouts_positions(tmp_path):
     out = state_run(tmp_path, "tx_team_voters_686", counties=("Travis",))
     spec, history_spec = layout("tx_team_voters_686"), layout("tx_team_history_686")
-    assert sorted(path.name for path in out.iterdir() if path.is_file()) == ["VH_227_20261120.txt", "VR_227_20261120.txt"]
+    assert sorted(path.name for path in out.iterdir() if path.is_file()) == [
+        "VH_227_20261120.txt",
+        "VR_227_20261120.txt",
+    ]
     for path, layout_spec in ((out / "VR_227_20261120.txt", spec), (out / "VH_227_20261120.txt", history_spec)):
         records = lines(path)
         assert {len(record) for record in records} == {685}
         assert detect_layout(records[0], path.name).spec.id == layout_spec.id
         for record in records:
-            field = {source.name: record[source.start - 1 : source.start - 1 + source.width] for source in layout_spec.fields}
+            field = {
+                source.name: record[source.start - 1 : source.start - 1 + source.width] for source in layout_spec.fields
+            }
             assert field["County_Code"] == "227" and re.fullmatch(r"\d{10}", field["VUID"])
             datetime.strptime(field["Date_of_Birth"], "%Y%m%d")
     voters = {record[13:23] for record in lines(out / "VR_227_20261120.txt")}
@@ -198,13 +216,20 @@ def test_iowa_parts_carry_the_header_in_the_first_part_only(tmp_path):
 def test_pennsylvania_slots_are_numbered_by_each_countys_election_map(tmp_path):
     out = state_run(tmp_path, "pa_fve", counties=("Adams", "Bucks"))
     names = sorted(path.name for path in out.iterdir() if path.is_file())
-    assert names == ["ADAMS Election Map 20261120.txt", "ADAMS FVE 20261120.txt", "BUCKS Election Map 20261120.txt", "BUCKS FVE 20261120.txt"]
+    assert names == [
+        "ADAMS Election Map 20261120.txt",
+        "ADAMS FVE 20261120.txt",
+        "BUCKS Election Map 20261120.txt",
+        "BUCKS FVE 20261120.txt",
+    ]
     maps = {}
     for county in ("ADAMS", "BUCKS"):
         rows = [line.split("\t") for line in lines(out / f"{county} Election Map 20261120.txt")]
         assert {row[0] for row in rows} == {county} and [int(row[1]) for row in rows] == list(range(1, len(rows) + 1))
         maps[county] = {row[3]: int(row[1]) for row in rows}
-    assert maps["ADAMS"].keys() == maps["BUCKS"].keys() and maps["ADAMS"] != maps["BUCKS"]  # same elections, other slots
+    assert (
+        maps["ADAMS"].keys() == maps["BUCKS"].keys() and maps["ADAMS"] != maps["BUCKS"]
+    )  # same elections, other slots
     fields = [source.name for source in layout("pa_fve").fields]
     slot_of = {name: int(name.split()[1]) for name in fields if name.endswith("Vote Method")}
     for line in lines(out / "BUCKS FVE 20261120.txt"):
@@ -244,7 +269,9 @@ def test_a_history_string_lists_the_elections_voted(tmp_path):
 
 def test_the_same_seed_writes_the_same_bytes(tmp_path):
     def digest(folder: Path) -> str:
-        return hashlib.sha256(b"".join(path.name.encode() + path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())).hexdigest()
+        return hashlib.sha256(
+            b"".join(path.name.encode() + path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file())
+        ).hexdigest()
 
     options = {"counties": ("Adams", "Bucks"), "package": "zip", "defects": DefectRates.parse("state_quirks")}
     first = state_run(tmp_path / "a", "pa_fve", **options)
@@ -263,17 +290,36 @@ def test_state_format_options_that_cannot_work_are_refused(tmp_path):
     # The bespoke formats answer to their layout ids too.
     assert GenerateConfig(voters=10, start=AS_OF, days=1, format="nc_ncvoter", out=tmp_path, seed=1).format == "ncsbe"
     assert set(state_formats()) == {
-        spec.id for spec in layouts().values()
+        spec.id
+        for spec in layouts().values()
         if spec.record_kind == "voter" and spec.state and spec.id not in ("nc_ncvoter", "nc_vr_snapshot")
     }
 
 
 def test_the_command_line_writes_a_state_delivery(tmp_path, capsys):
     out = tmp_path / "oh"
-    code = main(["generate", "--voters", "400", "--start", "2026-11-20", "--format", "oh_swvf", "--package", "gz",
-                 "--out", str(out), "--seed", "2"])
+    code = main(
+        [
+            "generate",
+            "--voters",
+            "400",
+            "--start",
+            "2026-11-20",
+            "--format",
+            "oh_swvf",
+            "--package",
+            "gz",
+            "--out",
+            str(out),
+            "--seed",
+            "2",
+        ]
+    )
     assert code == 0 and "400 voter records" in capsys.readouterr().out
     assert sorted(path.name for path in out.iterdir() if path.is_file()) == [
-        "SWVF_1_22.txt.gz", "SWVF_23_44.txt.gz", "SWVF_45_66.txt.gz", "SWVF_67_88.txt.gz",
+        "SWVF_1_22.txt.gz",
+        "SWVF_23_44.txt.gz",
+        "SWVF_45_66.txt.gz",
+        "SWVF_67_88.txt.gz",
     ]
     assert not (out / ".packaging").exists() and (out / "_manifest" / "SWVF_1_22.txt.facts.json").exists()

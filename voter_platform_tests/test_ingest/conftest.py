@@ -34,7 +34,13 @@ def ingest(
     **options,
 ) -> PartitionOutcome:
     """Ingest `files` as the snapshots of `partition_date` (test shorthand)."""
-    return ingest_partition(connection, partition_date, [InputFile(Path(file)) for file in files], run_id="test", options=IngestOptions(**options))
+    return ingest_partition(
+        connection,
+        partition_date,
+        [InputFile(Path(file)) for file in files],
+        run_id="test",
+        options=IngestOptions(**options),
+    )
 
 
 def rows(connection: duckdb.DuckDBPyConnection, sql: str, *parameters) -> list[tuple]:

@@ -111,7 +111,9 @@ class DefectFile:
         self.lines.append(self._encode(record))
         return len(self.lines)
 
-    def defect(self, kind: str, record: dict[str, str] | None = None, detail: str = "", raw: bytes | None = None) -> int:
+    def defect(
+        self, kind: str, record: dict[str, str] | None = None, detail: str = "", raw: bytes | None = None
+    ) -> int:
         line = raw if raw is not None else self._encode(record or {})
         self.lines.append(line)
         self.manifest.append((len(self.lines), kind, detail))
@@ -163,7 +165,11 @@ def canonical_voters_with_defects(snapshot: date, state: str = "NC") -> DefectFi
 
     older = canonical_voter(next(numbers), snapshot, state)
     older["updated_at"] = f"{snapshot - timedelta(days=60)} 08:00:00"
-    newer = dict(older, party="Green" if older["party"] != "Green" else "Democrat", updated_at=f"{snapshot - timedelta(days=2)} 08:00:00")
+    newer = dict(
+        older,
+        party="Green" if older["party"] != "Green" else "Democrat",
+        updated_at=f"{snapshot - timedelta(days=2)} 08:00:00",
+    )
     newer_line = file.record(newer)  # the newer version first: the newest wins, not the last line
     file.defect("conflicting_duplicate", older, str(newer_line))
 
@@ -200,7 +206,10 @@ def canonical_history_with_defects(voters: DefectFile, snapshot: date, state: st
     file.defect("conflicting_duplicate", dict(conflicting, voting_method="ABSENTEE"), str(conflicting_line))
     file.defect("blank_field", history_row("", "2022-11-08"), "voter_id")
     file.defect("impossible_date", history_row(ids[2], (snapshot + timedelta(days=30)).isoformat()), "election_date")
-    file.defect("glued_lines", raw=file._encode(history_row(ids[3], "2018-11-06")) + file._encode(history_row(ids[4], "2018-11-06")))
+    file.defect(
+        "glued_lines",
+        raw=file._encode(history_row(ids[3], "2018-11-06")) + file._encode(history_row(ids[4], "2018-11-06")),
+    )
     file.defect("repeated_header", raw=",".join(CANONICAL_HISTORY_HEADER).encode())
     for voter_id in ids[5:10]:
         file.record(history_row(voter_id, "2016-11-08", "ABSENTEE"))

@@ -22,17 +22,38 @@ from voter_platform_tests.test_ingest.defect_files import ManifestRow, read_mani
 # several states (a single-state file knows its state), a history row's election date.
 REQUIRED = {
     VOTER: {"voter_id": "missing_voter_id", "state": "missing_state"},
-    "vote_history": {"voter_id": "missing_voter_id", "state": "missing_state", "election_date": "missing_election_date"},
+    "vote_history": {
+        "voter_id": "missing_voter_id",
+        "state": "missing_state",
+        "election_date": "missing_election_date",
+    },
 }
 LINE_DEFECTS = {
-    "blank_field", "state_name", "malformed_email", "impossible_age", "impossible_date", "exact_duplicate",
-    "conflicting_duplicate", "glued_lines", "repeated_header", "trailing_empty_columns", "non_utf8", "cut_short",
+    "blank_field",
+    "state_name",
+    "malformed_email",
+    "impossible_age",
+    "impossible_date",
+    "exact_duplicate",
+    "conflicting_duplicate",
+    "glued_lines",
+    "repeated_header",
+    "trailing_empty_columns",
+    "non_utf8",
+    "cut_short",
 }
 # The generator's real-file traits (the `realistic` profile): real voters, loaded (a value nulled and
 # flagged where it is implausible), and records cut short with the next record or the header run in.
 REAL_FILE_TRAITS = {
-    "removed_voter", "denied_voter", "confidential_voter", "placeholder_date", "registered_on_birth_date",
-    "registered_before_age_16", "truncated_record", "record_after_truncated", "header_after_truncated",
+    "removed_voter",
+    "denied_voter",
+    "confidential_voter",
+    "placeholder_date",
+    "registered_on_birth_date",
+    "registered_before_age_16",
+    "truncated_record",
+    "record_after_truncated",
+    "header_after_truncated",
 }
 KNOWN_DEFECTS = LINE_DEFECTS | REAL_FILE_TRAITS
 _STATUS_OF_TRAIT = {"removed_voter": "REMOVED", "denied_voter": "DENIED"}
@@ -57,7 +78,9 @@ def manifest_problems(connection: duckdb.DuckDBPyConnection, data_file: Path) ->
     manifest = read_manifest(data_file)
     layout = detect_layout(read_header_line(data_file), data_file.name)
     kind = layout.spec.record_kind
-    canonical_of = {name: source.canonical[0] for source in layout.spec.fields if source.canonical for name in source.names}
+    canonical_of = {
+        name: source.canonical[0] for source in layout.spec.fields if source.canonical for name in source.names
+    }
     required = dict(REQUIRED[kind])
     if layout.file_state is not None:
         del required["state"]
@@ -108,7 +131,8 @@ class _Outcome:
         self.superseded = {
             line: (reason, kept)
             for line, reason, kept in connection.execute(
-                "select line_number, reason, kept_line_number from raw.superseded_records where file_name = ?", [file_name]
+                "select line_number, reason, kept_line_number from raw.superseded_records where file_name = ?",
+                [file_name],
             ).fetchall()
         }
 
@@ -143,7 +167,13 @@ class _Outcome:
 
 
 def _check_row(
-    row: ManifestRow, kind: str, canonical_of: dict[str, str], required: dict[str, str], outcome: _Outcome, data_file: Path, delimiter: str
+    row: ManifestRow,
+    kind: str,
+    canonical_of: dict[str, str],
+    required: dict[str, str],
+    outcome: _Outcome,
+    data_file: Path,
+    delimiter: str,
 ) -> str | None:
     line = row.line_number
     loaded = outcome.loaded(line)
@@ -160,7 +190,11 @@ def _check_row(
         return None
     if row.defect == "state_name":
         state = outcome.value(line, "state") if kind == VOTER else None
-        return None if loaded == 1 and (kind != VOTER or (state and len(state) == 2)) else f"expected loaded with a USPS code, got {state!r}, {reasons}"
+        return (
+            None
+            if loaded == 1 and (kind != VOTER or (state and len(state) == 2))
+            else f"expected loaded with a USPS code, got {state!r}, {reasons}"
+        )
     if row.defect in ("malformed_email", "trailing_empty_columns"):
         flag = "invalid_email" if row.defect == "malformed_email" else "trailing_empty_columns"
         flags = outcome.flags.get(line, [[]])
@@ -174,18 +208,26 @@ def _check_row(
         first_id, second_id = outcome.values(line, "voter_id")
         # Both ids are the line's, the second record's after the first's.
         first_at = text.find(first_id)
-        if first_at < 0 or second_id not in text[first_at + len(first_id):]:
+        if first_at < 0 or second_id not in text[first_at + len(first_id) :]:
             return f"recovered ids {first_id}, {second_id} are not the line's"
         return None
     if row.defect == "impossible_age":
         flags = outcome.flags.get(line, [[]])[0]
-        if loaded != 1 or not set(flags) & {"age_out_of_range", "unparseable_age"} or outcome.value(line, "age") is not None:
+        if (
+            loaded != 1
+            or not set(flags) & {"age_out_of_range", "unparseable_age"}
+            or outcome.value(line, "age") is not None
+        ):
             return f"expected loaded with the age nulled and flagged, got flags {flags}, age {outcome.value(line, 'age')}, {reasons}"
         return None
     if row.defect == "impossible_date":
         column = canonical_of.get(row.detail.lower(), row.detail)
         if kind != VOTER:
-            return None if reasons & date_reasons(column) else f"expected quarantined for {column}, got {reasons or 'loaded'}"
+            return (
+                None
+                if reasons & date_reasons(column)
+                else f"expected quarantined for {column}, got {reasons or 'loaded'}"
+            )
         flags = outcome.flags.get(line, [[]])[0]
         if loaded != 1 or not set(flags) & date_flags(column) or outcome.value(line, column) is not None:
             return f"expected loaded with {column} nulled and flagged, got flags {flags}, {column} {outcome.value(line, column)}, {reasons}"
@@ -193,11 +235,17 @@ def _check_row(
     if row.defect in _STATUS_OF_TRAIT:
         status = outcome.value(line, "registration_status")
         if loaded != 1 or status != _STATUS_OF_TRAIT[row.defect] or reasons:
-            return f"expected loaded once as {_STATUS_OF_TRAIT[row.defect]}, got loaded={loaded} status={status} {reasons}"
+            return (
+                f"expected loaded once as {_STATUS_OF_TRAIT[row.defect]}, got loaded={loaded} status={status} {reasons}"
+            )
         return None
     if row.defect == "confidential_voter":
         values = (outcome.value(line, "confidential"), outcome.value(line, "street_address"))
-        return None if loaded == 1 and values == (True, None) else f"expected loaded, confidential, no address: {values} {reasons}"
+        return (
+            None
+            if loaded == 1 and values == (True, None)
+            else f"expected loaded, confidential, no address: {values} {reasons}"
+        )
     if row.defect in ("placeholder_date", "registered_on_birth_date", "registered_before_age_16"):
         flag = "placeholder_registered_date" if row.defect == "placeholder_date" else "registration_before_age_16"
         flags = outcome.flags.get(line, [[]])[0]
@@ -206,19 +254,43 @@ def _check_row(
         return None
     if row.defect == "truncated_record":
         ids = outcome.quarantined_ids.get(line, {})
-        return None if ids.get(row.detail) == "truncated_record" else f"expected {row.detail} quarantined as truncated_record, got {ids}"
+        return (
+            None
+            if ids.get(row.detail) == "truncated_record"
+            else f"expected {row.detail} quarantined as truncated_record, got {ids}"
+        )
     if row.defect == "record_after_truncated":
         loaded_ids = dict(zip(outcome.values(line, "voter_id"), outcome.flags.get(line, [])))
         flags = loaded_ids.get(row.detail)
-        return None if flags is not None and "recovered_from_glued_line" in flags else f"expected {row.detail} recovered, got {loaded_ids}"
+        return (
+            None
+            if flags is not None and "recovered_from_glued_line" in flags
+            else f"expected {row.detail} recovered, got {loaded_ids}"
+        )
     if row.defect == "header_after_truncated":
-        return None if "repeated_header" in reasons else f"expected the header tail quarantined as repeated_header, got {reasons}"
+        return (
+            None
+            if "repeated_header" in reasons
+            else f"expected the header tail quarantined as repeated_header, got {reasons}"
+        )
     if row.defect == "cut_short":
-        return None if reasons & {"wrong_field_count", "truncated_record"} else f"expected quarantined as cut short, got {reasons or loaded}"
+        return (
+            None
+            if reasons & {"wrong_field_count", "truncated_record"}
+            else f"expected quarantined as cut short, got {reasons or loaded}"
+        )
     if row.defect == "repeated_header":
-        return None if "repeated_header" in reasons else f"expected quarantined as repeated_header, got {reasons or loaded}"
+        return (
+            None
+            if "repeated_header" in reasons
+            else f"expected quarantined as repeated_header, got {reasons or loaded}"
+        )
     if row.defect == "non_utf8":
-        return None if "invalid_encoding" in reasons else f"expected quarantined as invalid_encoding, got {reasons or loaded}"
+        return (
+            None
+            if "invalid_encoding" in reasons
+            else f"expected quarantined as invalid_encoding, got {reasons or loaded}"
+        )
     if row.defect == "exact_duplicate":
         original = int(row.detail)
         superseded = outcome.superseded.get(line)

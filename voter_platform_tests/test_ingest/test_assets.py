@@ -29,7 +29,15 @@ CLEAN, DEFECTS, UNKNOWN, MISSING = "2025-09-10", "2025-09-11", "2025-09-12", "20
 RANGE = ("2025-09-20", "2025-09-21")
 BROKEN_RANGE = ("2025-09-22", "2025-09-23")
 SAMPLE = SAMPLES_DIR / "goodparty_voters.csv"
-RAW_TABLES = ("snapshots", "voters", "vote_history", "quarantine", "superseded_records", "possible_duplicates", "ingest_log")
+RAW_TABLES = (
+    "snapshots",
+    "voters",
+    "vote_history",
+    "quarantine",
+    "superseded_records",
+    "possible_duplicates",
+    "ingest_log",
+)
 
 
 @dg.asset(
@@ -62,7 +70,10 @@ class Platform:
         return dg.materialize(
             [raw_voter_files, downstream_mart],
             instance=self.instance,
-            resources={"warehouse": DuckDBResource(database=str(self.database)), "landing": LandingFolder(path=str(self.landing))},
+            resources={
+                "warehouse": DuckDBResource(database=str(self.database)),
+                "landing": LandingFolder(path=str(self.landing)),
+            },
             run_config={"ops": {"raw_voter_files": {"config": {"files": files or []}}}},
             raise_on_error=False,
             **partitions,
@@ -91,7 +102,8 @@ def platform(tmp_path_factory) -> Platform:
     (platform.landing / f"voters_NC_{UNKNOWN}.csv").write_text("member;name\n1;Ann\n")
 
     rows = [",".join(CANONICAL_VOTER_HEADER)] + [
-        ",".join(canonical_voter(number, snapshot, "PA")[column] for column in CANONICAL_VOTER_HEADER) for number in range(1, 30)
+        ",".join(canonical_voter(number, snapshot, "PA")[column] for column in CANONICAL_VOTER_HEADER)
+        for number in range(1, 30)
     ]
     (platform.landing / f"voters_PA_{MISSING}.csv").write_text("\n".join(rows) + "\n")
 
@@ -130,12 +142,21 @@ def test_a_clean_partition_materializes_all_raw_tables_and_the_marts(platform):
     metadata = materialized(result)
     assert set(metadata) == {f"raw/{table}" for table in RAW_TABLES} | {"downstream_mart"}
     voters = metadata["raw/voters"]
-    assert (voters["dagster/row_count"], voters["rows_quarantined"], voters["quarantine_reasons"]) == (1389, 2, {"missing_state": 2})
+    assert (voters["dagster/row_count"], voters["rows_quarantined"], voters["quarantine_reasons"]) == (
+        1389,
+        2,
+        {"missing_state": 2},
+    )
     assert voters["null_pct_by_column"]["middle_name"] == 100.0
     assert 0 < voters["null_pct_by_column"]["email"] < 1
     assert "record_fingerprint" in [column.name for column in voters["dagster/column_schema"].columns]
     (file,) = voters["files"]
-    assert (file["file"], file["format"], file["size_bytes"], file["date_source"]) == (SAMPLE.name, "goodparty", SAMPLE.stat().st_size, "modification time")
+    assert (file["file"], file["format"], file["size_bytes"], file["date_source"]) == (
+        SAMPLE.name,
+        "goodparty",
+        SAMPLE.stat().st_size,
+        "modification time",
+    )
     assert file["sha256"] == "87797baa1c788f53e88bae19de510977f586a2d47670f395e3ea872ae5ebbc6d"
     assert metadata["raw/possible_duplicates"]["dagster/row_count"] == 17
 
@@ -177,7 +198,9 @@ def test_an_unknown_header_fails_only_its_partition_with_the_formats_expected(pl
     description = failure.step_failure_data.user_failure_data.description
     assert f"voters_NC_{UNKNOWN}.csv: unknown_format: line 1 is not a header the platform knows" in description
     assert "Expected one of: canonical voters: voter_id,first_name" in description
-    assert platform.query(f"select status from raw.ingest_log where partition_date = '{UNKNOWN}'") == [("unknown_format",)]
+    assert platform.query(f"select status from raw.ingest_log where partition_date = '{UNKNOWN}'") == [
+        ("unknown_format",)
+    ]
     # Other partitions are untouched.
     assert platform.results[CLEAN].success
 
@@ -188,7 +211,9 @@ def test_a_file_deleted_after_the_sensor_saw_it_is_reported_missing(platform):
     present = checks(result)["files_present"]
     assert not present.passed and present.severity == dg.AssetCheckSeverity.WARN
     assert present.metadata["missing_files"].value == [f"vote_history_PA_{MISSING}.csv"]
-    assert platform.query(f"select file_name, status from raw.ingest_log where partition_date = '{MISSING}' order by 1") == [
+    assert platform.query(
+        f"select file_name, status from raw.ingest_log where partition_date = '{MISSING}' order by 1"
+    ) == [
         (f"vote_history_PA_{MISSING}.csv", "missing"),
         (f"voters_PA_{MISSING}.csv", "loaded"),
     ]
@@ -208,8 +233,19 @@ def _sample_pii() -> set[str]:
     with SAMPLE.open() as handle:
         records = list(csv.DictReader(handle))
     emails = {record["email"] for record in records if record["email"]}
-    full_names = {f"{record['first_name']} {record['last_name']}" for record in records if record["first_name"] and record["last_name"]}
-    last_names = {record["last_name"] for record in records if record["last_name"]} - {"Green", "White", "Brown", "Black", "Young", "King"}
+    full_names = {
+        f"{record['first_name']} {record['last_name']}"
+        for record in records
+        if record["first_name"] and record["last_name"]
+    }
+    last_names = {record["last_name"] for record in records if record["last_name"]} - {
+        "Green",
+        "White",
+        "Brown",
+        "Black",
+        "Young",
+        "King",
+    }
     # The formats accepted (asset metadata) name the states of their layouts: "Washington" there is a state.
     last_names -= set(STATE_NAMES.values())
     return emails | full_names | last_names
@@ -242,7 +278,9 @@ def test_a_range_run_ingests_each_date_with_its_own_files_oldest_first(platform)
     result = platform.results["range"]
     assert result.success
     # Every raw asset and the mart downstream are materialized for both dates, by one run.
-    assert _partitions_by_asset(result) == {key: set(RANGE) for key in [f"raw/{table}" for table in RAW_TABLES] + ["downstream_mart"]}
+    assert _partitions_by_asset(result) == {
+        key: set(RANGE) for key in [f"raw/{table}" for table in RAW_TABLES] + ["downstream_mart"]
+    }
     log = platform.query(
         f"select partition_date::varchar, file_name, status, rows_loaded, run_id, started_at from raw.ingest_log "
         f"where partition_date between '{RANGE[0]}' and '{RANGE[1]}' order by started_at"
@@ -274,12 +312,16 @@ def test_a_range_run_reports_metadata_and_checks_over_the_range(platform):
     assert len(result.get_asset_check_evaluations()) == len(evaluations) == 6  # one result per check, for the range
     assert all(evaluation.passed for evaluation in evaluations.values())
     assert set(evaluations["lines_reconcile"].metadata["files"].value) == {f"voters_OH_{day}.csv" for day in RANGE}
-    assert set(evaluations["quarantine_rate"].metadata["rate_pct_by_snapshot"].value) == {f"{day} canonical:OH" for day in RANGE}
+    assert set(evaluations["quarantine_rate"].metadata["rate_pct_by_snapshot"].value) == {
+        f"{day} canonical:OH" for day in RANGE
+    }
     assert downstream_partitions(result) == 2
 
 
 def downstream_partitions(result: dg.ExecuteInProcessResult) -> int:
-    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "downstream_mart"][:1]
+    (event,) = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "downstream_mart"
+    ][:1]
     return event.materialization.metadata["partitions"].value
 
 
@@ -296,7 +338,10 @@ def test_a_failed_date_in_a_range_fails_the_run_and_keeps_the_dates_that_loaded(
     statuses = platform.instance.get_status_by_partition(
         raw_key("voters"), list(BROKEN_RANGE), analysis_date_partitions
     )
-    assert statuses == {BROKEN_RANGE[0]: dg.AssetPartitionStatus.MATERIALIZED, BROKEN_RANGE[1]: dg.AssetPartitionStatus.FAILED}
+    assert statuses == {
+        BROKEN_RANGE[0]: dg.AssetPartitionStatus.MATERIALIZED,
+        BROKEN_RANGE[1]: dg.AssetPartitionStatus.FAILED,
+    }
     assert platform.query(f"select count(*) from raw.voters where partition_date = '{BROKEN_RANGE[1]}'") == [(0,)]
     assert platform.query(
         f"select file_name, status from raw.ingest_log where partition_date = '{BROKEN_RANGE[1]}' order by 1"

@@ -16,12 +16,16 @@ VOTERS_NAME = f"voters_NC_{SNAPSHOT}.csv"
 
 def canonical_lines(count: int) -> list[str]:
     header = ",".join(CANONICAL_VOTER_HEADER)
-    return [header] + [",".join(canonical_voter(number, SNAPSHOT)[column] for column in CANONICAL_VOTER_HEADER) for number in range(1, count + 1)]
+    return [header] + [
+        ",".join(canonical_voter(number, SNAPSHOT)[column] for column in CANONICAL_VOTER_HEADER)
+        for number in range(1, count + 1)
+    ]
 
 
 def goodparty_lines(count: int) -> list[str]:
     return [",".join(GOODPARTY_HEADER)] + [
-        ",".join(goodparty_voter(number, SNAPSHOT)[column] for column in GOODPARTY_HEADER) for number in range(1, count + 1)
+        ",".join(goodparty_voter(number, SNAPSHOT)[column] for column in GOODPARTY_HEADER)
+        for number in range(1, count + 1)
     ]
 
 
@@ -34,7 +38,9 @@ def test_empty_file_fails_its_partition_and_says_so(warehouse, landing):
     path.write_bytes(b"")
     with pytest.raises(PartitionFailed, match="empty"):
         ingest(warehouse, [path])
-    assert log_rows(warehouse) == [(VOTERS_NAME, "empty", "the file is empty (0 bytes): a voter file starts with a header line")]
+    assert log_rows(warehouse) == [
+        (VOTERS_NAME, "empty", "the file is empty (0 bytes): a voter file starts with a header line")
+    ]
     assert rows(warehouse, "select count(*) from raw.snapshots") == [(0,)]
 
 
@@ -46,7 +52,9 @@ def test_header_only_voter_file_is_loaded_but_not_accepted(warehouse, landing):
     assert (file.lines_read, file.header_lines, file.rows_loaded, file.reconciles) == (1, 1, 0, True)
     assert file.status == "rejected"
     assert "no voter records loaded" in file.message
-    assert rows(warehouse, "select accepted, message from raw.snapshots") == [(False, f"no voter records loaded from {VOTERS_NAME}")]
+    assert rows(warehouse, "select accepted, message from raw.snapshots") == [
+        (False, f"no voter records loaded from {VOTERS_NAME}")
+    ]
 
 
 def test_unknown_header_fails_the_partition_listing_the_formats(warehouse, landing):
@@ -68,7 +76,10 @@ def test_unknown_header_fails_the_partition_listing_the_formats(warehouse, landi
 def test_wrong_delimiter_is_named(warehouse, landing):
     path = landing / VOTERS_NAME
     path.write_text("\n".join(line.replace(",", ";") for line in canonical_lines(3)) + "\n")
-    with pytest.raises(PartitionFailed, match="canonical_voters header delimited by ';', but canonical_voters files are delimited by ','"):
+    with pytest.raises(
+        PartitionFailed,
+        match="canonical_voters header delimited by ';', but canonical_voters files are delimited by ','",
+    ):
         ingest(warehouse, [path])
 
 
@@ -118,7 +129,13 @@ def test_blank_and_whitespace_lines_are_counted(warehouse, landing):
     path = landing / VOTERS_NAME
     path.write_text("\n".join([lines[0], lines[1], "", lines[2], "   ", lines[3], "", lines[4], ""]) + "\n")
     (file,) = ingest(warehouse, [path]).files
-    assert (file.lines_read, file.blank_lines, file.rows_loaded, file.rows_quarantined, file.reconciles) == (9, 4, 4, 0, True)
+    assert (file.lines_read, file.blank_lines, file.rows_loaded, file.rows_quarantined, file.reconciles) == (
+        9,
+        4,
+        4,
+        0,
+        True,
+    )
     assert rows(warehouse, "select line_number from raw.voters order by 1") == [(2,), (4,), (6,), (8,)]
 
 
@@ -129,7 +146,9 @@ def test_stray_carriage_return_quarantines_its_line(warehouse, landing):
     path.write_bytes(("\n".join([lines[0], lines[1], broken, lines[3], lines[4]]) + "\n").encode())
     (file,) = ingest(warehouse, [path]).files
     assert (file.reader, file.rows_loaded, file.rows_quarantined, file.reconciles) == ("line reader", 3, 1, True)
-    assert rows(warehouse, "select line_number, reasons, raw_line from raw.quarantine") == [(3, ["stray_carriage_return"], broken)]
+    assert rows(warehouse, "select line_number, reasons, raw_line from raw.quarantine") == [
+        (3, ["stray_carriage_return"], broken)
+    ]
 
 
 def test_crlf_file(warehouse, landing):
@@ -150,7 +169,11 @@ def test_quoted_field_spanning_lines_falls_back_to_whole_lines(warehouse, landin
     (file,) = ingest(warehouse, [path]).files
     # Physical lines stay the unit: the record spanning lines 3-4 is quarantined as two broken lines.
     assert (file.reader, file.lines_read, file.rows_loaded, file.rows_quarantined, file.reconciles) == (
-        "line reader", 6, 3, 2, True,
+        "line reader",
+        6,
+        3,
+        2,
+        True,
     )
     assert rows(warehouse, "select line_number, reasons from raw.quarantine order by 1") == [
         (3, ["wrong_field_count"]),
@@ -167,4 +190,6 @@ def test_quoted_delimiters_are_values_not_fields(warehouse, landing):
     path.write_text("\n".join(lines) + "\n")
     (file,) = ingest(warehouse, [path]).files
     assert (file.reader, file.rows_loaded, file.rows_quarantined) == ("duckdb read_csv", 3, 0)
-    assert rows(warehouse, "select street_address, quality_flags from raw.voters where line_number = 3") == [("1 Main St, Apt 4", [])]
+    assert rows(warehouse, "select street_address, quality_flags from raw.voters where line_number = 3") == [
+        ("1 Main St, Apt 4", [])
+    ]

@@ -12,12 +12,22 @@ def test_bench_ingest_measures_every_contender(landing, tmp_path):
     voters = [canonical_voter(number, SNAPSHOT) for number in range(1, 300)]
     voters[5]["email"] = "not an email"  # a flag both rule engines must find
     voters_file = landing / f"voters_NC_{SNAPSHOT}.csv"
-    voters_file.write_text("\n".join([",".join(CANONICAL_VOTER_HEADER)] + [",".join(v[c] for c in CANONICAL_VOTER_HEADER) for v in voters]) + "\n")
+    voters_file.write_text(
+        "\n".join([",".join(CANONICAL_VOTER_HEADER)] + [",".join(v[c] for c in CANONICAL_VOTER_HEADER) for v in voters])
+        + "\n"
+    )
     history = [history_row(v["voter_id"], "2024-11-05") for v in voters]
     history_file = landing / f"vote_history_NC_{SNAPSHOT}.csv"
-    history_file.write_text("\n".join([",".join(CANONICAL_HISTORY_HEADER)] + [",".join(h[c] for c in CANONICAL_HISTORY_HEADER) for h in history]) + "\n")
+    history_file.write_text(
+        "\n".join(
+            [",".join(CANONICAL_HISTORY_HEADER)] + [",".join(h[c] for c in CANONICAL_HISTORY_HEADER) for h in history]
+        )
+        + "\n"
+    )
 
-    results = bench_ingest([voters_file, history_file], work_dir=tmp_path, pandas_slice_lines=50, echo=False, isolate=False)
+    results = bench_ingest(
+        [voters_file, history_file], work_dir=tmp_path, pandas_slice_lines=50, echo=False, isolate=False
+    )
     assert results["platform"]["reconciles"]
     assert results["platform"]["lines"] == 600
     assert results["bare_duckdb_read_csv"]["rows"] == 598

@@ -40,8 +40,10 @@ def _voters_file(folder, broken_lines: int) -> list[dict[str, str]]:
 def _materialize(tmp_path) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [raw_voter_files, marts_stand_in],
-        resources={"warehouse": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
-                   "landing": LandingFolder(path=str(tmp_path / "landing"))},
+        resources={
+            "warehouse": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+            "landing": LandingFolder(path=str(tmp_path / "landing")),
+        },
         partition_key=DAY.isoformat(),
         raise_on_error=False,
     )
@@ -58,13 +60,18 @@ def test_a_blocked_date_fails_in_words_and_is_recorded_for_the_dashboard(data_di
     voters = _voters_file(data_dir / "landing", BROKEN)
     result = _materialize(data_dir)
     assert not result.success
-    assert "marts_stand_in" not in {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+    assert "marts_stand_in" not in {
+        event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
+    }
 
     [failure] = result.get_step_failure_events()
     description = failure.step_failure_data.user_failure_data.description
     assert "DagsterAssetCheckFailedError" not in failure.step_failure_data.error.message
     assert description.startswith(f"{DAY} is blocked: its marts were not built and nothing was published for it.")
-    assert f"voters_OR_{DAY}.csv: {BROKEN} of {GOOD + BROKEN} records quarantined (13.04%), above the 5% threshold." in description
+    assert (
+        f"voters_OR_{DAY}.csv: {BROKEN} of {GOOD + BROKEN} records quarantined (13.04%), above the 5% threshold."
+        in description
+    )
     assert f"Top reasons: wrong_field_count {BROKEN}." in description
     assert "What to do: raw.quarantine lists every quarantined line" in description
 
@@ -77,7 +84,11 @@ def test_a_blocked_date_fails_in_words_and_is_recorded_for_the_dashboard(data_di
     [snapshot] = entry["snapshots"]
     [file] = snapshot["files"]
     assert (snapshot["source_id"], file["file"], file["quarantined"], file["records"]) == (
-        "canonical:OR", f"voters_OR_{DAY}.csv", BROKEN, GOOD + BROKEN)
+        "canonical:OR",
+        f"voters_OR_{DAY}.csv",
+        BROKEN,
+        GOOD + BROKEN,
+    )
     assert file["top_reasons"] == [["wrong_field_count", BROKEN]]
     # Aggregates only: no voter id, name, email, address or line of the file.
     text = (data_dir / "published" / BLOCKED_DATES_FILE).read_text()
@@ -99,8 +110,10 @@ def test_a_range_with_a_failed_date_and_a_blocked_one_names_both(data_dir):
     (data_dir / "landing" / "voters_WV_2025-10-07.csv").write_text("member;name\n1;Ann\n")
     result = dg.materialize(
         [raw_voter_files, marts_stand_in],
-        resources={"warehouse": DuckDBResource(database=str(data_dir / "warehouse.duckdb")),
-                   "landing": LandingFolder(path=str(data_dir / "landing"))},
+        resources={
+            "warehouse": DuckDBResource(database=str(data_dir / "warehouse.duckdb")),
+            "landing": LandingFolder(path=str(data_dir / "landing")),
+        },
         tags={"dagster/asset_partition_range_start": "2025-10-06", "dagster/asset_partition_range_end": "2025-10-07"},
         raise_on_error=False,
     )

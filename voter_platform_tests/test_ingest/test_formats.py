@@ -34,7 +34,19 @@ def test_headers_compare_trimmed_unquoted_and_case_insensitive():
 
 
 def test_ncvoter_columns_are_found_by_name_with_historical_spellings():
-    header = "\t".join(['"ncid"', '"Confidential_ind"', '"county_desc"', '"last_name"', '"first_name"', '"midl_name"', '"party_cd"', '"registr_dt"', '"birth_age"'])
+    header = "\t".join(
+        [
+            '"ncid"',
+            '"Confidential_ind"',
+            '"county_desc"',
+            '"last_name"',
+            '"first_name"',
+            '"midl_name"',
+            '"party_cd"',
+            '"registr_dt"',
+            '"birth_age"',
+        ]
+    )
     layout = detect_layout(header)
     assert layout.spec.id == "nc_ncvoter"
     assert layout.source_position("voter_id") == 1
@@ -51,15 +63,30 @@ def test_a_repeated_header_name_is_matched_by_occurrence():
     layout = detect_layout(",".join(header), "VoterDetails_ Part1 11-20-26-000000.csv")
     dates = [index for index, name in enumerate(header, start=1) if name == "GENERAL_ELECTION_DATE"]
     assert len(dates) == 5
-    assert [layout.positions[name] for name in
-            ("general_election_date", *(f"general_election_date.{n}" for n in range(1, 5)))] == dates
+    assert [
+        layout.positions[name]
+        for name in ("general_election_date", *(f"general_election_date.{n}" for n in range(1, 5)))
+    ] == dates
     cities = [index for index, name in enumerate(header, start=1) if name == "CITY"]
     assert [layout.positions[name] for name in ("city", "city_2", "city_3")] == cities
     assert layout.source_position("city") == cities[0]
 
 
 def test_vr_snapshot_is_told_apart_from_ncvoter_by_its_columns():
-    header = "\t".join(["snapshot_dt", "county_id", "county_desc", "ncid", "status_cd", "sex_code", "registr_dt", "last_name", "first_name", "party_cd"])
+    header = "\t".join(
+        [
+            "snapshot_dt",
+            "county_id",
+            "county_desc",
+            "ncid",
+            "status_cd",
+            "sex_code",
+            "registr_dt",
+            "last_name",
+            "first_name",
+            "party_cd",
+        ]
+    )
     layout = detect_layout(header)
     assert layout.spec.id == "nc_vr_snapshot"
     assert layout.source_position("gender") == 6
@@ -75,17 +102,24 @@ def test_unknown_header_lists_the_formats():
     with pytest.raises(UnknownFormatError) as error:
         detect_layout("a,b,c")
     message = str(error.value)
-    assert message.startswith("line 1 is not a header the platform knows (3 fields, none a known column name). Expected one of: ")
+    assert message.startswith(
+        "line 1 is not a header the platform knows (3 fields, none a known column name). Expected one of: "
+    )
     assert "canonical voters: voter_id,first_name" in message and "ncsbe ncvoter" in message
 
 
 def test_a_near_miss_names_what_is_missing():
-    with pytest.raises(UnknownFormatError, match=r"closest: goodparty, 10 of its column names found; missing: updated_at\)"):
+    with pytest.raises(
+        UnknownFormatError, match=r"closest: goodparty, 10 of its column names found; missing: updated_at\)"
+    ):
         detect_layout(",".join(GOODPARTY_HEADER[:10]) + ",last_update")
 
 
 def test_a_partial_header_with_another_delimiter_names_the_delimiter():
-    with pytest.raises(UnknownFormatError, match=r"closest: canonical_voters, 4 of its column names found delimited by ';' instead of ','; missing: name_suffix"):
+    with pytest.raises(
+        UnknownFormatError,
+        match=r"closest: canonical_voters, 4 of its column names found delimited by ';' instead of ','; missing: name_suffix",
+    ):
         detect_layout("voter_id;first_name;middle_name;last_name")
     with pytest.raises(UnknownFormatError, match=r"\(3 fields, none a known column name\)"):
         detect_layout("a;b;c")
@@ -94,7 +128,9 @@ def test_a_partial_header_with_another_delimiter_names_the_delimiter():
 def test_a_missing_header_is_not_echoed():
     """Without its header, line 1 is a voter: the message must not carry the record."""
     with pytest.raises(UnknownFormatError) as error:
-        detect_layout("VOT001,James,Smith,34,M,CA,Independent,james.smith@email.com,2015-03-15,2024-11-05,2/8/2024 12:03:45")
+        detect_layout(
+            "VOT001,James,Smith,34,M,CA,Independent,james.smith@email.com,2015-03-15,2024-11-05,2/8/2024 12:03:45"
+        )
     assert "James" not in str(error.value) and "@" not in str(error.value)
 
 

@@ -173,4 +173,6 @@ def test_every_quarantined_line_says_why_in_a_sentence(every_kind):
     assert rows
     for reasons, detail, raw_line in rows:
         assert detail and " " in detail, reasons
-        assert not any(len(value) > 3 and value in detail for value in raw_line.split(",") + raw_line.split("\t")), reasons
+        assert not any(len(value) > 3 and value in detail for value in raw_line.split(",") + raw_line.split("\t")), (
+            reasons
+        )

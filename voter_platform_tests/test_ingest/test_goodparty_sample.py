@@ -83,9 +83,12 @@ def test_name_and_email_pairs_are_possible_duplicates(loaded):
 def test_snapshot_and_log(loaded):
     warehouse, _ = loaded
     assert rows(
-        warehouse, "select source_id, partition_date, history_coverage, voters_loaded, rows_quarantined, accepted from raw.snapshots"
+        warehouse,
+        "select source_id, partition_date, history_coverage, voters_loaded, rows_quarantined, accepted from raw.snapshots",
     ) == [("goodparty:goodparty_voters", SNAPSHOT, "last_vote_only", 1389, 2, True)]
-    (log,) = rows(warehouse, "select file_sha256, status, lines_read, rows_loaded, quarantine_reasons from raw.ingest_log")
+    (log,) = rows(
+        warehouse, "select file_sha256, status, lines_read, rows_loaded, quarantine_reasons from raw.ingest_log"
+    )
     assert log == (
         "87797baa1c788f53e88bae19de510977f586a2d47670f395e3ea872ae5ebbc6d",
         "loaded",

@@ -31,11 +31,16 @@ def test_renumbering_sql_matches_the_formula(seed):
     skipped = sorted(generator.sample(lines, generator.randint(0, len(lines))))
     accepted = [line for line in lines if line not in skipped]
     with duckdb.connect() as connection:
-        connection.execute("create table staged as select range + 1 as row_index, range + ? as line_number from range(?)", [first_line, len(accepted)])
+        connection.execute(
+            "create table staged as select range + 1 as row_index, range + ? as line_number from range(?)",
+            [first_line, len(accepted)],
+        )
         sql = Renumbering(tuple(skipped), first_line).update_sql("staged")
         if sql:
             connection.execute(sql)
-        assert [row[0] for row in connection.execute("select line_number from staged order by row_index").fetchall()] == accepted
+        assert [
+            row[0] for row in connection.execute("select line_number from staged order by row_index").fetchall()
+        ] == accepted
 
 
 @pytest.mark.parametrize("inline_limit", [2, 4096])
@@ -49,7 +54,9 @@ def test_renumbering_from_a_provisional_line_number(monkeypatch, inline_limit):
     with duckdb.connect() as connection:
         connection.execute("create table staged as select range + 2 as line_number from range(?)", [len(accepted)])
         connection.execute(Renumbering(skipped, first_line=2).update_sql("staged", row_index_sql="(line_number - 1)"))
-        assert [row[0] for row in connection.execute("select line_number from staged order by line_number").fetchall()] == accepted
+        assert [
+            row[0] for row in connection.execute("select line_number from staged order by line_number").fetchall()
+        ] == accepted
 
 
 def test_line_reader_keeps_file_order_and_reports_bad_lines(tmp_path: Path):
@@ -62,7 +69,9 @@ def test_line_reader_keeps_file_order_and_reports_bad_lines(tmp_path: Path):
         for line in range(1, total + 1):
             handle.write(b"L%d,\xff broken\n" % line if line in bad else b"L%d,fine\n" % line)
     with duckdb.connect() as connection:
-        numbered = connection.execute(f"select row_index, raw from ({line_reader_sql(path, 'utf-8', 'rejects')})").fetchall()
+        numbered = connection.execute(
+            f"select row_index, raw from ({line_reader_sql(path, 'utf-8', 'rejects')})"
+        ).fetchall()
         rejected = sorted(rejected_line_numbers(connection, "rejects"))
     assert rejected == sorted(bad)
     assert all(int(raw.split(",")[0][1:]) == physical_line_number(row, rejected) for row, raw in numbered)

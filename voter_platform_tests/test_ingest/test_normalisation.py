@@ -43,8 +43,18 @@ def test_voter_spellings(warehouse, landing):
     assert loaded[0][:5] == ("Democrat", "F", "NC", "ACTIVE", "27517")
     assert loaded[0][10] == ["state_column_mismatch"]
     assert loaded[1][:5] == ("Other", "U", "NC", None, "2751")
-    assert sorted(loaded[1][10]) == ["invalid_zip_code", "unknown_gender", "unknown_party", "unknown_registration_status"]
-    assert (loaded[2][0], loaded[2][5], str(loaded[2][6]), loaded[2][7]) == ("Independent", date(2001, 3, 7), "2026-11-19 08:05:09", "WAKE")
+    assert sorted(loaded[1][10]) == [
+        "invalid_zip_code",
+        "unknown_gender",
+        "unknown_party",
+        "unknown_registration_status",
+    ]
+    assert (loaded[2][0], loaded[2][5], str(loaded[2][6]), loaded[2][7]) == (
+        "Independent",
+        date(2001, 3, 7),
+        "2026-11-19 08:05:09",
+        "WAKE",
+    )
     assert (loaded[3][0], loaded[3][8], loaded[3][9], loaded[3][10]) == (None, date(1980, 1, 5), None, ["masked_date"])
 
 
@@ -59,7 +69,8 @@ def test_history_spellings(warehouse, landing):
     outcome = ingest(warehouse, [voters, path])
     assert outcome.files[1].rows_loaded == 3
     assert rows(
-        warehouse, "select election_type, voting_method, party_ballot, quality_flags from raw.vote_history order by line_number"
+        warehouse,
+        "select election_type, voting_method, party_ballot, quality_flags from raw.vote_history order by line_number",
     ) == [
         ("GENERAL", "EARLY", None, []),
         ("GENERAL", "OTHER", None, ["unknown_voting_method"]),
@@ -77,7 +88,12 @@ def test_the_untyped_election_rule_says_the_same_in_sql():
     ).fetchall()
     assert typed == [(day, untyped_election_type(day)) for day in days]
     assert {day for day, election_type in typed if election_type == "GENERAL"} == {
-        date(2014, 11, 4), date(2016, 11, 8), date(2018, 11, 6), date(2020, 11, 3), date(2022, 11, 8),
-        date(2024, 11, 5), date(2026, 11, 3),
+        date(2014, 11, 4),
+        date(2016, 11, 8),
+        date(2018, 11, 6),
+        date(2020, 11, 3),
+        date(2022, 11, 8),
+        date(2024, 11, 5),
+        date(2026, 11, 3),
     }
     assert connection.execute(f"select {untyped_election_type_sql('null::date', 2026)}").fetchall() == [(None,)]

@@ -53,7 +53,10 @@ def test_the_same_files_again_are_unchanged_and_change_nothing(warehouse, pair):
     assert [file.status for file in again.files] == ["unchanged", "unchanged"]
     assert all(file.reconciles for file in again.files)  # counts reported from the run that loaded them
     assert raw_content(warehouse) == before
-    assert rows(warehouse, "select status, count(*) from raw.ingest_log group by all order by all") == [("loaded", 2), ("unchanged", 2)]
+    assert rows(warehouse, "select status, count(*) from raw.ingest_log group by all order by all") == [
+        ("loaded", 2),
+        ("unchanged", 2),
+    ]
 
 
 def test_forced_reload_gives_the_same_rows(warehouse, pair):
@@ -188,7 +191,9 @@ def test_line_numbers_survive_a_parallel_read_of_a_large_file(warehouse, landing
     refused = set(generator.sample(range(2, total + 1), 40))
     out = [",".join(CANONICAL_VOTER_HEADER)]
     for line in range(2, total + 1):
-        record = dict(canonical_voter(line, SNAPSHOT), voter_id=f"L{line}", state="North Carolina" if line in refused else "NC")
+        record = dict(
+            canonical_voter(line, SNAPSHOT), voter_id=f"L{line}", state="North Carolina" if line in refused else "NC"
+        )
         out.append(",".join(record[column] for column in CANONICAL_VOTER_HEADER))
     path = landing / f"voters_NC_{SNAPSHOT}.csv"
     path.write_text("\n".join(out) + "\n")
@@ -203,9 +208,17 @@ def test_a_placeholder_email_shared_by_many_is_not_a_person(warehouse, landing):
     from voter_platform_tests.test_ingest.defect_files import canonical_voter
 
     records = [dict(canonical_voter(number, SNAPSHOT), email="none@none.com") for number in range(1, 200)]
-    records += [dict(canonical_voter(number, SNAPSHOT), email="twins@example.org", first_name="Ada", last_name="Twin") for number in (500, 501)]
+    records += [
+        dict(canonical_voter(number, SNAPSHOT), email="twins@example.org", first_name="Ada", last_name="Twin")
+        for number in (500, 501)
+    ]
     path = landing / f"voters_NC_{SNAPSHOT}.csv"
-    path.write_text("\n".join([",".join(CANONICAL_VOTER_HEADER)] + [",".join(r[c] for c in CANONICAL_VOTER_HEADER) for r in records]) + "\n")
+    path.write_text(
+        "\n".join(
+            [",".join(CANONICAL_VOTER_HEADER)] + [",".join(r[c] for c in CANONICAL_VOTER_HEADER) for r in records]
+        )
+        + "\n"
+    )
     ingest(warehouse, [path])
     assert rows(warehouse, "select voter_id, other_voter_id, match_rule from raw.possible_duplicates") == [
         ("NC0000500", "NC0000501", "same_name_and_email")

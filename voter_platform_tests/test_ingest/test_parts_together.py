@@ -11,6 +11,7 @@ import duckdb
 
 from voter_platform.lib.ingest.together import LineMap, PartInCopy
 from voter_platform_tests.test_ingest.conftest import SNAPSHOT, ingest, rows
+
 # The synthetic layouts registered for a test (the fixture), and a header of their wide layout.
 from voter_platform_tests.test_ingest.test_state_patterns import WIDE_HEADER, layouts  # noqa: F401
 
@@ -70,12 +71,21 @@ def test_county_parts_read_together_keep_their_own_files_and_lines(layouts, ware
 
 def test_a_part_with_other_line_endings_is_read_on_its_own(layouts, warehouse, landing):
     _write(landing / "ALA_20261120.txt", "ALA\t1000000001\tSMITH\t5\t05/01/1970\tDEM\n")
-    _write(landing / "BAK_20261120.txt", "BAK\t1000000003\tLEE\t9\t03/04/1990\tNPA\r\nBAK\t1000000006\tROE\t9\t03/04/1990\r\n")
-    _write(landing / "BAY_20261120.txt", "BAY\t1000000005\tKIM\t1\t07/08/1960\tDEM\nBAY\t1000000007\tFOX\t1\t07/08/1960\tREP\n")
+    _write(
+        landing / "BAK_20261120.txt",
+        "BAK\t1000000003\tLEE\t9\t03/04/1990\tNPA\r\nBAK\t1000000006\tROE\t9\t03/04/1990\r\n",
+    )
+    _write(
+        landing / "BAY_20261120.txt",
+        "BAY\t1000000005\tKIM\t1\t07/08/1960\tDEM\nBAY\t1000000007\tFOX\t1\t07/08/1960\tREP\n",
+    )
     outcome = ingest(warehouse, sorted(landing.iterdir()), quarantine_threshold_pct=100.0)
     assert all(file.reconciles and file.status == "loaded" for file in outcome.files)
     assert rows(warehouse, "select file_name, line_number from raw.voters order by 1, 2") == [
-        ("ALA_20261120.txt", 1), ("BAK_20261120.txt", 1), ("BAY_20261120.txt", 1), ("BAY_20261120.txt", 2),
+        ("ALA_20261120.txt", 1),
+        ("BAK_20261120.txt", 1),
+        ("BAY_20261120.txt", 1),
+        ("BAY_20261120.txt", 2),
     ]
     assert rows(warehouse, "select file_name, line_number, raw_line from raw.quarantine") == [
         ("BAK_20261120.txt", 2, "BAK\t1000000006\tROE\t9\t03/04/1990"),
@@ -89,7 +99,10 @@ def test_a_header_in_every_part_is_each_parts_header(layouts, warehouse, landing
         f"{WIDE_HEADER}\nOH0004,25,WU,1985-06-07,ACTIVE,,,X,\n,25,NOID,1990-03-04,ACTIVE,,X,X,X\nOH0005,25,LI,1985-06-07,ACTIVE,,X,,\n",
     )
     outcome = ingest(warehouse, sorted(landing.iterdir()), quarantine_threshold_pct=100.0)
-    assert [(file.header_lines, file.rows_loaded, file.rows_quarantined, file.history_rows_derived) for file in outcome.files] == [
+    assert [
+        (file.header_lines, file.rows_loaded, file.rows_quarantined, file.history_rows_derived)
+        for file in outcome.files
+    ] == [
         (1, 1, 0, 2),
         (1, 2, 1, 2),
     ]
@@ -131,8 +144,15 @@ def test_no_fast_path_insert_joins_and_so_loses_the_readers_row_order(tmp_path):
             continue
         names = tuple(source.name.lower() for source in spec.fields)
         record_length = max(source.start + source.width - 1 for source in spec.fields) if spec.is_fixed_width else None
-        layout = FileLayout(spec, names, {name: index for index, name in enumerate(names, 1)}, len(names), "all fields",
-                            spec.state if spec.state and len(spec.state) == 2 else None, record_length)
+        layout = FileLayout(
+            spec,
+            names,
+            {name: index for index, name in enumerate(names, 1)},
+            len(names),
+            "all fields",
+            spec.state if spec.state and len(spec.state) == 2 else None,
+            record_length,
+        )
         insert = record_insert_sql(layout, record_reader_sql(sample, "utf-8", layout, "sample_rejects"), SNAPSHOT)
         plan = connection.execute(
             "explain " + insert, {"partition_date": SNAPSHOT, "source_id": "x", "file_name": "x"}
@@ -140,8 +160,6 @@ def test_no_fast_path_insert_joins_and_so_loses_the_readers_row_order(tmp_path):
         assert "JOIN" not in plan.upper(), spec.id
         checked += 1
     assert checked > 40
-
-
 
 
 def test_parts_whose_every_line_takes_the_careful_path_load_whole(layouts, warehouse, landing):
@@ -152,11 +170,13 @@ def test_parts_whose_every_line_takes_the_careful_path_load_whole(layouts, wareh
     for county in ("ALA", "BAK"):
         _write(
             landing / f"{county}_20261120.txt",
-            "".join(f"{county}\t{county == 'BAK'}{number:09d}\tSMITH\t5\t05/01/1970\tXYZ\n" for number in range(lines)).replace(
-                "\tTrue", "\t1").replace("\tFalse", "\t2"),
+            "".join(f"{county}\t{county == 'BAK'}{number:09d}\tSMITH\t5\t05/01/1970\tXYZ\n" for number in range(lines))
+            .replace("\tTrue", "\t1")
+            .replace("\tFalse", "\t2"),
         )
     outcome = ingest(warehouse, sorted(landing.iterdir()))
     assert [(file.rows_loaded, file.quality_flags) for file in outcome.files] == [(lines, {"unknown_party": lines})] * 2
     assert rows(warehouse, "select file_name, count(*), max(line_number) from raw.voters group by all order by 1") == [
-        ("ALA_20261120.txt", lines, lines), ("BAK_20261120.txt", lines, lines),
+        ("ALA_20261120.txt", lines, lines),
+        ("BAK_20261120.txt", lines, lines),
     ]

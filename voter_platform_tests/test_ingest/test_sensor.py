@@ -126,7 +126,9 @@ def test_voters_and_history_of_a_date_share_one_run(sensor, landing):
     other = drop(landing, "voters_PA_2026-11-21.csv")
     sensor.tick()
     requests = ingest_requests(sensor.tick())
-    assert [(request.partition_key, request.run_config["ops"]["raw_voter_files"]["config"]["files"]) for request in requests] == [
+    assert [
+        (request.partition_key, request.run_config["ops"]["raw_voter_files"]["config"]["files"]) for request in requests
+    ] == [
         (DAY, sorted([history.name, voters.name])),
         ("2026-11-21", [other.name]),
     ]
@@ -225,7 +227,10 @@ def test_election_reference_is_loaded_before_the_first_ingest(instance, landing,
 
     monkeypatch.setattr(sensors, "_reference_state", lambda instance: "running")
     waiting = sensor.tick()
-    assert not waiting.run_requests and waiting.skip_reason.skip_message == "waiting for the election reference run to finish"
+    assert (
+        not waiting.run_requests
+        and waiting.skip_reason.skip_message == "waiting for the election reference run to finish"
+    )
 
     monkeypatch.undo()
     load_reference(instance)

@@ -45,6 +45,7 @@ COUNTY_EXTRACTS = {
     **{layout_id: ("Harris", "Travis", "Loving") for layout_id in state_formats() if layout_id.startswith("tx_")},
 }
 
+
 @dataclass
 class Truth:
     """The generator's facts of one delivery, summed over its files."""
@@ -92,23 +93,49 @@ class Delivery:
         return dict(self.rows(f"select coalesce({column}, '(none)'), count(*) from raw.voters group by all"))
 
     def flags(self, table: str) -> Counter:
-        return Counter(dict(self.rows(f"select flag, count(*) from (select unnest(quality_flags) as flag from {table}) group by all")))
+        return Counter(
+            dict(
+                self.rows(
+                    f"select flag, count(*) from (select unnest(quality_flags) as flag from {table}) group by all"
+                )
+            )
+        )
 
 
-def deliver(tmp_path: Path, layout_id: str, *, voters: int = VOTERS, defects: str = "none", package: str = "none",
-            counties: tuple[str, ...] | None = None, history: bool = True, seed: int = 5,
-            leave_out: tuple[str, ...] = ()) -> Delivery:
+def deliver(
+    tmp_path: Path,
+    layout_id: str,
+    *,
+    voters: int = VOTERS,
+    defects: str = "none",
+    package: str = "none",
+    counties: tuple[str, ...] | None = None,
+    history: bool = True,
+    seed: int = 5,
+    leave_out: tuple[str, ...] = (),
+) -> Delivery:
     """Generate a state delivery and ingest its files as they land (archives as delivered), without
     the files named in `leave_out`."""
     folder = tmp_path / layout_id
-    generate(GenerateConfig(
-        voters=voters, start=SNAPSHOT, days=1, format=layout_id, out=folder, seed=seed,
-        defects=DefectRates.parse(defects), package=package, history=history,
-        counties=counties if counties is not None else COUNTY_EXTRACTS.get(layout_id),
-    ))
+    generate(
+        GenerateConfig(
+            voters=voters,
+            start=SNAPSHOT,
+            days=1,
+            format=layout_id,
+            out=folder,
+            seed=seed,
+            defects=DefectRates.parse(defects),
+            package=package,
+            history=history,
+            counties=counties if counties is not None else COUNTY_EXTRACTS.get(layout_id),
+        )
+    )
     files = sorted(path for path in folder.iterdir() if path.is_file() and path.name not in leave_out)
     warehouse = duckdb.connect(str(tmp_path / f"{layout_id}.duckdb"))
-    outcome = ingest_partition(warehouse, SNAPSHOT, [InputFile(path) for path in files], run_id="test", options=IngestOptions())
+    outcome = ingest_partition(
+        warehouse, SNAPSHOT, [InputFile(path) for path in files], run_id="test", options=IngestOptions()
+    )
     return Delivery(folder, outcome, warehouse, Truth.read(folder))
 
 
@@ -151,7 +178,9 @@ def test_the_legacy_michigan_voters_file_loads_without_its_history(tmp_path):
     """Fixed-width entire_state_v.lst (year of birth only, MMDDYYYY registration dates) on its own."""
     delivery = deliver(tmp_path, "mi_qvf_voters_lst", history=False)
     assert_loads_as_its_truth(delivery, "mi_qvf_voters_lst")
-    assert delivery.rows("select count(*), count(birth_date), count(birth_year) from raw.voters") == [(VOTERS, 0, VOTERS)]
+    assert delivery.rows("select count(*), count(birth_date), count(birth_year) from raw.voters") == [
+        (VOTERS, 0, VOTERS)
+    ]
 
 
 def test_legacy_michigan_history_is_dated_by_its_election_codes(tmp_path):
@@ -162,7 +191,9 @@ def test_legacy_michigan_history_is_dated_by_its_election_codes(tmp_path):
     history = files["entire_state_h.lst"]
     assert history.reconciles and history.rows_quarantined == 0
     assert history.rows_loaded == delivery.truth.history_rows > 0
-    assert delivery.rows("select count(*) from raw.vote_history where election_date is null or election_label is null") == [(0,)]
+    assert delivery.rows(
+        "select count(*) from raw.vote_history where election_date is null or election_label is null"
+    ) == [(0,)]
     types = dict(delivery.rows("select election_type, count(*) from raw.vote_history group by all"))
     assert set(types) == {"GENERAL", "PRIMARY", "SPECIAL"}
     assert delivery.rows(
@@ -178,7 +209,9 @@ def test_legacy_michigan_history_without_its_election_codes_is_quarantined(tmp_p
     assert history.reconciles and history.rows_loaded == 0
     assert history.rows_quarantined == delivery.truth.history_rows > 0
     assert history.quarantine_reasons == {"missing_election_date": delivery.truth.history_rows}
-    (detail,) = {row[0] for row in delivery.rows("select detail from raw.quarantine where file_name = 'entire_state_h.lst'")}
+    (detail,) = {
+        row[0] for row in delivery.rows("select detail from raw.quarantine where file_name = 'entire_state_h.lst'")
+    }
     assert "electionscd.lst" in detail and "no lookup came with this file" in detail
     (snapshot,) = delivery.outcome.snapshots
     assert snapshot.voters_loaded == 500
@@ -197,11 +230,18 @@ def test_legacy_michigan_history_of_a_code_the_lookup_lacks_is_quarantined(tmp_p
     assert 0 < undated < len(history)
     warehouse = duckdb.connect(str(tmp_path / "mi.duckdb"))
     files = [InputFile(path) for path in sorted(folder.iterdir()) if path.is_file()]
-    outcome = ingest_partition(warehouse, SNAPSHOT, files, run_id="test", options=IngestOptions(quarantine_threshold_pct=100))
+    outcome = ingest_partition(
+        warehouse, SNAPSHOT, files, run_id="test", options=IngestOptions(quarantine_threshold_pct=100)
+    )
     loaded = next(file for file in outcome.files if file.file_name == "entire_state_h.lst")
     assert loaded.reconciles and (loaded.rows_loaded, loaded.rows_quarantined) == (len(history) - undated, undated)
     assert loaded.quarantine_reasons == {"missing_election_date": undated}
-    (detail,) = {row[0] for row in warehouse.execute("select detail from raw.quarantine where file_name = 'entire_state_h.lst'").fetchall()}
+    (detail,) = {
+        row[0]
+        for row in warehouse.execute(
+            "select detail from raw.quarantine where file_name = 'entire_state_h.lst'"
+        ).fetchall()
+    }
     assert detail == (
         "the row's election code is blank or not listed in the election-code lookup electionscd.lst: the row belongs to no election"
     )
@@ -210,7 +250,12 @@ def test_legacy_michigan_history_of_a_code_the_lookup_lacks_is_quarantined(tmp_p
 def test_iowa_parts_gather_with_the_header_of_the_first(tmp_path):
     delivery = deliver(tmp_path, "ia_voter_list")
     files = {file.file_name: file for file in delivery.outcome.files}
-    assert [file.layout.endswith("header of the first part)") for _, file in sorted(files.items())] == [False, True, True, True]
+    assert [file.layout.endswith("header of the first part)") for _, file in sorted(files.items())] == [
+        False,
+        True,
+        True,
+        True,
+    ]
     assert [file.header_lines for _, file in sorted(files.items())] == [1, 0, 0, 0]
     (snapshot,) = delivery.outcome.snapshots
     assert snapshot.voters_loaded == delivery.truth.voters == VOTERS
@@ -225,9 +270,12 @@ def test_a_history_file_without_a_type_column_keeps_federal_generals_general(tmp
         "('2016-11-08', '2018-11-06', '2020-11-03', '2022-11-08', '2024-11-05')"
     )[0][0]
     assert general_days > 0
-    assert delivery.rows(
-        "select count(*) from raw.vote_history where election_date = '2024-11-05' and election_type = 'GENERAL'"
-    )[0][0] > 0
+    assert (
+        delivery.rows(
+            "select count(*) from raw.vote_history where election_date = '2024-11-05' and election_type = 'GENERAL'"
+        )[0][0]
+        > 0
+    )
     assert delivery.flags("raw.vote_history")["unknown_election_type"] == 0
 
 
@@ -254,7 +302,9 @@ def test_state_quirks_load_flagged_and_a_missing_part_is_named(tmp_path):
 
 
 def test_unknown_party_codes_in_headerless_county_files(tmp_path):
-    delivery = deliver(tmp_path, "fl_voter_extract", defects="state_quirks", counties=("Alachua", "Baker", "Bay", "Duval"))
+    delivery = deliver(
+        tmp_path, "fl_voter_extract", defects="state_quirks", counties=("Alachua", "Baker", "Bay", "Duval")
+    )
     truth = delivery.truth
     assert_loads_as_its_truth(delivery, "fl_voter_extract")
     assert truth.unknown_codes["party"] > 0
@@ -275,16 +325,20 @@ def test_year_only_births_load_without_a_birth_date(tmp_path, layout_id):
     delivery = deliver(tmp_path, layout_id, voters=500)
     assert_loads_as_its_truth(delivery, layout_id)
     voters = delivery.truth.voters
-    assert delivery.rows("select count(birth_date), count(birth_year), min(birth_year) > 1900 from raw.voters") == [(0, voters, True)]
+    assert delivery.rows("select count(birth_date), count(birth_year), min(birth_year) > 1900 from raw.voters") == [
+        (0, voters, True)
+    ]
 
 
 def test_arizona_election_cells_say_method_and_primary_ballot_party(tmp_path):
     """AZ's `P - Democratic`: a vote, its method and the party of the primary ballot."""
     delivery = deliver(tmp_path, "az_voter_list", voters=500)
     assert_loads_as_its_truth(delivery, "az_voter_list")
-    ballots = dict(delivery.rows(
-        "select election_type, count(party_ballot) from raw.vote_history where election_type in ('GENERAL', 'PRIMARY') group by all"
-    ))
+    ballots = dict(
+        delivery.rows(
+            "select election_type, count(party_ballot) from raw.vote_history where election_type in ('GENERAL', 'PRIMARY') group by all"
+        )
+    )
     assert ballots["PRIMARY"] > 0 and ballots["GENERAL"] == 0
     assert delivery.rows("select count(*) from raw.vote_history where voting_method is null") == [(0,)]
 
@@ -293,7 +347,9 @@ def test_arizona_year_only_births_beside_the_date_column(tmp_path):
     delivery = deliver(tmp_path, "az_voter_list", voters=500, defects="year_only_birth=0.1")
     year_only = delivery.truth.birth_year_only
     assert year_only > 0
-    assert delivery.rows("select count(*) from raw.voters where birth_date is null and birth_year is not null") == [(year_only,)]
+    assert delivery.rows("select count(*) from raw.voters where birth_date is null and birth_year is not null") == [
+        (year_only,)
+    ]
 
 
 # --- deliveries as the states package them ----------------------------------------------------------
@@ -302,9 +358,13 @@ def test_arizona_year_only_births_beside_the_date_column(tmp_path):
 def test_a_zip_of_county_files_is_read_as_delivered(tmp_path):
     delivery = deliver(tmp_path, "fl_voter_extract", package="zip", voters=1000)
     assert sorted(path.name for path in delivery.folder.iterdir() if path.is_file()) == [
-        "Voter_Extract_20261120.zip", "Voter_History_20261120.zip",
+        "Voter_Extract_20261120.zip",
+        "Voter_History_20261120.zip",
     ]
-    assert {file.file_name.split("/")[0] for file in delivery.outcome.files} == {"Voter_Extract_20261120.zip", "Voter_History_20261120.zip"}
+    assert {file.file_name.split("/")[0] for file in delivery.outcome.files} == {
+        "Voter_Extract_20261120.zip",
+        "Voter_History_20261120.zip",
+    }
     assert_loads_as_its_truth(delivery, "fl_voter_extract")
 
 
@@ -318,7 +378,10 @@ def test_voters_and_history_parts_in_one_zip(tmp_path):
 def test_gzipped_county_range_files_are_read_as_delivered(tmp_path):
     delivery = deliver(tmp_path, "oh_swvf", package="gz", voters=1000)
     assert sorted(file.file_name for file in delivery.outcome.files) == [
-        "SWVF_1_22.txt.gz", "SWVF_23_44.txt.gz", "SWVF_45_66.txt.gz", "SWVF_67_88.txt.gz",
+        "SWVF_1_22.txt.gz",
+        "SWVF_23_44.txt.gz",
+        "SWVF_45_66.txt.gz",
+        "SWVF_67_88.txt.gz",
     ]
     assert_loads_as_its_truth(delivery, "oh_swvf")
 
@@ -328,13 +391,27 @@ def test_gzipped_county_range_files_are_read_as_delivered(tmp_path):
 
 @pytest.mark.parametrize(
     ("layout_id", "counties"),
-    [("oh_swvf", None), ("va_registered_voters", None), ("fl_voter_extract", ("Alachua", "Baker")), ("ny_voter_list", None)],
+    [
+        ("oh_swvf", None),
+        ("va_registered_voters", None),
+        ("fl_voter_extract", ("Alachua", "Baker")),
+        ("ny_voter_list", None),
+    ],
 )
 def test_line_defects_end_where_the_manifest_says(tmp_path, layout_id, counties):
     delivery = deliver(tmp_path, layout_id, voters=3000, defects="0.004", counties=counties, seed=7)
     files = [path for path in delivery.folder.iterdir() if path.is_file()]
-    assert sum(json.loads((delivery.folder / MANIFEST_DIR / f"{path.name}.facts.json").read_text())["lines"] for path in files) > 0
-    defects = sum(len((delivery.folder / MANIFEST_DIR / f"{path.name}.defects.csv").read_text().splitlines()) - 1 for path in files)
+    assert (
+        sum(
+            json.loads((delivery.folder / MANIFEST_DIR / f"{path.name}.facts.json").read_text())["lines"]
+            for path in files
+        )
+        > 0
+    )
+    defects = sum(
+        len((delivery.folder / MANIFEST_DIR / f"{path.name}.defects.csv").read_text().splitlines()) - 1
+        for path in files
+    )
     assert defects > 10
     assert all(file.reconciles for file in delivery.outcome.files)
     for path in files:

@@ -43,11 +43,19 @@ def test_history_columns_become_vote_history_rows(layouts, warehouse, landing):
     with gzip.open(landing / "TESTWIDE_23_44_20261120.txt.gz", "wt") as handle:
         handle.write(WIDE_HEADER + "\nOH0004,25,WU,1985-06-07,ACTIVE,,,Q,\n")
     outcome = ingest(warehouse, sorted(landing.iterdir()))
-    assert [file.file_name for file in outcome.files] == ["TESTWIDE_1_22_20261120.txt", "TESTWIDE_23_44_20261120.txt.gz"]
+    assert [file.file_name for file in outcome.files] == [
+        "TESTWIDE_1_22_20261120.txt",
+        "TESTWIDE_23_44_20261120.txt.gz",
+    ]
     (snapshot,) = outcome.snapshots
     assert snapshot.source_id == "testwide:OH" and snapshot.history_coverage == "per_election"
-    assert snapshot.missing_parts == ["45_66", "67_88"] and "2 parts of the delivery missing: 45_66, 67_88" in snapshot.message
-    assert rows(warehouse, "select voter_id, party, primary_ballot_party, registration_status from raw.voters order by 1") == [
+    assert (
+        snapshot.missing_parts == ["45_66", "67_88"]
+        and "2 parts of the delivery missing: 45_66, 67_88" in snapshot.message
+    )
+    assert rows(
+        warehouse, "select voter_id, party, primary_ballot_party, registration_status from raw.voters order by 1"
+    ) == [
         ("OH0001", None, "Democrat", "ACTIVE"),
         ("OH0002", None, None, "INACTIVE"),
         ("OH0003", None, "Republican", "ACTIVE"),
@@ -86,7 +94,12 @@ def test_a_zip_of_headerless_county_files_is_one_snapshot(layouts, warehouse, la
     }
     _zip(
         landing / "Voter_Extract_20261120.zip",
-        {**voters, **history, "VerificationFiles/ALA_20261120.txt": voters["ALA_20261120.txt"], "README.txt": "hello\n"},
+        {
+            **voters,
+            **history,
+            "VerificationFiles/ALA_20261120.txt": voters["ALA_20261120.txt"],
+            "README.txt": "hello\n",
+        },
     )
     outcome = ingest(warehouse, [landing / "Voter_Extract_20261120.zip"])
     statuses = {file.file_name: file.status for file in outcome.files}
@@ -101,7 +114,9 @@ def test_a_zip_of_headerless_county_files_is_one_snapshot(layouts, warehouse, la
     (snapshot,) = outcome.snapshots
     assert (snapshot.source_id, snapshot.voters_loaded, snapshot.history_rows_loaded) == ("testhl:FL", 3, 3)
     assert snapshot.missing_parts == ["BAY"]
-    assert rows(warehouse, "select voter_id, county, race, party, birth_date, quality_flags from raw.voters order by 1") == [
+    assert rows(
+        warehouse, "select voter_id, county, race, party, birth_date, quality_flags from raw.voters order by 1"
+    ) == [
         ("1000000001", "ALACHUA", "White", "Democrat", date(1970, 5, 1), []),
         ("1000000002", "ALACHUA", "Black", "Other", date(1980, 1, 2), ["unknown_party"]),
         ("1000000003", "BAKER", "Unknown", "Independent", date(1990, 3, 4), []),
@@ -125,16 +140,26 @@ def test_fixed_width_records_are_cut_by_position(layouts, warehouse, landing):
     path.write_text("\n".join(lines) + "\n")
     (file,) = ingest(warehouse, [path]).files
     assert (file.layout, file.rows_loaded, file.rows_quarantined, file.reconciles) == (
-        "test_fixed (27-character records)", 4, 1, True,
+        "test_fixed (27-character records)",
+        4,
+        1,
+        True,
     )
-    assert rows(warehouse, "select voter_id, last_name, birth_date, registration_status, county from raw.voters order by 1") == [
+    assert rows(
+        warehouse, "select voter_id, last_name, birth_date, registration_status, county from raw.voters order by 1"
+    ) == [
         ("1000000001", "SMITH", date(1970, 5, 1), "ACTIVE", "001"),
         ("1000000002", "JONES", date(1980, 1, 2), "INACTIVE", "001"),
         ("1000000003", "LEE", date(1990, 3, 4), None, "001"),
         ("1000000005", "KIM", date(1975, 8, 9), "REMOVED", "254"),
     ]
     assert rows(warehouse, "select line_number, reasons, voter_id, detail from raw.quarantine") == [
-        (4, ["wrong_line_length"], "1000000004", "the line's length is no record length: expected 27 (or fewer, when the last fields are blank and cut off)")
+        (
+            4,
+            ["wrong_line_length"],
+            "1000000004",
+            "the line's length is no record length: expected 27 (or fewer, when the last fields are blank and cut off)",
+        )
     ]
 
 
@@ -152,7 +177,8 @@ def test_slots_and_a_header_only_in_the_first_part(layouts, warehouse, landing):
         ("102", 1, "TESTSLOTS Part2 11-20-26.csv"),
     ]
     assert rows(
-        warehouse, "select voter_id, election_date, election_type, voting_method, election_label from raw.vote_history order by 1, 2"
+        warehouse,
+        "select voter_id, election_date, election_type, voting_method, election_label from raw.vote_history order by 1, 2",
     ) == [
         ("101", date(2016, 1, 1), "PRIMARY", None, "PR16"),
         ("101", date(2016, 11, 8), "GENERAL", "ABSENTEE", None),
@@ -160,7 +186,9 @@ def test_slots_and_a_header_only_in_the_first_part(layouts, warehouse, landing):
         ("101", date(2022, 11, 8), "GENERAL", None, "GE22"),
         ("102", date(2020, 11, 3), "GENERAL", "IN_PERSON", None),
     ]
-    assert rows(warehouse, "select quality_flags from raw.vote_history where election_label = 'PR16'") == [(["election_year_only"],)]
+    assert rows(warehouse, "select quality_flags from raw.vote_history where election_label = 'PR16'") == [
+        (["election_year_only"],)
+    ]
 
 
 def test_a_history_string_lists_the_elections(layouts, warehouse, landing):
@@ -176,17 +204,26 @@ def test_a_history_string_lists_the_elections(layouts, warehouse, landing):
 
 
 def test_slots_decoded_by_each_countys_election_map(layouts, warehouse, landing):
-    (landing / "ADAMS FVE 20261120.txt").write_text('"1"\t"SMITH"\t"D"\t"AP"\t"D"\t""\t""\t"ADAMS"\n"2"\t"JONES"\t"R"\t"AB"\t"R"\t"AP"\t"R"\t"ADAMS"\n')
+    (landing / "ADAMS FVE 20261120.txt").write_text(
+        '"1"\t"SMITH"\t"D"\t"AP"\t"D"\t""\t""\t"ADAMS"\n"2"\t"JONES"\t"R"\t"AB"\t"R"\t"AP"\t"R"\t"ADAMS"\n'
+    )
     (landing / "BUCKS FVE 20261120.txt").write_text('"3"\t"LEE"\t"NF"\t"AP"\t""\t""\t""\t"BUCKS"\n')
     # The same slot is a different election in each county.
-    (landing / "ADAMS Election Map 20261120.txt").write_text("ADAMS\t1\t2024 GENERAL PRIMARY\t04/23/2024\nADAMS\t2\t2024 GENERAL\t11/05/2024\n")
-    older = "".join(f"BUCKS\t{slot}\t{2020 - slot} GENERAL\t11/0{slot % 7 + 1}/{2020 - slot}\n" for slot in range(3, 30))
-    (landing / "BUCKS Election Map 20261120.txt").write_text("BUCKS\t1\t2022 GENERAL\t11/08/2022\nBUCKS\tx\tbroken\t\n" + older)
+    (landing / "ADAMS Election Map 20261120.txt").write_text(
+        "ADAMS\t1\t2024 GENERAL PRIMARY\t04/23/2024\nADAMS\t2\t2024 GENERAL\t11/05/2024\n"
+    )
+    older = "".join(
+        f"BUCKS\t{slot}\t{2020 - slot} GENERAL\t11/0{slot % 7 + 1}/{2020 - slot}\n" for slot in range(3, 30)
+    )
+    (landing / "BUCKS Election Map 20261120.txt").write_text(
+        "BUCKS\t1\t2022 GENERAL\t11/08/2022\nBUCKS\tx\tbroken\t\n" + older
+    )
     outcome = ingest(warehouse, sorted(landing.iterdir()))
     statuses = {file.file_name: (file.status, file.rows_loaded, file.rows_quarantined) for file in outcome.files}
     assert statuses["BUCKS Election Map 20261120.txt"] == ("loaded", 28, 1)
     assert rows(
-        warehouse, "select voter_id, election_date, election_type, election_label, voting_method, party_ballot from raw.vote_history order by 1, 2"
+        warehouse,
+        "select voter_id, election_date, election_type, election_label, voting_method, party_ballot from raw.vote_history order by 1, 2",
     ) == [
         ("1", date(2024, 4, 23), "PRIMARY", "2024 GENERAL PRIMARY", "IN_PERSON", "Democrat"),
         ("2", date(2024, 4, 23), "PRIMARY", "2024 GENERAL PRIMARY", "ABSENTEE", "Republican"),
@@ -212,7 +249,10 @@ def test_an_ambiguous_headerless_file_names_the_candidates_and_a_folder_decides(
     folder.mkdir()
     line = "ALA\t1000000001\tSMITH\t5\t05/01/1970\tDEM"
     with registered(monkeypatch, folder, extra=(copy,)):
-        with pytest.raises(UnknownFormatError, match=r"fits several layouts: test_headerless \(FL\), test_headerless_copy \(GA\).*landing/FL"):
+        with pytest.raises(
+            UnknownFormatError,
+            match=r"fits several layouts: test_headerless \(FL\), test_headerless_copy \(GA\).*landing/FL",
+        ):
             detect_layout(line, "ALA_20261120.txt")
         assert detect_layout(line, "ALA_20261120.txt", state_hint="GA").spec.id == "test_headerless_copy"
 

@@ -14,7 +14,14 @@ from voter_platform.lib import vocabularies as vocab
 def test_every_layout_file_loads():
     found = layouts()
     assert set(found) == {path.stem for path in LAYOUTS_DIR.glob("*.yaml")}
-    assert {"canonical_voters", "canonical_vote_history", "goodparty", "nc_ncvoter", "nc_ncvhis", "nc_vr_snapshot"} <= set(found)
+    assert {
+        "canonical_voters",
+        "canonical_vote_history",
+        "goodparty",
+        "nc_ncvoter",
+        "nc_ncvhis",
+        "nc_vr_snapshot",
+    } <= set(found)
 
 
 @pytest.mark.parametrize("layout_id", sorted(layouts()))
@@ -36,13 +43,17 @@ def write_layout(folder: Path, name: str, **changes) -> Path:
 
 def test_a_typo_fails_with_the_file_and_the_field(tmp_path):
     write_layout(tmp_path, "oops", recognise={"header": "exact", "optional_trailling": ["updated_at"]})
-    with pytest.raises(LayoutError, match=r"layout oops.yaml: recognise.optional_trailling: Extra inputs are not permitted"):
+    with pytest.raises(
+        LayoutError, match=r"layout oops.yaml: recognise.optional_trailling: Extra inputs are not permitted"
+    ):
         layouts.__wrapped__(tmp_path)
 
 
 def test_a_code_outside_the_vocabulary_is_refused(tmp_path):
     write_layout(tmp_path, "oops", codes={"party": {"D": "Democratic"}})
-    with pytest.raises(LayoutError, match=r"code table 'party' maps to values outside the vocabulary: \['Democratic'\]"):
+    with pytest.raises(
+        LayoutError, match=r"code table 'party' maps to values outside the vocabulary: \['Democratic'\]"
+    ):
         layouts.__wrapped__(tmp_path)
 
 
@@ -78,7 +89,9 @@ def test_a_history_of_election_codes_needs_the_lookup_that_dates_them(tmp_path):
     voters = yaml.safe_load((tmp_path / "mi_qvf_voters_lst.yaml").read_text())
     voters["history"].pop("lookup")
     (tmp_path / "mi_qvf_voters_lst.yaml").write_text(yaml.safe_dump(voters))
-    with pytest.raises(LayoutError, match=r"mi_qvf_voters_lst.yaml: history layout 'mi_qvf_history_lst' has election codes"):
+    with pytest.raises(
+        LayoutError, match=r"mi_qvf_voters_lst.yaml: history layout 'mi_qvf_history_lst' has election codes"
+    ):
         layouts.__wrapped__(tmp_path)
     voters["history"]["lookup"] = "mi_qvf_history_lst"
     (tmp_path / "mi_qvf_voters_lst.yaml").write_text(yaml.safe_dump(voters))

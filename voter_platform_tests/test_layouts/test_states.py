@@ -32,7 +32,30 @@ from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.formats import _match, detect_layout, formats
 
 # Every state of data/layouts/states/ (README index).
-STATES = ("OH", "FL", "PA", "NY", "MI", "GA", "TX", "CA", "WA", "CO", "AZ", "WI", "VA", "NJ", "MN", "OK", "VT", "UT", "DE", "OR", "NV", "IA")
+STATES = (
+    "OH",
+    "FL",
+    "PA",
+    "NY",
+    "MI",
+    "GA",
+    "TX",
+    "CA",
+    "WA",
+    "CO",
+    "AZ",
+    "WI",
+    "VA",
+    "NJ",
+    "MN",
+    "OK",
+    "VT",
+    "UT",
+    "DE",
+    "OR",
+    "NV",
+    "IA",
+)
 
 # A realistic name for a file of each layout (headerless layouts are told apart by it).
 FILE_NAMES = {
@@ -271,16 +294,25 @@ def test_slot_columns_name_fields_of_the_layout(layout_id):
 # History headers (or items, or slot labels) as the state notes show them, and what they say:
 # (text, date or year, type word or None).
 HISTORY_TEXTS = {
-    "oh_swvf": [("PRIMARY-03/15/2016", "03/15/2016", "PRIMARY"), ("GENERAL-11/08/2016", "11/08/2016", "GENERAL"),
-                ("SPECIAL-08/07/2018", "08/07/2018", "SPECIAL")],
+    "oh_swvf": [
+        ("PRIMARY-03/15/2016", "03/15/2016", "PRIMARY"),
+        ("GENERAL-11/08/2016", "11/08/2016", "GENERAL"),
+        ("SPECIAL-08/07/2018", "08/07/2018", "SPECIAL"),
+    ],
     "wi_voter_list": [("November2016", "2016", None), ("April2019", "2019", None)],
     "wi_voter_list_csv": [("November2016", "2016", None)],
-    "vt_checklist": [("2016 Gen Election Participation", "2016", None),
-                     ("11/05/2024-2024 STATEWIDE GENERAL", "11/05/2024", None)],
+    "vt_checklist": [
+        ("2016 Gen Election Participation", "2016", None),
+        ("11/05/2024-2024 STATEWIDE GENERAL", "11/05/2024", None),
+    ],
     "ut_voter_list": [("11/8/2016", "11/8/2016", None), ("6/28/2016", "6/28/2016", None)],
-    "az_voter_list": [("GENERAL2022", "2022", "GENERAL"), ("PRIMARY2024", "2024", "PRIMARY"),
-                      ("2024 PRESIDENTIAL PREFERENCE", None, "PRESIDENTIAL PREFERENCE"), ("EL3", None, None),
-                      ("11/03/2020 GENERAL", "11/03/2020", "GENERAL")],
+    "az_voter_list": [
+        ("GENERAL2022", "2022", "GENERAL"),
+        ("PRIMARY2024", "2024", "PRIMARY"),
+        ("2024 PRESIDENTIAL PREFERENCE", None, "PRESIDENTIAL PREFERENCE"),
+        ("EL3", None, None),
+        ("11/03/2020 GENERAL", "11/03/2020", "GENERAL"),
+    ],
     "ny_voter_list": [("2016 GENERAL ELECTION", "2016", "GENERAL"), ("2018 Federal Primary", "2018", "Primary")],
     "ny_voter_list_2014": [("2012 GENERAL ELECTION", "2012", "GENERAL")],
     "de_voter_reg": [("GEN16", "16", None)],
@@ -306,7 +338,9 @@ def test_history_texts_are_read_as_the_notes_say(layout_id):
             datetime.strptime(groups["date"], text.date_format)
 
 
-@pytest.mark.parametrize("layout_id", sorted(i for i in STATE_LAYOUTS if isinstance(layouts()[i].history, ElectionColumns)))
+@pytest.mark.parametrize(
+    "layout_id", sorted(i for i in STATE_LAYOUTS if isinstance(layouts()[i].history, ElectionColumns))
+)
 def test_no_fixed_column_is_taken_for_an_election(layout_id):
     spec = layouts()[layout_id]
     pattern = re.compile(spec.history.columns.pattern, re.IGNORECASE)

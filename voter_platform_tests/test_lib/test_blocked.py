@@ -18,16 +18,37 @@ def _outcome(*, accepted: bool, reasons: dict[str, int], loaded: int, message: s
     quarantined = sum(reasons.values())
     outcome = PartitionOutcome(DAY, "run", 5.0)
     outcome.files = [
-        FileOutcome("voters_NC_2026-11-05.csv", status="loaded" if accepted else "rejected", record_kind="voter",
-                    source_id="canonical:NC", rows_loaded=loaded, rows_quarantined=quarantined,
-                    quarantine_reasons=reasons),
-        FileOutcome("voters_PA_2026-11-05.csv", status="loaded", record_kind="voter", source_id="canonical:PA",
-                    rows_loaded=100),
+        FileOutcome(
+            "voters_NC_2026-11-05.csv",
+            status="loaded" if accepted else "rejected",
+            record_kind="voter",
+            source_id="canonical:NC",
+            rows_loaded=loaded,
+            rows_quarantined=quarantined,
+            quarantine_reasons=reasons,
+        ),
+        FileOutcome(
+            "voters_PA_2026-11-05.csv", status="loaded", record_kind="voter", source_id="canonical:PA", rows_loaded=100
+        ),
     ]
     outcome.snapshots = [
-        SnapshotOutcome("canonical:NC", DAY, "canonical", "voters_NC_2026-11-05.csv", None, "none", loaded, 0,
-                        quarantined, 100.0 * quarantined / max(loaded + quarantined, 1), accepted, message),
-        SnapshotOutcome("canonical:PA", DAY, "canonical", "voters_PA_2026-11-05.csv", None, "none", 100, 0, 0, 0.0, True),
+        SnapshotOutcome(
+            "canonical:NC",
+            DAY,
+            "canonical",
+            "voters_NC_2026-11-05.csv",
+            None,
+            "none",
+            loaded,
+            0,
+            quarantined,
+            100.0 * quarantined / max(loaded + quarantined, 1),
+            accepted,
+            message,
+        ),
+        SnapshotOutcome(
+            "canonical:PA", DAY, "canonical", "voters_PA_2026-11-05.csv", None, "none", 100, 0, 0, 0.0, True
+        ),
     ]
     return outcome
 
@@ -38,12 +59,23 @@ def test_an_accepted_date_is_not_blocked():
 
 def test_a_blocked_date_names_the_file_rate_top_reasons_and_what_to_do():
     reasons = {f"reason_{n}": n for n in range(1, 8)} | {"missing_state": 900}
-    entry = blocked_entry(_outcome(accepted=False, reasons=reasons, loaded=9000,
-                                   message="9.28% of the records of voters_NC_2026-11-05.csv were quarantined"))
+    entry = blocked_entry(
+        _outcome(
+            accepted=False,
+            reasons=reasons,
+            loaded=9000,
+            message="9.28% of the records of voters_NC_2026-11-05.csv were quarantined",
+        )
+    )
     [snapshot] = entry["snapshots"]  # the accepted PA snapshot is not part of it
     [file] = snapshot["files"]
-    assert file["top_reasons"] == [["missing_state", 900], ["reason_7", 7], ["reason_6", 6], ["reason_5", 5],
-                                   ["reason_4", 4]]
+    assert file["top_reasons"] == [
+        ["missing_state", 900],
+        ["reason_7", 7],
+        ["reason_6", 6],
+        ["reason_5", 5],
+        ["reason_4", 4],
+    ]
     text = describe_blocked_date(DAY, entry)
     assert text.splitlines() == [
         "2026-11-05 is blocked: its marts were not built and nothing was published for it.",
@@ -56,8 +88,9 @@ def test_a_blocked_date_names_the_file_rate_top_reasons_and_what_to_do():
 
 
 def test_a_snapshot_rejected_for_another_reason_says_which():
-    entry = blocked_entry(_outcome(accepted=False, reasons={}, loaded=0,
-                                   message="no voter records loaded from voters_NC_2026-11-05.csv"))
+    entry = blocked_entry(
+        _outcome(accepted=False, reasons={}, loaded=0, message="no voter records loaded from voters_NC_2026-11-05.csv")
+    )
     text = describe_blocked_date(DAY, entry)
     assert "voters_NC_2026-11-05.csv: 0 of 0 records quarantined (0.00%)." in text
     assert "Not accepted: no voter records loaded from voters_NC_2026-11-05.csv." in text

@@ -44,7 +44,13 @@ def test_run_key_changes_when_a_file_is_corrected_but_not_when_untouched(tmp_pat
 
 
 def test_scan_skips_temporary_hidden_and_manifest_entries(tmp_path):
-    for name in ["voters_NC_2026-11-02.csv", "goodparty_voters.csv", ".voters_NC_2026-11-03.csv.tmp", "_notes.txt", "x.part"]:
+    for name in [
+        "voters_NC_2026-11-02.csv",
+        "goodparty_voters.csv",
+        ".voters_NC_2026-11-03.csv.tmp",
+        "_notes.txt",
+        "x.part",
+    ]:
         (tmp_path / name).write_text("header\n")
     (tmp_path / "_manifest").mkdir()
     (tmp_path / "_manifest" / "voters_NC_2026-11-02.csv.defects.csv").write_text("file_name\n")

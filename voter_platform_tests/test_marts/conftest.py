@@ -74,10 +74,7 @@ class MartsWarehouse:
             return connection.execute(sql, parameters or []).df()
 
     def read_run(self, result: dg.ExecuteInProcessResult) -> MartsRun:
-        marts = {
-            name: self.query(f"select * from marts.{name} order by all")
-            for name in MARTS
-        }
+        marts = {name: self.query(f"select * from marts.{name} order by all") for name in MARTS}
         voters = self.query(
             "select analysis_date, cast(voter_key as varchar) as voter_key, source_id, state, federal_generals_missed, engagement_tier,"
             " registered_party, primary_ballot_party, age, birth_year, age_group"

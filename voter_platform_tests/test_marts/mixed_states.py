@@ -51,16 +51,42 @@ def _oh_voter(i: int) -> dict:
         votes.append(("2026-05-05", "PRIMARY", primary))
     if i % 4 == 2:
         votes.append(("2016-03-15", "PRIMARY", "Democrat"))
-    return dict(voter_id=f"OH{i:03d}", county=OH_COUNTIES[i], party=None, primary_ballot_party=primary,
-                birth_date=date(1960 + i % 40, 3, 1), birth_year=None, gender="F" if i % 2 else "M",
-                registered_date=date(2000, 1, 1), votes=votes)
+    return dict(
+        voter_id=f"OH{i:03d}",
+        county=OH_COUNTIES[i],
+        party=None,
+        primary_ballot_party=primary,
+        birth_date=date(1960 + i % 40, 3, 1),
+        birth_year=None,
+        gender="F" if i % 2 else "M",
+        registered_date=date(2000, 1, 1),
+        votes=votes,
+    )
 
 
 # voter_id, party, county, registered, votes (general elections 2008-2026 and primaries)
 _FL_VOTERS = [
-    ("FL01", "Democrat", "LEON", date(2004, 2, 2),
-     [f"{year}-11-{day:02d}" for year, day in ((2008, 4), (2010, 2), (2012, 6), (2014, 4), (2016, 8), (2018, 6),
-                                                (2020, 3), (2022, 8), (2024, 5), (2026, 3))]),  # Current
+    (
+        "FL01",
+        "Democrat",
+        "LEON",
+        date(2004, 2, 2),
+        [
+            f"{year}-11-{day:02d}"
+            for year, day in (
+                (2008, 4),
+                (2010, 2),
+                (2012, 6),
+                (2014, 4),
+                (2016, 8),
+                (2018, 6),
+                (2020, 3),
+                (2022, 8),
+                (2024, 5),
+                (2026, 3),
+            )
+        ],
+    ),  # Current
     ("FL02", "Republican", "MIAMI-DADE", date(1990, 5, 5), ["2008-11-04", "2010-11-02", "2012-11-06"]),  # Dormant (7)
     ("FL03", "Republican", "LEON", date(2016, 9, 9), ["2020-11-03", "2022-11-08"]),  # Occasional (2)
     ("FL04", "Independent", "MIAMI-DADE", date(2021, 1, 1), []),  # Never Voted
@@ -68,17 +94,33 @@ _FL_VOTERS = [
 
 
 def _fl_voter(voter_id, party, county, registered, votes) -> dict:
-    return dict(voter_id=voter_id, county=county, party=party, primary_ballot_party=None,
-                birth_date=date(1970, 6, 1), birth_year=None, gender="F", registered_date=registered,
-                votes=[(vote, "GENERAL", None) for vote in votes])
+    return dict(
+        voter_id=voter_id,
+        county=county,
+        party=party,
+        primary_ballot_party=None,
+        birth_date=date(1970, 6, 1),
+        birth_year=None,
+        gender="F",
+        registered_date=registered,
+        votes=[(vote, "GENERAL", None) for vote in votes],
+    )
 
 
 def _or_voter(i: int) -> dict:
     # Birth years 1950..1985: on 2026-11-13 aged (by the year) 76..41 - 65+ for i <= 11, 50-64 for 12..26,
     # 30-49 for 27..35.
-    return dict(voter_id=f"OR{i:02d}", county=OR_COUNTIES[i], party=("Democrat", "Republican", "Independent")[i % 3],
-                primary_ballot_party=None, birth_date=None, birth_year=1950 + i, gender="M" if i % 2 else "F",
-                registered_date=date(2010, 1, 1), votes=[])
+    return dict(
+        voter_id=f"OR{i:02d}",
+        county=OR_COUNTIES[i],
+        party=("Democrat", "Republican", "Independent")[i % 3],
+        primary_ballot_party=None,
+        birth_date=None,
+        birth_year=1950 + i,
+        gender="M" if i % 2 else "F",
+        registered_date=date(2010, 1, 1),
+        votes=[],
+    )
 
 
 # voter_id, birth year, registered, votes (date, type, party ballot). Fulton county; no registered party.
@@ -92,20 +134,46 @@ _GA_VOTERS = [
 
 
 def _ga_voter(voter_id, birth_year, registered, votes) -> dict:
-    return dict(voter_id=voter_id, county="FULTON", party=None, primary_ballot_party=None, birth_date=None,
-                birth_year=birth_year, gender="F", registered_date=registered, votes=votes)
+    return dict(
+        voter_id=voter_id,
+        county="FULTON",
+        party=None,
+        primary_ballot_party=None,
+        birth_date=None,
+        birth_year=birth_year,
+        gender="F",
+        registered_date=registered,
+        votes=votes,
+    )
 
 
 ROLLS = {
     # source: (state, file format, voters file, history file, history coverage, voters)
-    OH: ("OH", "oh", "SWVF_1_88_2026-11-05.txt", "SWVF_1_88_2026-11-05.txt", "per_election",
-         [_oh_voter(i) for i in range(len(OH_COUNTIES))]),
-    FL: ("FL", "fl", "LEO_DAD_20261105.txt", "LEO_DAD_H_20261105.txt", "per_election",
-         [_fl_voter(*voter) for voter in _FL_VOTERS]),
-    OR: ("OR", "or", "OR_voters_2026-11-05.txt", None, "none",
-         [_or_voter(i) for i in range(len(OR_COUNTIES))]),
-    GA: ("GA", "ga", "Fulton_2026-11-05.txt", "Fulton_history_2026-11-05.txt", "per_election",
-         [_ga_voter(*voter) for voter in _GA_VOTERS]),
+    OH: (
+        "OH",
+        "oh",
+        "SWVF_1_88_2026-11-05.txt",
+        "SWVF_1_88_2026-11-05.txt",
+        "per_election",
+        [_oh_voter(i) for i in range(len(OH_COUNTIES))],
+    ),
+    FL: (
+        "FL",
+        "fl",
+        "LEO_DAD_20261105.txt",
+        "LEO_DAD_H_20261105.txt",
+        "per_election",
+        [_fl_voter(*voter) for voter in _FL_VOTERS],
+    ),
+    OR: ("OR", "or", "OR_voters_2026-11-05.txt", None, "none", [_or_voter(i) for i in range(len(OR_COUNTIES))]),
+    GA: (
+        "GA",
+        "ga",
+        "Fulton_2026-11-05.txt",
+        "Fulton_history_2026-11-05.txt",
+        "per_election",
+        [_ga_voter(*voter) for voter in _GA_VOTERS],
+    ),
 }
 
 
@@ -117,27 +185,115 @@ def mixed_state_rows() -> tuple[list[tuple], list[tuple], list[tuple], list[tupl
         history_rows = 0
         for line, voter in enumerate(rolls, start=2):
             birth = voter["birth_date"]
-            age = (MIXED_SNAPSHOT.year - birth.year - ((MIXED_SNAPSHOT.month, MIXED_SNAPSHOT.day) < (birth.month, birth.day))
-                   if birth else None)
+            age = (
+                MIXED_SNAPSHOT.year
+                - birth.year
+                - ((MIXED_SNAPSHOT.month, MIXED_SNAPSHOT.day) < (birth.month, birth.day))
+                if birth
+                else None
+            )
             general_votes = [date.fromisoformat(day) for day, kind, _ in voter["votes"] if kind == "GENERAL"]
-            voters.append((
-                MIXED_SNAPSHOT, source, voters_file, line, voter["voter_id"], "Robin", None, f"Mixed{voter['voter_id']}",
-                None, None, None, "3 Elm St", "TOWN", "00000", birth, voter["birth_year"] or (birth.year if birth else None),
-                age, voter["gender"], None, None, state, voter["county"], voter["party"], "ACTIVE", None,
-                voter["registered_date"], max(general_votes, default=None), datetime(2026, 11, 1), f"fp-{voter['voter_id']}",
-                [], voter["primary_ballot_party"],
-            ))
+            voters.append(
+                (
+                    MIXED_SNAPSHOT,
+                    source,
+                    voters_file,
+                    line,
+                    voter["voter_id"],
+                    "Robin",
+                    None,
+                    f"Mixed{voter['voter_id']}",
+                    None,
+                    None,
+                    None,
+                    "3 Elm St",
+                    "TOWN",
+                    "00000",
+                    birth,
+                    voter["birth_year"] or (birth.year if birth else None),
+                    age,
+                    voter["gender"],
+                    None,
+                    None,
+                    state,
+                    voter["county"],
+                    voter["party"],
+                    "ACTIVE",
+                    None,
+                    voter["registered_date"],
+                    max(general_votes, default=None),
+                    datetime(2026, 11, 1),
+                    f"fp-{voter['voter_id']}",
+                    [],
+                    voter["primary_ballot_party"],
+                )
+            )
             for day, kind, party_ballot in voter["votes"]:
                 history_rows += 1
-                history.append((MIXED_SNAPSHOT, source, history_file or voters_file, line, voter["voter_id"],
-                                date.fromisoformat(day), kind, None, "IN_PERSON", party_ballot))
-        snapshots.append((
-            source, MIXED_SNAPSHOT, file_format, voters_file, history_file, coverage, len(rolls), history_rows, 0, 0.0,
-            True, "fixture-run", datetime(2026, 12, 1),
-        ))
-        log.append(("fixture-run", MIXED_SNAPSHOT, voters_file, file_format, source, "loaded", len(rolls) + 1, 1, 0,
-                    len(rolls), 0, 0, 0))
+                history.append(
+                    (
+                        MIXED_SNAPSHOT,
+                        source,
+                        history_file or voters_file,
+                        line,
+                        voter["voter_id"],
+                        date.fromisoformat(day),
+                        kind,
+                        None,
+                        "IN_PERSON",
+                        party_ballot,
+                    )
+                )
+        snapshots.append(
+            (
+                source,
+                MIXED_SNAPSHOT,
+                file_format,
+                voters_file,
+                history_file,
+                coverage,
+                len(rolls),
+                history_rows,
+                0,
+                0.0,
+                True,
+                "fixture-run",
+                datetime(2026, 12, 1),
+            )
+        )
+        log.append(
+            (
+                "fixture-run",
+                MIXED_SNAPSHOT,
+                voters_file,
+                file_format,
+                source,
+                "loaded",
+                len(rolls) + 1,
+                1,
+                0,
+                len(rolls),
+                0,
+                0,
+                0,
+            )
+        )
         if history_file and history_file != voters_file:
-            log.append(("fixture-run", MIXED_SNAPSHOT, history_file, file_format, source, "loaded", history_rows + 1, 1,
-                        0, history_rows, 0, 0, 0))
+            log.append(
+                (
+                    "fixture-run",
+                    MIXED_SNAPSHOT,
+                    history_file,
+                    file_format,
+                    source,
+                    "loaded",
+                    history_rows + 1,
+                    1,
+                    0,
+                    history_rows,
+                    0,
+                    0,
+                    0,
+                )
+            )
     return snapshots, voters, history, log

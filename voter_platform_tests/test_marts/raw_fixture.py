@@ -57,13 +57,29 @@ _NC_FIRST = [
     ("NC07", None, "DURHAM", date(1940, 3, 3), date(1970, 1, 1), "ACTIVE", ["2010-11-02"]),  # missed 7
     ("NC08", "Democrat", "WAKE", date(2004, 1, 2), date(2023, 5, 5), "ACTIVE", []),  # never voted
     ("NC09", "Republican", "WAKE", date(1980, 1, 1), date(2000, 1, 1), "REMOVED", ["2024-11-05"]),  # not registered
-    ("NC10", "Democrat", "DURHAM", date(1999, 11, 3), date(2018, 1, 1), "ACTIVE", ["2024-03-05"]),  # primary only: missed 1
+    (
+        "NC10",
+        "Democrat",
+        "DURHAM",
+        date(1999, 11, 3),
+        date(2018, 1, 1),
+        "ACTIVE",
+        ["2024-03-05"],
+    ),  # primary only: missed 1
 ]
 
 # The same roll five weeks later: NC01 voted in 2026 and switched to Independent, NC02 moved to
 # ORANGE, NC03 is gone, NC04 changed name, NC11 registered.
 _NC_SECOND = [
-    ("NC01", "Independent", "WAKE", date(1990, 5, 10), date(2010, 1, 15), "ACTIVE", ["2026-11-03", "2024-11-05", "2020-11-03"]),
+    (
+        "NC01",
+        "Independent",
+        "WAKE",
+        date(1990, 5, 10),
+        date(2010, 1, 15),
+        "ACTIVE",
+        ["2026-11-03", "2024-11-05", "2020-11-03"],
+    ),
     ("NC02", "Republican", "ORANGE", date(1970, 2, 1), date(2000, 6, 1), "ACTIVE", ["2022-11-08"]),
     ("NC04", "Unaffiliated", "WAKE", date(1985, 12, 1), date(2005, 9, 9), "INACTIVE", ["2018-11-06"]),
     ("NC05", "Republican", "WAKE", date(1950, 1, 1), date(1980, 1, 1), "ACTIVE", ["2016-11-08"]),
@@ -109,12 +125,40 @@ def _nc_voter_rows(snapshot: date, voters: list, file_name: str) -> list[tuple]:
             first, last = _RENAMED[voter_id]
         age = snapshot.year - birth.year - ((snapshot.month, snapshot.day) < (birth.month, birth.day))
         last_voted = max((date.fromisoformat(vote) for vote in votes), default=None)
-        rows.append((
-            snapshot, NC, file_name, line, voter_id, first, None, last, None, f"{voter_id.lower()}@example.org",
-            None, "1 Main St", "RALEIGH", "27601", birth, birth.year, age, "F" if line % 2 else "M", None, None,
-            "NC", county, None if party == "Unaffiliated" else party, status, None, registered, last_voted,
-            datetime(2026, 1, 1), f"fp-{voter_id}", [],
-        ))
+        rows.append(
+            (
+                snapshot,
+                NC,
+                file_name,
+                line,
+                voter_id,
+                first,
+                None,
+                last,
+                None,
+                f"{voter_id.lower()}@example.org",
+                None,
+                "1 Main St",
+                "RALEIGH",
+                "27601",
+                birth,
+                birth.year,
+                age,
+                "F" if line % 2 else "M",
+                None,
+                None,
+                "NC",
+                county,
+                None if party == "Unaffiliated" else party,
+                status,
+                None,
+                registered,
+                last_voted,
+                datetime(2026, 1, 1),
+                f"fp-{voter_id}",
+                [],
+            )
+        )
     return rows
 
 
@@ -122,11 +166,40 @@ def _de_voter_rows() -> list[tuple]:
     rows = []
     for line, (voter_id, county, party, gender, birth, registered) in enumerate(DE_VOTERS, start=2):
         age = DE_SNAPSHOT.year - birth.year - ((DE_SNAPSHOT.month, DE_SNAPSHOT.day) < (birth.month, birth.day))
-        rows.append((
-            DE_SNAPSHOT, DE, "voters_DE_2026-10-20.csv", line, voter_id, "Kim", None, f"Voter{voter_id}", None, None,
-            None, "2 Main St", "DOVER", "19901", birth, birth.year, age, gender, None, None, "DE", county, party,
-            "ACTIVE", None, registered, None, datetime(2026, 1, 1), f"fp-{voter_id}", [],
-        ))
+        rows.append(
+            (
+                DE_SNAPSHOT,
+                DE,
+                "voters_DE_2026-10-20.csv",
+                line,
+                voter_id,
+                "Kim",
+                None,
+                f"Voter{voter_id}",
+                None,
+                None,
+                None,
+                "2 Main St",
+                "DOVER",
+                "19901",
+                birth,
+                birth.year,
+                age,
+                gender,
+                None,
+                None,
+                "DE",
+                county,
+                party,
+                "ACTIVE",
+                None,
+                registered,
+                None,
+                datetime(2026, 1, 1),
+                f"fp-{voter_id}",
+                [],
+            )
+        )
     return rows
 
 
@@ -136,7 +209,20 @@ def _nc_history_rows(snapshot: date, voters: list, file_name: str) -> list[tuple
     for voter_id, *_, votes in voters:
         for vote in votes:
             election_type = "PRIMARY" if vote.endswith("03-05") else "GENERAL"
-            rows.append((snapshot, NC, file_name, line, voter_id, date.fromisoformat(vote), election_type, None, "IN_PERSON", None))
+            rows.append(
+                (
+                    snapshot,
+                    NC,
+                    file_name,
+                    line,
+                    voter_id,
+                    date.fromisoformat(vote),
+                    election_type,
+                    None,
+                    "IN_PERSON",
+                    None,
+                )
+            )
             line += 1
     return rows
 
@@ -144,20 +230,61 @@ def _nc_history_rows(snapshot: date, voters: list, file_name: str) -> list[tuple
 def _goodparty_voter_rows() -> list[tuple]:
     rows = []
     for line, (voter_id, state, party, gender, age, registered, last_voted) in enumerate(GOODPARTY_VOTERS, start=2):
-        rows.append((
-            GOODPARTY_SNAPSHOT, GOODPARTY, "goodparty_voters_2026-10-15.csv", line, voter_id, "Sam", None, "Doe", None,
-            f"{voter_id.lower()}@example.org", None, None, None, None, None, None, age, gender, None, None, state,
-            None, party, None, None, registered, last_voted, datetime(2026, 1, 1), f"fp-{voter_id}", [],
-        ))
+        rows.append(
+            (
+                GOODPARTY_SNAPSHOT,
+                GOODPARTY,
+                "goodparty_voters_2026-10-15.csv",
+                line,
+                voter_id,
+                "Sam",
+                None,
+                "Doe",
+                None,
+                f"{voter_id.lower()}@example.org",
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                age,
+                gender,
+                None,
+                None,
+                state,
+                None,
+                party,
+                None,
+                None,
+                registered,
+                last_voted,
+                datetime(2026, 1, 1),
+                f"fp-{voter_id}",
+                [],
+            )
+        )
     return rows
 
 
-def _snapshot_row(source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, accepted,
-                  quarantined=None):
+def _snapshot_row(
+    source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, accepted, quarantined=None
+):
     quarantined = (0 if accepted else 40) if quarantined is None else quarantined
     return (
-        source_id, snapshot, file_format, voters_file, history_file, coverage, voters, history, quarantined,
-        100.0 * quarantined / (voters + quarantined), accepted, "fixture-run", datetime(2026, 12, 1),
+        source_id,
+        snapshot,
+        file_format,
+        voters_file,
+        history_file,
+        coverage,
+        voters,
+        history,
+        quarantined,
+        100.0 * quarantined / (voters + quarantined),
+        accepted,
+        "fixture-run",
+        datetime(2026, 12, 1),
     )
 
 
@@ -187,7 +314,15 @@ def write_raw_fixture(warehouse_path: str) -> None:
     """Replace the raw tables' content with the fixture (idempotent)."""
     with duckdb.connect(warehouse_path) as connection:
         ensure_raw_tables(connection)
-        for table in ("snapshots", "voters", "vote_history", "quarantine", "superseded_records", "possible_duplicates", "ingest_log"):
+        for table in (
+            "snapshots",
+            "voters",
+            "vote_history",
+            "quarantine",
+            "superseded_records",
+            "possible_duplicates",
+            "ingest_log",
+        ):
             connection.execute(f"delete from raw.{table}")
 
         snapshots, voter_rows, history_rows, log_rows = [], [], [], []
@@ -207,43 +342,146 @@ def write_raw_fixture(warehouse_path: str) -> None:
                 unreadable = 1
             voter_rows += voters_loaded
             history_rows += history_loaded
-            snapshots.append(_snapshot_row(NC, snapshot, "canonical", voters_file, history_file, "per_election",
-                                           len(voters_loaded), len(history_loaded), accepted,
-                                           quarantined=None if not unreadable else unreadable))
+            snapshots.append(
+                _snapshot_row(
+                    NC,
+                    snapshot,
+                    "canonical",
+                    voters_file,
+                    history_file,
+                    "per_election",
+                    len(voters_loaded),
+                    len(history_loaded),
+                    accepted,
+                    quarantined=None if not unreadable else unreadable,
+                )
+            )
             quarantined = (0 if accepted else 40) + unreadable
-            log_rows.append(("fixture-run", snapshot, voters_file, "canonical", NC, "loaded" if accepted else "rejected",
-                             len(voters_loaded) + 1 + quarantined, 1, 0, len(voters_loaded), quarantined, 0, 0))
-            log_rows.append(("fixture-run", snapshot, history_file, "canonical", NC, "loaded" if accepted else "rejected",
-                             len(history_loaded) + 1, 1, 0, len(history_loaded), 0, 0, 0))
+            log_rows.append(
+                (
+                    "fixture-run",
+                    snapshot,
+                    voters_file,
+                    "canonical",
+                    NC,
+                    "loaded" if accepted else "rejected",
+                    len(voters_loaded) + 1 + quarantined,
+                    1,
+                    0,
+                    len(voters_loaded),
+                    quarantined,
+                    0,
+                    0,
+                )
+            )
+            log_rows.append(
+                (
+                    "fixture-run",
+                    snapshot,
+                    history_file,
+                    "canonical",
+                    NC,
+                    "loaded" if accepted else "rejected",
+                    len(history_loaded) + 1,
+                    1,
+                    0,
+                    len(history_loaded),
+                    0,
+                    0,
+                    0,
+                )
+            )
 
         de_rows = _de_voter_rows()
         voter_rows += de_rows
-        snapshots.append(_snapshot_row(DE, DE_SNAPSHOT, "canonical", "voters_DE_2026-10-20.csv", None, "none",
-                                       len(de_rows), 0, True))
-        log_rows.append(("fixture-run", DE_SNAPSHOT, "voters_DE_2026-10-20.csv", "canonical", DE, "loaded",
-                         len(de_rows) + 1, 1, 0, len(de_rows), 0, 0, 0))
+        snapshots.append(
+            _snapshot_row(DE, DE_SNAPSHOT, "canonical", "voters_DE_2026-10-20.csv", None, "none", len(de_rows), 0, True)
+        )
+        log_rows.append(
+            (
+                "fixture-run",
+                DE_SNAPSHOT,
+                "voters_DE_2026-10-20.csv",
+                "canonical",
+                DE,
+                "loaded",
+                len(de_rows) + 1,
+                1,
+                0,
+                len(de_rows),
+                0,
+                0,
+                0,
+            )
+        )
 
         goodparty_rows = _goodparty_voter_rows()
         voter_rows += goodparty_rows
-        snapshots.append(_snapshot_row(GOODPARTY, GOODPARTY_SNAPSHOT, "goodparty", "goodparty_voters_2026-10-15.csv",
-                                       None, "last_vote_only", len(goodparty_rows), 0, True))
+        snapshots.append(
+            _snapshot_row(
+                GOODPARTY,
+                GOODPARTY_SNAPSHOT,
+                "goodparty",
+                "goodparty_voters_2026-10-15.csv",
+                None,
+                "last_vote_only",
+                len(goodparty_rows),
+                0,
+                True,
+            )
+        )
         # The goodparty file had one more line, quarantined, and one exact duplicate.
-        log_rows.append(("fixture-run", GOODPARTY_SNAPSHOT, "goodparty_voters_2026-10-15.csv", "goodparty", GOODPARTY,
-                         "loaded", len(goodparty_rows) + 3, 1, 0, len(goodparty_rows), 1, 1, 0))
+        log_rows.append(
+            (
+                "fixture-run",
+                GOODPARTY_SNAPSHOT,
+                "goodparty_voters_2026-10-15.csv",
+                "goodparty",
+                GOODPARTY,
+                "loaded",
+                len(goodparty_rows) + 3,
+                1,
+                0,
+                len(goodparty_rows),
+                1,
+                1,
+                0,
+            )
+        )
         # An earlier run of the same file; the latest run is the one reported.
-        log_rows.append(("older-run", GOODPARTY_SNAPSHOT, "goodparty_voters_2026-10-15.csv", "goodparty", GOODPARTY,
-                         "failed", 3, 1, 0, 0, 2, 0, 0))
+        log_rows.append(
+            (
+                "older-run",
+                GOODPARTY_SNAPSHOT,
+                "goodparty_voters_2026-10-15.csv",
+                "goodparty",
+                GOODPARTY,
+                "failed",
+                3,
+                1,
+                0,
+                0,
+                2,
+                0,
+                0,
+            )
+        )
 
         mixed_snapshots, mixed_voters, mixed_history, mixed_log = mixed_state_rows()
         snapshots += mixed_snapshots
         history_rows += mixed_history
         log_rows += mixed_log
 
-        connection.executemany(f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ({', '.join('?' * 13)})", snapshots)
         connection.executemany(
-            f"insert into raw.voters ({MIXED_VOTER_COLUMNS}) values ({', '.join('?' * 31)})", mixed_voters)
+            f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ({', '.join('?' * 13)})", snapshots
+        )
+        connection.executemany(
+            f"insert into raw.voters ({MIXED_VOTER_COLUMNS}) values ({', '.join('?' * 31)})", mixed_voters
+        )
         connection.executemany(f"insert into raw.voters ({VOTER_COLUMNS}) values ({', '.join('?' * 30)})", voter_rows)
-        connection.executemany(f"insert into raw.vote_history ({HISTORY_COLUMNS}) values ({', '.join('?' * 10)})", history_rows)
+        connection.executemany(
+            f"insert into raw.vote_history ({HISTORY_COLUMNS}) values ({', '.join('?' * 10)})", history_rows
+        )
         connection.executemany(
             f"insert into raw.ingest_log ({INGEST_LOG_COLUMNS}) values ({', '.join('?' * 15)})",
             [(*row, *_RUN_TIMES[row[0]]) for row in log_rows],

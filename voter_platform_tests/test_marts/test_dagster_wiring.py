@@ -28,7 +28,9 @@ def test_a_range_backfill_is_one_run_over_every_date(range_run: MartsRun):
         if event.asset_key == dg.AssetKey(["marts", "voter_snapshot"])
     }
     assert partitions == {f"2026-11-{day:02d}" for day in range(2, 14)}
-    assert sorted(range_run.marts["voter_snapshot"]["analysis_date"].dt.strftime("%Y-%m-%d").unique()) == sorted(partitions)
+    assert sorted(range_run.marts["voter_snapshot"]["analysis_date"].dt.strftime("%Y-%m-%d").unique()) == sorted(
+        partitions
+    )
 
 
 def test_mart_materializations_carry_the_run_row_count_and_schema(range_run: MartsRun):

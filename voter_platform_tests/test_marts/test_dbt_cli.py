@@ -65,8 +65,9 @@ def test_date_dependent_models_need_the_analysis_window(range_run: MartsRun, mon
     assert "is after VOTER_PLATFORM_LAST_ANALYSIS_DATE 2026-11-04" in str(invocation.get_error())
 
 
-def test_valid_values_reports_each_broken_rule(marts_warehouse: MartsWarehouse, range_run: MartsRun,
-                                               monkeypatch: pytest.MonkeyPatch):
+def test_valid_values_reports_each_broken_rule(
+    marts_warehouse: MartsWarehouse, range_run: MartsRun, monkeypatch: pytest.MonkeyPatch
+):
     """One state_summary row, on a date no run built, breaking one rule of each kind."""
     bad_row = """
         insert into marts.state_summary (analysis_date, state, state_name, voters, democrat_voters, republican_voters,

@@ -23,7 +23,12 @@ def test_engagement_tiers_sit_on_their_boundaries(range_run: MartsRun):
     # NC, last votes 2024 / 2022 / 2024 primary / 2020 / 2018 / 2016 / 2012 / 2010 / none:
     # 0, 1, 1, 2, 3, 4, 6, 7 generals missed, and one voter who never voted.
     assert _tier_counts(range_run, ELECTION_DAY, "NC") == {
-        "Current": 1, "Missed Last Election": 2, "Occasional": 2, "Infrequent": 2, "Dormant": 1, "Never Voted": 1,
+        "Current": 1,
+        "Missed Last Election": 2,
+        "Occasional": 2,
+        "Infrequent": 2,
+        "Dormant": 1,
+        "Never Voted": 1,
     }
 
 
@@ -35,7 +40,11 @@ def test_the_day_after_an_election_every_voter_has_missed_one_more(range_run: Ma
     assert len(voted_once) == 12  # 18 registered voters, six without any vote on record
     assert (day_after[voted_once] == on_election_day[voted_once] + 1).all()
     assert _tier_counts(range_run, DAY_AFTER, "NC") == {
-        "Missed Last Election": 1, "Occasional": 3, "Infrequent": 2, "Dormant": 2, "Never Voted": 1,
+        "Missed Last Election": 1,
+        "Occasional": 3,
+        "Infrequent": 2,
+        "Dormant": 2,
+        "Never Voted": 1,
     }
 
 
@@ -49,8 +58,12 @@ def test_every_mart_counts_the_voters_on_the_roll(range_run: MartsRun):
     # On 11-10 NC05 could not be read: the roll of that day has 8 NC voters. From 11-05 the mixed states'
     # rolls add 88 Ohio + 4 Florida + 36 Oregon + 5 Georgia voters.
     mixed = 88 + 4 + 36 + 5
-    for analysis_date, expected in ((ELECTION_DAY, 18), (DAY_AFTER, 18), (SECOND_SNAPSHOT, 17 + mixed),
-                                    (AFTER_SECOND_SNAPSHOT, 18 + mixed)):
+    for analysis_date, expected in (
+        (ELECTION_DAY, 18),
+        (DAY_AFTER, 18),
+        (SECOND_SNAPSHOT, 17 + mixed),
+        (AFTER_SECOND_SNAPSHOT, 18 + mixed),
+    ):
         for mart in ("voter_snapshot", "engagement_segments", "state_summary", "registration_trends"):
             assert range_run.mart(mart, analysis_date)["voters"].sum() == expected, (mart, analysis_date)
         targeting = range_run.mart("targeting_opportunities", analysis_date)
@@ -112,11 +125,18 @@ def test_partisan_lean_from_real_results_only_where_the_roll_is_statewide(range_
     assert summary.loc["NC", "registration_margin_pts"] == pytest.approx(22.22)  # 4 D, 2 R of 9 voters
     assert summary.loc["NC", "registration_lean"] == "Strong D"
     assert summary.loc["NC", "state_name"] == "North Carolina"
-    assert summary.loc["NC", ["presidential_year", "presidential_margin_pts", "presidential_lean",
-                              "latest_official_vep_turnout_pct"]].isna().all()
+    assert (
+        summary.loc[
+            "NC",
+            ["presidential_year", "presidential_margin_pts", "presidential_lean", "latest_official_vep_turnout_pct"],
+        ]
+        .isna()
+        .all()
+    )
     assert summary.loc["NC", "coverage_label"] == "2 of 100 counties"
     assert summary.loc["NC", "comparison_note"].startswith(
-        "Not compared with statewide figures: the roll covers 2 of 100 counties (")
+        "Not compared with statewide figures: the roll covers 2 of 100 counties ("
+    )
     # The case-study file records no county: how much of CA, TX or NY it covers is unknown.
     for state in ("CA", "TX", "NY"):
         assert summary.loc[state, "coverage"] == "unknown"
@@ -127,13 +147,20 @@ def test_partisan_lean_from_real_results_only_where_the_roll_is_statewide(range_
 def _registered_share_pct(state: str, counties: set[str]) -> float:
     reference = pd.read_csv(REFERENCE_DIR / "party_registration_county_d4d_2004_2016.csv", dtype={"County": str})
     reference = reference.query(f"Year == 2016 and Month == 11 and StateAbbr == '{state}'")
-    return round(100 * reference[reference.CountyName.str.upper().isin(counties)].Total.sum() / reference.Total.sum(), 2)
+    return round(
+        100 * reference[reference.CountyName.str.upper().isin(counties)].Total.sum() / reference.Total.sum(), 2
+    )
 
 
 def test_coverage_of_each_state_source_by_source(range_run: MartsRun):
     coverage = range_run.mart("roll_coverage", DAY_AFTER).set_index(["state", "source_id"])
     nc = coverage.loc[("NC", "canonical:NC")]
-    assert (nc.counties_present, nc.counties_in_state, nc.coverage, nc.coverage_label) == (2, 100, "partial", "2 of 100 counties")
+    assert (nc.counties_present, nc.counties_in_state, nc.coverage, nc.coverage_label) == (
+        2,
+        100,
+        "partial",
+        "2 of 100 counties",
+    )
     assert nc.voters_loaded == 10  # the REMOVED voter is in the file and in a county too
     assert nc.registered_share_pct == pytest.approx(_registered_share_pct("NC", {"WAKE", "DURHAM"}))
     de = coverage.loc[("DE", "canonical:DE")]
@@ -149,7 +176,8 @@ def test_coverage_of_each_state_source_by_source(range_run: MartsRun):
     assert later.loc[("NC", "canonical:NC"), "snapshot_date"] == pd.Timestamp(THIRD_SNAPSHOT)
     assert later.loc[("NC", "canonical:NC"), "coverage_label"] == "3 of 100 counties"
     assert later.loc[("NC", "canonical:NC"), "registered_share_pct"] == pytest.approx(
-        _registered_share_pct("NC", {"WAKE", "DURHAM", "ORANGE"}))
+        _registered_share_pct("NC", {"WAKE", "DURHAM", "ORANGE"})
+    )
 
 
 def test_a_voters_file_without_vote_history_has_unknown_participation(range_run: MartsRun):
@@ -200,11 +228,17 @@ def test_file_turnout_beside_official_turnout_only_for_a_statewide_roll(range_ru
     assert (nc_2024.registered_voters, nc_2024.voted, nc_2024.did_not_vote, nc_2024.history_unknown) == (9, 1, 8, 0)
     assert nc_2024.file_turnout_pct == pytest.approx(11.11)
     # Two counties' turnout is not North Carolina's: no official figures beside it, and why.
-    assert pd.isna(nc_2024.official_vep_turnout_pct) and pd.isna(nc_2024.vep) and pd.isna(nc_2024.official_ballots_counted)
+    assert (
+        pd.isna(nc_2024.official_vep_turnout_pct) and pd.isna(nc_2024.vep) and pd.isna(nc_2024.official_ballots_counted)
+    )
     assert nc_2024.coverage == "partial" and "2 of 100 counties" in nc_2024.comparison_note
     # Delaware's roll is statewide: the official 2024 VEP turnout is set beside it.
     de_2024 = turnout.query("state == 'DE' and election_year == 2024").iloc[0]
-    assert (de_2024.official_vep_turnout_pct, de_2024.vep, de_2024.official_ballots_counted) == (67.02, 773_380, 518_330)
+    assert (de_2024.official_vep_turnout_pct, de_2024.vep, de_2024.official_ballots_counted) == (
+        67.02,
+        773_380,
+        518_330,
+    )
     assert pd.isna(de_2024.comparison_note)
     # Before the 2026 general is over it is not an election of the mart.
     assert 2026 not in set(range_run.mart("turnout_comparison", ELECTION_DAY)["election_year"])
@@ -212,7 +246,9 @@ def test_file_turnout_beside_official_turnout_only_for_a_statewide_roll(range_ru
 
 def test_data_quality_reports_every_file_up_to_the_date(range_run: MartsRun):
     quality = range_run.mart("data_quality", AFTER_SECOND_SNAPSHOT)
-    goodparty = quality[quality["file_name"] == "goodparty_voters_2026-10-15.csv"].set_index(["measure_group", "measure"])
+    goodparty = quality[quality["file_name"] == "goodparty_voters_2026-10-15.csv"].set_index(
+        ["measure_group", "measure"]
+    )
     assert goodparty.loc[("volume", "rows_loaded"), "rows"] == 6  # the latest run, not the failed one
     assert goodparty.loc[("volume", "rows_loaded"), "pct"] == 75.0  # of 8 data lines
     assert goodparty.loc[("quarantine_reason", "impossible_age"), "rows"] == 1
@@ -224,7 +260,10 @@ def test_data_quality_reports_every_file_up_to_the_date(range_run: MartsRun):
     assert "blank_field:voter_id" in set(quality.loc[quality["file_name"] == "voters_NC_2026-11-12.csv", "measure"])
     # On 11-04 only the partitions up to 11-04 exist.
     assert set(range_run.mart("data_quality", DAY_AFTER)["partition_date"].dt.strftime("%Y-%m-%d")) == {
-        "2026-10-01", "2026-10-15", "2026-10-20"}
+        "2026-10-01",
+        "2026-10-15",
+        "2026-10-20",
+    }
 
 
 def test_targeting_scores_segments(range_run: MartsRun):
@@ -235,7 +274,12 @@ def test_targeting_scores_segments(range_run: MartsRun):
     # CA|30-49|Democrat is VOT002 alone: 45, last vote 2022 (so lapsed 2 elections on 11-04),
     # registered 2008-09-22 (18 years: tenure capped). 100 * (0.30 * 1 + 0.20 * 1 + 0.10 * 1/1000).
     segment = targeting.set_index("segment_id").loc["CA|30-49|Democrat|All"]
-    assert (segment.voters, segment.missed_last_voters, segment.lapsed_2_3_voters, segment.recoverable_voters) == (1, 0, 1, 1)
+    assert (segment.voters, segment.missed_last_voters, segment.lapsed_2_3_voters, segment.recoverable_voters) == (
+        1,
+        0,
+        1,
+        1,
+    )
     assert segment.opportunity_score == 50.01
 
 

@@ -33,7 +33,9 @@ def test_marts_count_the_rows_of_the_run_dates_only():
     assert "dagster/row_count" not in metadata[VIEW]  # a view is not run to be counted
     columns = metadata[MART]["dagster/column_schema"].columns
     assert [(column.name, column.type) for column in columns] == [
-        ("analysis_date", "DATE"), ("state", "VARCHAR"), ("voters", "BIGINT"),
+        ("analysis_date", "DATE"),
+        ("state", "VARCHAR"),
+        ("voters", "BIGINT"),
     ]
 
 
@@ -43,10 +45,18 @@ def test_relations_missing_from_the_warehouse_get_no_metadata():
 
 
 def test_only_models_and_seeds_are_relations():
-    manifest = {"nodes": {
-        "model.p.m": {"resource_type": "model", "schema": "marts", "alias": "m", "name": "m", "config": {"materialized": "incremental"}},
-        "test.p.t": {"resource_type": "test", "schema": "x", "name": "t", "config": {}},
-    }}
+    manifest = {
+        "nodes": {
+            "model.p.m": {
+                "resource_type": "model",
+                "schema": "marts",
+                "alias": "m",
+                "name": "m",
+                "config": {"materialized": "incremental"},
+            },
+            "test.p.t": {"resource_type": "test", "schema": "x", "name": "t", "config": {}},
+        }
+    }
     assert built_relation(manifest, "model.p.m") == BuiltRelation("marts", "m", counts_analysis_dates=True)
     assert built_relation(manifest, "test.p.t") is None
 
@@ -55,13 +65,23 @@ def test_unit_test_results_become_check_results_of_their_model():
     key = dg.AssetKey(["intermediate", "int_voters_as_of_date"])
     spec = dg.AssetCheckSpec("engagement_tier_boundaries", asset=key, blocking=True)
     other = dg.AssetCheckSpec("unknown_history_rule", asset=key, blocking=True)
-    run_results = {"results": [
-        {"unique_id": "unit_test.p.int_voters_as_of_date.engagement_tier_boundaries", "status": "fail",
-         "message": "actual differs from expected", "execution_time": 0.2},
-        {"unique_id": "unit_test.p.int_voters_as_of_date.unknown_history_rule", "status": "pass", "execution_time": 0.1},
-        # a data test: dagster-dbt reports it itself
-        {"unique_id": "test.p.not_null_x", "status": "fail"},
-    ]}
+    run_results = {
+        "results": [
+            {
+                "unique_id": "unit_test.p.int_voters_as_of_date.engagement_tier_boundaries",
+                "status": "fail",
+                "message": "actual differs from expected",
+                "execution_time": 0.2,
+            },
+            {
+                "unique_id": "unit_test.p.int_voters_as_of_date.unknown_history_rule",
+                "status": "pass",
+                "execution_time": 0.1,
+            },
+            # a data test: dagster-dbt reports it itself
+            {"unique_id": "test.p.not_null_x", "status": "fail"},
+        ]
+    }
     checks = {
         "unit_test.p.int_voters_as_of_date.engagement_tier_boundaries": spec,
         "unit_test.p.int_voters_as_of_date.unknown_history_rule": other,
@@ -69,7 +89,8 @@ def test_unit_test_results_become_check_results_of_their_model():
     }
     results = list(unit_test_results(run_results, checks, {spec.key, other.key}))
     assert [(result.check_name, result.passed) for result in results] == [
-        ("engagement_tier_boundaries", False), ("unknown_history_rule", True),
+        ("engagement_tier_boundaries", False),
+        ("unknown_history_rule", True),
     ]
     assert results[0].metadata["message"].value == "actual differs from expected"
     # An unselected unit test reports nothing.

@@ -30,14 +30,25 @@ def _tiers(run: MartsRun, state: str) -> dict[str, int]:
 
 def test_each_state_counts_its_registered_voters(summary):
     assert summary.loc[["OH", "FL", "OR", "GA", "NC"], "voters"].to_dict() == {
-        "OH": 88, "FL": 4, "OR": 36, "GA": 5, "NC": 9}
+        "OH": 88,
+        "FL": 4,
+        "OR": 36,
+        "GA": 5,
+        "NC": 9,
+    }
 
 
 def test_the_party_basis_of_each_state(summary):
     assert summary.party_basis.to_dict() == {
-        "OH": "primary_ballot", "GA": "primary_ballot",  # no party registration; primary ballots known
-        "FL": "registration", "OR": "registration", "NC": "registration", "DE": "registration",
-        "CA": "registration", "TX": "registration", "NY": "registration",  # the case-study file gives a party
+        "OH": "primary_ballot",
+        "GA": "primary_ballot",  # no party registration; primary ballots known
+        "FL": "registration",
+        "OR": "registration",
+        "NC": "registration",
+        "DE": "registration",
+        "CA": "registration",
+        "TX": "registration",
+        "NY": "registration",  # the case-study file gives a party
     }
     assert summary.loc["OH", "party_basis_label"] == "party from primary ballots"
     assert summary.loc["FL", "party_basis_label"] == "registered party"
@@ -104,7 +115,10 @@ def test_history_unknown_is_not_did_not_vote_and_voted_is_counted(range_run: Mar
     assert (oregon.voted, oregon.did_not_vote, oregon.history_unknown) == (0, 0, 36)
     # Oregon's roll is statewide: the official turnout is set beside it, the file's own is unknown (not 0%).
     assert pd.isna(oregon.file_turnout_pct) and oregon.official_vep_turnout_pct > 0
-    assert (turnout.loc[("OH", 2026), "file_turnout_pct"], turnout.loc[("OH", 2024), "file_turnout_pct"]) == (50.0, 100.0)
+    assert (turnout.loc[("OH", 2026), "file_turnout_pct"], turnout.loc[("OH", 2024), "file_turnout_pct"]) == (
+        50.0,
+        100.0,
+    )
     # Florida's history reaches back to 2008: the two voters registered by then both voted.
     assert tuple(turnout.loc[("FL", 2008), ["registered_voters", "voted"]]) == (2, 2)
     assert summary.loc["OR", "pct_history_unknown"] == 100.0 and summary.loc["OR", "pct_never_voted"] == 0.0
@@ -131,8 +145,12 @@ def test_each_states_coverage_source_by_source(range_run: MartsRun):
     coverage = range_run.mart("roll_coverage", DAY).set_index("state")
     labels = coverage.coverage_label.to_dict()
     assert {state: labels[state] for state in ("OH", "FL", "OR", "GA", "NC")} == {
-        "OH": "statewide", "FL": "2 of 67 counties", "OR": "statewide", "GA": "1 of 159 counties",
-        "NC": "3 of 100 counties"}
+        "OH": "statewide",
+        "FL": "2 of 67 counties",
+        "OR": "statewide",
+        "GA": "1 of 159 counties",
+        "NC": "3 of 100 counties",
+    }
     assert coverage.loc["OR", "history_coverage"] == "none" and coverage.loc["OH", "history_coverage"] == "per_election"
     assert (coverage.loc[["OH", "FL", "OR", "GA"], "snapshot_date"] == pd.Timestamp(MIXED_SNAPSHOT)).all()
 

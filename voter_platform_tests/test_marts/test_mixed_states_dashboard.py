@@ -26,7 +26,9 @@ STATES = ("OH", "FL", "OR", "GA", "NC", "DE", "CA", "TX", "NY")
 def app(marts_warehouse: MartsWarehouse, range_run: MartsRun, tmp_path_factory):
     published = tmp_path_factory.mktemp("mixed-published")
     with duckdb.connect(str(marts_warehouse.paths.warehouse), read_only=True) as connection:
-        publication = publish_date(connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=timezone.utc))
+        publication = publish_date(
+            connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=timezone.utc)
+        )
     update_manifest(published, [publication])
     return dashboard_app(published)
 
@@ -52,8 +54,11 @@ def test_the_state_filter_names_each_states_coverage_and_party(app):
 
 def test_drilling_into_a_state_shows_its_coverage(app):
     client = admin_client(app)
-    for state, shown in (("GA", "Georgia (1 of 159 counties, party from primary ballots)"),
-                         ("FL", "Florida (2 of 67 counties)"), ("OR", "Oregon")):
+    for state, shown in (
+        ("GA", "Georgia (1 of 159 counties, party from primary ballots)"),
+        ("FL", "Florida (2 of 67 counties)"),
+        ("OR", "Oregon"),
+    ):
         _, response = client.callback("..drill.style...drill-text.children..", _values(app, **{"f-state": state}))
         assert json.dumps(response["drill-text"]["children"]).count(shown) == 1, state
 
@@ -61,7 +66,8 @@ def test_drilling_into_a_state_shows_its_coverage(app):
 def test_the_targeting_table_gives_each_segments_coverage_and_party_basis(app):
     _, response = admin_client(app).callback(
         "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children..",
-        _values(app))
+        _values(app),
+    )
     rows = response["targeting-table"]["data"]
     seen = {(row["state"], row["coverage"], row["party_basis"]) for row in rows}
     assert {entry for entry in seen if entry[0] in ("OH", "FL", "OR", "GA", "NC")} == {
@@ -96,7 +102,8 @@ def test_ohio_and_georgia_are_never_drawn_as_a_registration_lean(app):
     drawn = set(lean.data[1].text)
     assert "OR" in drawn and not drawn & {"OH", "GA", "FL", "NC"}
     assert "no registration lean, not shown: GA (party from primary ballots), OH (party from primary ballots)" in (
-        lean.layout.title.text)
+        lean.layout.title.text
+    )
     party = chart_figure(app.store, "chart-party", "latest", ALL, ALL, ALL, ALL, ALL)
     assert "Party from primary ballots: GA, OH" in party.layout.title.text
 

@@ -13,8 +13,19 @@ from voter_platform.lib.publish import PUBLISHED_TABLES
 from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE
 
 # Column names that would mean voter-level or personal data made it into a published file.
-PII_COLUMNS = {"voter_id", "first_name", "middle_name", "last_name", "email", "phone", "street_address",
-               "birth_date", "zip_code", "city", "raw_line"}
+PII_COLUMNS = {
+    "voter_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "email",
+    "phone",
+    "street_address",
+    "birth_date",
+    "zip_code",
+    "city",
+    "raw_line",
+}
 
 
 @pytest.fixture
@@ -95,8 +106,10 @@ def test_a_date_range_publishes_each_date_and_skips_dates_without_voters(data_di
     before_first_snapshot = "2025-01-05"
     result = _materialize(
         data_dir,
-        tags={"dagster/asset_partition_range_start": before_first_snapshot,
-              "dagster/asset_partition_range_end": SECOND_DATE.isoformat()},
+        tags={
+            "dagster/asset_partition_range_start": before_first_snapshot,
+            "dagster/asset_partition_range_end": SECOND_DATE.isoformat(),
+        },
     )
     assert result.success
     # A ranged run records one materialization per partition, all with the run's metadata.

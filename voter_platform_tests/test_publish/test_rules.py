@@ -56,12 +56,15 @@ def _row(frame, **dims):
 
 
 def test_cube_has_one_row_per_filter_combination_with_all_levels_summing_the_members(connection, tmp_path):
-    _segments(connection, [
-        ("PA", "Democrat", "Current", 100, 10.0),
-        ("PA", "Republican", "Current", 50, 4.0),
-        ("PA", "Democrat", "Dormant", 30, 20.0),
-        ("NC", "Democrat", "Current", 40, 2.0),
-    ])
+    _segments(
+        connection,
+        [
+            ("PA", "Democrat", "Current", 100, 10.0),
+            ("PA", "Republican", "Current", 50, 4.0),
+            ("PA", "Democrat", "Dormant", 30, 20.0),
+            ("NC", "Democrat", "Current", 40, 2.0),
+        ],
+    )
     cube, _ = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS, min_cell_size=1)
     dims = ["state", "party", "age_group", "gender", "engagement_tier"]
     assert not cube.duplicated(dims).any()
@@ -78,11 +81,14 @@ def test_cube_has_one_row_per_filter_combination_with_all_levels_summing_the_mem
 
 
 def test_small_counts_are_nulled_and_flagged_with_what_derives_from_them_but_zero_is_kept(connection, tmp_path):
-    _segments(connection, [
-        ("PA", "Democrat", "Current", 100, 10.0),
-        ("PA", "Green", "Current", 4, 30.0),
-        ("PA", "Libertarian", "Current", 0, None),
-    ])
+    _segments(
+        connection,
+        [
+            ("PA", "Democrat", "Current", 100, 10.0),
+            ("PA", "Green", "Current", 4, 30.0),
+            ("PA", "Libertarian", "Current", 0, None),
+        ],
+    )
     cube, publication = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS)
     green = _row(cube, state="PA", party="Green", age_group=ALL, gender=ALL, engagement_tier=ALL)
     assert pd.isna(green.voters) and green.suppressed
@@ -121,16 +127,42 @@ def test_a_total_is_suppressed_with_a_small_part_so_the_part_cannot_be_recovered
 
 def test_percentages_without_a_published_numerator_are_suppressed_by_the_count_they_imply(connection, tmp_path):
     columns = ", ".join(
-        f"{name} {kind}" for name, kind in [
-            ("analysis_date", "date"), ("state", "varchar"), ("state_name", "varchar"), ("voters", "bigint"),
-            *[(c, "bigint") for c in ("democrat_voters", "republican_voters", "independent_voters",
-                                      "other_party_voters", "unknown_party_voters", "history_known_voters",
-                                      "recoverable_voters")],
-            *[(c, "double") for c in ("democrat_pct", "republican_pct", "independent_pct",
-                                      "registration_margin_pts", "recoverable_pct", "engagement_opportunity_score",
-                                      *STATE_SUMMARY.implied)],
-            ("coverage", "varchar"), ("counties_recognised", "integer"), ("counties_in_state", "integer"),
-            ("coverage_registered_share_pct", "double"), ("coverage_label", "varchar"), ("comparison_note", "varchar"),
+        f"{name} {kind}"
+        for name, kind in [
+            ("analysis_date", "date"),
+            ("state", "varchar"),
+            ("state_name", "varchar"),
+            ("voters", "bigint"),
+            *[
+                (c, "bigint")
+                for c in (
+                    "democrat_voters",
+                    "republican_voters",
+                    "independent_voters",
+                    "other_party_voters",
+                    "unknown_party_voters",
+                    "history_known_voters",
+                    "recoverable_voters",
+                )
+            ],
+            *[
+                (c, "double")
+                for c in (
+                    "democrat_pct",
+                    "republican_pct",
+                    "independent_pct",
+                    "registration_margin_pts",
+                    "recoverable_pct",
+                    "engagement_opportunity_score",
+                    *STATE_SUMMARY.implied,
+                )
+            ],
+            ("coverage", "varchar"),
+            ("counties_recognised", "integer"),
+            ("counties_in_state", "integer"),
+            ("coverage_registered_share_pct", "double"),
+            ("coverage_label", "varchar"),
+            ("comparison_note", "varchar"),
         ]
     )
     connection.execute(f"create table marts.state_summary ({columns})")
@@ -182,8 +214,9 @@ def test_a_missing_mart_fails_with_the_table_name(connection, tmp_path):
 def test_manifest_lists_dates_in_order_and_survives_a_corrupt_copy(connection, tmp_path):
     _segments(connection, [("PA", "Democrat", "Current", 100, 10.0)])
     first = publish.publish_date(connection, tmp_path, DAY, 10, published_at=AT, tables=[ENGAGEMENT_SEGMENTS])
-    earlier = publish.publish_date(connection, tmp_path, date(2025, 3, 1), 10, published_at=AT,
-                                   tables=[ENGAGEMENT_SEGMENTS])
+    earlier = publish.publish_date(
+        connection, tmp_path, date(2025, 3, 1), 10, published_at=AT, tables=[ENGAGEMENT_SEGMENTS]
+    )
     publish.update_manifest(tmp_path, [first])
     manifest = publish.update_manifest(tmp_path, [earlier])
     assert manifest == {
@@ -208,13 +241,19 @@ def test_a_state_whose_roll_is_not_statewide_is_listed_in_the_manifest_and_compa
         publication = publish.publish_date(connection, tmp_path, FIRST_DATE, 10, published_at=AT)
         [(statewide_2024, nc_2024)] = connection.execute(
             "select sum(registered_voters) filter (where coverage = 'full'), sum(registered_voters) filter (where state = 'NC')"
-            " from marts.turnout_comparison where analysis_date = ? and election_year = 2024", [FIRST_DATE]).fetchall()
+            " from marts.turnout_comparison where analysis_date = ? and election_year = 2024",
+            [FIRST_DATE],
+        ).fetchall()
     manifest = publish.update_manifest(tmp_path, [publication])
     # North Carolina's roll in the fixture is its largest county alone; every other state is statewide.
     [(state, coverage)] = manifest["coverage"][FIRST_DATE.isoformat()].items()
     assert state == "NC"
     assert (coverage["coverage"], coverage["label"], coverage["counties_present"], coverage["counties_in_state"]) == (
-        "partial", "1 of 100 counties", 1, 100)
+        "partial",
+        "1 of 100 counties",
+        1,
+        100,
+    )
     assert coverage["note"].startswith("Not compared with statewide figures: the roll covers 1 of 100 counties")
     record = json.loads((tmp_path / FIRST_DATE.isoformat() / "_publish.json").read_text())
     assert record["coverage"] == manifest["coverage"][FIRST_DATE.isoformat()]
@@ -265,8 +304,20 @@ def test_targeting_shares_are_of_the_voters_of_known_history_at_every_level(conn
         connection.execute(
             "insert into marts.targeting_opportunities values (?, ?, ?, '30-49', ?, ?, 'All', ?, ?, ?, 0, ?, "
             "100.0 * ? / nullif(?, 0), 0, 5.0, ?, 1, 'Low', true)",
-            [DAY, f"{state}|30-49|{party}|All", state, party, basis, voters, known, missed, missed, missed, known,
-             score],
+            [
+                DAY,
+                f"{state}|30-49|{party}|All",
+                state,
+                party,
+                basis,
+                voters,
+                known,
+                missed,
+                missed,
+                missed,
+                known,
+                score,
+            ],
         )
     targeting, _ = _publish_one(connection, tmp_path, TARGETING_OPPORTUNITIES)
     everyone = _row(targeting, state=ALL, age_group=ALL, party=ALL, gender=ALL)

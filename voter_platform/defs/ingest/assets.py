@@ -23,7 +23,6 @@ say which file, how much was quarantined, the top reasons and what to do (lib/bl
 <data>/published/blocked_dates.json records it for the dashboard, which reads only the published folder.
 """
 
-
 from contextlib import closing
 from datetime import date
 
@@ -91,10 +90,19 @@ CHECK_SPECS = [
         "lines read = header + blank + loaded + quarantined + superseded - glued lines, for every file.",
         blocking=True,
     ),
-    _check("quarantine_rate", "voters", "Every snapshot of the date has a quarantine rate within the threshold.", blocking=True),
+    _check(
+        "quarantine_rate",
+        "voters",
+        "Every snapshot of the date has a quarantine rate within the threshold.",
+        blocking=True,
+    ),
     _check("voter_id_unique", "voters", "No voter id is loaded twice for one source and date.", blocking=True),
     _check("voter_rules", "voters", "The canonical voter rules (pandera): records quarantined or flagged, per rule."),
-    _check("vote_history_rules", "vote_history", "The vote-history rules (pandera): records quarantined or flagged, per rule."),
+    _check(
+        "vote_history_rules",
+        "vote_history",
+        "The vote-history rules (pandera): records quarantined or flagged, per rule.",
+    ),
     _check(
         "files_present",
         "ingest_log",
@@ -124,7 +132,9 @@ CHECK_SPECS = [
     can_subset=False,
     description="Load the landing files of each snapshot date of the run into the raw tables, one transaction per date.",
 )
-def raw_voter_files(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: DuckDBResource, landing: LandingFolder):
+def raw_voter_files(
+    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: DuckDBResource, landing: LandingFolder
+):
     """Ingest every date of the run's partitions (one, or a backfill range), oldest first.
 
     Each date is its own transaction with that date's landing files, so a date that fails (an
@@ -168,14 +178,18 @@ def raw_voter_files(context: dg.AssetExecutionContext, config: IngestConfig, war
                     yield dg.AssetMaterialization(asset_key=key, partition=day.isoformat(), metadata=metadata)
             failure = _range_failure(days, loaded, failed)
             if blocked:  # a date that did load may be blocked as well: say so in the same message
-                raise dg.Failure(description=f"{failure.description}\n\n{_blocked_text(blocked)}", metadata=failure.metadata)
+                raise dg.Failure(
+                    description=f"{failure.description}\n\n{_blocked_text(blocked)}", metadata=failure.metadata
+                )
             raise failure
         for key, metadata in _metadata_by_asset(connection, loaded).items():
             yield dg.MaterializeResult(asset_key=key, metadata=metadata)
         yield from _check_results(connection, loaded, blocked)
         if blocked:
             # Fails the step as the blocking check would, but with words: the run's failure message.
-            raise dg.Failure(description=_blocked_text(blocked), metadata={"blocked_dates": dg.MetadataValue.json(blocked)})
+            raise dg.Failure(
+                description=_blocked_text(blocked), metadata={"blocked_dates": dg.MetadataValue.json(blocked)}
+            )
 
 
 # --- blocked dates --------------------------------------------------------------------------------
@@ -314,7 +328,11 @@ def _records_metadata(connection, table: str, record_kind: str, outcomes: list[P
     by_date = len(outcomes) > 1
     return {
         "dagster/row_count": profile.row_count,
-        **({"rows_by_date": dg.MetadataValue.json(report.rows_by_date(connection, table, first, last))} if by_date else {}),
+        **(
+            {"rows_by_date": dg.MetadataValue.json(report.rows_by_date(connection, table, first, last))}
+            if by_date
+            else {}
+        ),
         "rows_quarantined": report.count_rows(connection, "quarantine", first, last, f"record_kind = '{record_kind}'"),
         "quarantine_reasons": dg.MetadataValue.json(report.quarantine_reasons(connection, first, last, record_kind)),
         "dagster/column_schema": _schema(profile),
@@ -439,7 +457,9 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
             "rate_pct_by_snapshot": dg.MetadataValue.json(
                 {_snapshot_label(snapshot): snapshot.quarantine_rate_pct for snapshot in snapshots}
             ),
-            "not_accepted": dg.MetadataValue.json({_snapshot_label(snapshot): snapshot.message for snapshot in rejected}),
+            "not_accepted": dg.MetadataValue.json(
+                {_snapshot_label(snapshot): snapshot.message for snapshot in rejected}
+            ),
             "blocked_dates": dg.MetadataValue.json(blocked),
         },
     )
@@ -451,7 +471,10 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={"duplicate_voter_ids": dg.MetadataValue.json(duplicates)},
     )
-    for check_name, table, record_kind in (("voter_rules", "voters", VOTER), ("vote_history_rules", "vote_history", VOTE_HISTORY)):
+    for check_name, table, record_kind in (
+        ("voter_rules", "voters", VOTER),
+        ("vote_history_rules", "vote_history", VOTE_HISTORY),
+    ):
         findings = report.rule_findings(connection, first, last, record_kind)
         yield dg.AssetCheckResult(
             asset_key=raw_key(table),
@@ -461,7 +484,9 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
             metadata={
                 "records_by_rule": dg.MetadataValue.json({finding.rule: finding.records for finding in findings}),
                 "action_by_rule": dg.MetadataValue.json({finding.rule: finding.action for finding in findings}),
-                "sample_voter_ids": dg.MetadataValue.json({finding.rule: finding.sample_voter_ids for finding in findings}),
+                "sample_voter_ids": dg.MetadataValue.json(
+                    {finding.rule: finding.sample_voter_ids for finding in findings}
+                ),
             },
         )
     missing = [file.file_name for outcome in outcomes for file in outcome.missing_files]
@@ -477,7 +502,10 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
         check_name="files_present",
         passed=not missing and not missing_parts,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"missing_files": dg.MetadataValue.json(missing), "missing_parts": dg.MetadataValue.json(missing_parts)},
+        metadata={
+            "missing_files": dg.MetadataValue.json(missing),
+            "missing_parts": dg.MetadataValue.json(missing_parts),
+        },
     )
 
 

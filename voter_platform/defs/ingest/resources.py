@@ -1,6 +1,5 @@
 """The landing folder as a resource, so tests (and other deployments) can point the ingest anywhere."""
 
-
 from pathlib import Path
 
 import dagster as dg

@@ -21,7 +21,6 @@ holds the ingest requests until it has finished (if it fails, the ingest goes ah
 report the missing reference).
 """
 
-
 import json
 from dataclasses import dataclass, field
 
@@ -99,9 +98,7 @@ def plan_tick(files: list[LandingFile], cursor: LandingCursor) -> TickPlan:
     ready: dict[str, list[LandingFile]] = {}
     for partition in sorted(changed_partitions):
         # The run loads every settled file of the partition (a vote history with its voters file).
-        ready[partition] = [
-            file for file in files if file.partition_key == partition and file.name not in looks
-        ]
+        ready[partition] = [file for file in files if file.partition_key == partition and file.name not in looks]
     next_cursor = LandingCursor(cursor.max_mtime_ns, requested, looks)
     return TickPlan(ready, next_cursor, waiting)
 
@@ -187,7 +184,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
             for file in runnable:
                 plan.cursor.looks[file.name] = signature(file)
         if reference == "running":
-            return dg.SensorResult(cursor=plan.cursor.dump(), skip_reason="waiting for the election reference run to finish")
+            return dg.SensorResult(
+                cursor=plan.cursor.dump(), skip_reason="waiting for the election reference run to finish"
+            )
         context.log.info("The election reference has never been loaded: requesting it before the first ingest.")
         return dg.SensorResult(
             run_requests=[
@@ -200,7 +199,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
             cursor=plan.cursor.dump(),
         )
     if reference == "failed":
-        context.log.warning("The election reference run failed: loading voter files anyway; the marts need the reference.")
+        context.log.warning(
+            "The election reference run failed: loading voter files anyway; the marts need the reference."
+        )
 
     run_requests = []
     for partition, runnable in requests:
@@ -219,7 +220,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
     return dg.SensorResult(run_requests=run_requests, cursor=plan.cursor.dump())
 
 
-def _readable(context: dg.SensorEvaluationContext, files: list[LandingFile], cursor: LandingCursor) -> list[LandingFile]:
+def _readable(
+    context: dg.SensorEvaluationContext, files: list[LandingFile], cursor: LandingCursor
+) -> list[LandingFile]:
     """Files whose header can be read; unknown formats are logged but still requested (the run
     fails its partition with the expected formats and records the file in the ingest log)."""
     readable = []

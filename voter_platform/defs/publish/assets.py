@@ -81,9 +81,7 @@ def published_snapshot(
     return dg.MaterializeResult(metadata=_metadata(publications, skipped, min_cell_size, published_dir))
 
 
-def _metadata(
-    publications: list[DatePublication], skipped: list[str], min_cell_size: int, published_dir: Path
-) -> dict:
+def _metadata(publications: list[DatePublication], skipped: list[str], min_cell_size: int, published_dir: Path) -> dict:
     table = "\n".join(
         ["| date | file | rows | bytes | suppressed cells |", "|---|---|---:|---:|---:|"]
         + [

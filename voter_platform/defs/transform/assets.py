@@ -130,7 +130,9 @@ def prepare_warehouse(connection: duckdb.DuckDBPyConnection) -> None:
 def prune_dbt_target_dirs(target_dir: Path, pattern: str, keep: int) -> list[Path]:
     """Delete all but the `keep` newest invocation directories matching `pattern`; return them."""
     runs = sorted(
-        (path for path in target_dir.glob(pattern) if path.is_dir()), key=lambda path: path.stat().st_mtime, reverse=True
+        (path for path in target_dir.glob(pattern) if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
     )
     for old in runs[keep:]:
         shutil.rmtree(old, ignore_errors=True)

@@ -96,7 +96,9 @@ def relation_metadata(
 FAILING_ROWS_SHOWN = 10
 
 
-def failing_test_rows(connection: duckdb.DuckDBPyConnection, run_results: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def failing_test_rows(
+    connection: duckdb.DuckDBPyConnection, run_results: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
     """`failing_rows` metadata (a Markdown table) for each dbt test that failed or warned, by unique id."""
     metadata: dict[str, dict[str, Any]] = {}
     for result in run_results.get("results", []):

@@ -50,8 +50,15 @@ def scalar(connection: duckdb.DuckDBPyConnection, sql: str, parameters: object =
 
 # A value of each NOT NULL column type, for the row that only exists to be deleted.
 _PLACEHOLDERS = {
-    "BIGINT": "0", "BOOLEAN": "false", "DATE": "date '0001-01-01'", "DOUBLE": "0", "INTEGER": "0", "TINYINT": "0",
-    "TIMESTAMP": "timestamp '0001-01-01'", "VARCHAR": "''", "VARCHAR[]": "[]::varchar[]",
+    "BIGINT": "0",
+    "BOOLEAN": "false",
+    "DATE": "date '0001-01-01'",
+    "DOUBLE": "0",
+    "INTEGER": "0",
+    "TINYINT": "0",
+    "TIMESTAMP": "timestamp '0001-01-01'",
+    "VARCHAR": "''",
+    "VARCHAR[]": "[]::varchar[]",
 }
 
 
@@ -78,4 +85,7 @@ def prime_appends(connection: duckdb.DuckDBPyConnection, table: str, marker: dic
         )
         marker = {column: _PLACEHOLDERS[data_type] for column, data_type in required}
     run(connection, f"insert into {table} ({', '.join(marker)}) values ({', '.join(marker.values())})")
-    run(connection, f"delete from {table} where {' and '.join(f'{column} = {value}' for column, value in marker.items())}")
+    run(
+        connection,
+        f"delete from {table} where {' and '.join(f'{column} = {value}' for column, value in marker.items())}",
+    )

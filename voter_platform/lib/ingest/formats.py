@@ -36,7 +36,12 @@ def formats() -> tuple[Layout, ...]:
     return tuple(
         sorted(
             layouts().values(),
-            key=lambda spec: (order[spec.recognise.header], spec.record_kind != VOTER, -len(spec.recognise.required), spec.id),
+            key=lambda spec: (
+                order[spec.recognise.header],
+                spec.record_kind != VOTER,
+                -len(spec.recognise.required),
+                spec.id,
+            ),
         )
     )
 
@@ -97,7 +102,16 @@ def _enum_of_spellings(spec: Layout, canonical: str) -> FastType:
     return _enum(mapping | {key: value for key, value in spellings.items() if key not in mapping})
 
 
-_FAST_CODED = ("gender", "race", "ethnicity", "party", "registration_status", "election_type", "voting_method", "party_ballot")
+_FAST_CODED = (
+    "gender",
+    "race",
+    "ethnicity",
+    "party",
+    "registration_status",
+    "election_type",
+    "voting_method",
+    "party_ballot",
+)
 
 
 @cache
@@ -124,9 +138,12 @@ def fast_types(spec: Layout) -> dict[str, FastType]:
         elif canonical in _FAST_CODED:
             types[canonical] = _enum_of_spellings(spec, canonical)
         elif canonical == "state" and spec.state is None and spec.state_in_file_name is None:
-            types[canonical] = _enum({**{code: code for code in vocab.STATE_CODES}, **{
-                name: code for name, code in vocab.STATE_SPELLINGS.items() if name not in vocab.STATE_CODES
-            }})
+            types[canonical] = _enum(
+                {
+                    **{code: code for code in vocab.STATE_CODES},
+                    **{name: code for name, code in vocab.STATE_SPELLINGS.items() if name not in vocab.STATE_CODES},
+                }
+            )
     return types
 
 
@@ -151,7 +168,9 @@ class FileLayout:
     """A layout as found in one file: where each source column sits in its lines."""
 
     spec: Layout
-    header_fields: tuple[str, ...]  # as written (normalised), including empty trailing ones; the layout's names when headerless
+    header_fields: tuple[
+        str, ...
+    ]  # as written (normalised), including empty trailing ones; the layout's names when headerless
     positions: dict[str, int]  # source field name (lower case) -> 1-based field position
     named_count: int  # fields up to the last named one
     variant: str  # e.g. "11 columns", "10 named columns + 3 empty", "71 columns", "38 fields, no header"
@@ -274,7 +293,9 @@ def _match(spec: Layout, line: str, file_name: str | None) -> FileLayout | None:
     return _match_names(spec, fields, tuple(named), file_name)
 
 
-def _match_exact(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], file_name: str | None) -> FileLayout | None:
+def _match_exact(
+    spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], file_name: str | None
+) -> FileLayout | None:
     """The header is the layout's fields in order (each under its name or an alias), optionally
     without its optional trailing columns."""
     spellings = [source.names for source in spec.fields]
@@ -290,11 +311,15 @@ def _match_exact(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], 
     return None
 
 
-def _match_names(spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], file_name: str | None) -> FileLayout | None:
+def _match_names(
+    spec: Layout, fields: tuple[str, ...], named: tuple[str, ...], file_name: str | None
+) -> FileLayout | None:
     required = {name.lower() for name in spec.recognise.required}
     if "" in named or not required.issubset(named):
         return None
-    return FileLayout(spec, fields, _name_positions(spec, named), len(named), f"{len(named)} columns", _file_state(spec, file_name))
+    return FileLayout(
+        spec, fields, _name_positions(spec, named), len(named), f"{len(named)} columns", _file_state(spec, file_name)
+    )
 
 
 def _name_positions(spec: Layout, named: tuple[str, ...]) -> dict[str, int]:
@@ -392,7 +417,9 @@ def _known_count(found: FileLayout) -> int:
 def describe_formats() -> str:
     """Every accepted layout, for messages: an exact layout with its header."""
     return "; ".join(
-        f"{spec.title}: {','.join(source.name for source in spec.fields)}" if spec.recognise.header == "exact" else spec.title
+        f"{spec.title}: {','.join(source.name for source in spec.fields)}"
+        if spec.recognise.header == "exact"
+        else spec.title
         for spec in formats()
     )
 
@@ -419,7 +446,9 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
     delimited = [spec for spec in formats() if spec.has_header and spec.text.delimiter]
     for delimiter in _CANDIDATE_DELIMITERS:
         for spec in delimited:
-            if delimiter != spec.text.delimiter and _match(spec, header_line.replace(delimiter, spec.text.delimiter), None):
+            if delimiter != spec.text.delimiter and _match(
+                spec, header_line.replace(delimiter, spec.text.delimiter), None
+            ):
                 return (
                     f"line 1 is the {spec.id} header delimited by {delimiter!r}, "
                     f"but {spec.id} files are delimited by {spec.text.delimiter!r}"
@@ -427,7 +456,11 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
     lead = "line 1 is not a header the platform knows"
     # The closest format: the most of its column names, under whichever delimiter finds the most.
     found, closest, delimiter = max(
-        ((_known_names(spec) & set(split_header(header_line, d)), spec, d) for spec in delimited for d in _CANDIDATE_DELIMITERS),
+        (
+            (_known_names(spec) & set(split_header(header_line, d)), spec, d)
+            for spec in delimited
+            for d in _CANDIDATE_DELIMITERS
+        ),
         key=lambda candidate: len(candidate[0]),
     )
     if found:
@@ -436,7 +469,11 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
         missing = [name for name in expected_names if name.lower() not in found]
         lead += (
             f" (closest: {closest.id}, {len(found)} of its column names found"
-            + (f" delimited by {delimiter!r} instead of {closest.text.delimiter!r}" if delimiter != closest.text.delimiter else "")
+            + (
+                f" delimited by {delimiter!r} instead of {closest.text.delimiter!r}"
+                if delimiter != closest.text.delimiter
+                else ""
+            )
             + (f"; missing: {', '.join(missing)}" if missing else "; in another order or with extra columns")
             + ")"
         )
@@ -445,7 +482,9 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
         lead += f" ({fields} fields, none a known column name)"
     message = f"{lead}. Expected one of: {expected}"
     if state_hint:
-        message += f". The file is in the {state_hint} folder: only layouts of {state_hint} and multi-state ones were tried"
+        message += (
+            f". The file is in the {state_hint} folder: only layouts of {state_hint} and multi-state ones were tried"
+        )
     return message
 
 

@@ -72,7 +72,9 @@ def derive_history(
     else:
         raise ValueError(f"{layout.spec.id}: no history in the voters file")
     product = {"partition_date": voters.partition_date, "source_id": voters.source_id}
-    of_product = f"partition_date = $partition_date and source_id = $source_id and file_name in {sql_tuple(lines.file_names)}"
+    of_product = (
+        f"partition_date = $partition_date and source_id = $source_id and file_name in {sql_tuple(lines.file_names)}"
+    )
     # The loaded voters numbered as the read is: a file's own rows, or the parts' rows (which have
     # their own file and line by now) at their lines in the concatenation.
     if lines.together:
@@ -94,7 +96,8 @@ def derive_history(
         loaded_params,
     )
     unresolved = run(
-        connection, f"select {lines.part_sql('line_number')}, count(*) from {staged} where election_date is null group by all"
+        connection,
+        f"select {lines.part_sql('line_number')}, count(*) from {staged} where election_date is null group by all",
     )
     run(
         connection,
@@ -113,9 +116,13 @@ def derive_history(
         """,
         voters.params,
     )
-    lines.reattribute(connection, "raw.vote_history", "partition_date = $partition_date and source_id = $source_id", product)
+    lines.reattribute(
+        connection, "raw.vote_history", "partition_date = $partition_date and source_id = $source_id", product
+    )
     results = {name: DerivedHistory() for name in lines.file_names}
-    for file_name, count in run(connection, f"select file_name, count(*) from raw.vote_history where {of_product} group by all", product):
+    for file_name, count in run(
+        connection, f"select file_name, count(*) from raw.vote_history where {of_product} group by all", product
+    ):
         results[file_name].rows = int(count)
     for file_name, flag, count in run(
         connection,
@@ -206,12 +213,12 @@ def _cell_meaning(layout: FileLayout, history: ElectionColumns) -> str:
         party = _decode(layout, "party_ballot", _named_group(history.cell_pattern, "party_ballot"))
         unknown = f"cell not in ({listed}) and not regexp_matches(cell, {pattern})"
         return f"""
-            coalesce({lookup('voting_method')}, {method}) as voting_method,
-            coalesce({lookup('party_ballot')}, {party}) as party_ballot,
+            coalesce({lookup("voting_method")}, {method}) as voting_method,
+            coalesce({lookup("party_ballot")}, {party}) as party_ballot,
             case when {unknown} then list_append(e.flags, 'unknown_history_cell') else e.flags end as quality_flags
         """
     return f"""
-        {lookup('voting_method')} as voting_method, {lookup('party_ballot')} as party_ballot,
+        {lookup("voting_method")} as voting_method, {lookup("party_ballot")} as party_ballot,
         case when cell not in ({listed}) then list_append(e.flags, 'unknown_history_cell') else e.flags end as quality_flags
     """
 
@@ -271,11 +278,19 @@ def _slot_votes(
         spec = next(iter(label_groups.values())).election
         _elections_table(connection, labels, {text: read_election(text, spec) for text in texts})
     types = " ".join(
-        f"when {index} then {sql_string(group.election_type)}" for index, group in enumerate(history.groups) if group.election_type
+        f"when {index} then {sql_string(group.election_type)}"
+        for index, group in enumerate(history.groups)
+        if group.election_type
     )
     group_type = f"case s.grp {types} end" if types else "null::varchar"
     date_format = sql_string(layout.spec.date_format)
-    joins, election_date, election_type, election_label, flags = "", "try_strptime(s.election_date, " + date_format + ")::date", group_type, "s.election_label", "[]::varchar[]"
+    joins, election_date, election_type, election_label, flags = (
+        "",
+        "try_strptime(s.election_date, " + date_format + ")::date",
+        group_type,
+        "s.election_label",
+        "[]::varchar[]",
+    )
     if label_groups:
         joins += f" left join {labels} l on l.text = s.election_label"
         election_date = f"coalesce({election_date}, l.election_date)"
@@ -290,15 +305,15 @@ def _slot_votes(
         election_label = f"coalesce({election_label}, m.election_label)"
     return f"""
         with filled as (
-            select line_number, {_voter_id(layout)} as voter_id, {county} as county, unnest([{', '.join(structs)}]) as s
+            select line_number, {_voter_id(layout)} as voter_id, {county} as county, unnest([{", ".join(structs)}]) as s
             from {cells}
         )
         select filled.line_number, s.grp * 1000 + s.slot as slot, filled.voter_id,
             {election_date} as election_date,
             coalesce({election_type}, {untyped_election_type_sql(election_date, last_year)}) as election_type,
             {election_label} as election_label,
-            {_decode(layout, 'voting_method', 's.voting_method')} as voting_method,
-            {_decode(layout, 'party_ballot', 's.party_ballot')} as party_ballot,
+            {_decode(layout, "voting_method", "s.voting_method")} as voting_method,
+            {_decode(layout, "party_ballot", "s.party_ballot")} as party_ballot,
             {flags} as quality_flags
         from filled {joins}
         where coalesce(s.election_date, s.election_label, s.voting_method, s.party_ballot) is not null

@@ -154,7 +154,9 @@ class Renumbering:
         if len(shifts) <= INLINE_RENUMBER_LIMIT:
             return f"update {table} set line_number = {base} + {case_tree(shifts, row_index_sql)} where {only_where}"
         values = ", ".join(f"({shifted}, {j})" for shifted, j in shifts)
-        qualified = row_index_sql.replace("line_number", f"{table}.line_number").replace("row_index", f"{table}.row_index")
+        qualified = row_index_sql.replace("line_number", f"{table}.line_number").replace(
+            "row_index", f"{table}.row_index"
+        )
         return f"""
             update {table} set line_number = {qualified} + {self.first_line - 1} + renumbered.rejected_before
             from (
@@ -173,18 +175,26 @@ def case_tree(shifts: list[tuple[int, int]], row_index_sql: str = "row_index", l
     middle = len(shifts) // 2
     shifted, j = shifts[middle]
     return (
-        f"(case when {row_index_sql} > {shifted} then {case_tree(shifts[middle + 1:], row_index_sql, j)} "
+        f"(case when {row_index_sql} > {shifted} then {case_tree(shifts[middle + 1 :], row_index_sql, j)} "
         f"else {case_tree(shifts[:middle], row_index_sql, lower_shift)} end)"
     )
 
 
 def read_numbered_records(
-    connection: duckdb.DuckDBPyConnection, layout: FileLayout, path: Path, encoding: str, physical_lines: int, table: str
+    connection: duckdb.DuckDBPyConnection,
+    layout: FileLayout,
+    path: Path,
+    encoding: str,
+    physical_lines: int,
+    table: str,
 ) -> None:
     """CREATE `table` (line_number, c1..cN as text) of every record line DuckDB parses, numbered
     around the lines it skipped (a second look at a file's records, e.g. its history columns)."""
     rejects, read = f"{table}_rejects", f"{table}_read"
-    run(connection, f"create or replace temp table {read} as {record_reader_sql(path, encoding, layout, rejects, all_text=True)}")
+    run(
+        connection,
+        f"create or replace temp table {read} as {record_reader_sql(path, encoding, layout, rejects, all_text=True)}",
+    )
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
     accepted = int(scalar(connection, f"select count(*) from {read}"))
@@ -195,7 +205,10 @@ def read_numbered_records(
     row_index = f"(rowid - {first_rowid} + 1)"
     line_number = renumbering.line_number_sql(row_index)
     if line_number is None:  # thousands of skipped lines: number first, then shift
-        run(connection, f"create or replace temp table {table} as select {row_index} + {layout.header_lines} as line_number, * from {read}")
+        run(
+            connection,
+            f"create or replace temp table {table} as select {row_index} + {layout.header_lines} as line_number, * from {read}",
+        )
         run(connection, renumbering.update_sql(table, "true", f"(line_number - {layout.header_lines})"))
     else:
         run(connection, f"create or replace temp table {table} as select {line_number} as line_number, * from {read}")

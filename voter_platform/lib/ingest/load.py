@@ -103,7 +103,9 @@ def _coercions(record_kind: str) -> dict[str, str]:
     return expressions
 
 
-def delete_previous_rows(connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str, record_kind: str) -> None:
+def delete_previous_rows(
+    connection: duckdb.DuckDBPyConnection, partition_date: date, source_id: str, record_kind: str
+) -> None:
     """Remove what an earlier run loaded for this source, date and kind of record (an election map's
     lines are kept for the run only: of a map, only its quarantined lines are stored)."""
     params = {"partition_date": partition_date, "source_id": source_id}
@@ -156,7 +158,10 @@ def load_file(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes:
         run(
             connection,
             superseded_sql(
-                candidates, kind, f"{staging}_superseded", "repeated_key_hashes" if repeated.len() else None,
+                candidates,
+                kind,
+                f"{staging}_superseded",
+                "repeated_key_hashes" if repeated.len() else None,
                 apart=file.part_of_line,
             ),
         )
@@ -264,14 +269,26 @@ def _quarantined_sql(file: FileToLoad) -> str:
 
     def text_sql(text: str) -> str:
         counted = "' || coalesce(field_count::varchar, 'several') || '"
-        return sql_string(text).replace("{field_count}", counted).replace("{expected}", expected).replace("{named}", str(m))
+        return (
+            sql_string(text)
+            .replace("{field_count}", counted)
+            .replace("{expected}", expected)
+            .replace("{named}", str(m))
+        )
 
-    line_detail = "case line_kind " + " ".join(
-        f"when {sql_string(kind)} then {text_sql(text)}" for kind, text in UNLOADABLE_LINE_KINDS.items()
-    ) + " end"
-    meanings = _FINDING_DETAILS | _layout_details(layout) | {
-        kind: text.format(field_count="several", expected=expected, named=m) for kind, text in UNLOADABLE_LINE_KINDS.items()
-    }
+    line_detail = (
+        "case line_kind "
+        + " ".join(f"when {sql_string(kind)} then {text_sql(text)}" for kind, text in UNLOADABLE_LINE_KINDS.items())
+        + " end"
+    )
+    meanings = (
+        _FINDING_DETAILS
+        | _layout_details(layout)
+        | {
+            kind: text.format(field_count="several", expected=expected, named=m)
+            for kind, text in UNLOADABLE_LINE_KINDS.items()
+        }
+    )
     id_in_place = sql_tuple(("wrong_field_count", "wrong_line_length", "values_in_unnamed_columns", "truncated_record"))
     return f"""
         create or replace temp table {staging}_quarantined as
@@ -429,7 +446,9 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Se
         outcome.header_lines, outcome.blank_lines, outcome.glued_lines = part.header_lines_left_out, 0, 0
         outcome.rows_loaded = outcome.rows_quarantined = outcome.rows_superseded = 0
         outcome.quarantine_reasons, outcome.superseded_reasons, outcome.quality_flags = {}, {}, {}
-    for i, kind, count in run(connection, f"select {index}, line_kind, count(*) from {staging} where part = 0 group by all"):
+    for i, kind, count in run(
+        connection, f"select {index}, line_kind, count(*) from {staging} where part = 0 group by all"
+    ):
         outcome = outcomes[i]
         if kind == "header":
             outcome.header_lines += int(count)
@@ -437,7 +456,9 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Se
             outcome.blank_lines += int(count)
         elif kind == "glued":
             outcome.glued_lines += int(count)
-    for i, count in run(connection, f"select {index}, count(*) from {target.table} where {target.where} group by all", target.params):
+    for i, count in run(
+        connection, f"select {index}, count(*) from {target.table} where {target.where} group by all", target.params
+    ):
         outcomes[i].rows_loaded = int(count)
     for i, count in run(connection, f"select {index}, count(*) from {staging}_quarantined group by all"):
         outcomes[i].rows_quarantined = int(count)
@@ -447,7 +468,9 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Se
         "group by all order by all",
     ):
         outcomes[i].quarantine_reasons[reason] = int(count)
-    for i, reason, count in run(connection, f"select {index}, reason, count(*) from {staging}_superseded group by all order by all"):
+    for i, reason, count in run(
+        connection, f"select {index}, reason, count(*) from {staging}_superseded group by all order by all"
+    ):
         outcomes[i].rows_superseded += int(count)
         outcomes[i].superseded_reasons[reason] = int(count)
     for i, flag, count in run(
@@ -470,7 +493,9 @@ def _reattribute(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> Non
     file.lines.reattribute(connection, target.table, where, params)
     kind = {**params, "kind": target.record_kind}
     file.lines.reattribute(connection, "raw.quarantine", f"{where} and record_kind = $kind", kind)
-    file.lines.reattribute(connection, "raw.superseded_records", f"{where} and record_kind = $kind", kind, also=("kept_line_number",))
+    file.lines.reattribute(
+        connection, "raw.superseded_records", f"{where} and record_kind = $kind", kind, also=("kept_line_number",)
+    )
 
 
 def load_election_map(
@@ -512,8 +537,8 @@ def load_election_map(
         connection,
         f"""
         insert into {table}
-        select upper({text('county')}), try_cast({text('slot')} as integer), {text('election_code')},
-            try_strptime({text('election_date')}, {sql_list([layout.spec.date_format, *DATE_FORMATS])})::date,
+        select upper({text("county")}), try_cast({text("slot")} as integer), {text("election_code")},
+            try_strptime({text("election_date")}, {sql_list([layout.spec.date_format, *DATE_FORMATS])})::date,
             {label}, {election_type_sql(f"coalesce({text('election_type')}, {label})")},
             $file_name, line_number
         from {records}
@@ -531,7 +556,10 @@ def load_election_map(
     run(connection, f"delete from {table} where {these} and not ({usable})")
     reasons = {line: "wrong_field_count" for line in broken} | {line: "unusable_election_map_line" for line in unusable}
     if reasons:
-        _quarantine_map_lines(connection, target, lines, reasons, physical_lines(source.bytes_path, set(reasons)), source.encoding)
+        _quarantine_map_lines(
+            connection, target, lines, reasons, physical_lines(source.bytes_path, set(reasons)), source.encoding
+        )
+
     # Map files are a few dozen lines each: their lines are told apart in Python.
     def per_part(numbers) -> Counter:
         return Counter(lines.part_of(line) for line in numbers)
@@ -566,8 +594,15 @@ def _quarantine_map_lines(
         """insert into raw.quarantine (partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line, detail)
            values (?, ?, ?, ?, ?, null, ?, ?, ?)""",
         [
-            (target.partition_date, target.source_id, *own(line), ELECTION_MAP, [reason],
-             decode_for_quarantine(raw.get(line, b""), encoding), _MAP_DETAILS[reason])
+            (
+                target.partition_date,
+                target.source_id,
+                *own(line),
+                ELECTION_MAP,
+                [reason],
+                decode_for_quarantine(raw.get(line, b""), encoding),
+                _MAP_DETAILS[reason],
+            )
             for line, reason in sorted(reasons.items())
         ],
     )

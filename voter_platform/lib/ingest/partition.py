@@ -57,7 +57,13 @@ from voter_platform.lib.ingest.load import (
     load_election_map,
     load_file,
 )
-from voter_platform.lib.ingest.parts import IN_ANOTHER_PART, describe_missing, missing_parts, part_of, supersede_across_parts
+from voter_platform.lib.ingest.parts import (
+    IN_ANOTHER_PART,
+    describe_missing,
+    missing_parts,
+    part_of,
+    supersede_across_parts,
+)
 from voter_platform.lib.ingest.prepass import FileFacts, count_lines, inspect_file, read_header_line, readable_copy
 from voter_platform.lib.ingest.results import (
     DUPLICATE_DROP,
@@ -317,7 +323,9 @@ def _inspect(item: _Readable) -> _Plan:
         )
     except FileNotFoundError:
         outcome.status = MISSING
-        outcome.message = "listed for this run but no longer in the landing folder (deleted or renamed after the sensor saw it)"
+        outcome.message = (
+            "listed for this run but no longer in the landing folder (deleted or renamed after the sensor saw it)"
+        )
         return plan
     except OSError as error:
         outcome.status = UNREADABLE
@@ -367,7 +375,9 @@ def _recognise_headerless_parts(plans: list[_Plan]) -> list[_Plan]:
     first_parts = {
         plan.layout.spec.id: plan.layout
         for plan in plans
-        if plan.layout is not None and plan.layout.spec.parts is not None and plan.layout.spec.parts.header_in_first_only
+        if plan.layout is not None
+        and plan.layout.spec.parts is not None
+        and plan.layout.spec.parts.header_in_first_only
     }
     for plan in plans:
         if plan.outcome.status not in (UNKNOWN_FORMAT, IGNORED) or plan.facts is None:
@@ -377,8 +387,13 @@ def _recognise_headerless_parts(plans: list[_Plan]) -> list[_Plan]:
             assert parts is not None
             if re.search(parts.file_name, plan.path.name, re.IGNORECASE):
                 headerless = FileLayout(
-                    layout.spec, layout.header_fields, layout.positions, layout.named_count,
-                    f"{layout.variant}, header of the first part", layout.file_state, has_header_line=False,
+                    layout.spec,
+                    layout.header_fields,
+                    layout.positions,
+                    layout.named_count,
+                    f"{layout.variant}, header of the first part",
+                    layout.file_state,
+                    has_header_line=False,
                 )
                 _adopt(plan, headerless)
                 break
@@ -402,7 +417,12 @@ def _group_by_source(plans: list[_Plan]) -> tuple[dict[str, _SourceGroup], list[
             parts = [plan.part for plan in of_kind]
             if len(of_kind) > 1 and not (in_parts and len(set(parts)) == len(parts)):
                 names = ", ".join(plan.outcome.file_name for plan in of_kind)
-                conflicts.append((f"{len(of_kind)} {kind} files for source {group.source_id} on one date ({names}): keep one", of_kind))
+                conflicts.append(
+                    (
+                        f"{len(of_kind)} {kind} files for source {group.source_id} on one date ({names}): keep one",
+                        of_kind,
+                    )
+                )
         voters = group.voters
         if voters and voters[0].part is not None:
             group.missing_parts = missing_parts(voters[0].layout, [plan.part for plan in voters])
@@ -426,7 +446,9 @@ def _identity(plans: list[_Plan]) -> tuple[str | None, str | None]:
     return f"{plans[0].outcome.file_name} and {len(plans) - 1} more files", combined.hexdigest()
 
 
-def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups: dict[str, _SourceGroup], options: IngestOptions) -> None:
+def _decide(
+    connection: duckdb.DuckDBPyConnection, partition_date: date, groups: dict[str, _SourceGroup], options: IngestOptions
+) -> None:
     """Mark each file to load, or as unchanged / duplicate drop / history without voters."""
     for group in groups.values():
         row = first(
@@ -450,7 +472,9 @@ def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups:
             if not options.force_reload and stored and stored.voters_sha == voters_sha:
                 _skip(voters, UNCHANGED, "already loaded for this source and date (same sha256): nothing to do")
             elif not options.force_reload and earlier is not None:
-                message = f"same content as the {group.source_id} snapshot of {earlier}: a duplicate drop, no new snapshot"
+                message = (
+                    f"same content as the {group.source_id} snapshot of {earlier}: a duplicate drop, no new snapshot"
+                )
                 _skip(voters, DUPLICATE_DROP, message)
                 _skip(history, DUPLICATE_DROP, f"comes with {group.voters[0].outcome.file_name}, {message}")
                 continue
@@ -458,7 +482,11 @@ def _decide(connection: duckdb.DuckDBPyConnection, partition_date: date, groups:
                 for plan in voters:
                     plan.load = True
         elif group.maps:
-            _skip(group.maps, REJECTED, f"an election map without the voters file it decodes for {group.source_id} on {partition_date}")
+            _skip(
+                group.maps,
+                REJECTED,
+                f"an election map without the voters file it decodes for {group.source_id} on {partition_date}",
+            )
         if history:
             if not group.voters and stored is None:
                 _skip(
@@ -482,7 +510,9 @@ def _skip(plans: list[_Plan], status: str, message: str) -> None:
 # --- loading --------------------------------------------------------------------------------------
 
 
-def _load_group(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, options: IngestOptions) -> None:
+def _load_group(
+    connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, options: IngestOptions
+) -> None:
     """Load a snapshot's files that changed: voters (their parts, their own history), then history.
 
     The parts of a product are read together where they can be (together.py): one read, one
@@ -563,7 +593,9 @@ def _read(plans: list[_Plan], options: IngestOptions) -> Iterator[_Read]:
     parts = [PartToCopy(plan.outcome.file_name, plan.path, plan.facts, plan.layout.header_lines) for plan in ordered]
     layout = ordered[0].layout
     assert layout is not None
-    with concatenated(parts, None if layout.spec.is_fixed_width else layout.spec.text.delimiter, options.work_dir) as copy:
+    with concatenated(
+        parts, None if layout.spec.is_fixed_width else layout.spec.text.delimiter, options.work_dir
+    ) as copy:
         source = FileToStage(
             layout=layout,
             read_path=copy.path,
@@ -584,17 +616,20 @@ def _readable(plan: _Plan, options: IngestOptions) -> Iterator[tuple[FileToStage
     with readable_copy(plan.path, facts, outcome.encoding, options.work_dir) as (read_path, read_encoding):
         # The pre-pass counts describe the file itself, not a working copy.
         as_is = read_path == plan.path
-        yield FileToStage(
-            layout=layout,
-            read_path=read_path,
-            encoding=read_encoding,
-            # Mixed line endings: show the line as it is in the file, carriage returns included.
-            bytes_path=plan.path if facts.line_endings == "mixed" else read_path,
-            physical_lines=facts.physical_lines if as_is else count_lines(read_path),
-            mixed_line_endings=facts.line_endings == "mixed",
-            delimiter_bytes=facts.delimiter_bytes if as_is else None,
-            quote_bytes=facts.quote_bytes if as_is else None,
-        ), read_encoding
+        yield (
+            FileToStage(
+                layout=layout,
+                read_path=read_path,
+                encoding=read_encoding,
+                # Mixed line endings: show the line as it is in the file, carriage returns included.
+                bytes_path=plan.path if facts.line_endings == "mixed" else read_path,
+                physical_lines=facts.physical_lines if as_is else count_lines(read_path),
+                mixed_line_endings=facts.line_endings == "mixed",
+                delimiter_bytes=facts.delimiter_bytes if as_is else None,
+                quote_bytes=facts.quote_bytes if as_is else None,
+            ),
+            read_encoding,
+        )
 
 
 def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_date: date) -> None:
@@ -606,23 +641,39 @@ def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_dat
     for outcome, part in zip(read.outcomes, read.lines.parts):
         outcome.reader = staged.reader
         outcome.lines_read = part.own_lines
-    load_file(connection, FileToLoad(staging, staged, target, source.layout, source.bytes_path, source.encoding, read.lines), read.outcomes)
+    load_file(
+        connection,
+        FileToLoad(staging, staged, target, source.layout, source.bytes_path, source.encoding, read.lines),
+        read.outcomes,
+    )
     drop_staging(connection, staging)
     finished = _now()
     for outcome in read.outcomes:
         outcome.finished_at = finished
 
 
-def _derive_history(connection: duckdb.DuckDBPyConnection, read: _Read, partition_date: date, election_map: str | None) -> None:
+def _derive_history(
+    connection: duckdb.DuckDBPyConnection, read: _Read, partition_date: date, election_map: str | None
+) -> None:
     source = read.source
     derived = derive_history(
-        connection, source.layout, source.read_path, source.encoding, source.physical_lines,
-        read.target(partition_date, VOTER), f"history_{next(_staging_names)}", election_map, read.lines,
+        connection,
+        source.layout,
+        source.read_path,
+        source.encoding,
+        source.physical_lines,
+        read.target(partition_date, VOTER),
+        f"history_{next(_staging_names)}",
+        election_map,
+        read.lines,
     )
     finished = _now()
     for outcome, of_file in zip(read.outcomes, derived):
         outcome.history_rows_derived = of_file.rows
-        outcome.quality_flags = {**outcome.quality_flags, **{f"history:{flag}": count for flag, count in of_file.flags.items()}}
+        outcome.quality_flags = {
+            **outcome.quality_flags,
+            **{f"history:{flag}": count for flag, count in of_file.flags.items()},
+        }
         outcome.finished_at = finished
 
 
@@ -637,7 +688,11 @@ def _load_election_maps(
     for batch in _batches(group.maps):
         with _read(batch, options) as map_read:
             load_election_map(
-                connection, table, map_read.source, map_read.lines, map_read.outcomes,
+                connection,
+                table,
+                map_read.source,
+                map_read.lines,
+                map_read.outcomes,
                 map_read.target(partition_date, ELECTION_MAP),
             )
         finished = _now()
@@ -646,7 +701,9 @@ def _load_election_maps(
     return table
 
 
-def _supersede_across_parts(connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, kind: str) -> None:
+def _supersede_across_parts(
+    connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, kind: str
+) -> None:
     """Keep one copy of a record two parts both hold; count the other as superseded in its file."""
     plans = group.of_kind(kind)
     if len(plans) < 2:
@@ -668,7 +725,11 @@ def _has_snapshot_now(group: _SourceGroup) -> bool:
 
 
 def _write_snapshot(
-    connection: duckdb.DuckDBPyConnection, group: _SourceGroup, partition_date: date, run_id: str | None, options: IngestOptions
+    connection: duckdb.DuckDBPyConnection,
+    group: _SourceGroup,
+    partition_date: date,
+    run_id: str | None,
+    options: IngestOptions,
 ) -> SnapshotOutcome:
     """Recompute the (source, date) snapshot from what the raw tables now hold, and upsert it."""
     params = {"source": group.source_id, "date": partition_date}
@@ -745,7 +806,8 @@ def _write_snapshot(
         message="; ".join(problems + notes),
         missing_parts=list(group.missing_parts),
     )
-    run(connection, 
+    run(
+        connection,
         """
         insert or replace into raw.snapshots by name
         select $source as source_id, $date as partition_date, $file_format as file_format,
@@ -806,18 +868,47 @@ def _reuse_unchanged_counts(connection: duckdb.DuckDBPyConnection, outcome: File
     )
     if row is None:
         return
-    (outcome.lines_read, outcome.header_lines, outcome.blank_lines, outcome.rows_loaded, outcome.rows_quarantined,
-     outcome.rows_superseded, outcome.glued_lines) = (int(value or 0) for value in row[:7])
+    (
+        outcome.lines_read,
+        outcome.header_lines,
+        outcome.blank_lines,
+        outcome.rows_loaded,
+        outcome.rows_quarantined,
+        outcome.rows_superseded,
+        outcome.glued_lines,
+    ) = (int(value or 0) for value in row[:7])
     outcome.quarantine_reasons = json.loads(row[7] or "{}")
     outcome.quality_flags = json.loads(row[8] or "{}")
 
 
 _LOG_COLUMNS = (
-    "run_id", "partition_date", "file_name", "file_size", "file_sha256", "file_mtime", "date_source",
-    "file_format", "source_id", "encoding", "status", "message", "lines_read", "header_lines",
-    "blank_lines", "rows_loaded", "rows_quarantined", "rows_superseded", "rows_recovered",
-    "quarantine_reasons", "started_at", "finished_at", "file_layout", "glued_lines", "quality_flags",
-    "quarantine_rate_pct", "history_rows_derived",
+    "run_id",
+    "partition_date",
+    "file_name",
+    "file_size",
+    "file_sha256",
+    "file_mtime",
+    "date_source",
+    "file_format",
+    "source_id",
+    "encoding",
+    "status",
+    "message",
+    "lines_read",
+    "header_lines",
+    "blank_lines",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_superseded",
+    "rows_recovered",
+    "quarantine_reasons",
+    "started_at",
+    "finished_at",
+    "file_layout",
+    "glued_lines",
+    "quality_flags",
+    "quarantine_rate_pct",
+    "history_rows_derived",
 )
 
 

@@ -88,7 +88,7 @@ def supersede_across_parts(
             ) as kept
             from copies where files > 1
         )
-        select file_name, line_number, voter_id, kept.file, kept.line, [{', '.join(f'{key}::varchar' for key in keys)}] from ranked
+        select file_name, line_number, voter_id, kept.file, kept.line, [{", ".join(f"{key}::varchar" for key in keys)}] from ranked
         where not (file_name = kept.file and line_number = kept.line)
         order by file_name, line_number
         """,
@@ -107,8 +107,17 @@ def supersede_across_parts(
            (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason, kept_file_name)
            values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
-            (partition_date, source_id, loser.file_name, loser.line_number, record_kind, loser.voter_id,
-             loser.kept_line_number, IN_ANOTHER_PART, loser.kept_file_name)
+            (
+                partition_date,
+                source_id,
+                loser.file_name,
+                loser.line_number,
+                record_kind,
+                loser.voter_id,
+                loser.kept_line_number,
+                IN_ANOTHER_PART,
+                loser.kept_file_name,
+            )
             for loser in losers
         ],
     )

@@ -274,7 +274,9 @@ def _first_line(head: bytes, bom: str | None, utf16: str | None = None) -> str:
 
 
 @contextmanager
-def readable_copy(path: Path, facts: FileFacts, encoding: str, work_dir: Path | None = None) -> Iterator[tuple[Path, str]]:
+def readable_copy(
+    path: Path, facts: FileFacts, encoding: str, work_dir: Path | None = None
+) -> Iterator[tuple[Path, str]]:
     """Yield (path DuckDB should read, encoding to read it with), making a working copy if needed.
 
     The copy keeps the line count: CRLF and LF both become LF, a bare CR in a file of LF lines becomes

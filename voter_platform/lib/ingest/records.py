@@ -95,30 +95,82 @@ TIMESTAMP_FORMATS = [
 
 # Canonical source columns, per kind of record (registry.VOTER_COLUMNS without what is not stored).
 VOTER_SOURCE_COLUMNS = (
-    "voter_id", "first_name", "middle_name", "last_name", "name_suffix", "email", "phone",
-    "street_address", "city", "zip_code", "birth_date", "birth_year", "age", "gender", "race",
-    "ethnicity", "state", "county", "party", "primary_ballot_party", "registration_status", "status_reason",
-    "registered_date", "last_voted_date", "updated_at", "confidential",
+    "voter_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "name_suffix",
+    "email",
+    "phone",
+    "street_address",
+    "city",
+    "zip_code",
+    "birth_date",
+    "birth_year",
+    "age",
+    "gender",
+    "race",
+    "ethnicity",
+    "state",
+    "county",
+    "party",
+    "primary_ballot_party",
+    "registration_status",
+    "status_reason",
+    "registered_date",
+    "last_voted_date",
+    "updated_at",
+    "confidential",
 )
 HISTORY_SOURCE_COLUMNS = (
-    "voter_id", "state", "election_date", "election_type", "election_label", "voting_method", "party_ballot",
+    "voter_id",
+    "state",
+    "election_date",
+    "election_type",
+    "election_label",
+    "voting_method",
+    "party_ballot",
 )
 # Stored as written: trimming every name and address costs a string operation per value.
 FREE_TEXT_COLUMNS = frozenset(
-    {"first_name", "middle_name", "last_name", "name_suffix", "email", "phone", "street_address", "city",
-     "status_reason", "election_label"}
+    {
+        "first_name",
+        "middle_name",
+        "last_name",
+        "name_suffix",
+        "email",
+        "phone",
+        "street_address",
+        "city",
+        "status_reason",
+        "election_label",
+    }
 )
 _DATE_COLUMNS = ("birth_date", "registered_date", "last_voted_date", "election_date")
-_CODED = ("gender", "race", "ethnicity", "party", "primary_ballot_party", "registration_status",
-          "voting_method", "party_ballot")
+_CODED = (
+    "gender",
+    "race",
+    "ethnicity",
+    "party",
+    "primary_ballot_party",
+    "registration_status",
+    "voting_method",
+    "party_ballot",
+)
 
 VOTER_TYPED_COLUMNS = VOTER_SOURCE_COLUMNS
 # raw.vote_history has no state: a history file's state is its voters file's.
 HISTORY_TYPED_COLUMNS = tuple(column for column in HISTORY_SOURCE_COLUMNS if column != "state")
 
 _BASE_TYPES = {
-    "birth_date": "date", "registered_date": "date", "last_voted_date": "date", "election_date": "date",
-    "updated_at": "timestamp", "age": "integer", "birth_year": "integer", "confidential": "boolean",
+    "birth_date": "date",
+    "registered_date": "date",
+    "last_voted_date": "date",
+    "election_date": "date",
+    "updated_at": "timestamp",
+    "age": "integer",
+    "birth_year": "integer",
+    "confidential": "boolean",
 }
 
 
@@ -292,8 +344,10 @@ def _column(layout: FileLayout, name: str, field: str, fast: bool) -> _Column:
         date_format = spec.date_format_of(source[0][0]) if source else spec.date_format
         masked = _masked(t)
         checks = (
-            (("unparseable_election_date" if name == "election_date" else f"unparseable_{name}"),
-             f"{t} is not null and {d} is null and not {masked}"),
+            (
+                ("unparseable_election_date" if name == "election_date" else f"unparseable_{name}"),
+                f"{t} is not null and {d} is null and not {masked}",
+            ),
             ("masked_date", masked),
         )
         if name == "election_date":
@@ -302,10 +356,16 @@ def _column(layout: FileLayout, name: str, field: str, fast: bool) -> _Column:
         return _Column(text, _parse_date(t, date_format), d, checks)
     if name == "updated_at":
         formats = [spec.timestamp_format] + [fmt for fmt in TIMESTAMP_FORMATS if fmt != spec.timestamp_format]
-        return _Column(text, f"try_strptime({t}, {sql_list(formats)})", d,
-                       (("unparseable_updated_at", f"{t} is not null and {d} is null"),))
+        return _Column(
+            text,
+            f"try_strptime({t}, {sql_list(formats)})",
+            d,
+            (("unparseable_updated_at", f"{t} is not null and {d} is null"),),
+        )
     if name in ("age", "birth_year"):
-        return _Column(text, f"try_cast({t} as integer)", d, ((f"unparseable_{name}", f"{t} is not null and {d} is null"),))
+        return _Column(
+            text, f"try_cast({t} as integer)", d, ((f"unparseable_{name}", f"{t} is not null and {d} is null"),)
+        )
     if name == "gender":
         return _Column(text, None, f"case when {t} is null then 'U' else {_decode(layout, name, t)} end")
     if name in _CODED:
@@ -326,7 +386,11 @@ def _election_of_code(layout: FileLayout, name: str, field: str) -> _Column:
     code (MI's entire_state_h.lst): looked up in the election codes delivered with the file. A code
     the lookup does not list, or a file that came without one, gives no date: missing_election_date."""
     codes = layout.election_codes
-    listed = {"election_date": codes.dates, "election_type": codes.types, "election_label": codes.labels}[name] if codes else {}
+    listed = (
+        {"election_date": codes.dates, "election_type": codes.types, "election_label": codes.labels}[name]
+        if codes
+        else {}
+    )
     looked_up = f"{sql_map(listed)}[{_adapted_text(layout, 'election_code', field)}]" if listed else "null::varchar"
     t = f"t_{name}"
     if name == "election_date":
@@ -454,7 +518,9 @@ def earliest_birth_date_sql(snapshot: date) -> str:
 PLAUSIBLE_AGES = (16, 120)
 
 # The case study's change-detection fingerprint; '|' keeps ("ab", "c") apart from ("a", "bc").
-FINGERPRINT_SQL = "md5(concat_ws('|', voter_id, coalesce(first_name, ''), coalesce(last_name, ''), coalesce(email, '')))"
+FINGERPRINT_SQL = (
+    "md5(concat_ws('|', voter_id, coalesce(first_name, ''), coalesce(last_name, ''), coalesce(email, '')))"
+)
 
 
 def raw_row_select(record_kind: str, line_number: str, quality_flags: str) -> str:
@@ -574,7 +640,7 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
         kind = f"""
             case
                 when raw is null or trim(raw) = '' then 'blank'
-                when {_one_of(str(list(layout.record_lengths)), 'field_count')} then 'record'
+                when {_one_of(str(list(layout.record_lengths)), "field_count")} then 'record'
                 else 'wrong_line_length'
             end
         """
@@ -594,14 +660,18 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
                 else 'wrong_field_count'
             end
         """
-    trailing = "" if layout.spec.is_fixed_width else f"when field_count > {n} then list_append(coalesce(issues, []), 'trailing_empty_columns')"
+    trailing = (
+        ""
+        if layout.spec.is_fixed_width
+        else f"when field_count > {n} then list_append(coalesce(issues, []), 'trailing_empty_columns')"
+    )
     keep = "row_index, line_number, raw, field_count, line_kind"
     return f"""
         with lines as ({lines_sql}),
         split as (select *, {fields} as fields from lines),
         counted as (select *, {field_count} as field_count from split),
         classified as (select *, {kind} as line_kind from counted),
-        typed as ({_layers(layout, snapshot, 'classified', keep, 'fields[{}]', fast=False)})
+        typed as ({_layers(layout, snapshot, "classified", keep, "fields[{}]", fast=False)})
         select row_index, line_number, 0::tinyint as part, line_kind, field_count,
             case when line_kind in ('glued', 'glued_or_trailing') then raw end as irregular_raw,
             case
@@ -637,18 +707,20 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, shapes: Re
     id_position = layout.source_position("voter_id")
     id_check = (
         f"regexp_full_match({_unquoted(f'([start_of_second] || tail)[{id_position}]')}, {sql_string(shapes.voter_id)})"
-        if shapes.voter_id and id_position else "true"
+        if shapes.voter_id and id_position
+        else "true"
     )
     d = layout.spec.text.delimiter
     header = list(layout.header_fields[: layout.named_count])
-    start = f"(?:\"?(?:{record_start})\"?)$"
+    start = f'(?:"?(?:{record_start})"?)$'
     candidates = []
     for priority, width in enumerate(sorted({layout.named_count, layout.field_count})):
         names = header[:width] + [""] * (width - len(header))
         header_tail = (
             f"(suffix(lower(parts[len(parts) - {width} + 1]), {sql_string(names[0])}) and "
             f"[lower(trim({_unquoted('x')})) for x in parts[len(parts) - {width} + 2:]] = {sql_list(names[1:])})"
-            if layout.spec.has_header else "false"
+            if layout.spec.has_header
+            else "false"
         )
         candidates.append(f"""
             select row_index, line_number, parts, {priority} as priority, {width} as width,
@@ -673,15 +745,15 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, shapes: Re
             select row_index, line_number, 1::tinyint as part,
                 case when k = width then 'record'
                      when k < width then 'truncated_record' else 'glued_records_unrecoverable' end as line_kind,
-                list_transform(parts[1:k - 1] || [end_of_first], lambda x: {_unquoted('x')}) as fields
+                list_transform(parts[1:k - 1] || [end_of_first], lambda x: {_unquoted("x")}) as fields
             from split
             union all
             select row_index, line_number, 2::tinyint as part,
                 case when second_is_header then 'repeated_header' else 'record' end as line_kind,
-                list_transform([start_of_second] || tail, lambda x: {_unquoted('x')}) as fields
+                list_transform([start_of_second] || tail, lambda x: {_unquoted("x")}) as fields
             from split
         ),
-        typed as ({_layers(layout, snapshot, 'halves', 'row_index, line_number, part, line_kind', 'fields[{}]', fast=False)})
+        typed as ({_layers(layout, snapshot, "halves", "row_index, line_number, part, line_kind", "fields[{}]", fast=False)})
         select row_index, line_number, part, line_kind, null::integer as field_count,
             null::varchar as irregular_raw,
             case when line_kind = 'record' then list_append(coalesce(issues, []), 'recovered_from_glued_line') end as issues,

@@ -104,7 +104,9 @@ class RuleFindings:
     sample_voter_ids: list[str]
 
 
-def rule_findings(connection: duckdb.DuckDBPyConnection, first: date, last: date, record_kind: str) -> list[RuleFindings]:
+def rule_findings(
+    connection: duckdb.DuckDBPyConnection, first: date, last: date, record_kind: str
+) -> list[RuleFindings]:
     """Per rule (or structural reason): how many records it caught in the span, and a few ids.
 
     Quarantine reasons come from raw.quarantine, flags from the loaded rows' quality_flags.

@@ -68,9 +68,13 @@ RULES: dict[str, Rule] = {
     "birth_date_after_snapshot": Rule(FLAG, "born after the snapshot date", _BIRTH),
     "placeholder_birth_date": Rule(FLAG, "the birth date is a placeholder for unknown (e.g. 01/01/1900)", _BIRTH),
     "registered_date_after_snapshot": Rule(FLAG, "registered after the snapshot date", ("registered_date",)),
-    "placeholder_registered_date": Rule(FLAG, "the registration date is a placeholder for unknown (e.g. 01/01/1900)", ("registered_date",)),
+    "placeholder_registered_date": Rule(
+        FLAG, "the registration date is a placeholder for unknown (e.g. 01/01/1900)", ("registered_date",)
+    ),
     "registered_date_before_1900": Rule(FLAG, "registered before 1900", ("registered_date",)),
-    "registration_before_age_16": Rule(FLAG, "registered before the voter could have been 16 (e.g. on the birth date)", ("registered_date",)),
+    "registration_before_age_16": Rule(
+        FLAG, "registered before the voter could have been 16 (e.g. on the birth date)", ("registered_date",)
+    ),
     "last_voted_date_after_snapshot": Rule(FLAG, "voted after the snapshot date", ("last_voted_date",)),
     "placeholder_last_voted_date": Rule(FLAG, "the last vote date is a placeholder for unknown", ("last_voted_date",)),
     "last_voted_date_before_1900": Rule(FLAG, "last voted before 1900", ("last_voted_date",)),
@@ -311,7 +315,9 @@ def vote_history_rules(snapshot: date) -> type[pa.DataFrameModel]:
     return VoteHistoryRules
 
 
-def rules_for(record_kind: str, snapshot: date, placeholders: tuple[date, ...] = PLACEHOLDER_DATES) -> type[pa.DataFrameModel]:
+def rules_for(
+    record_kind: str, snapshot: date, placeholders: tuple[date, ...] = PLACEHOLDER_DATES
+) -> type[pa.DataFrameModel]:
     return voter_rules(snapshot, placeholders) if record_kind == VOTER else vote_history_rules(snapshot)
 
 

@@ -68,6 +68,7 @@ class RecordShapes:
 def record_shapes(layout: FileLayout, path: Path, encoding: str) -> RecordShapes:
     """The shapes of the layout's first field and voter id: declared, or inferred from the file's
     first records."""
+
     def declared(position: int | None) -> str | None:
         if position is None:
             return None

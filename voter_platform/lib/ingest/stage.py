@@ -167,7 +167,11 @@ def _read_with_record_reader(
         for finding in findings:
             staged.bulk_findings.setdefault(int(line_number), []).append(str(finding))
     if staged.bulk_findings:
-        run(connection, f"update {target.table} set quality_flags = [] where {target.where} and len(quality_flags) > 0", target.params)
+        run(
+            connection,
+            f"update {target.table} set quality_flags = [] where {target.where} and len(quality_flags) > 0",
+            target.params,
+        )
 
     run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
     # Created empty, it may next receive a read's worth of refused lines at once.
@@ -273,12 +277,18 @@ def _lines_with_trailing_fields(
     for row_index, raw in candidates:
         line = physical_line_number(int(row_index), unreadable)
         is_header = layout.header_lines and line == 1
-        if not is_header and line not in refused and len(next(csv.reader([raw], delimiter=delimiter))) > layout.field_count:
+        if (
+            not is_header
+            and line not in refused
+            and len(next(csv.reader([raw], delimiter=delimiter))) > layout.field_count
+        ):
             lines.append(line)
     return lines
 
 
-def _read_with_line_reader(connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, snapshot: date) -> None:
+def _read_with_line_reader(
+    connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, snapshot: date
+) -> None:
     rejects = f"{staging}_rejects"
     reader = line_reader_sql(source.read_path, source.encoding, rejects)
     lines = f"select row_index, row_index as line_number, raw from ({reader})"

@@ -134,7 +134,12 @@ class LineMap:
         return max(bisect.bisect_right(self._starts, copy_line) - 1, 0)
 
     def reattribute(
-        self, connection: duckdb.DuckDBPyConnection, table: str, where: str, params: dict[str, object], also: Sequence[str] = ()
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        table: str,
+        where: str,
+        params: dict[str, object],
+        also: Sequence[str] = (),
     ) -> None:
         """Give the rows of `table` read as the product (`where` and file_name = read_as) their own
         file and line; `also` names further columns holding a line of the same part (kept_line_number)."""
@@ -144,8 +149,8 @@ class LineMap:
         run(
             connection,
             f"""
-            update {table} set file_name = {self.file_name_sql('line_number')},
-                line_number = {self.own_line_sql('line_number')}{shifted}
+            update {table} set file_name = {self.file_name_sql("line_number")},
+                line_number = {self.own_line_sql("line_number")}{shifted}
             where {where} and file_name = {sql_string(self.read_as)}
             """,
             params,
@@ -170,8 +175,14 @@ def reading_key(layout: FileLayout, facts: FileFacts, encoding: str) -> tuple | 
     if facts.bom and layout.header_lines == 0:
         return None  # its BOM would land inside the copy
     return (
-        layout.spec.id, layout.header_fields, tuple(sorted(layout.positions.items())), layout.named_count,
-        layout.file_state, layout.record_length, encoding, facts.line_endings,
+        layout.spec.id,
+        layout.header_fields,
+        tuple(sorted(layout.positions.items())),
+        layout.named_count,
+        layout.file_state,
+        layout.record_length,
+        encoding,
+        facts.line_endings,
     )
 
 
