@@ -137,3 +137,12 @@ def test_mixed_line_endings_get_a_working_copy_with_the_same_lines(tmp_path: Pat
     with prepass.readable_copy(path, facts, "utf-8") as (copy, encoding):
         assert copy.read_bytes() == b"a\nb\nc" + prepass.LINE_READER_DELIMITER.encode() + b"d\n"
         assert encoding == "utf-8"
+
+
+def test_lines_are_found_by_their_bytes_in_file_order(tmp_path):
+    # A BOM before the first line, CRLF and LF endings, a line repeated, a line that is a suffix of another.
+    path = tmp_path / "voters.csv"
+    path.write_bytes(codecs.BOM_UTF8 + b"id,name\r\n1,a\r\n2,b\nx1,a\n1,a\n")
+    assert prepass.line_numbers_of(path, [b"id,name", b"1,a", b"1,a", b"2,b"]) == [1, 2, 5, 3]
+    with pytest.raises(LookupError):
+        prepass.line_numbers_of(path, [b"3,c"])

@@ -211,6 +211,13 @@ class FileLayout:
                 found.append((source, position))
         return tuple(sorted(found, key=lambda item: item[1]))
 
+    def record_positions(self) -> set[int]:
+        """The fields a raw row is made from: every field feeding a canonical column, and the unnamed
+        trailing ones (a value there is flagged)."""
+        canonicals = {canonical for source in self.spec.fields for canonical in source.canonical}
+        fed = {position for canonical in canonicals for _, position in self.source_fields(canonical)}
+        return fed | set(range(self.named_count + 1, self.field_count + 1))
+
     def source_position(self, canonical: str) -> int | None:
         """The position of a canonical column fed by one field (None when absent or composite)."""
         found = self.source_fields(canonical)

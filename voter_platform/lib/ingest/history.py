@@ -25,9 +25,9 @@ import duckdb
 
 from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots
 from voter_platform.lib.elections import Election, read_election, untyped_election_type_sql
-from voter_platform.lib.ingest.duck import run, sql_string, sql_tuple
+from voter_platform.lib.ingest.duck import first, run, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FileLayout
-from voter_platform.lib.ingest.lines import read_numbered_records
+from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
 from voter_platform.lib.ingest.records import _decode, _trimmed
 from voter_platform.lib.ingest.stage import Target
 from voter_platform.lib.ingest.together import LineMap
@@ -55,16 +55,21 @@ def derive_history(
     work_table: str,
     election_map: str | None = None,
     lines: LineMap | None = None,
+    kept_records: str | None = None,
 ) -> list[DerivedHistory]:
     """Insert the history rows of a loaded voters file, or of the parts of a product read together
     (`lines`, read as `voters.file_name`); returns how many per file, with their flag counts, in the
-    order of `lines.parts`."""
+    order of `lines.parts`. `kept_records`: the voters read's records, numbered, kept by stage.py
+    (else the file is read again); dropped here."""
     lines = lines or LineMap.whole_file(voters.file_name, physical_lines)
-    cells = f"{work_table}_cells"
-    read_numbered_records(connection, layout, read_path, encoding, physical_lines, cells)
     history = layout.spec.history
+    cells = kept_records or f"{work_table}_cells"
+    if kept_records is None:
+        read_numbered_records(connection, layout, read_path, encoding, physical_lines, cells, history_positions(layout))
+    # Whether a record can name one election twice (two columns for it, two slots or items listing it).
+    repeats_possible = True
     if isinstance(history, ElectionColumns):
-        votes = _election_column_votes(connection, layout, history, cells, work_table)
+        votes, repeats_possible = _election_column_votes(connection, layout, history, cells, work_table)
     elif isinstance(history, Slots):
         votes = _slot_votes(connection, layout, history, cells, work_table, election_map, voters.partition_date.year)
     elif isinstance(history, HistoryString):
@@ -95,29 +100,40 @@ def derive_history(
         """,
         loaded_params,
     )
+    drop_numbered_records(connection, cells)
     unresolved = run(
         connection,
         f"select {lines.part_sql('line_number')}, count(*) from {staged} where election_date is null group by all",
     )
+    # One row per voter and election: two columns, slots or items naming the same election count
+    # once. A voter's votes all come from one record (a voter id is loaded once per snapshot: repeats
+    # in a file or across parts were superseded before this), so only a record can repeat an
+    # election. The window costs seconds at millions of votes: it runs only when some record does.
+    if repeats_possible and _has_repeated_elections(connection, staged):
+        run(
+            connection,
+            f"""
+            create or replace temp table {staged} as select * from {staged}
+            where election_date is not null
+            qualify row_number() over (
+                partition by voter_id, election_date, election_type order by line_number, slot
+            ) = 1
+            """,
+        )
+    # Each row gets its own file and line here (a product's parts were read as one copy).
     run(
         connection,
         f"""
         insert into raw.vote_history by name
-        select $partition_date as partition_date, $source_id as source_id, $file_name as file_name,
-            votes.line_number, votes.voter_id, votes.election_date, votes.election_type, votes.election_label,
+        select $partition_date as partition_date, $source_id as source_id,
+            {lines.file_name_sql("votes.line_number") if lines.together else "$file_name"} as file_name,
+            {lines.own_line_sql("votes.line_number") if lines.together else "votes.line_number"} as line_number,
+            votes.voter_id, votes.election_date, votes.election_type, votes.election_label,
             votes.voting_method, votes.party_ballot, votes.quality_flags
         from {staged} votes
         where votes.election_date is not null
-        -- one row per voter and election: two columns naming the same election count once
-        qualify row_number() over (
-            partition by votes.voter_id, votes.election_date, votes.election_type order by votes.line_number, votes.slot
-        ) = 1
-        order by votes.line_number, votes.slot
         """,
-        voters.params,
-    )
-    lines.reattribute(
-        connection, "raw.vote_history", "partition_date = $partition_date and source_id = $source_id", product
+        voters.params if not lines.together else product,
     )
     results = {name: DerivedHistory() for name in lines.file_names}
     for file_name, count in run(
@@ -133,9 +149,36 @@ def derive_history(
         results[file_name].flags[flag] = int(count)
     for index, count in unresolved:
         results[lines.parts[index].file_name].flags["unresolved_history_cells"] = int(count)
-    for table in (cells, staged, f"{work_table}_elections"):
+    for table in (staged, f"{work_table}_elections"):
         run(connection, f"drop table if exists {table}")
     return [results[name] for name in lines.file_names]
+
+
+def _has_repeated_elections(connection: duckdb.DuckDBPyConnection, staged: str) -> bool:
+    return bool(
+        first(
+            connection,
+            f"""select 1 from {staged} where election_date is not null
+                group by line_number, election_date, election_type having count(*) > 1 limit 1""",
+        )
+    )
+
+
+def history_positions(layout: FileLayout) -> list[int]:
+    """The fields the history is read from: the voter id, the county (election maps are per county)
+    and the history's own columns."""
+    history = layout.spec.history
+    positions = [layout.source_position("voter_id"), layout.source_position("county")]
+    if isinstance(history, ElectionColumns):
+        positions += [position for name, position in layout.positions.items() if read_election(name, history.columns)]
+    elif isinstance(history, Slots):
+        for group in history.groups:
+            numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
+            for template in group.columns.values():
+                positions += [layout.positions.get(template.replace("{n}", number).lower()) for number in numbers]
+    else:
+        positions.append(layout.positions[history.column.lower()])
+    return [position for position in positions if position is not None]
 
 
 def _voter_id(layout: FileLayout) -> str:
@@ -161,8 +204,9 @@ def _elections_table(connection: duckdb.DuckDBPyConnection, table: str, election
 
 def _election_column_votes(
     connection: duckdb.DuckDBPyConnection, layout: FileLayout, history: ElectionColumns, cells: str, work_table: str
-) -> str:
-    """SELECT (line_number, slot, voter_id, election..., voting_method, party_ballot, quality_flags)."""
+) -> tuple[str, bool]:
+    """SELECT (line_number, slot, voter_id, election..., voting_method, party_ballot, quality_flags),
+    and whether two columns name the same election."""
     columns = {
         position: read_election(name, history.columns)
         for name, position in layout.positions.items()
@@ -171,11 +215,13 @@ def _election_column_votes(
     elections = f"{work_table}_elections"
     _elections_table(connection, elections, {str(position): election for position, election in columns.items()})
     if not columns:
-        return _no_votes()
+        return _no_votes(), False
+    named = [(election.date, election.type) for election in columns.values()]
     positions = sorted(columns)
     cell_list = "[" + ", ".join(f"c{position}" for position in positions) + "]"
     slot_list = "[" + ", ".join(f"'{position}'" for position in positions) + "]"
-    return f"""
+    return (
+        f"""
         with unpivoted as (
             select line_number, {_voter_id(layout)} as voter_id, unnest({cell_list}) as cell, unnest({slot_list}) as slot
             from {cells}
@@ -187,7 +233,9 @@ def _election_column_votes(
         select line_number, slot::integer as slot, voter_id, e.election_date, e.election_type, e.election_label,
             {_cell_meaning(layout, history)}
         from cast_votes join {elections} e on e.text = cast_votes.slot
-    """
+    """,
+        len(set(named)) < len(named),
+    )
 
 
 def _not_voted(history: ElectionColumns) -> str:

@@ -22,6 +22,7 @@ Accepted rows are renumbered around the lines a reader skipped:
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,10 +87,11 @@ def record_reader_sql(path: Path, encoding: str, layout: FileLayout, rejects_tab
     """
 
 
-def line_reader_sql(path: Path, encoding: str, rejects_table: str) -> str:
-    """(row_index, raw) for every physical line DuckDB can decode; blank lines as NULL."""
+def line_reader_sql(path: Path, encoding: str, rejects_table: str, numbered: bool = True) -> str:
+    """(row_index, raw) for every physical line DuckDB can decode; blank lines as NULL. Not `numbered`:
+    (raw) only, read in parallel (the row_number() window makes the read single-threaded)."""
     return f"""
-        select row_number() over () as row_index, raw
+        select {"row_number() over () as row_index, " if numbered else ""}raw
         from read_csv(
             {sql_string(str(path))},
             columns = {{'raw': 'VARCHAR'}},
@@ -187,29 +189,52 @@ def read_numbered_records(
     encoding: str,
     physical_lines: int,
     table: str,
+    positions: Sequence[int] | None = None,
 ) -> None:
     """CREATE `table` (line_number, c1..cN as text) of every record line DuckDB parses, numbered
-    around the lines it skipped (a second look at a file's records, e.g. its history columns)."""
+    around the lines it skipped (a second look at a file's records, e.g. its history columns).
+
+    `positions`: only these fields are kept (the parse still splits every field, so every line the
+    full read accepts is accepted; what is saved is storing 100 columns to use a dozen)."""
     rejects, read = f"{table}_rejects", f"{table}_read"
-    run(
-        connection,
-        f"create or replace temp table {read} as {record_reader_sql(path, encoding, layout, rejects, all_text=True)}",
-    )
+    reader = record_reader_sql(path, encoding, layout, rejects, all_text=True)
+    if positions is not None and not layout.spec.is_fixed_width:
+        reader = f"select {', '.join(f'c{position}' for position in sorted(set(positions)))} from ({reader})"
+    run(connection, f"create or replace temp table {read} as {reader}")
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
     accepted = int(scalar(connection, f"select count(*) from {read}"))
     blanks = blank_line_numbers(path) if accepted + len(rejected) + layout.header_lines < physical_lines else []
     renumbering = Renumbering(tuple(sorted(set(rejected) | set(blanks))), first_line=layout.header_lines + 1)
-    # Rows are stored in file order; a temporary table's rowids start at some offset.
+    number_stored_read(connection, table, renumbering)
+
+
+def number_stored_read(connection: duckdb.DuckDBPyConnection, table: str, renumbering: Renumbering) -> None:
+    """`table`: the rows of the stored read `{table}_read` with their physical line numbers in front.
+
+    Rows are stored in file order; a temporary table's rowids start at some offset. When the numbering
+    is a formula of the position, `table` is a view (nothing copied); else a numbered copy."""
+    read = f"{table}_read"
     first_rowid = int(scalar(connection, f"select coalesce(min(rowid), 0) from {read}"))
     row_index = f"(rowid - {first_rowid} + 1)"
     line_number = renumbering.line_number_sql(row_index)
     if line_number is None:  # thousands of skipped lines: number first, then shift
+        header_lines = renumbering.first_line - 1
         run(
             connection,
-            f"create or replace temp table {table} as select {row_index} + {layout.header_lines} as line_number, * from {read}",
+            f"create or replace temp table {table} as select {row_index} + {header_lines} as line_number, * from {read}",
         )
-        run(connection, renumbering.update_sql(table, "true", f"(line_number - {layout.header_lines})"))
+        run(connection, renumbering.update_sql(table, "true", f"(line_number - {header_lines})"))
+        run(connection, f"drop table {read}")
     else:
-        run(connection, f"create or replace temp table {table} as select {line_number} as line_number, * from {read}")
-    run(connection, f"drop table {read}")
+        run(connection, f"create or replace temp view {table} as select {line_number} as line_number, * from {read}")
+
+
+def drop_numbered_records(connection: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop what read_numbered_records made (a view over its read, or a table)."""
+    kinds = run(
+        connection, "select table_type from information_schema.tables where table_name = $name", {"name": table}
+    )
+    if kinds:
+        run(connection, f"drop {'view' if kinds[0][0] == 'VIEW' else 'table'} {table}")
+    run(connection, f"drop table if exists {table}_read")

@@ -47,7 +47,7 @@ from voter_platform.lib.ingest.records import (
 )
 from voter_platform.lib.ingest.results import FileOutcome
 from voter_platform.lib.ingest.schemas import FLAG, PLACEHOLDER_DATES, QUARANTINE, RULES, validate_records
-from voter_platform.lib.ingest.lines import read_numbered_records
+from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
 from voter_platform.lib.ingest.stage import FileToStage, StagedFile, Target
 from voter_platform.lib.ingest.together import LineMap
 
@@ -573,7 +573,7 @@ def load_election_map(
         outcome.rows_loaded = records_read[index] - unusables[index]
         outcome.quarantine_reasons = {reason: count for (i, reason), count in reasons_per_part.items() if i == index}
         outcome.rows_quarantined = sum(outcome.quarantine_reasons.values())
-    run(connection, f"drop table {records}")
+    drop_numbered_records(connection, records)
 
 
 def _quarantine_map_lines(

@@ -46,7 +46,7 @@ from voter_platform.lib.ingest.formats import (
     detect_layout,
     source_id,
 )
-from voter_platform.lib.ingest.history import carries_history, derive_history
+from voter_platform.lib.ingest.history import carries_history, derive_history, history_positions
 from voter_platform.lib.ingest.load import (
     FileToLoad,
     delete_previous_rows,
@@ -553,13 +553,15 @@ def _load_group(
         _supersede_across_parts(connection, group, partition_date, VOTE_HISTORY)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Read:
     """What DuckDB reads in one go: one file, or the parts of a product put together."""
 
     plans: list[_Plan]  # in the order of lines.parts
     source: FileToStage
     lines: LineMap
+    # The records as read, numbered (a temp view or table), kept for the history they carry.
+    kept_records: str | None = None
 
     @property
     def outcomes(self) -> list[FileOutcome]:
@@ -636,6 +638,10 @@ def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_dat
     source = read.source
     target = read.target(partition_date, source.layout.spec.record_kind)
     staging = f"staging_{next(_staging_names)}"
+    if carries_history(source.layout):
+        source = replace(
+            source, keep_records_as=f"{staging}_records", keep_fields=tuple(history_positions(source.layout))
+        )
     # On an error the transaction is rolled back, and the staging tables with it.
     staged = stage_file(connection, staging, source, target, partition_date)
     for outcome, part in zip(read.outcomes, read.lines.parts):
@@ -647,6 +653,7 @@ def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_dat
         read.outcomes,
     )
     drop_staging(connection, staging)
+    read.kept_records = staged.kept_records
     finished = _now()
     for outcome in read.outcomes:
         outcome.finished_at = finished
@@ -666,7 +673,9 @@ def _derive_history(
         f"history_{next(_staging_names)}",
         election_map,
         read.lines,
+        read.kept_records,
     )
+    read.kept_records = None  # derive_history has dropped them
     finished = _now()
     for outcome, of_file in zip(read.outcomes, derived):
         outcome.history_rows_derived = of_file.rows

@@ -37,11 +37,11 @@ from voter_platform.lib.ingest.lines import (
     Renumbering,
     drop_rejects_tables,
     line_reader_sql,
-    physical_line_number,
+    number_stored_read,
     record_reader_sql,
     rejected_line_numbers,
 )
-from voter_platform.lib.ingest.prepass import blank_line_numbers, lines_with_quotes, physical_lines
+from voter_platform.lib.ingest.prepass import blank_line_numbers, line_numbers_of, lines_with_quotes, physical_lines
 from voter_platform.lib.ingest.records import (
     glued_records_sql,
     line_staging_select,
@@ -83,6 +83,10 @@ class FileToStage:
     # From the pre-pass of read_path (None: not counted, e.g. a working copy): see the module doc.
     delimiter_bytes: int | None = None
     quote_bytes: int | None = None
+    # A temp table name: the fast read's records are also kept there, numbered (lines.number_stored_read),
+    # for a second look at them (history in the voters file) without reading the file again.
+    keep_records_as: str | None = None
+    keep_fields: tuple[int, ...] = ()  # fields kept beyond the record's own (the history's)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class StagedFile:
     bulk_rows: int  # records written straight into the raw table
     # Lines of bulk rows with findings the reading made (typing issues, trailing or unnamed fields).
     bulk_findings: dict[int, list[str]] = field(default_factory=dict)
+    kept_records: str | None = None  # source.keep_records_as, when the fast read kept them
 
 
 def stage_file(
@@ -142,6 +147,15 @@ def _read_with_record_reader(
     layout = source.layout
     rejects = f"{staging}_rejects"
     reader = record_reader_sql(source.read_path, source.encoding, layout, rejects)
+    kept = source.keep_records_as
+    if kept:
+        # The fields the insert reads (every typed one among them: a typed field left unparsed could
+        # not refuse its line, and the rows must be the ones the insert alone would take) and the history's.
+        fields = sorted(layout.record_positions() | set(source.keep_fields))
+        if not layout.spec.is_fixed_width:
+            reader = f"select {', '.join(f'c{position}' for position in fields)} from ({reader})"
+        run(connection, f"create or replace temp table {kept}_read as {reader}")
+        reader = f"select * from {kept}_read"
     accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)
@@ -153,10 +167,15 @@ def _read_with_record_reader(
     skipped = sorted(set(rejected) | set(blanks))
     if accepted + len(skipped) + header_lines != source.physical_lines or (header_lines and 1 in rejected):
         run(connection, f"delete from {target.table} where {target.where}", target.params)
+        if kept:
+            run(connection, f"drop table {kept}_read")
         return None
-    _number_lines(connection, target, Renumbering(tuple(skipped), first_line=header_lines + 1))
+    renumbering = Renumbering(tuple(skipped), first_line=header_lines + 1)
+    _number_lines(connection, target, renumbering)
+    if kept:
+        number_stored_read(connection, kept, renumbering)
 
-    staged = StagedFile(RECORD_READER, accepted)
+    staged = StagedFile(RECORD_READER, accepted, kept_records=kept)
     # Values in unnamed trailing columns and typing findings were noted in the rows' quality_flags
     # by the same read that numbered them (one numbering for every finding).
     for line_number, findings in run(
@@ -259,23 +278,28 @@ def _extra_delimiters(source: FileToStage, accepted: int, refused: dict[int, byt
 def _lines_with_trailing_fields(
     connection: duckdb.DuckDBPyConnection, staging: str, source: FileToStage, refused: set[int]
 ) -> list[int]:
-    """Accepted lines with more fields than the header (DuckDB only accepts them when the extra ones are empty)."""
+    """Accepted lines with more fields than the header (DuckDB only accepts them when the extra ones are empty).
+
+    The lines with more delimiters than the header (a quoted delimiter counts too: a few addresses)
+    are picked out by a parallel read without row numbers, then found in the file by their bytes."""
     layout = source.layout
     delimiter = layout.spec.text.delimiter
     rejects = f"{staging}_scan_rejects"
-    candidates = run(
-        connection,
-        f"""
-        select row_index, raw from ({line_reader_sql(source.read_path, source.encoding, rejects)})
-        where length(raw) - length(replace(raw, $delimiter, '')) > {layout.field_count - 1}
-        """,
-        {"delimiter": delimiter},
-    )
-    unreadable = sorted(rejected_line_numbers(connection, rejects))
+    candidates = [
+        raw
+        for (raw,) in run(
+            connection,
+            f"""
+            select raw from ({line_reader_sql(source.read_path, source.encoding, rejects, numbered=False)})
+            where length(raw) - length(replace(raw, $delimiter, '')) > {layout.field_count - 1}
+            """,
+            {"delimiter": delimiter},
+        )
+    ]
     drop_rejects_tables(connection, rejects)
+    numbers = line_numbers_of(source.read_path, [raw.encode(source.encoding) for raw in candidates])
     lines = []
-    for row_index, raw in candidates:
-        line = physical_line_number(int(row_index), unreadable)
+    for line, raw in zip(numbers, candidates):
         is_header = layout.header_lines and line == 1
         if (
             not is_header
