@@ -14,11 +14,12 @@ SESSION_DATA_DIR = tempfile.mkdtemp(prefix="voter-platform-tests-")
 os.environ["VOTER_PLATFORM_DATA"] = SESSION_DATA_DIR
 os.environ.pop("DAGSTER_HOME", None)
 
-from voter_platform_tests.published_fixtures import build_warehouse  # noqa: E402 - after the environment is set
+from voter_platform_tests.published_fixtures import fixture_warehouse_path  # noqa: E402 - after the environment is set
 
 
 @pytest.fixture(scope="session")
-def fixture_warehouse(tmp_path_factory):
-    """The contract marts of two dates for five states, plus PII-bearing raw rows (built once: ~2 s), shared by
-    the publish and dashboard tests."""
-    return build_warehouse(tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb")
+def fixture_warehouse():
+    """A warehouse built by the platform from generated files - raw rows with names and emails, every dbt model
+    for 2025-01-06 .. 01-08 - shared by the publish and dashboard tests (about a minute the first time, then
+    cached while its inputs are unchanged; see published_fixtures.py). Read-only: copy it to change it."""
+    return fixture_warehouse_path()

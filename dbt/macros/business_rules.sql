@@ -2,11 +2,12 @@
     dbt_project.yml). Models call these instead of repeating the CASE expressions, and the unit
     tests in the model YAML pin their boundaries. -#}
 
-{#- Party labels: the ingest normalises to the canonical names; none recorded is 'Unknown'. -#}
+{#- Party labels (seed party_labels): the ingest normalises to the recorded parties; none recorded
+    is 'Unknown', and anything else a source still carries is 'Other'. -#}
 {% macro party_label(party) -%}
     case
         when {{ party }} is null or trim({{ party }}) = '' then 'Unknown'
-        when {{ party }} in ('Democrat', 'Republican', 'Libertarian', 'Green', 'Independent', 'Other') then {{ party }}
+        when {{ party }} in (select party from {{ ref('party_labels') }} where is_recorded_party) then {{ party }}
         else 'Other'
     end
 {%- endmacro %}
@@ -104,16 +105,9 @@
 {%- endmacro %}
 
 
+{#- The sort position of an engagement tier (seed engagement_tiers), null for any other label. -#}
 {% macro tier_order(tier) -%}
-    case {{ tier }}
-        when 'Current' then 1
-        when 'Missed Last Election' then 2
-        when 'Occasional' then 3
-        when 'Infrequent' then 4
-        when 'Dormant' then 5
-        when 'Never Voted' then 6
-        when 'History Unknown' then 7
-    end
+    (select tiers.tier_order from {{ ref('engagement_tiers') }} as tiers where tiers.engagement_tier = {{ tier }})
 {%- endmacro %}
 
 
@@ -167,15 +161,17 @@
 
 
 {#- The label vocabularies every mart shares (shared brief, "Labels used in every mart"). The
-    valid_values test (tests/generic/valid_values.sql) checks label columns against them. -#}
+    valid_values test (tests/generic/valid_values.sql) checks label columns against them. A vocabulary
+    that lives in a seed (one home for SQL and Python: voter_platform/lib/vocabularies.py reads the same
+    file) is named as {'seed': name, 'column': column} and read by the test from the warehouse. -#}
 {% macro label_vocabularies() -%}
     {%- set gender = ['Female', 'Male', 'Other', 'Unknown'] -%}
     {%- set lean = ['Strong D', 'Lean D', 'Competitive D', 'Highly Competitive', 'Competitive R', 'Lean R', 'Strong R'] -%}
     {{ return({
-        'party': ['Democrat', 'Republican', 'Libertarian', 'Green', 'Independent', 'Other', 'Unknown'],
+        'party': {'seed': 'party_labels', 'column': 'party'},
         'gender': gender,
         'age_group': ['18-29', '30-49', '50-64', '65+', 'Unknown'],
-        'engagement_tier': ['Current', 'Missed Last Election', 'Occasional', 'Infrequent', 'Dormant', 'Never Voted', 'History Unknown'],
+        'engagement_tier': {'seed': 'engagement_tiers', 'column': 'engagement_tier'},
         'change_type': ['new_registration', 'removed', 'moved', 'party_switch', 'name_change'],
         'measure_group': ['volume', 'quarantine_reason', 'duplicates', 'completeness'],
         'priority_tier': ['High', 'Medium', 'Low'],
@@ -183,7 +179,7 @@
         'registration_lean': lean + ['No party registration'],
         'party_basis': ['registration', 'primary_ballot', 'none'],
         'party_basis_label': ['registered party', 'party from primary ballots', 'party not recorded'],
-        'segment_gender': gender + ['All'],
+        'segment_gender': gender + [rollup_all_label()],
     }) }}
 {%- endmacro %}
 

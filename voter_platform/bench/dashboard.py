@@ -1,16 +1,16 @@
 """Dashboard benchmark: first page load and filter callbacks, timed server-side.
 
-    python -m voter_platform.bench.dashboard                       # fabricate a 5M-voter snapshot, measure
-    python -m voter_platform.bench.dashboard --published DIR       # measure an existing published folder
+    python -m voter_platform.bench.dashboard --published DIR       # measure a published folder
 
 `bench_dashboard(published_dir)` drives the app through Flask's test client exactly as the browser does
 (the same `/_dash-update-component` requests with the same payloads), so the numbers are the server's
 work per request: reading Parquet on a cold cache, picking rollup rows, building figures, serialising JSON.
 Browser rendering time is not included. Targets: p95 <= 300 ms per callback, first load <= 2 s.
 
-`fabricate_published` builds the published files of a synthetic roll of N voters (5M by default) with the
-real publish code over contract-shaped marts, so the files have the size and shape a real 5M-voter
-snapshot gives (the dashboard's cost depends on the published aggregates, not on the voters themselves).
+The published folder comes from the platform itself: `voter-platform bench --voters N` measures the dashboard
+on the files its pipeline step published (generated roll -> ingest -> dbt -> publish), and any data
+directory's `published/` can be measured the same way. There is no fabricated stand-in for the marts: the
+dashboard's cost depends on the published aggregates, and only dbt builds those.
 """
 
 from __future__ import annotations
@@ -25,12 +25,8 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 
-import duckdb
-
-from voter_platform.bench.synthetic_marts import create_synthetic_marts
 from voter_platform.dashboard.auth import LOGIN_PATH
 from voter_platform.dashboard.callbacks import FILTER_IDS
 from voter_platform.lib.publish import (
@@ -39,12 +35,7 @@ from voter_platform.lib.publish import (
     ENGAGEMENT_TIERS,
     GENDERS,
     PARTIES,
-    min_cell_size_from_env,
-    publish_date,
-    update_manifest,
 )
-
-BENCH_DATES = (date(2025, 1, 6), date(2025, 1, 7))
 
 
 class DashClient:
@@ -251,45 +242,17 @@ def bench_dashboard(published_dir: Path | str, interactions: int = 36, seed: int
     }
 
 
-def fabricate_published(
-    published_dir: Path,
-    voters: int = 5_000_000,
-    dates: Iterable[date] = BENCH_DATES,
-    min_cell_size: int | None = None,
-) -> dict:
-    """Publish the snapshot of a synthetic roll of `voters` voters into `published_dir`; returns timings."""
-    dates = sorted(dates)
-    min_cell_size = min_cell_size or min_cell_size_from_env()
-    timings = {}
-    with tempfile.TemporaryDirectory(prefix="bench-marts-") as scratch:
-        # A file-backed database, so the vote-history cross join can spill instead of exhausting memory.
-        with duckdb.connect(str(Path(scratch) / "bench.duckdb")) as connection:
-            started = time.perf_counter()
-            create_synthetic_marts(connection, voters, dates)
-            timings["fabricate_marts_s"] = round(time.perf_counter() - started, 1)
-            started = time.perf_counter()
-            for day in dates:
-                update_manifest(published_dir, [publish_date(connection, published_dir, day, min_cell_size)])
-            timings["publish_s"] = round(time.perf_counter() - started, 1)
-    return timings
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--published", type=Path, help="measure this published folder instead of fabricating one")
-    parser.add_argument("--voters", type=int, default=5_000_000, help="size of the fabricated roll (default 5M)")
+    parser.add_argument(
+        "--published",
+        type=Path,
+        required=True,
+        help="the published folder to measure (e.g. <data>/published, or the work data of `voter-platform bench`)",
+    )
     parser.add_argument("--interactions", type=int, default=36)
-    parser.add_argument("--keep", type=Path, help="fabricate into this folder and keep it")
     args = parser.parse_args(argv)
-    if args.published:
-        result = bench_dashboard(args.published, interactions=args.interactions)
-    else:
-        with tempfile.TemporaryDirectory(prefix="bench-published-") as scratch:
-            target = args.keep or Path(scratch)
-            target.mkdir(parents=True, exist_ok=True)
-            fabricated = fabricate_published(target, voters=args.voters)
-            result = {"voters": args.voters, **fabricated, **bench_dashboard(target, interactions=args.interactions)}
-    print(json.dumps(result, indent=2))
+    print(json.dumps(bench_dashboard(args.published, interactions=args.interactions), indent=2))
     return 0
 
 

@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from voter_platform.bench.process import peak_rss_mb
+from voter_platform.lib.sql import sql_string
 
 TARGET_RATIO = 2.0
 TARGET_PEAK_MB = 3 * 1024
@@ -159,14 +160,12 @@ def _bare_read(paths: list[Path], database: Path) -> dict:
     with duckdb.connect(str(database)) as connection:
         rows = 0
         for index, path in enumerate(paths):
-            connection.execute(f"create table file_{index} as select * from read_csv('{_escaped(path)}')").fetchall()
+            connection.execute(
+                f"create table file_{index} as select * from read_csv({sql_string(str(path))})"
+            ).fetchall()
             rows += connection.execute(f"select count(*) from file_{index}").fetchall()[0][0]
         connection.execute("checkpoint").fetchall()
     return {"rows": rows}
-
-
-def _escaped(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _voters_file(paths: list[Path]) -> Path:
@@ -247,8 +246,8 @@ def rules_as_sql(relation: str, snapshot: date) -> str:
     """The voter rules of schemas.py as one SQL query over `relation` (for this comparison only: the
     platform's rules live in the pandera models). Returns (line_number, part, rule) per failure."""
     from voter_platform.lib import vocabularies as vocab
-    from voter_platform.lib.ingest.duck import sql_tuple
     from voter_platform.lib.ingest.schemas import EMAIL_PATTERN, ZIP_PATTERN
+    from voter_platform.lib.sql import sql_tuple
 
     snap = f"date '{snapshot.isoformat()}'"
     rules = {

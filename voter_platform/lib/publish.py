@@ -1,12 +1,11 @@
-"""Publishing rules: which mart rows become which Parquet file the dashboard reads, and how they are protected.
+"""Publishing: an analysis date's rows of the published dbt models become the Parquet files the dashboard reads.
 
-Three rules shape every published file:
+The rollups themselves are dbt models (dbt/models/published/, schema `published`, exposure `voter_dashboard`):
+each carries 'All' levels for its filter dimensions (GROUPING SETS / CUBE), so the dashboard *picks* the row for
+a filter combination instead of summing rows, with contracts and tests like any mart. This module adds what
+must happen at the moment of publishing, under a threshold the operator sets per run:
 
-1. **Rollups, not raw cells.** Each file carries 'All' levels for its filter dimensions (DuckDB GROUPING SETS /
-   CUBE), so the dashboard *picks* the row for a filter combination instead of summing rows. Summing in the
-   dashboard would be wrong twice over: suppressed cells would be silently dropped from totals, and averages
-   (tenure, scores) cannot be summed at all. Averages roll up weighted by voters.
-2. **Small cells are suppressed.** A count between 1 and `min_cell_size - 1` is replaced by null and the row is
+1. **Small cells are suppressed.** A count between 1 and `min_cell_size - 1` is replaced by null and the row is
    flagged `suppressed = true`; every value derived from such a count (percentages, averages, scores) is nulled
    too, so it cannot be recomputed. Zero is not a small cell: there is no one in it to identify. Official
    election figures (public record) and file-level data-quality line counts are not voter cells and are kept.
@@ -14,8 +13,8 @@ Three rules shape every published file:
    vote + unknown), so the part cannot be recovered by subtraction. Differencing *between* rows (an 'All'
    level minus its other members) is not prevented: that needs full secondary suppression over the
    hierarchy, which this platform does not attempt.
-3. **No voter-level rows, no PII.** Every file is an aggregate of a mart; marts carry no names, emails,
-   addresses or birth dates in the first place.
+2. **No voter-level rows, no PII.** Every published model is an aggregate of a mart; marts carry no names,
+   emails, addresses or birth dates in the first place.
 
 Coverage travels with every date: a state whose roll is not statewide (a county extract, a roll without
 counties) is listed with its label ("1 of 100 counties") in `_publish.json` and in the manifest, and the marts
@@ -39,11 +38,16 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voter_platform.lib import vocabularies
+from voter_platform.lib.sql import sql_string
+
 if TYPE_CHECKING:  # the dashboard imports this module's labels and must not load DuckDB at all
     import duckdb
 
-ALL = "All"
-MART_SCHEMA = "marts"
+# The level of a published table that stands for every value of a dimension (dbt var rollup_all_label).
+ALL = vocabularies.ROLLUP_ALL_LABEL
+# The warehouse schema of the published dbt models (dbt/models/published/).
+PUBLISHED_SCHEMA = "published"
 
 DEFAULT_MIN_CELL_SIZE = 10
 MIN_CELL_SIZE_ENV_VAR = "VOTER_PLATFORM_MIN_CELL_SIZE"
@@ -52,18 +56,11 @@ MANIFEST_FILE = "manifest.json"
 PUBLISH_RECORD_FILE = "_publish.json"
 
 # Labels used by every mart (shared brief, "Marts"); the dashboard orders its axes and colours by them.
-PARTIES = ("Democrat", "Republican", "Libertarian", "Green", "Independent", "Other", "Unknown")
+# Parties and tiers live in dbt seeds (voter_platform/lib/vocabularies.py reads them).
+PARTIES = vocabularies.PARTY_LABELS
+ENGAGEMENT_TIERS = vocabularies.ENGAGEMENT_TIERS
 GENDERS = ("Female", "Male", "Other", "Unknown")
 AGE_GROUPS = ("18-29", "30-49", "50-64", "65+", "Unknown")
-ENGAGEMENT_TIERS = (
-    "Current",
-    "Missed Last Election",
-    "Occasional",
-    "Infrequent",
-    "Dormant",
-    "Never Voted",
-    "History Unknown",
-)
 # Coverage of a state's roll (mart roll_coverage): only a statewide roll is compared with statewide figures.
 STATEWIDE = "full"
 # A state's party basis (state_summary.party_basis): only 'registration' parties make a registration lean.
@@ -72,7 +69,7 @@ CHANGE_TYPES = ("new_registration", "removed", "moved", "party_switch", "name_ch
 
 
 class PublishError(Exception):
-    """The marts cannot be published as asked (missing table, bad setting); the message says what to do."""
+    """The published models cannot be published as asked (missing table, bad setting); the message says what to do."""
 
 
 def min_cell_size_from_env(environ: Mapping[str, str] = os.environ) -> int:
@@ -100,19 +97,17 @@ def validate_min_cell_size(value: int | str, source: str = "min_cell_size") -> i
 
 @dataclass(frozen=True)
 class PublishedTable:
-    """One published Parquet file: the SQL that rolls a mart up, and which columns suppression protects.
+    """One published Parquet file: the dbt model it copies, and which of its columns suppression protects.
 
-    `rollup_sql` is a template with `{date}` (a DATE literal) and `{mart}` (the mart relation). `counts` are
-    voter counts (suppressed when small). `complements` maps a total to the counts that add up to it: when one
-    of them is suppressed the total is too, or the small one could be recovered by subtraction within the row.
-    `derived` maps a value to the counts it was computed from (nulled when any of them is suppressed);
-    `implied` maps a percentage whose numerator is not published to its base count: it is nulled when the
-    number of voters it stands for (pct x base / 100) is a small cell.
+    The model `published_<name>` is built by dbt into `published.<name>`. `counts` are voter counts
+    (suppressed when small). `complements` maps a total to the counts that add up to it: when one of them is
+    suppressed the total is too, or the small one could be recovered by subtraction within the row. `derived`
+    maps a value to the counts it was computed from (nulled when any of them is suppressed); `implied` maps a
+    percentage whose numerator is not published to its base count: it is nulled when the number of voters it
+    stands for (pct x base / 100) is a small cell.
     """
 
     name: str
-    mart: str
-    rollup_sql: str
     counts: tuple[str, ...] = ()
     complements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -122,82 +117,26 @@ class PublishedTable:
     def file_name(self) -> str:
         return f"{self.name}.parquet"
 
+    @property
+    def dbt_model(self) -> str:
+        """The dbt model that builds this table (its Dagster asset is `published/<dbt_model>`)."""
+        return f"{PUBLISHED_SCHEMA}_{self.name}"
 
-def _labelled(*columns: str) -> str:
-    """Select list turning GROUPING()'s rolled-up nulls into the label 'All' (a real null stays null)."""
-    return ", ".join(f"case when grouping({c}) = 1 then '{ALL}' else {c} end as {c}" for c in columns)
+    @property
+    def relation(self) -> str:
+        return f"{PUBLISHED_SCHEMA}.{self.name}"
 
-
-def _weighted(column: str, weight: str = "voters") -> str:
-    """A voter-weighted average that rolls up correctly (the mean of means would not).
-
-    Summed as decimals: a parallel floating-point sum depends on thread timing in its last bits, and the
-    published bytes must not.
-    """
-    return (
-        f"(sum(({column} * {weight})::decimal(38, 6)) "
-        f"/ nullif(sum(case when {column} is not null then {weight} end), 0))::double as {column}"
-    )
-
-
-_SEGMENT_DIMS = ("state", "party", "age_group", "gender", "engagement_tier")
-
-_TIER_ORDER = " ".join(f"when '{tier}' then {order}" for order, tier in enumerate(ENGAGEMENT_TIERS, start=1))
 
 ENGAGEMENT_SEGMENTS = PublishedTable(
     name="engagement_segments",
-    mart="engagement_segments",
-    # The main cube: every combination of the five filters, each with an 'All' level.
-    rollup_sql=f"""
-        with cube as (
-            select {_labelled(*_SEGMENT_DIMS)},
-                   sum(voters)::bigint as voters,
-                   {_weighted("avg_tenure_years")}
-            from {{mart}}
-            where analysis_date = {{date}}
-            group by cube ({", ".join(_SEGMENT_DIMS)})
-        )
-        select {{date}} as analysis_date, state, party, age_group, gender, engagement_tier,
-               case engagement_tier {_TIER_ORDER} end as tier_order,
-               voters, avg_tenure_years,
-               100.0 * voters / max(case when party = '{ALL}' and age_group = '{ALL}' and gender = '{ALL}'
-                                         and engagement_tier = '{ALL}' then voters end)
-                                over (partition by state) as share_of_state_pct
-        from cube
-    """,
     counts=("voters",),
     derived={"avg_tenure_years": ("voters",), "share_of_state_pct": ("voters",)},
 )
 
-VOTER_SNAPSHOT = PublishedTable(
-    name="voter_snapshot",
-    mart="voter_snapshot",
-    # County detail for the drill-down: party x engagement tier per county. Age and gender are not crossed
-    # with county here: at that grain almost every cell would be small and suppressed.
-    rollup_sql=f"""
-        select {{date}} as analysis_date, state, coalesce(county, 'Unknown') as county,
-               {_labelled("party", "engagement_tier")}, sum(voters)::bigint as voters
-        from {{mart}}
-        where analysis_date = {{date}}
-        group by state, coalesce(county, 'Unknown'), cube (party, engagement_tier)
-    """,
-    counts=("voters",),
-)
+VOTER_SNAPSHOT = PublishedTable(name="voter_snapshot", counts=("voters",))
 
 PARTISAN_TRENDS = PublishedTable(
     name="partisan_trends",
-    mart="partisan_trends",
-    rollup_sql=f"""
-        select {{date}} as analysis_date, election_date, election_year,
-               {_labelled("state", "party", "gender", "age_group")},
-               sum(registered_voters)::bigint as registered_voters, sum(voted)::bigint as voted,
-               sum(did_not_vote)::bigint as did_not_vote, sum(history_unknown)::bigint as history_unknown,
-               100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0) as turnout_pct,
-               100.0 * (sum(voted) + sum(did_not_vote)) / nullif(sum(registered_voters), 0) as known_history_pct
-        from {{mart}}
-        where analysis_date = {{date}}
-        group by election_date, election_year, cube (state, party, gender, age_group)
-    """,
     counts=("registered_voters", "voted", "did_not_vote", "history_unknown"),
     complements={"registered_voters": ("voted", "did_not_vote", "history_unknown")},
     derived={
@@ -206,62 +145,10 @@ PARTISAN_TRENDS = PublishedTable(
     },
 )
 
-REGISTRATION_TRENDS = PublishedTable(
-    name="registration_trends",
-    mart="registration_trends",
-    rollup_sql=f"""
-        select {{date}} as analysis_date, registration_year,
-               {_labelled("state", "party", "gender", "age_group")}, sum(voters)::bigint as voters
-        from {{mart}}
-        where analysis_date = {{date}}
-        group by registration_year, cube (state, party, gender, age_group)
-    """,
-    counts=("voters",),
-)
-
-_TARGETING_DIMS = ("state", "age_group", "party")
+REGISTRATION_TRENDS = PublishedTable(name="registration_trends", counts=("voters",))
 
 TARGETING_OPPORTUNITIES = PublishedTable(
     name="targeting_opportunities",
-    mart="targeting_opportunities",
-    # The mart's own segments (state x age x party with gender 'All', and their gender cuts) are kept as they
-    # are, with their score, rank and priority; rollups over state, age group and party are added for the
-    # charts, with counts summed and the score weighted by voters (they have no rank or priority). Shares are
-    # of the voters whose history is known, as in the mart; party_basis is kept where the rows share one
-    # (a state's rows), null over states of different bases.
-    rollup_sql=f"""
-        with segments as (
-            select * from {{mart}} where analysis_date = {{date}}
-        ),
-        rolled as (
-            select {_labelled(*_TARGETING_DIMS)}, gender,
-                   case when min(party_basis) = max(party_basis) then min(party_basis) end as party_basis,
-                   sum(voters)::bigint as voters,
-                   sum(history_known_voters)::bigint as history_known_voters,
-                   sum(missed_last_voters)::bigint as missed_last_voters,
-                   sum(lapsed_2_3_voters)::bigint as lapsed_2_3_voters,
-                   sum(recoverable_voters)::bigint as recoverable_voters,
-                   {_weighted("avg_tenure_years")},
-                   {_weighted("opportunity_score")},
-                   grouping(state, age_group, party) = 0 as is_segment
-            from segments
-            group by gender, cube ({", ".join(_TARGETING_DIMS)})
-        )
-        select {{date}} as analysis_date,
-               case when rolled.is_segment then segments.segment_id end as segment_id,
-               rolled.state, rolled.age_group, rolled.party, rolled.party_basis, rolled.gender,
-               rolled.voters, rolled.history_known_voters, rolled.missed_last_voters, rolled.lapsed_2_3_voters,
-               rolled.recoverable_voters,
-               100.0 * rolled.missed_last_voters / nullif(rolled.history_known_voters, 0) as missed_last_pct,
-               100.0 * rolled.lapsed_2_3_voters / nullif(rolled.history_known_voters, 0) as lapsed_2_3_pct,
-               rolled.avg_tenure_years, rolled.opportunity_score,
-               segments.score_rank, segments.priority_tier, rolled.is_segment
-        from rolled
-        left join segments
-          on rolled.is_segment
-         and segments.state = rolled.state and segments.age_group = rolled.age_group
-         and segments.party = rolled.party and segments.gender = rolled.gender
-    """,
     counts=("voters", "history_known_voters", "missed_last_voters", "lapsed_2_3_voters", "recoverable_voters"),
     complements={"recoverable_voters": ("missed_last_voters", "lapsed_2_3_voters")},
     derived={
@@ -274,9 +161,6 @@ TARGETING_OPPORTUNITIES = PublishedTable(
 
 STATE_SUMMARY = PublishedTable(
     name="state_summary",
-    mart="state_summary",
-    # One row per state already; the national level comes from the engagement cube.
-    rollup_sql="select * from {mart} where analysis_date = {date}",
     counts=(
         "voters",
         "democrat_voters",
@@ -316,75 +200,19 @@ STATE_SUMMARY = PublishedTable(
 
 TURNOUT_COMPARISON = PublishedTable(
     name="turnout_comparison",
-    mart="turnout_comparison",
-    # Per state (the mart's rows, with the state's coverage), and an 'All' row that compares like with like:
-    # the file and the official figures summed over the same states, those whose roll is statewide. A county
-    # extract has no official figures (they describe the whole state) and stays out of it; `states` says how
-    # many states the row sums.
-    rollup_sql=f"""
-        select {{date}} as analysis_date, state, election_year, election_date,
-               registered_voters, voted, did_not_vote, history_unknown, file_turnout_pct,
-               official_vep_turnout_pct, official_ballots_counted, vep, 1 as states,
-               coverage, coverage_label, comparison_note
-        from {{mart}}
-        where analysis_date = {{date}}
-        union all
-        select {{date}}, '{ALL}', election_year, election_date,
-               sum(registered_voters)::bigint, sum(voted)::bigint, sum(did_not_vote)::bigint,
-               sum(history_unknown)::bigint,
-               100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0),
-               100.0 * sum(official_ballots_counted) filter (where vep is not null)
-                   / nullif(sum(vep) filter (where official_ballots_counted is not null), 0),
-               sum(official_ballots_counted)::bigint, sum(vep)::bigint, count(*)::integer,
-               '{STATEWIDE}', 'states with a statewide roll', null
-        from {{mart}}
-        where analysis_date = {{date}} and coverage = '{STATEWIDE}'
-        group by election_year, election_date
-    """,
     counts=("registered_voters", "voted", "did_not_vote", "history_unknown"),
     complements={"registered_voters": ("voted", "did_not_vote", "history_unknown")},
     derived={"file_turnout_pct": ("voted", "did_not_vote")},
 )
 
-VOTER_CHANGES = PublishedTable(
-    name="voter_changes",
-    mart="voter_changes",
-    # Party switches keep their from/to party (with 'All' levels); moves lose their county pair, which at
-    # county x county x day grain would be almost all small cells.
-    rollup_sql=f"""
-        with changes as (
-            select change_date, state, change_type,
-                   case when change_type = 'party_switch' then coalesce(from_value, 'Unknown') end as from_value,
-                   case when change_type = 'party_switch' then coalesce(to_value, 'Unknown') end as to_value,
-                   voters
-            from {{mart}}
-            where analysis_date = {{date}}
-        )
-        select {{date}} as analysis_date, change_date, {_labelled("state")}, change_type,
-               {_labelled("from_value", "to_value")}, sum(voters)::bigint as voters
-        from changes
-        group by grouping sets (
-            (change_date, change_type, state), (change_date, change_type),
-            (change_date, change_type, state, from_value, to_value), (change_date, change_type, from_value, to_value)
-        )
-        having change_type = 'party_switch' or grouping(from_value) = 1
-    """,
-    counts=("voters",),
-)
+VOTER_CHANGES = PublishedTable(name="voter_changes", counts=("voters",))
 
-DATA_QUALITY = PublishedTable(
-    name="data_quality",
-    mart="data_quality",
-    # Line counts per file and reason: about files, not voters, so nothing to suppress.
-    rollup_sql="select * from {mart} where analysis_date = {date}",
-)
+# Line counts per file and reason: about files, not voters, so nothing to suppress.
+DATA_QUALITY = PublishedTable(name="data_quality")
 
+# Voter counts are suppressed like any other; county counts and shares describe the file, not voters.
 ROLL_COVERAGE = PublishedTable(
     name="roll_coverage",
-    mart="roll_coverage",
-    # One row per state and source: what part of the state the roll covers. Voter counts are suppressed
-    # like any other; county counts and shares describe the file, not voters.
-    rollup_sql="select * from {mart} where analysis_date = {date}",
     counts=("voters_loaded", "voters_without_county"),
     complements={"voters_loaded": ("voters_without_county",)},
 )
@@ -402,8 +230,8 @@ PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
     ROLL_COVERAGE,
 )
 
-# The marts the publish reads: the Dagster asset depends on exactly these.
-SOURCE_MARTS: tuple[str, ...] = tuple(dict.fromkeys(table.mart for table in PUBLISHED_TABLES))
+# The dbt models the publish reads: the Dagster asset depends on exactly these.
+PUBLISHED_MODELS: tuple[str, ...] = tuple(table.dbt_model for table in PUBLISHED_TABLES)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -500,20 +328,23 @@ class DatePublication:
         }
 
 
-def missing_marts(connection: duckdb.DuckDBPyConnection, marts: Iterable[str] = SOURCE_MARTS) -> list[str]:
+def missing_tables(
+    connection: duckdb.DuckDBPyConnection, tables: Iterable[PublishedTable] = PUBLISHED_TABLES
+) -> list[PublishedTable]:
+    """The published models not (yet) built in the warehouse."""
     present = {
         row[0]
         for row in connection.execute(
-            "select table_name from information_schema.tables where table_schema = ?", [MART_SCHEMA]
+            "select table_name from information_schema.tables where table_schema = ?", [PUBLISHED_SCHEMA]
         ).fetchall()
     }
-    return [mart for mart in marts if mart not in present]
+    return [table for table in tables if table.name not in present]
 
 
 def has_voters(connection: duckdb.DuckDBPyConnection, analysis_date: date) -> bool:
-    """Whether the marts describe any voter on this date (before the first snapshot, none do)."""
+    """Whether the published models describe any voter on this date (before the first snapshot, none do)."""
     row = connection.execute(
-        f"select count(*) from {MART_SCHEMA}.engagement_segments where analysis_date = ?", [analysis_date]
+        f"select count(*) from {ENGAGEMENT_SEGMENTS.relation} where analysis_date = ?", [analysis_date]
     ).fetchone()
     return bool(row and row[0])
 
@@ -533,11 +364,11 @@ def publish_date(
     same bytes.
     """
     tables = list(tables)
-    missing = missing_marts(connection, [table.mart for table in tables])
+    missing = missing_tables(connection, tables)
     if missing:
         raise PublishError(
-            f"cannot publish {analysis_date}: mart table(s) {', '.join(f'{MART_SCHEMA}.{m}' for m in missing)} "
-            "not found in the warehouse; build the marts first (marts_job)"
+            f"cannot publish {analysis_date}: table(s) {', '.join(table.relation for table in missing)} not found "
+            "in the warehouse; build the dbt models first (marts_job builds the marts and their published rollups)"
         )
     published_at = (published_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     date_dir = Path(published_dir) / analysis_date.isoformat()
@@ -565,7 +396,7 @@ def coverage_of_states(connection: duckdb.DuckDBPyConnection, analysis_date: dat
         f"""
         select state, coverage, coverage_label, counties_recognised, counties_in_state,
                coverage_registered_share_pct, comparison_note
-        from {MART_SCHEMA}.state_summary
+        from {STATE_SUMMARY.relation}
         where analysis_date = ? and coverage <> ?
         order by state
         """,
@@ -592,8 +423,11 @@ def _publish_table(
     min_cell_size: int,
 ) -> PublishedFile:
     staged = f"publish_{table.name}"
-    rollup = table.rollup_sql.format(date=f"date '{analysis_date.isoformat()}'", mart=f"{MART_SCHEMA}.{table.mart}")
-    connection.execute(f"create or replace temp table {staged} as {rollup}")
+    # One scan of the model for the date; suppression and its count then read the small staged copy.
+    connection.execute(
+        f"create or replace temp table {staged} as select * from {table.relation} where analysis_date = ?",
+        [analysis_date],
+    )
     try:
         columns = [column[0] for column in connection.execute(f"select * from {staged} limit 0").description]
         final = suppression_select(table, columns, staged, min_cell_size)
@@ -602,7 +436,7 @@ def _publish_table(
         try:
             # COPY answers with the number of rows it wrote.
             [(rows,)] = connection.execute(
-                f"copy ({final} order by all) to {_sql_string(temporary)} (format parquet, compression zstd)"
+                f"copy ({final} order by all) to {sql_string(str(temporary))} (format parquet, compression zstd)"
             ).fetchall()
             os.replace(temporary, target)
         finally:
@@ -617,10 +451,6 @@ def _publish_table(
         bytes=target.stat().st_size,
         suppressed_cells=int(suppressed or 0),
     )
-
-
-def _sql_string(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -13,9 +13,11 @@ on every candidate row, and the 2024 files split some states by vote mode.
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import duckdb
 import pandas as pd
 
+from voter_platform.lib.sql import sql_string
 from voter_platform.settings import REFERENCE_DIR
 
 FIRST_CYCLE = 1976
@@ -34,9 +36,9 @@ def _query(sql: str, **files: str) -> pd.DataFrame:
     """
     with duckdb.connect() as connection:
         for view, file_name in files.items():
-            path = str(REFERENCE_DIR / file_name).replace("'", "''")
             connection.execute(
-                f"create view {view} as select * from read_csv('{path}', sample_size = -1, nullstr = ['NA', ''])"
+                f"create view {view} as select * from read_csv({sql_string(str(REFERENCE_DIR / file_name))}, "
+                "sample_size = -1, nullstr = ['NA', ''])"
             )
         return connection.sql(sql).df()
 

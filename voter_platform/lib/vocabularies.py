@@ -6,60 +6,28 @@ rules and the tests agree. Keys are compared upper-cased and trimmed.
 
 from __future__ import annotations
 
-# USPS codes of the 50 states and DC: the jurisdictions the election reference covers.
-STATE_NAMES = {
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "DC": "District of Columbia",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-}
+import csv
+
+import yaml
+
+from voter_platform.settings import DBT_PROJECT_DIR
+
+
+# The vocabularies the marts, the ingest and the dashboard share are data with one home: dbt seeds
+# (dbt/seeds/*.csv), which the dbt models join and this module reads, and dbt vars (dbt_project.yml).
+def _seed(name: str) -> list[dict[str, str]]:
+    with (DBT_PROJECT_DIR / "seeds" / f"{name}.csv").open(newline="", encoding="utf-8") as rows:
+        return list(csv.DictReader(rows))
+
+
+def _dbt_var(name: str) -> object:
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"][name]
+
+
+# USPS codes -> names of the states, DC and the territories (seed states).
+JURISDICTION_NAMES = {row["state"]: row["state_name"] for row in _seed("states")}
+# The 50 states and DC: the jurisdictions the election reference covers.
+STATE_NAMES = {row["state"]: row["state_name"] for row in _seed("states") if row["jurisdiction"] != "territory"}
 STATE_CODES = tuple(STATE_NAMES)
 
 # Source spelling (upper case) -> USPS code: the codes themselves, full names, and the usual
@@ -72,7 +40,19 @@ STATE_SPELLINGS = {
     "D.C.": "DC",
 }
 
-PARTIES = ("Democrat", "Republican", "Libertarian", "Green", "Independent", "Other")
+# Every party label of the marts, in display order (seed party_labels), and the parties a source can
+# record (all but Unknown: no party recorded).
+_PARTY_ROWS = sorted(_seed("party_labels"), key=lambda row: int(row["party_order"]))
+PARTY_LABELS = tuple(row["party"] for row in _PARTY_ROWS)
+PARTIES = tuple(row["party"] for row in _PARTY_ROWS if row["is_recorded_party"] == "true")
+
+# The engagement tiers in tier order (seed engagement_tiers).
+ENGAGEMENT_TIERS = tuple(
+    row["engagement_tier"] for row in sorted(_seed("engagement_tiers"), key=lambda row: int(row["tier_order"]))
+)
+
+# The label of a rolled-up level ('All') in the published tables.
+ROLLUP_ALL_LABEL = str(_dbt_var("rollup_all_label"))
 
 # Source spelling (upper case) -> party. Unaffiliated voters are Independent; any other recorded
 # party is Other (flagged when the spelling is not one we know).

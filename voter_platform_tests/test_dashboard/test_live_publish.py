@@ -4,7 +4,6 @@ import json
 import shutil
 import threading
 import time
-from datetime import date
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -13,9 +12,10 @@ from werkzeug.serving import make_server
 from voter_platform.bench.dashboard import default_values
 from voter_platform.defs.publish.assets import published_snapshot
 from voter_platform_tests.dashboard_users import admin_client, dashboard_app
-from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE, add_marts_for_date
+from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE, publish_fixture
 
-NEW_DATE = date(2025, 1, 10)
+# Built in the fixture warehouse, not yet published when the dashboard starts.
+NEW_DATE = SECOND_DATE
 WATCHED_CALLBACKS = (
     "manifest.data",
     "..banner.children...f-state.options...footer.children..",
@@ -28,14 +28,13 @@ WATCHED_CALLBACKS = (
 
 
 def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
-    tmp_path, monkeypatch, fixture_warehouse, session_published, free_port
+    tmp_path, monkeypatch, fixture_warehouse, free_port
 ):
     data = tmp_path / "data"
     (data / "warehouse").mkdir(parents=True)
     warehouse = data / "warehouse" / "warehouse.duckdb"
     shutil.copyfile(fixture_warehouse, warehouse)
-    add_marts_for_date(warehouse, [FIRST_DATE, SECOND_DATE, NEW_DATE])
-    shutil.copytree(session_published, data / "published")
+    publish_fixture(warehouse, data / "published", dates=[FIRST_DATE])
     monkeypatch.setenv("VOTER_PLATFORM_DATA", str(data))
 
     app = dashboard_app(data / "published")

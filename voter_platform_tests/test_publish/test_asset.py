@@ -30,7 +30,7 @@ PII_COLUMNS = {
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch, fixture_warehouse):
-    """A private data dir whose warehouse is a copy of the fixture warehouse."""
+    """A private data dir whose warehouse is a copy of the dbt-built fixture warehouse."""
     monkeypatch.setenv("VOTER_PLATFORM_DATA", str(tmp_path))
     (tmp_path / "warehouse").mkdir()
     shutil.copyfile(fixture_warehouse, tmp_path / "warehouse" / "warehouse.duckdb")
@@ -115,10 +115,10 @@ def test_a_date_range_publishes_each_date_and_skips_dates_without_voters(data_di
     # A ranged run records one materialization per partition, all with the run's metadata.
     metadata = _metadata_of_first(result)
     manifest = json.loads((data_dir / "published" / "manifest.json").read_text())
-    # 2025-01-07 has no fixture marts either: only real snapshot dates are published.
-    assert manifest["dates"] == [FIRST_DATE.isoformat(), SECOND_DATE.isoformat()]
+    # 2025-01-07 has no snapshot of its own: its roll is the one of 01-06, published like any other date.
+    assert manifest["dates"] == [FIRST_DATE.isoformat(), "2025-01-07", SECOND_DATE.isoformat()]
     assert manifest["latest"] == SECOND_DATE.isoformat()
-    assert metadata["dates_skipped_without_voters"] == [before_first_snapshot, "2025-01-07"]
+    assert metadata["dates_skipped_without_voters"] == [before_first_snapshot]
     assert not (data_dir / "published" / before_first_snapshot).exists()
 
 

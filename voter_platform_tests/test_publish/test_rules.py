@@ -1,4 +1,9 @@
-"""The publishing rules on hand-made marts: rollup levels, suppression, derived values, manifest."""
+"""The publishing rules: rollup levels on the dbt-built fixture warehouse (checked against its marts), suppression
+and the manifest on hand-made published rows.
+
+The rollups themselves are dbt models (dbt/models/published/, with their own data and unit tests); here the
+published files are compared with the marts they roll up, and suppression - which only Python does - is
+checked cell by cell."""
 
 import json
 from datetime import date, datetime, timezone
@@ -24,8 +29,9 @@ AT = datetime(2025, 3, 5, 1, 2, 3, tzinfo=timezone.utc)
 
 @pytest.fixture
 def connection():
+    """An empty warehouse with the published schema, for hand-made published rows."""
     with duckdb.connect() as connection:
-        connection.execute("create schema marts")
+        connection.execute(f"create schema {publish.PUBLISHED_SCHEMA}")
         yield connection
 
 
@@ -35,14 +41,15 @@ def _publish_one(connection, tmp_path, table, min_cell_size=10, day=DAY) -> tupl
 
 
 def _segments(connection, rows):
+    """Hand-made rows of the published engagement cube (state, party, tier, voters, tenure; other dims 'All')."""
     connection.execute(
-        """create table marts.engagement_segments (analysis_date date, state varchar, party varchar,
+        """create table published.engagement_segments (analysis_date date, state varchar, party varchar,
            age_group varchar, gender varchar, engagement_tier varchar, tier_order integer, voters bigint,
            avg_tenure_years double, share_of_state_pct double)"""
     )
     for state, party, tier, voters, tenure in rows:
         connection.execute(
-            "insert into marts.engagement_segments values (?, ?, ?, '30-49', 'Female', ?, 1, ?, ?, null)",
+            "insert into published.engagement_segments values (?, ?, ?, 'All', 'All', ?, null, ?, ?, 50.0)",
             [DAY, state, party, tier, voters, tenure],
         )
 
@@ -55,38 +62,38 @@ def _row(frame, **dims):
     return frame[mask].iloc[0]
 
 
-def test_cube_has_one_row_per_filter_combination_with_all_levels_summing_the_members(connection, tmp_path):
-    _segments(
-        connection,
-        [
-            ("PA", "Democrat", "Current", 100, 10.0),
-            ("PA", "Republican", "Current", 50, 4.0),
-            ("PA", "Democrat", "Dormant", 30, 20.0),
-            ("NC", "Democrat", "Current", 40, 2.0),
-        ],
-    )
-    cube, _ = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS, min_cell_size=1)
+def test_cube_has_one_row_per_filter_combination_with_all_levels_summing_the_mart(fixture_warehouse, tmp_path):
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as connection:
+        cube, _ = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS, min_cell_size=1, day=FIRST_DATE)
+        mart = connection.execute("select * from marts.engagement_segments where analysis_date = ?", [FIRST_DATE]).df()
     dims = ["state", "party", "age_group", "gender", "engagement_tier"]
     assert not cube.duplicated(dims).any()
     everyone = _row(cube, state=ALL, party=ALL, age_group=ALL, gender=ALL, engagement_tier=ALL)
-    assert everyone.voters == 220
-    pa_democrats = _row(cube, state="PA", party="Democrat", age_group=ALL, gender=ALL, engagement_tier=ALL)
-    assert pa_democrats.voters == 130
+    assert everyone.voters == mart.voters.sum() and everyone.share_of_state_pct == 100
+    pa_democrats = mart[(mart.state == "PA") & (mart.party == "Democrat")]
+    level = _row(cube, state="PA", party="Democrat", age_group=ALL, gender=ALL, engagement_tier=ALL)
+    assert level.voters == pa_democrats.voters.sum()
     # Averages roll up weighted by voters, not as a mean of means.
-    assert pa_democrats.avg_tenure_years == pytest.approx((100 * 10.0 + 30 * 20.0) / 130)
+    with_tenure = pa_democrats.dropna(subset=["avg_tenure_years"])
+    weighted = (with_tenure.avg_tenure_years * with_tenure.voters).sum() / with_tenure.voters.sum()
+    assert level.avg_tenure_years == pytest.approx(weighted, abs=1e-6)
+    assert level.avg_tenure_years != pytest.approx(with_tenure.avg_tenure_years.mean(), abs=1e-3)
     # Share of the state's voters, from the state's own 'All' row.
-    assert pa_democrats.share_of_state_pct == pytest.approx(100 * 130 / 180)
+    pa_voters = mart[mart.state == "PA"].voters.sum()
+    assert level.share_of_state_pct == pytest.approx(100 * pa_democrats.voters.sum() / pa_voters)
     national_current = _row(cube, state=ALL, party=ALL, age_group=ALL, gender=ALL, engagement_tier="Current")
-    assert national_current.voters == 190 and national_current.tier_order == 1
+    assert national_current.voters == mart[mart.engagement_tier == "Current"].voters.sum()
+    assert national_current.tier_order == 1 and pd.isna(everyone.tier_order)
 
 
 def test_small_counts_are_nulled_and_flagged_with_what_derives_from_them_but_zero_is_kept(connection, tmp_path):
     _segments(
         connection,
         [
-            ("PA", "Democrat", "Current", 100, 10.0),
-            ("PA", "Green", "Current", 4, 30.0),
-            ("PA", "Libertarian", "Current", 0, None),
+            ("PA", "Democrat", ALL, 100, 10.0),
+            ("PA", "Green", ALL, 4, 30.0),
+            ("PA", "Libertarian", ALL, 0, None),
+            ("PA", ALL, ALL, 104, 10.8),
         ],
     )
     cube, publication = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS)
@@ -97,8 +104,9 @@ def test_small_counts_are_nulled_and_flagged_with_what_derives_from_them_but_zer
     assert libertarian.voters == 0 and not libertarian.suppressed
     democrats = _row(cube, state="PA", party="Democrat", age_group=ALL, gender=ALL, engagement_tier=ALL)
     assert democrats.voters == 100 and not democrats.suppressed
-    # The 'All' level is computed before suppression: totals include the small cell (it is not dropped).
-    assert _row(cube, state="PA", party=ALL, age_group=ALL, gender=ALL, engagement_tier=ALL).voters == 104
+    # A total that includes the small cell is kept whole (dbt rolled it up before suppression).
+    everyone = _row(cube, state="PA", party=ALL, age_group=ALL, gender=ALL, engagement_tier=ALL)
+    assert everyone.voters == 104 and not everyone.suppressed
     small_rows = cube[cube.party == "Green"]
     assert small_rows.voters.isna().all()
     assert publication.suppressed_cells == len(small_rows)
@@ -106,14 +114,14 @@ def test_small_counts_are_nulled_and_flagged_with_what_derives_from_them_but_zer
 
 def test_a_total_is_suppressed_with_a_small_part_so_the_part_cannot_be_recovered(connection, tmp_path):
     connection.execute(
-        """create table marts.partisan_trends (analysis_date date, election_date date, election_year integer,
+        """create table published.partisan_trends (analysis_date date, election_date date, election_year integer,
            state varchar, party varchar, gender varchar, age_group varchar, registered_voters bigint,
            voted bigint, did_not_vote bigint, history_unknown bigint, turnout_pct double,
            known_history_pct double)"""
     )
     connection.execute(
-        "insert into marts.partisan_trends values (?, date '2024-11-05', 2024, 'PA', 'Democrat', 'Female', "
-        "'30-49', 85, 50, 30, 5, null, null)",
+        "insert into published.partisan_trends values (?, date '2024-11-05', 2024, 'PA', 'Democrat', 'Female', "
+        "'30-49', 85, 50, 30, 5, 62.5, 94.1)",
         [DAY],
     )
     trends, _ = _publish_one(connection, tmp_path, PARTISAN_TRENDS)
@@ -165,9 +173,9 @@ def test_percentages_without_a_published_numerator_are_suppressed_by_the_count_t
             ("comparison_note", "varchar"),
         ]
     )
-    connection.execute(f"create table marts.state_summary ({columns})")
+    connection.execute(f"create table published.state_summary ({columns})")
     connection.execute(
-        "insert into marts.state_summary (analysis_date, state, state_name, voters, democrat_voters, "
+        "insert into published.state_summary (analysis_date, state, state_name, voters, democrat_voters, "
         "republican_voters, democrat_pct, republican_pct, registration_margin_pts, pct_age_18_29, pct_dormant) "
         "values (?, 'WY', 'Wyoming', 200, 150, 6, 75.0, 3.0, 72.0, 2.0, 40.0)",
         [DAY],
@@ -206,8 +214,8 @@ def test_min_cell_size_comes_from_the_environment_and_bad_values_name_the_settin
         publish.min_cell_size_from_env({"VOTER_PLATFORM_MIN_CELL_SIZE": "0"})
 
 
-def test_a_missing_mart_fails_with_the_table_name(connection, tmp_path):
-    with pytest.raises(PublishError, match=r"marts\.engagement_segments.*build the marts first"):
+def test_a_missing_published_table_fails_with_its_name(connection, tmp_path):
+    with pytest.raises(PublishError, match=r"published\.engagement_segments.*build the dbt models first"):
         publish.publish_date(connection, tmp_path, DAY, 10, tables=[ENGAGEMENT_SEGMENTS])
 
 
@@ -272,59 +280,19 @@ def test_a_state_whose_roll_is_not_statewide_is_listed_in_the_manifest_and_compa
     assert publish.update_manifest(tmp_path, [])["coverage"] == manifest["coverage"]
 
 
-def test_the_synthetic_marts_have_the_columns_and_types_of_the_dbt_contracts():
-    # The publish and dashboard tests (and the dashboard bench) run on fabricated marts: they must be the marts
-    # dbt builds, column for column, or those tests test something else.
+def test_every_column_suppression_protects_is_in_the_contract_of_its_dbt_model():
+    # A column renamed in dbt but not here would silently escape suppression.
     import yaml
 
-    from voter_platform.bench.synthetic_marts import MART_COLUMNS
     from voter_platform.settings import DBT_PROJECT_DIR
 
-    for mart, columns in MART_COLUMNS.items():
-        [model] = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / f"{mart}.yml").read_text())["models"]
-        contract = {column["name"]: column["data_type"] for column in model["columns"]}
-        fabricated = dict(" ".join(column.split()).split(" ") for column in columns.split(","))
-        assert fabricated == contract, mart
-
-
-def test_targeting_shares_are_of_the_voters_of_known_history_at_every_level(connection, tmp_path):
-    connection.execute(
-        """create table marts.targeting_opportunities (analysis_date date, segment_id varchar, state varchar,
-           age_group varchar, party varchar, party_basis varchar, gender varchar, voters bigint,
-           history_known_voters bigint, missed_last_voters bigint, lapsed_2_3_voters bigint,
-           recoverable_voters bigint, missed_last_pct double, lapsed_2_3_pct double, avg_tenure_years double,
-           opportunity_score double, score_rank integer, priority_tier varchar, meets_min_size boolean)"""
-    )
-    # Oregon's roll came without history (no score); Ohio counts the party of primary ballots.
-    for state, party, basis, voters, known, missed, score in (
-        ("OR", "Democrat", "registration", 300, 0, 0, None),
-        ("OH", "Republican", "primary_ballot", 200, 200, 50, 30.0),
-        ("OH", "Unknown", "primary_ballot", 100, 100, 10, 20.0),
-    ):
-        connection.execute(
-            "insert into marts.targeting_opportunities values (?, ?, ?, '30-49', ?, ?, 'All', ?, ?, ?, 0, ?, "
-            "100.0 * ? / nullif(?, 0), 0, 5.0, ?, 1, 'Low', true)",
-            [
-                DAY,
-                f"{state}|30-49|{party}|All",
-                state,
-                party,
-                basis,
-                voters,
-                known,
-                missed,
-                missed,
-                missed,
-                known,
-                score,
-            ],
-        )
-    targeting, _ = _publish_one(connection, tmp_path, TARGETING_OPPORTUNITIES)
-    everyone = _row(targeting, state=ALL, age_group=ALL, party=ALL, gender=ALL)
-    # 60 who missed the last election of the 300 whose history is known - not of all 600 voters.
-    assert (everyone.voters, everyone.history_known_voters, everyone.missed_last_pct) == (600, 300, 20.0)
-    assert pd.isna(everyone.party_basis)  # states of different bases
-    ohio = _row(targeting, state="OH", age_group=ALL, party=ALL, gender=ALL)
-    assert ohio.party_basis == "primary_ballot" and ohio.opportunity_score == pytest.approx((30 * 200 + 20 * 100) / 300)
-    oregon = _row(targeting, state="OR", age_group="30-49", party="Democrat", gender=ALL)
-    assert oregon.history_known_voters == 0 and pd.isna(oregon.missed_last_pct) and pd.isna(oregon.opportunity_score)
+    contracts = {
+        model["name"]: {column["name"] for column in model["columns"]}
+        for model in yaml.safe_load((DBT_PROJECT_DIR / "models" / "published" / "_published.yml").read_text())["models"]
+    }
+    assert set(contracts) == {table.dbt_model for table in publish.PUBLISHED_TABLES}
+    for table in publish.PUBLISHED_TABLES:
+        protected = {*table.counts, *table.complements, *table.derived, *table.implied}
+        protected |= {part for parts in (*table.complements.values(), *table.derived.values()) for part in parts}
+        protected |= set(table.implied.values())
+        assert protected <= contracts[table.dbt_model], table.name

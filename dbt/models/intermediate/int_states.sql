@@ -1,13 +1,12 @@
--- USPS state codes and names (50 states and DC), from the official turnout reference.
-with turnout as (
-    select * from {{ ref('stg_vep_turnout') }}
+-- USPS codes and full names of the states, DC and the territories (seed states: the one list the
+-- dashboard reads too).
+with states as (
+    select * from {{ ref('states') }}
 ),
 
 final as (
-    select state, min(state_name) as state_name
-    from turnout
-    where state <> 'US'
-    group by state
+    select state, state_name
+    from states
 )
 
 select * from final

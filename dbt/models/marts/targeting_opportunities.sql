@@ -22,7 +22,7 @@ counted as (
         state,
         age_group,
         party,
-        case when grouping(gender) = 1 then 'All' else gender end as gender,
+        {{ rolled_up('gender') }} as gender,
         min(party_basis) as party_basis,
         sum(voters) as voters,
         sum(voters) filter (where engagement_tier <> 'History Unknown') as history_known_voters,
@@ -83,7 +83,7 @@ final as (
         round(avg_tenure_years, 2) as avg_tenure_years,
         opportunity_score,
         cast(rank() over (
-            partition by analysis_date, gender = 'All'
+            partition by analysis_date, gender = '{{ rollup_all_label() }}'
             order by meets_min_size desc, opportunity_score desc nulls last
         ) as integer) as score_rank,
         {{ priority_tier('opportunity_score', 'meets_min_size') }} as priority_tier,
@@ -92,4 +92,4 @@ final as (
 )
 
 select * from final
-order by analysis_date, gender <> 'All', score_rank, segment_id
+order by analysis_date, gender <> '{{ rollup_all_label() }}', score_rank, segment_id

@@ -12,6 +12,8 @@
                                                       own name); null fails unless the column is
                                                       in nullable_labels
       nullable_labels  [column, ...]                  label columns where null means "does not apply"
+      rolled_up_labels [column, ...]                  label columns that may also hold the rollup
+                                                      level (macro rollup_all_label) of a published table
       accepted_values  {column: [value, ...]}         one of these values (null passes)
       ranges           {column: {min: x, max: y}}     within the bounds, inclusive; either bound may
                                                       be left out; bounds are SQL expressions (null passes)
@@ -19,7 +21,7 @@
       patterns         {column: regular expression}   matches in full (null passes)
       expressions      {rule name: SQL condition}     true on every row (null fails)
 -#}
-{% test valid_values(model, not_null=[], labels=[], nullable_labels=[], accepted_values={}, ranges={}, percentages=[], patterns={}, expressions={}) %}
+{% test valid_values(model, not_null=[], labels=[], nullable_labels=[], rolled_up_labels=[], accepted_values={}, ranges={}, percentages=[], patterns={}, expressions={}) %}
 {%- set rules = [] -%}
 {%- for column in not_null -%}
     {%- do rules.append({'name': column ~ ' is not null', 'fails': column ~ ' is null', 'value': none}) -%}
@@ -29,19 +31,22 @@
     {%- set column = label if label is string else (label.keys() | list)[0] -%}
     {%- set vocabulary = label if label is string else label[column] -%}
     {%- set null_fails = '' if column in nullable_labels else column ~ ' is null or ' -%}
-    {%- set quoted = [] -%}
-    {%- for value in vocabularies[vocabulary] -%}{%- do quoted.append("'" ~ (value | replace("'", "''")) ~ "'") -%}{%- endfor -%}
+    {%- set members = vocabularies[vocabulary] -%}
+    {%- if members is mapping -%}
+        {%- set allowed = 'select ' ~ members.column ~ ' from ' ~ ref(members.seed) -%}
+    {%- else -%}
+        {%- set allowed = sql_string_list(members) -%}
+    {%- endif -%}
+    {%- set also_rolled_up = " and " ~ column ~ " <> '" ~ rollup_all_label() ~ "'" if column in rolled_up_labels else '' -%}
     {%- do rules.append({
-        'name': column ~ ' is a ' ~ vocabulary ~ ' label',
-        'fails': null_fails ~ column ~ ' not in (' ~ quoted | join(', ') ~ ')',
+        'name': column ~ ' is a ' ~ vocabulary ~ ' label' ~ (' or ' ~ rollup_all_label() if also_rolled_up else ''),
+        'fails': null_fails ~ '(' ~ column ~ ' not in (' ~ allowed ~ ')' ~ also_rolled_up ~ ')',
         'value': column}) -%}
 {%- endfor -%}
 {%- for column, values in accepted_values.items() -%}
-    {%- set quoted = [] -%}
-    {%- for value in values -%}{%- do quoted.append("'" ~ (value | replace("'", "''")) ~ "'") -%}{%- endfor -%}
     {%- do rules.append({
         'name': column ~ ' in (' ~ values | join(', ') ~ ')',
-        'fails': column ~ ' not in (' ~ quoted | join(', ') ~ ')',
+        'fails': column ~ ' not in (' ~ sql_string_list(values) ~ ')',
         'value': column}) -%}
 {%- endfor -%}
 {%- for column, bounds in ranges.items() -%}
@@ -83,7 +88,7 @@ with checked as (
 
 rules as (
     {%- for rule in rules %}
-    select {{ loop.index }} as rule_number, '{{ rule.name | replace("'", "''") }}' as rule
+    select {{ loop.index }} as rule_number, {{ sql_string(rule.name) }} as rule
     {{- ' union all' if not loop.last }}
     {%- endfor %}
 ),

@@ -1,8 +1,9 @@
-"""The published snapshot: the marts of an analysis date as Parquet files the dashboard reads.
+"""The published snapshot: the published dbt models of an analysis date as Parquet files the dashboard reads.
 
 The dashboard never opens the DuckDB warehouse (a reader would block the pipeline's writer, and the
-warehouse holds PII); it reads `<data>/published/<date>/*.parquet` instead. The rules of what is published
-(rollup levels, small-cell suppression) live in `voter_platform/lib/publish.py`.
+warehouse holds PII); it reads `<data>/published/<date>/*.parquet` instead. The rollups are dbt models
+(dbt/models/published/, Dagster assets `published/published_<table>`); small-cell suppression, the Parquet
+copy and the manifest live in `voter_platform/lib/publish.py`.
 """
 
 from datetime import date
@@ -16,7 +17,8 @@ from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL
 from voter_platform.lib.publish import (
     MANIFEST_FILE,
-    SOURCE_MARTS,
+    PUBLISHED_MODELS,
+    PUBLISHED_SCHEMA,
     DatePublication,
     has_voters,
     min_cell_size_from_env,
@@ -41,15 +43,16 @@ class PublishConfig(dg.Config):
     name="published_snapshot",
     group_name="published",
     partitions_def=analysis_date_partitions,
-    deps=[dg.AssetKey(["marts", mart]) for mart in SOURCE_MARTS],
+    # The dbt models of the published layer (dagster-dbt keys them <folder>/<model>).
+    deps=[dg.AssetKey([PUBLISHED_SCHEMA, model]) for model in PUBLISHED_MODELS],
     # A date range (backfill) publishes its dates in one run, like the dbt marts it follows.
     backfill_policy=dg.BackfillPolicy.single_run(),
     # It only reads the warehouse, but any open connection blocks another process's writer.
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "parquet"},
     description=(
-        "The marts of the analysis date as Parquet files in <data>/published/<date>/ for the dashboard: "
-        "aggregates with 'All' rollup levels, small cells suppressed, no voter-level rows. Files are replaced "
+        "The published dbt models of the analysis date as Parquet files in <data>/published/<date>/ for the "
+        "dashboard: aggregates with 'All' rollup levels, small cells suppressed, no voter-level rows. Files are replaced "
         "atomically and manifest.json is updated last; it lists, per date, the states whose roll is not statewide."
     ),
 )
@@ -67,7 +70,9 @@ def published_snapshot(
             analysis_date = date.fromisoformat(partition_key)
             if not has_voters(connection, analysis_date):
                 # Dates before the first snapshot have empty marts: nothing worth showing.
-                context.log.warning(f"{partition_key}: the marts have no voters for this date; not published")
+                context.log.warning(
+                    f"{partition_key}: the published models have no voters for this date; not published"
+                )
                 skipped.append(partition_key)
                 continue
             publication = publish_date(connection, published_dir, analysis_date, min_cell_size)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import duckdb
 
 
@@ -14,26 +12,6 @@ def run(connection: duckdb.DuckDBPyConnection, sql: str, parameters: object = No
     for their effect are always drained here.
     """
     return connection.execute(sql, parameters).fetchall()
-
-
-def sql_string(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_tuple(values: Iterable[str]) -> str:
-    """A parenthesised list of string literals, for `x in (...)`."""
-    return "(" + ", ".join(sql_string(value) for value in values) + ")"
-
-
-def sql_list(values: Iterable[str]) -> str:
-    """A DuckDB list literal of strings."""
-    return "[" + ", ".join(sql_string(value) for value in values) + "]"
-
-
-def sql_map(mapping: dict[str, str]) -> str:
-    """A DuckDB MAP literal for `mapping` (keys and values are trusted constants)."""
-    return f"map({sql_list(mapping)}, {sql_list(mapping.values())})"
 
 
 def first(connection: duckdb.DuckDBPyConnection, sql: str, parameters: object = None) -> tuple | None:

@@ -22,8 +22,8 @@ from pathlib import PurePath
 
 from voter_platform.layouts.registry import VOTE_HISTORY, VOTER, Layout, SourceField, layouts
 from voter_platform.lib import vocabularies as vocab
-from voter_platform.lib.ingest.duck import sql_string
 from voter_platform.lib.landing import name_without_date
+from voter_platform.lib.sql import sql_string
 
 __all__ = ["VOTER", "VOTE_HISTORY", "ElectionCodes", "FileLayout", "UnknownFormatError", "detect_layout", "source_id"]
 

@@ -25,12 +25,13 @@ import duckdb
 
 from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots
 from voter_platform.lib.elections import Election, read_election, untyped_election_type_sql
-from voter_platform.lib.ingest.duck import first, run, sql_string, sql_tuple
+from voter_platform.lib.ingest.duck import first, run
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
 from voter_platform.lib.ingest.records import _decode, _trimmed
 from voter_platform.lib.ingest.stage import Target
 from voter_platform.lib.ingest.together import LineMap
+from voter_platform.lib.sql import sql_string, sql_tuple
 
 DERIVED_KINDS = ("election_columns", "slots", "history_string")
 

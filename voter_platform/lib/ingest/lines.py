@@ -28,10 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-from voter_platform.lib.ingest.duck import run, scalar, sql_string
+from voter_platform.lib.ingest.duck import run, scalar
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER, blank_line_numbers
 from voter_platform.lib.ingest.records import required_columns
+from voter_platform.lib.sql import sql_string
 
 MAX_LINE_BYTES = 1 << 20
 # Up to this many skipped lines are renumbered by an inline binary CASE tree (cheap on millions of

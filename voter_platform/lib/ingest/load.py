@@ -31,25 +31,26 @@ import pyarrow as pa
 from voter_platform.layouts.registry import ELECTION_MAP, VOTER, election_lookup
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
-from voter_platform.lib.ingest.duck import prime_appends, run, scalar, sql_list, sql_map, sql_string, sql_tuple
+from voter_platform.lib.ingest.duck import prime_appends, run, scalar
 from voter_platform.lib.ingest.formats import ElectionCodes, FileLayout
+from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
 from voter_platform.lib.ingest.records import (
     DATE_FORMATS,
     TYPING_ISSUES,
-    election_type_sql,
     TYPING_QUARANTINE_ISSUES,
     UNLOADABLE_LINE_KINDS,
     earliest_birth_date_sql,
+    election_type_sql,
     raw_row_select,
     raw_table,
     typed_columns,
 )
 from voter_platform.lib.ingest.results import FileOutcome
 from voter_platform.lib.ingest.schemas import FLAG, PLACEHOLDER_DATES, QUARANTINE, RULES, validate_records
-from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
 from voter_platform.lib.ingest.stage import FileToStage, StagedFile, Target
 from voter_platform.lib.ingest.together import LineMap
+from voter_platform.lib.sql import sql_list, sql_map, sql_string, sql_tuple
 
 QUARANTINED = "quarantined"
 SUPERSEDED = "superseded"

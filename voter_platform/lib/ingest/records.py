@@ -48,9 +48,9 @@ from datetime import date
 from voter_platform.layouts.registry import VOTER
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.elections import ELECTION_TYPE_WORDS, untyped_election_type_sql
-from voter_platform.lib.ingest.duck import sql_list, sql_map, sql_string, sql_tuple
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
 from voter_platform.lib.ingest.shapes import RecordShapes
+from voter_platform.lib.sql import sql_list, sql_map, sql_string, sql_tuple
 
 # Typing issues: every one only flags the record (the value is loaded as null).
 TYPING_ISSUES = (
@@ -590,8 +590,8 @@ def _unstored_required_fields_read(layout: FileLayout) -> str:
 
 def split_fields_sql(raw: str, delimiter: str) -> str:
     """Fields of a line: a plain split, or an RFC-4180-aware one for lines that contain quotes."""
-    d = delimiter.replace("'", "''")
-    pattern = f'(?:^|{d})("(?:[^"]|"")*"|[^{d}]*)'
+    # Quoted once, as a whole, by sql_string below.
+    pattern = f'(?:^|{delimiter})("(?:[^"]|"")*"|[^{delimiter}]*)'
     unquote = (
         "lambda x: case when length(x) >= 2 and x[1] = '\"' and x[-1] = '\"' "
         "then replace(x[2:-2], '\"\"', '\"') else x end"

@@ -51,10 +51,11 @@ from typing import TypeVar
 
 import duckdb
 
-from voter_platform.lib.ingest.duck import run, sql_list, sql_string
+from voter_platform.lib.ingest.duck import run
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import case_tree
 from voter_platform.lib.ingest.prepass import CHUNK_BYTES, FileFacts
+from voter_platform.lib.sql import sql_list, sql_string
 
 T = TypeVar("T")
 
