@@ -66,6 +66,7 @@ def test_every_dbt_test_and_unit_test_ran_as_a_check(range_run: MartsRun):
         "party_basis_boundaries",
         "party_under_the_state_basis",
         "birth_year_only_at_least_18_on_election_day",
+        "targeting_shares_are_of_the_voters_of_known_history_at_every_level",
     }
     specs = {(spec.asset_key.to_user_string(), spec.name): spec for spec in dbt_models.check_specs}
     assert specs[("intermediate/int_voters_as_of_date", "engagement_tier_boundaries")].blocking

@@ -40,6 +40,7 @@ def test_a_changed_tier_boundary_fails_the_tier_unit_test(range_run: MartsRun):
         "party_basis_boundaries": "pass",
         "party_under_the_state_basis": "pass",
         "birth_year_only_at_least_18_on_election_day": "pass",
+        "targeting_shares_are_of_the_voters_of_known_history_at_every_level": "pass",
     }
     assert not invocation.is_successful()
 

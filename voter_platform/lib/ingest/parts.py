@@ -76,17 +76,24 @@ def supersede_across_parts(
     rows = run(
         connection,
         f"""
-        with copies as (
-            select file_name, line_number, {partition}, {newest} as newest,
-                count(distinct file_name) over (partition by {partition}) as files
+        with of_snapshot as (
+            select file_name, line_number, {partition}, {newest} as newest
             from {table} where partition_date = $partition_date and source_id = $source_id
+        ),
+        -- An aggregation finds the keys in more than one file (usually none); only their rows are ranked.
+        repeated as (
+            select {partition} from of_snapshot group by all having min(file_name) <> max(file_name)
+        ),
+        copies as (
+            select file_name, line_number, {", ".join(f"of_snapshot.{key}" for key in keys)}, newest
+            from of_snapshot join repeated on {" and ".join(f"of_snapshot.{key} is not distinct from repeated.{key}" for key in keys)}
         ),
         ranked as (
             select *, first_value(struct_pack(file := file_name, line := line_number)) over (
                 partition by {partition}
                 order by newest desc nulls last, file_name desc, line_number desc
             ) as kept
-            from copies where files > 1
+            from copies
         )
         select file_name, line_number, voter_id, kept.file, kept.line, [{", ".join(f"{key}::varchar" for key in keys)}] from ranked
         where not (file_name = kept.file and line_number = kept.line)
