@@ -9,7 +9,7 @@ that none of those names or emails ever leaves the warehouse. North Carolina's r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -26,7 +26,7 @@ FIXTURE_VOTERS = 12000
 FIRST_DATE = date(2025, 1, 6)
 SECOND_DATE = date(2025, 1, 8)
 # Fixed, so published files (and screenshots) do not depend on the clock.
-PUBLISHED_AT = datetime(2025, 1, 9, 6, 30, tzinfo=timezone.utc)
+PUBLISHED_AT = datetime(2025, 1, 9, 6, 30, tzinfo=UTC)
 
 # Names and emails planted in raw.voters: none of them may appear in a published file or a response.
 PLANTED_VOTERS = (

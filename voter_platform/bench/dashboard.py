@@ -261,16 +261,18 @@ def fabricate_published(
     dates = sorted(dates)
     min_cell_size = min_cell_size or min_cell_size_from_env()
     timings = {}
-    with tempfile.TemporaryDirectory(prefix="bench-marts-") as scratch:
-        # A file-backed database, so the vote-history cross join can spill instead of exhausting memory.
-        with duckdb.connect(str(Path(scratch) / "bench.duckdb")) as connection:
-            started = time.perf_counter()
-            create_synthetic_marts(connection, voters, dates)
-            timings["fabricate_marts_s"] = round(time.perf_counter() - started, 1)
-            started = time.perf_counter()
-            for day in dates:
-                update_manifest(published_dir, [publish_date(connection, published_dir, day, min_cell_size)])
-            timings["publish_s"] = round(time.perf_counter() - started, 1)
+    # A file-backed database, so the vote-history cross join can spill instead of exhausting memory.
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-marts-") as scratch,
+        duckdb.connect(str(Path(scratch) / "bench.duckdb")) as connection,
+    ):
+        started = time.perf_counter()
+        create_synthetic_marts(connection, voters, dates)
+        timings["fabricate_marts_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        for day in dates:
+            update_manifest(published_dir, [publish_date(connection, published_dir, day, min_cell_size)])
+        timings["publish_s"] = round(time.perf_counter() - started, 1)
     return timings
 
 

@@ -217,8 +217,8 @@ def _create_roll(connection: duckdb.DuckDBPyConnection, voters: int, day: date, 
             where {u("removed")} >= {removed_share}
         ),
         placed as (
-            select drawn.*, s.state, s.has_party_registration, s.party_basis, s.counties, s.is_partial, s.largest_county,
-                   s.p_democrat, s.p_republican, s.p_libertarian, s.p_green, s.p_other
+            select drawn.*, s.state, s.has_party_registration, s.party_basis, s.counties, s.is_partial,
+                   s.largest_county, s.p_democrat, s.p_republican, s.p_libertarian, s.p_green, s.p_other
             from drawn join synthetic_states s on drawn.u_state >= s.cumulative_lo and drawn.u_state < s.cumulative_hi
         ),
         described as (
@@ -419,7 +419,8 @@ def _coverage_columns(is_partial: str, counties_in_state: str, share_pct: str, l
         coverage
         + f"""case when {is_partial} then '1 of ' || {counties_in_state} || ' counties' else 'statewide' end,
                case when {is_partial} then 'Not compared with statewide figures: the roll covers 1 of '
-                    || {counties_in_state} || ' counties (' || round({share_pct}, 1) || '% of the state''s registered voters).'
+                    || {counties_in_state} || ' counties (' || round({share_pct}, 1)
+                    || '% of the state''s registered voters).'
                end"""
     )
 

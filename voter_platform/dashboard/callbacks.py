@@ -176,7 +176,7 @@ def chart_figure(store: PublishedStore, chart_id: str, *filter_values, measure: 
         figure = CHART_BUILDERS[chart_id](view, measure)
     except DashboardDataError as error:
         return figures.message_figure(str(error))
-    except Exception:  # noqa: BLE001 - a chart that cannot be drawn must not take the page down
+    except Exception:  # a chart that cannot be drawn must not take the page down
         logger.exception("chart %s failed for %s", chart_id, filter_values)
         return figures.message_figure("This chart could not be drawn from the published data (see the server log)")
     if not figures.has_values(figure) and not figure.layout.annotations:

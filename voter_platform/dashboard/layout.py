@@ -235,8 +235,8 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
                         [
                             html.H1("Voter roll dashboard"),
                             html.P(
-                                "Who is registered, who votes, who lapsed, where the recoverable voters are, how the roll "
-                                "changed, and how it compares with official results.",
+                                "Who is registered, who votes, who lapsed, where the recoverable voters are, "
+                                "how the roll changed, and how it compares with official results.",
                                 className="subtitle",
                             ),
                         ]
@@ -331,9 +331,10 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
                                         [
                                             html.H2("Targeting segments"),
                                             html.P(
-                                                "State × age group × party segments ranked by opportunity score (the gender cut "
-                                                "when a gender is chosen); missed-last and lapsed shares are of the voters whose "
-                                                "history is known. Sort by any column; the download has every filtered row.",
+                                                "State × age group × party segments ranked by opportunity score "
+                                                "(the gender cut when a gender is chosen); missed-last and lapsed "
+                                                "shares are of the voters whose history is known. Sort by any "
+                                                "column; the download has every filtered row.",
                                                 className="card-description",
                                             ),
                                         ]
@@ -362,7 +363,9 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
                                     "borderBottom": "1px solid #cbd5e0",
                                 },
                                 style_cell={
-                                    "fontFamily": "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+                                    "fontFamily": (
+                                        "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+                                    ),
                                     "fontSize": "13px",
                                     "padding": "6px 10px",
                                     "textAlign": "right",

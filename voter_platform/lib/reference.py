@@ -13,6 +13,7 @@ on every candidate row, and the 2024 files split some states by vote mode.
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import duckdb
 import pandas as pd
 

@@ -163,7 +163,7 @@ def test_the_csv_download_arrives_with_the_filtered_rows(dash_duo, app, free_por
     dash_duo.wait_for_text_to_equal("#table-count", f"{len(expected):,} segments")
     dash_duo.find_element("#download-button").click()
     folder = Path(dash_duo.download_path)
-    [path] = _wait_until(lambda: [p for p in folder.glob("*.csv")], message="downloaded CSV")
+    [path] = _wait_until(lambda: list(folder.glob("*.csv")), message="downloaded CSV")
     assert path.name == f"targeting_{LATEST}_NC_Female.csv"
     downloaded = pd.read_csv(io.StringIO(path.read_text()), float_precision="round_trip")
     pd.testing.assert_frame_equal(downloaded, expected, check_dtype=False)

@@ -103,7 +103,7 @@ def other_states_numbers(store) -> set[int]:
 
 def _whole_numbers(values) -> set[int]:
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
-    return {int(round(value)) for value in numbers}
+    return {round(value) for value in numbers}
 
 
 def numbers_in(answer) -> set[int]:
@@ -116,7 +116,7 @@ def numbers_in(answer) -> set[int]:
         if isinstance(value, dict):
             if "bdata" in value and "dtype" in value:
                 array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-                found.update(int(round(number)) for number in array[np.isfinite(array)] if abs(number) < 1e12)
+                found.update(round(number) for number in array[np.isfinite(array)] if abs(number) < 1e12)
                 return
             for key, item in value.items():
                 (walk_texts if key == "layout" else walk)(item)
@@ -127,7 +127,7 @@ def numbers_in(answer) -> set[int]:
             return
         elif isinstance(value, (int, float)):
             if np.isfinite(value):
-                found.add(int(round(value)))
+                found.add(round(value))
         elif isinstance(value, str) and not COLOUR.fullmatch(value):
             found.update(
                 int(float(text.replace(",", "")))

@@ -6,7 +6,7 @@ Published with a minimum cell size of 1: the fixture's states have a handful of 
 here is what the page says about them, not suppression (test_publish covers that)."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
@@ -26,9 +26,7 @@ STATES = ("OH", "FL", "OR", "GA", "NC", "DE", "CA", "TX", "NY")
 def app(marts_warehouse: MartsWarehouse, range_run: MartsRun, tmp_path_factory):
     published = tmp_path_factory.mktemp("mixed-published")
     with duckdb.connect(str(marts_warehouse.paths.warehouse), read_only=True) as connection:
-        publication = publish_date(
-            connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=timezone.utc)
-        )
+        publication = publish_date(connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=UTC))
     update_manifest(published, [publication])
     return dashboard_app(published)
 

@@ -207,7 +207,8 @@ def read_numbered_records(
     if line_number is None:  # thousands of skipped lines: number first, then shift
         run(
             connection,
-            f"create or replace temp table {table} as select {row_index} + {layout.header_lines} as line_number, * from {read}",
+            f"create or replace temp table {table} as "
+            f"select {row_index} + {layout.header_lines} as line_number, * from {read}",
         )
         run(connection, renumbering.update_sql(table, "true", f"(line_number - {layout.header_lines})"))
     else:

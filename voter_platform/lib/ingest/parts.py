@@ -88,7 +88,9 @@ def supersede_across_parts(
             ) as kept
             from copies where files > 1
         )
-        select file_name, line_number, voter_id, kept.file, kept.line, [{", ".join(f"{key}::varchar" for key in keys)}] from ranked
+        select file_name, line_number, voter_id, kept.file, kept.line,
+            [{", ".join(f"{key}::varchar" for key in keys)}]
+        from ranked
         where not (file_name = kept.file and line_number = kept.line)
         order by file_name, line_number
         """,
@@ -99,12 +101,14 @@ def supersede_across_parts(
         return losers
     key_match = " and ".join(f"{key}::varchar = ?" for key in keys)
     connection.executemany(
-        f"delete from {table} where partition_date = ? and source_id = ? and file_name = ? and line_number = ? and {key_match}",
+        f"delete from {table} where partition_date = ? and source_id = ? and file_name = ? and line_number = ? "
+        f"and {key_match}",
         [(partition_date, source_id, row[0], row[1], *row[5]) for row in rows],
     )
     connection.executemany(
         """insert into raw.superseded_records
-           (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason, kept_file_name)
+           (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason,
+            kept_file_name)
            values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             (
