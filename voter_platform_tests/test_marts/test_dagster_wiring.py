@@ -8,7 +8,6 @@ import duckdb
 import pytest
 
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import daily_marts_schedule
 from voter_platform.defs.transform.assets import dbt_models, partition_window, prepare_warehouse
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform_tests.test_marts.conftest import MARTS, RANGE_END, RANGE_START, MartsRun, MartsWarehouse
@@ -91,6 +90,8 @@ def test_a_run_for_another_date_keeps_the_dbt_parse(single_run: MartsRun):
 
 
 def test_the_daily_schedule_requests_the_new_date_of_marts_job():
+    # The schedule's partitions are its job's, which are its assets': known once the definitions resolve it.
+    daily_marts_schedule = defs.resolve_schedule_def("daily_marts_schedule")
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 5, 0, 30, tzinfo=UTC))
     [request] = daily_marts_schedule.evaluate_tick(context).run_requests
     assert daily_marts_schedule.job_name == "marts_job"

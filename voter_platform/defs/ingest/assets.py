@@ -167,7 +167,7 @@ def raw_voter_files(
             if not inputs:
                 context.log.info(f"No landing files for {day} in {landing.folder}: nothing to load.")
             try:
-                outcome = ingest_partition(connection, day, inputs, run_id=context.run_id, options=options)
+                outcome = ingest_partition(connection, day, inputs, run_id=context.run.run_id, options=options)
             except PartitionFailed as failure:
                 if len(days) > 1:
                     context.log.error(str(failure))  # now, not only when the whole range is done
