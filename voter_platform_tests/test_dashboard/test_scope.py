@@ -189,8 +189,8 @@ def test_the_nc_user_sees_north_carolina_in_every_filter_table_and_download(app)
     options = answers["..banner.children...f-state.options...footer.children.."]["f-state"]["options"]
     assert [option["value"] for option in options] == ["NC"]  # and no 'All states'
     table = answers[
-        "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children.."
-    ]["targeting-table"]["data"]
+        "..targeting-table.rowData...targeting-table.columnDefs...targeting-table.paginationGoTo...table-count.children.."
+    ]["targeting-table"]["rowData"]
     assert table and {row["state"] for row in table} == {"NC"}
     download = answers["download.data"]["download"]["data"]
     assert download["filename"] == f"targeting_{LATEST}_NC.csv"

@@ -63,10 +63,10 @@ def test_drilling_into_a_state_shows_its_coverage(app):
 
 def test_the_targeting_table_gives_each_segments_coverage_and_party_basis(app):
     _, response = admin_client(app).callback(
-        "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children..",
+        "..targeting-table.rowData...targeting-table.columnDefs...targeting-table.paginationGoTo...table-count.children..",
         _values(app),
     )
-    rows = response["targeting-table"]["data"]
+    rows = response["targeting-table"]["rowData"]
     seen = {(row["state"], row["coverage"], row["party_basis"]) for row in rows}
     assert {entry for entry in seen if entry[0] in ("OH", "FL", "OR", "GA", "NC")} == {
         ("OH", "statewide", "party from primary ballots"),
