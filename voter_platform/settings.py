@@ -84,7 +84,7 @@ class DataPaths:
     def dashboard_secret_file(self) -> Path:
         return self.root / DASHBOARD_SECRET_FILE_NAME
 
-    def ensure(self) -> "DataPaths":
+    def ensure(self) -> DataPaths:
         """Create the folders, or raise DataDirError naming the path that is unusable."""
         if self.root.exists() and not self.root.is_dir():
             raise DataDirError(f"{DATA_ENV_VAR}={self.root} is a file, not a directory")

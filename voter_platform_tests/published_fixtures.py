@@ -20,6 +20,7 @@ new one, and a half-built cache is never used (it is renamed into place only whe
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -52,7 +53,7 @@ NC_COUNTY_VOTERS = 1_500
 OHIO_VOTERS = 2_500
 GENERATOR_SEED = 7
 # Fixed, so published files (and screenshots) do not depend on the clock.
-PUBLISHED_AT = datetime(2025, 1, 9, 6, 30, tzinfo=timezone.utc)
+PUBLISHED_AT = datetime(2025, 1, 9, 6, 30, tzinfo=UTC)
 
 # Names and emails planted on three Pennsylvania voters: none of them may appear in a published file or a response.
 PLANTED_VOTERS = (
@@ -100,10 +101,9 @@ def fixture_warehouse_path() -> Path:
         workspace = CACHE_DIR / f".building-{uuid.uuid4().hex}"
         try:
             build_data_dir(workspace)
-            try:
+            # Another session may have finished the same build first: theirs is identical.
+            with contextlib.suppress(OSError):
                 workspace.rename(built)
-            except OSError:  # another session finished the same build first: theirs is identical
-                pass
         finally:
             shutil.rmtree(workspace, ignore_errors=True)
     return built / WAREHOUSE_FILE

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from datetime import UTC
 
 import dagster as dg
 import pytest
@@ -43,9 +44,8 @@ def test_every_asset_has_a_group_a_description_and_kinds(asset_graph):
 
 
 def test_schedules_run_daily_marts_and_monthly_reference():
-    schedules = {schedule.name: schedule for schedule in defs.schedules}
-    daily = schedules["daily_marts_schedule"]
-    monthly = schedules["monthly_election_reference_schedule"]
+    daily = defs.resolve_schedule_def("daily_marts_schedule")
+    monthly = defs.resolve_schedule_def("monthly_election_reference_schedule")
     assert (daily.cron_schedule, daily.execution_timezone) == ("30 0 * * *", "UTC")
     assert (monthly.cron_schedule, monthly.execution_timezone) == ("0 3 1 * *", "UTC")
     assert daily.job_name == "marts_job" and monthly.job_name == "election_reference_job"
@@ -53,19 +53,19 @@ def test_schedules_run_daily_marts_and_monthly_reference():
 
 
 def test_daily_schedule_builds_the_new_day():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     schedule = defs.resolve_schedule_def("daily_marts_schedule")
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 4, 0, 30, tzinfo=timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 4, 0, 30, tzinfo=UTC))
     requests = schedule.evaluate_tick(context).run_requests
     assert [request.partition_key for request in requests] == ["2026-11-04"]
 
 
 def test_monthly_schedule_reloads_every_cycle_in_one_run():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     schedule = defs.resolve_schedule_def("monthly_election_reference_schedule")
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 3, tzinfo=timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 3, tzinfo=UTC))
     [request] = schedule.evaluate_tick(context).run_requests
     assert request.partition_key_range == dg.PartitionKeyRange("1976", "2030")
 

@@ -120,7 +120,7 @@ def test_every_landing_line_is_accounted_for(platform):
     paths, _ = platform
     log = query(paths, "select * from raw.ingest_log")
     assert set(log.status) == {"loaded"}
-    assert len(log) == len([f for f in scan_landing(paths.landing)])
+    assert len(log) == len(list(scan_landing(paths.landing)))
     accounted = (
         log.header_lines
         + log.blank_lines
@@ -184,7 +184,8 @@ def test_coverage_of_every_state_follows_from_its_counties(platform):
         select state, upper(trim(county)) as county from raw.voters join raw.snapshots using (source_id, partition_date)
         where accepted and county is not null
           and partition_date = (select max(partition_date) from raw.snapshots s
-                                where s.source_id = voters.source_id and s.accepted and s.partition_date <= '{DAY_AFTER}')
+                                where s.source_id = voters.source_id and s.accepted
+                                  and s.partition_date <= '{DAY_AFTER}')
         group by all""",
     )
     reference = pd.read_csv(REFERENCE_DIR / "party_registration_county_d4d_2004_2016.csv", dtype={"County": str})

@@ -96,7 +96,8 @@ def format_results(results: dict) -> str:
         f"(target <= {results['target_ratio']:g}x: "
         f"{'met' if results['meets_time_target'] else 'NOT met'}); peak {platform['peak_rss_mb']:,.0f} MB "
         f"(target <= {results['target_peak_mb']:,} MB: {'met' if results['meets_memory_target'] else 'NOT met'})",
-        f"  validation of {validation['records']:,} voter records: pandera-polars {validation['pandera_seconds']:.2f} s, "
+        f"  validation of {validation['records']:,} voter records: "
+        f"pandera-polars {validation['pandera_seconds']:.2f} s, "
         f"same rules as one SQL query {validation['sql_seconds']:.2f} s "
         f"({validation['failures']:,} failures each)",
     ]

@@ -206,12 +206,13 @@ HEADINGS = (
 def format_table(results: dict) -> str:
     rows = [HEADINGS, *table_rows(results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADINGS))]
-    line = "  ".join("{:<%d}" % width for width in widths)
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
     machine = results["machine"]
     return "\n".join(
         [
             f"ingest of {results['voters']:,} voters per layout; {machine['cores']} cores, {machine['memory_gb']} GB; "
-            f"median of {results['repeats']}; target <= {results['target_ratio']:g}x the canonical layout (wall or cpu)",
+            f"median of {results['repeats']}; "
+            f"target <= {results['target_ratio']:g}x the canonical layout (wall or cpu)",
             "",
             line.format(*rows[0]),
             line.format(*("-" * width for width in widths)),
@@ -227,9 +228,10 @@ def format_markdown(results: dict) -> str:
             [
                 f"### Ingest per layout, {results['voters']:,} voters each",
                 "",
-                f"`{results['command']}` — {machine['cores']} cores, {machine['memory_gb']} GB, Python {machine['python']}, "
-                f"DuckDB {machine['versions']['duckdb']}. Median of {results['repeats']} runs; load average at the end "
-                f"{machine['load_average_at_end']}. Target: <= {results['target_ratio']:g}x the canonical layout's ingest.",
+                f"`{results['command']}` — {machine['cores']} cores, {machine['memory_gb']} GB, "
+                f"Python {machine['python']}, DuckDB {machine['versions']['duckdb']}. "
+                f"Median of {results['repeats']} runs; load average at the end {machine['load_average_at_end']}. "
+                f"Target: <= {results['target_ratio']:g}x the canonical layout's ingest.",
                 "",
                 "| " + " | ".join(HEADINGS) + " |",
                 "|" + "---|" * len(HEADINGS),

@@ -432,10 +432,11 @@ def table_rows(results: dict) -> list[tuple[str, str, str, str]]:
 def format_table(results: dict) -> str:
     rows = [("step", "platform", "baseline (same input, same run)", "ratio"), *table_rows(results)]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    line = "  ".join("{:<%d}" % width for width in widths)
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
     machine = results["machine"]
     out = [
-        f"{results['input']['voters']:,} voters ({results['input']['state']}), {results['input']['bytes'] / 1e6:,.0f} MB; "
+        f"{results['input']['voters']:,} voters ({results['input']['state']}), "
+        f"{results['input']['bytes'] / 1e6:,.0f} MB; "
         f"{machine['cores']} cores, {machine['memory_gb']} GB; median of {results['repeats']}",
         "",
         line.format(*rows[0]),

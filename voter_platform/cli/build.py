@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     for landing_file in files:
         if landing_file.partition_key in out_of_range:
             print(
-                f"{landing_file.name}: snapshot date {landing_file.partition_key} (from its {landing_file.date_source}) "
+                f"{landing_file.name}: snapshot date {landing_file.partition_key} "
+                f"(from its {landing_file.date_source}) "
                 f"is outside {ANALYSIS_DATES_TEXT}: not loaded. "
                 "Name the file with its snapshot date, or build it on or after that date.",
                 file=sys.stderr,
@@ -101,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         "\nWarnings are checks with findings worth reading (e.g. rows flagged or quarantined); errors fail the build."
     )
     print(
-        "Details: the Dagster UI (voter-platform up) shows every check's metadata; quarantined lines are in raw.quarantine."
+        "Details: the Dagster UI (voter-platform up) shows every check's metadata; "
+        "quarantined lines are in raw.quarantine."
     )
     built = all(outcome.success and not outcome.blocking_failed for outcome in outcomes)
     return 0 if built and not out_of_range else 1
@@ -123,7 +125,7 @@ def print_summary(outcomes: list[PartitionOutcome]) -> None:
         for outcome in outcomes
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    line = "  ".join("{:<%d}" % width for width in widths)
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
     print()
     print(line.format(*header))
     print(line.format(*("-" * width for width in widths)))

@@ -11,8 +11,8 @@ import sys
 import dagster as dg
 
 from voter_platform.cli.build import PartitionOutcome
-from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.definitions import defs
+from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.lib.reference import ELECTION_CYCLES
 
 RAW_VOTERS_KEY = dg.AssetKey(["raw", "voters"])

@@ -8,6 +8,7 @@ process is left behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     print("  Ctrl-C stops both.")
     print()
 
-    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
+    def stop(signum, frame):  # the signal handler's signature; neither is needed
         raise KeyboardInterrupt
 
     # Ctrl-C (SIGINT) and SIGTERM both stop the servers; SIGINT explicitly, because a parent that
@@ -123,15 +124,11 @@ def stop_all(processes) -> None:
         _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for process in processes:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
         _signal_group(process, signal.SIGKILL)
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass

@@ -85,7 +85,7 @@ def remove_user(args: argparse.Namespace) -> int:
     return _change(args, remove, needs_password=False)
 
 
-def list_users(args: argparse.Namespace) -> int:  # noqa: ARG001 - every subcommand takes its arguments
+def list_users(args: argparse.Namespace) -> int:  # `args` unused: every subcommand takes its arguments
     from voter_platform.dashboard.users import UsersError
 
     try:

@@ -176,7 +176,7 @@ def chart_figure(store: PublishedStore, chart_id: str, *filter_values, measure: 
         figure = CHART_BUILDERS[chart_id](view, measure)
     except DashboardDataError as error:
         return figures.message_figure(str(error))
-    except Exception:  # noqa: BLE001 - a chart that cannot be drawn must not take the page down
+    except Exception:  # a chart that cannot be drawn must not take the page down
         logger.exception("chart %s failed for %s", chart_id, filter_values)
         return figures.message_figure("This chart could not be drawn from the published data (see the server log)")
     if not figures.has_values(figure) and not figure.layout.annotations:
@@ -439,10 +439,11 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
             return [html.Li("Nothing stands out in this selection.", className="muted")]
         return [html.Li([html.Strong(part) if bold else part for part, bold in insight.parts]) for insight in found]
 
+    # A new selection starts again on the table's first page.
     @app.callback(
-        Output("targeting-table", "data"),
-        Output("targeting-table", "columns"),
-        Output("targeting-table", "page_current"),
+        Output("targeting-table", "rowData"),
+        Output("targeting-table", "columnDefs"),
+        Output("targeting-table", "paginationGoTo"),
         Output("table-count", "children"),
         *filter_inputs,
     )
@@ -451,9 +452,9 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
             view = resolve_view(store, *values)
             rows = targeting_rows(view)
         except DashboardDataError as error:
-            return [], table_columns(DEFAULT_MIN_CELL_SIZE), 0, str(error)
+            return [], table_columns(DEFAULT_MIN_CELL_SIZE), "first", str(error)
         data = rows.astype(object).where(rows.notna(), None).to_dict("records")
-        return data, table_columns(view.min_cell_size), 0, f"{len(rows):,} segments"
+        return data, table_columns(view.min_cell_size), "first", f"{len(rows):,} segments"
 
     @app.callback(
         Output("download", "data"),

@@ -117,7 +117,7 @@ class Scope:
     states: frozenset[str] | None
 
     @classmethod
-    def of(cls, states: Iterable[str]) -> "Scope":
+    def of(cls, states: Iterable[str]) -> Scope:
         return cls(frozenset(states))
 
     @property
@@ -149,7 +149,7 @@ class Filters:
         gender=None,
         states: Iterable[str] = (),
         every_state: bool = True,
-    ) -> "Filters":
+    ) -> Filters:
         """Filters from request values, each checked against what it may be (unknown -> 'All').
 
         Without `every_state` (a user scoped to some states) there is no 'All states': an unknown state is the
@@ -164,7 +164,7 @@ class Filters:
             gender=_allowed(gender, GENDERS),
         )
 
-    def but(self, **changes: str) -> "Filters":
+    def but(self, **changes: str) -> Filters:
         return replace(self, **changes)
 
     @property
@@ -221,7 +221,7 @@ class PublishedStore:
         self._cache: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def scoped(self, scope: Callable[[], Scope]) -> "PublishedStore":
+    def scoped(self, scope: Callable[[], Scope]) -> PublishedStore:
         """The same folder and cache, read within `scope` (the app's callbacks: the logged-in user's)."""
         view = copy.copy(self)
         view.scope = scope

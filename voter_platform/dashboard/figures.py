@@ -273,9 +273,9 @@ def map_values(
     # A tier with no row has no voters (0); a suppressed one (NaN) makes the sum unknown, not smaller.
     tiers = tiers.where(_by(rows.assign(present=1.0), "state", "engagement_tier", "present").notna(), 0.0)
     wanted = {"current": ["Current"], "missed": ["Missed Last Election"], "inactive": ["Dormant", "Never Voted"]}
-    numerator = sum(tiers[tier] if tier in tiers else 0.0 for tier in wanted[measure])
+    numerator = sum(tiers.get(tier, 0.0) for tier in wanted[measure])
     # Of the voters whose history is known: a roll loaded without vote history is in none of the tiers.
-    unknown = tiers["History Unknown"] if "History Unknown" in tiers else 0.0
+    unknown = tiers.get("History Unknown", 0.0)
     return _share(numerator, tiers[ALL] - unknown)
 
 

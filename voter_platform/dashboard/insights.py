@@ -76,7 +76,7 @@ def missed_last_election(
         ]
         if share is not None:
             parts += [(" (", False), (f"{share:.1f}%", True), (" of them)", False)]
-        insights.append(Insight(tuple(parts) + ((".", False),), weight=float(missed)))
+        insights.append(Insight((*parts, (".", False)), weight=float(missed)))
     return insights
 
 
@@ -100,7 +100,7 @@ def top_segment(targeting: pd.DataFrame, filters: Filters, labels: dict[str, str
         parts += [(", ", False), (f"{best.recoverable_voters:,.0f}", True), (" recoverable voters", False)]
     if pd.notna(best.missed_last_pct):
         parts += [(", ", False), (f"{best.missed_last_pct:.0f}%", True), (" missed only the last election", False)]
-    return [Insight(tuple(parts) + ((".", False),), weight=float(best.recoverable_voters or 0))]
+    return [Insight((*parts, (".", False)), weight=float(best.recoverable_voters or 0))]
 
 
 def _lean(margin: float) -> str:

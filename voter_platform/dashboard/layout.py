@@ -6,8 +6,8 @@ published at that moment without waiting for the first refresh.
 
 from __future__ import annotations
 
-from dash import dash_table, dcc, html
-from dash.dash_table.Format import Format, Group, Scheme
+import dash_ag_grid as dag
+from dash import dcc, html
 
 from voter_platform.dashboard.data import LATEST, DashboardDataError, PublishedStore, party_labels, state_details
 from voter_platform.dashboard.figures import GRAPH_CONFIG, MAP_MEASURES
@@ -17,6 +17,7 @@ from voter_platform.lib.publish import AGE_GROUPS, ALL, DEFAULT_MIN_CELL_SIZE, E
 
 REFRESH_SECONDS = 5
 TABLE_PAGE_SIZE = 15
+PAGE_FONT = "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 # What each filter is called in a chart's note.
 FILTER_NAMES = {
@@ -176,18 +177,69 @@ def _card(chart_id: str, controls=None, wide: bool = False) -> html.Section:
     )
 
 
+# Formatters run in the browser (dash-ag-grid evaluates them without eval(), so the page's Content-Security-Policy
+# holds). A count of 12345 shows as '12,345'; a share as '12.3'. A suppressed count (null) shows as '<N', an
+# unknown share as '—'; sorting still orders the numbers, not the text.
+_COUNT_FORMAT = "params.value == null ? '<{min_cell_size}' : d3.format(',.0f')(params.value)"
+_SHARE_FORMAT = "params.value == null ? '—' : d3.format('.1f')(params.value)"
+# The 'High' priority stands out.
+_PRIORITY_STYLE = {
+    "styleConditions": [{"condition": "params.value == 'High'", "style": {"color": "#9b2c2c", "fontWeight": "600"}}]
+}
+
+
 def table_columns(min_cell_size: int) -> list[dict]:
-    """Targeting table columns; a suppressed count shows as '<N' rather than a blank."""
+    """Targeting table columns (AG Grid column definitions); numbers right-aligned, a suppressed count shown as
+    '<N' rather than a blank."""
     columns = []
     for column, name, kind in TARGETING_COLUMNS:
-        spec = {"id": column, "name": name}
+        spec = {"field": column, "headerName": name}
         if kind == "int":
-            count_format = Format(group=Group.yes, precision=0, scheme=Scheme.fixed).nully(f"<{min_cell_size}")
-            spec.update(type="numeric", format=count_format)
+            spec.update(
+                type="numericColumn",
+                valueFormatter={"function": _COUNT_FORMAT.format(min_cell_size=min_cell_size)},
+            )
         elif kind == "pct":
-            spec.update(type="numeric", format=Format(precision=1, scheme=Scheme.fixed).nully("—"))
+            spec.update(type="numericColumn", valueFormatter={"function": _SHARE_FORMAT})
+        if column == "priority_tier":
+            spec.update(cellStyle=_PRIORITY_STYLE)
         columns.append(spec)
     return columns
+
+
+def targeting_table() -> dag.AgGrid:
+    """The targeting segments: sortable by any column, 15 rows a page, the page's font and a quiet header. The
+    rows and columns come from the `show_table` callback (columns too: the '<N' of suppressed counts follows the
+    date's minimum cell size)."""
+    theme = (
+        "themeQuartz.withParams({"
+        f'fontFamily: "{PAGE_FONT}", fontSize: 13, headerFontWeight: 600, headerBackgroundColor: "#f8fafc", '
+        "spacing: 5, wrapperBorderRadius: 0, wrapperBorder: false, columnBorder: false"
+        "})"
+    )
+    return dag.AgGrid(
+        id="targeting-table",
+        columnDefs=table_columns(DEFAULT_MIN_CELL_SIZE),
+        rowData=[],
+        defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
+        # Every column as wide as its content (scrolling sideways on a narrow screen), all of them rendered.
+        columnSize="autoSize",
+        dashGridOptions={
+            "theme": {"function": theme},
+            "pagination": True,
+            "paginationPageSize": TABLE_PAGE_SIZE,
+            "paginationPageSizeSelector": False,
+            "domLayout": "autoHeight",
+            "suppressColumnVirtualisation": True,
+            "suppressCellFocus": True,
+            # Rows move at once when sorted (no animation).
+            "animateRows": False,
+            # Plain text: an HTML template (overlayNoRowsTemplate) is refused by dash-ag-grid as a script risk.
+            "localeText": {"noRowsToShow": "No segment in this selection."},
+        },
+        # With domLayout autoHeight the grid is as tall as its page of rows: no fixed height.
+        style={"height": None},
+    )
 
 
 def manifest_data(store: PublishedStore) -> dict:
@@ -235,8 +287,8 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
                         [
                             html.H1("Voter roll dashboard"),
                             html.P(
-                                "Who is registered, who votes, who lapsed, where the recoverable voters are, how the roll "
-                                "changed, and how it compares with official results.",
+                                "Who is registered, who votes, who lapsed, where the recoverable voters are, "
+                                "how the roll changed, and how it compares with official results.",
                                 className="subtitle",
                             ),
                         ]
@@ -331,9 +383,10 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
                                         [
                                             html.H2("Targeting segments"),
                                             html.P(
-                                                "State × age group × party segments ranked by opportunity score (the gender cut "
-                                                "when a gender is chosen); missed-last and lapsed shares are of the voters whose "
-                                                "history is known. Sort by any column; the download has every filtered row.",
+                                                "State × age group × party segments ranked by opportunity score "
+                                                "(the gender cut when a gender is chosen); missed-last and lapsed "
+                                                "shares are of the voters whose history is known. Sort by any "
+                                                "column; the download has every filtered row.",
                                                 className="card-description",
                                             ),
                                         ]
@@ -347,48 +400,7 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
                                     ),
                                 ],
                             ),
-                            dash_table.DataTable(
-                                id="targeting-table",
-                                columns=table_columns(DEFAULT_MIN_CELL_SIZE),
-                                data=[],
-                                sort_action="native",
-                                page_action="native",
-                                page_size=TABLE_PAGE_SIZE,
-                                style_as_list_view=True,
-                                style_table={"overflowX": "auto"},
-                                style_header={
-                                    "fontWeight": "600",
-                                    "backgroundColor": "#f8fafc",
-                                    "borderBottom": "1px solid #cbd5e0",
-                                },
-                                style_cell={
-                                    "fontFamily": "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
-                                    "fontSize": "13px",
-                                    "padding": "6px 10px",
-                                    "textAlign": "right",
-                                },
-                                style_cell_conditional=[
-                                    {"if": {"column_id": column}, "textAlign": "left"}
-                                    for column in (
-                                        "state",
-                                        "age_group",
-                                        "party",
-                                        "party_basis",
-                                        "gender",
-                                        "priority_tier",
-                                    )
-                                ],
-                                style_data_conditional=[
-                                    {
-                                        "if": {
-                                            "filter_query": '{priority_tier} = "High"',
-                                            "column_id": "priority_tier",
-                                        },
-                                        "color": "#9b2c2c",
-                                        "fontWeight": "600",
-                                    },
-                                ],
-                            ),
+                            targeting_table(),
                         ],
                     ),
                 ],

@@ -70,7 +70,7 @@ def _unknown_user_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def create_first_admin(user_file: "UserFile") -> str | None:
+def create_first_admin(user_file: UserFile) -> str | None:
     """On a first start (no user at all), an admin with a generated password: the password, to be shown once;
     None when there are users already."""
     if user_file.users():

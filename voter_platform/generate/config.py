@@ -143,7 +143,7 @@ class ChurnRates:
     name_change: float = 0.00003
 
     @classmethod
-    def parse(cls, text: str | None) -> "ChurnRates":
+    def parse(cls, text: str | None) -> ChurnRates:
         """`new=0.0005,removed=0.0003` -> rates (unnamed kinds keep their defaults)."""
         rates = cls()
         if not text:
@@ -170,7 +170,7 @@ class DefectRates:
     label: str = "none"
 
     @classmethod
-    def parse(cls, text: str | None) -> "DefectRates":
+    def parse(cls, text: str | None) -> DefectRates:
         """A profile name (none, light, heavy, realistic), one rate for every line defect kind (`0.01`),
         `kind=rate,...` pairs, or a profile followed by pairs that override it (`realistic,glued_lines=0.001`)."""
         text = (text or "none").strip()

@@ -120,7 +120,7 @@ class DefectInjector:
 
     # -- planning ---------------------------------------------------------------------------------
 
-    def _plan(self, lines: "_Lines", counts: dict[str, int], trait_rows: np.ndarray) -> _ChunkPlan:
+    def _plan(self, lines: _Lines, counts: dict[str, int], trait_rows: np.ndarray) -> _ChunkPlan:
         if len(trait_rows):
             # Defects go on other lines: a line carries one defect or trait.
             free = np.setdiff1d(np.arange(len(lines)), trait_rows, assume_unique=True)
@@ -131,7 +131,7 @@ class DefectInjector:
             picks = self.rng.choice(len(lines), size=total, replace=False)
         kinds = [kind for kind, count in counts.items() for _ in range(count)][:total]
         plan = _ChunkPlan()
-        taken = set(int(row) for row in picks) | set(trait_rows.tolist())
+        taken = {int(row) for row in picks} | set(trait_rows.tolist())
         glue_rows, cut_rows = [], []
         for row, kind in zip((int(row) for row in picks), kinds, strict=True):
             if kind == "glued_lines":
@@ -181,7 +181,7 @@ class DefectInjector:
         value = line.split(self._delimiter, 1)[0].decode(self.layout.encoding)
         return value[1:-1] if self.layout.quote_all else value
 
-    def _plan_insert(self, plan: _ChunkPlan, lines: "_Lines", row: int, kind: str) -> None:
+    def _plan_insert(self, plan: _ChunkPlan, lines: _Lines, row: int, kind: str) -> None:
         if kind == "repeated_header":
             plan.inserted_before.setdefault(row, []).append(_Insert(kind, self._header))
         elif kind == "exact_duplicate":
@@ -302,7 +302,7 @@ class DefectInjector:
 
     def _assemble(
         self,
-        lines: "_Lines",
+        lines: _Lines,
         plan: _ChunkPlan,
         first_line: int,
         traits: np.ndarray | None = None,
@@ -410,7 +410,7 @@ class DefectInjector:
         return line_numbers[order], defects[order], details[order]
 
 
-def _keep_utf8_evidence(plan: _ChunkPlan, lines: "_Lines") -> None:
+def _keep_utf8_evidence(plan: _ChunkPlan, lines: _Lines) -> None:
     """Drop the chunk's `non_utf8` lines unless an untouched line keeps a multi-byte UTF-8 character.
 
     A line written in latin-1 is an encoding error only in text that is recognisably UTF-8. In

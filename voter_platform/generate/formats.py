@@ -45,7 +45,6 @@ from voter_platform.generate.history import last_voted_index
 from voter_platform.generate.names import AREA_CODES, NAMES, STREET_TYPES
 from voter_platform.generate.population import GENDER_CODES, RACE_GROUPS, geography
 from voter_platform.generate.reference import PARTY_NAMES
-from voter_platform.layouts.registry import layout as registry_layout
 from voter_platform.generate.roll import (
     DENIED,
     DID_NOT_VOTE,
@@ -56,6 +55,7 @@ from voter_platform.generate.roll import (
     Roll,
 )
 from voter_platform.generate.seeds import mix as _mix
+from voter_platform.layouts.registry import layout as registry_layout
 
 
 @dataclass(frozen=True)
@@ -395,7 +395,7 @@ def _with_traits(table: pa.Table, traits: np.ndarray | None) -> pa.Table | tuple
 
 _ELECTION_DAYS = np.array([to_days(election.day) for election in reference.general_elections()], dtype=np.int32)
 _ELECTION_DATES = pa.array([election.day.isoformat() for election in reference.general_elections()])
-_CANONICAL_PARTY = pa.array(list(PARTY_NAMES) + [""])
+_CANONICAL_PARTY = pa.array([*PARTY_NAMES, ""])
 _GOODPARTY_PARTY = pa.array(
     ["Democrat", "Republican", "Independent", "Independent", "Independent", "Independent", "Independent"]
 )

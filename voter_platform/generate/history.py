@@ -87,7 +87,7 @@ def cast_votes(roll: Roll, election_index: int, seed: int, stream: str = "electi
         members = order[bounds[state_index] : bounds[state_index + 1]]
         members = members[eligible[members]]
         target = reference.turnout_target_pct(codes[state_index], election.year) / 100
-        voters = int(round(target * len(members)))
+        voters = round(target * len(members))
         if voters == 0:
             continue
         # The `voters` highest scores vote: turnout equals the target to one voter.

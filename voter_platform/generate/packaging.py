@@ -75,9 +75,12 @@ def _with_manifest_moved(item: WrittenFile, out: Path) -> WrittenFile:
 
 def _gzip(source: Path, target: Path) -> None:
     temporary = temporary_path(target)
-    with source.open("rb") as reader, temporary.open("wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as writer:
-            shutil.copyfileobj(reader, writer, COPY_BYTES)
+    with (
+        source.open("rb") as reader,
+        temporary.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as writer,
+    ):
+        shutil.copyfileobj(reader, writer, COPY_BYTES)
     os.replace(temporary, target)
 
 

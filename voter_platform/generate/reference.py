@@ -142,7 +142,7 @@ def registrant_age_shares_by_census_band() -> dict[tuple[int, int | None], float
         return "18 to 29" if low < 30 else ("65+" if low >= 65 else "30 to 64")
 
     total = sum(split_citizens.values())
-    share_2008 = {name: 0.0 for name in ("18 to 29", "30 to 64", "65+")}
+    share_2008 = dict.fromkeys(("18 to 29", "30 to 64", "65+"), 0.0)
     for band, count in split_citizens.items():
         share_2008[group(band)] += count / total
     share_2022 = dict(cvap_2022)

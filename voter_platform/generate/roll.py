@@ -84,12 +84,12 @@ class Roll:
     def __len__(self) -> int:
         return len(self.serial)
 
-    def take(self, index: np.ndarray | slice) -> "Roll":
+    def take(self, index: np.ndarray | slice) -> Roll:
         """The voters at `index` (integer positions, a boolean mask, or a slice: then views, not copies)."""
         return Roll(**{item.name: getattr(self, item.name)[index] for item in fields(self)})
 
     @staticmethod
-    def concat(rolls: list["Roll"]) -> "Roll":
+    def concat(rolls: list[Roll]) -> Roll:
         return Roll(
             **{item.name: np.concatenate([getattr(roll, item.name) for roll in rolls]) for item in fields(Roll)}
         )

@@ -227,7 +227,9 @@ def _facts(
         facts["coverage"] = {"states": len(states), "complete": None}
     if layout.record_kind == "voters":
         status = np.bincount(roll.status[members], minlength=4)
-        facts["records_by_status"] = dict(zip(("ACTIVE", "INACTIVE", "REMOVED", "DENIED"), map(int, status)))
+        facts["records_by_status"] = dict(
+            zip(("ACTIVE", "INACTIVE", "REMOVED", "DENIED"), map(int, status), strict=True)
+        )
     return facts
 
 

@@ -91,8 +91,8 @@ class Simulation:
         for code in states:
             state_index = geography().state_index(code)
             rng = rng_for(self.seed, "former", code)
-            removed_count = int(round(on_roll[state_index] * removed_share * scale))
-            denied_count = int(round(on_roll[state_index] * denied_share * scale))
+            removed_count = round(on_roll[state_index] * removed_share * scale)
+            denied_count = round(on_roll[state_index] * denied_share * scale)
             if removed_count:
                 removed = draw_people(rng, code, removed_count, start_day, counties=self.counties)
                 before = rng.integers(1, REMOVED_KEPT_DAYS, removed_count).astype(np.int32)

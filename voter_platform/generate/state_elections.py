@@ -99,7 +99,7 @@ class Participation:
     method: np.ndarray  # int8: index into vocabularies.VOTING_METHODS, -1 where not voted
     ballot_party: np.ndarray  # int8: index into vocabularies.PARTIES (primaries), else -1
 
-    def take(self, rows: np.ndarray) -> "Participation":
+    def take(self, rows: np.ndarray) -> Participation:
         """The participation of the voters at `rows`."""
         return Participation(self.voted[rows], self.method[rows], self.ballot_party[rows])
 

@@ -166,7 +166,7 @@ def coded_column(spec: Layout, canonical: str) -> CodedColumn:
         spellings, _, _ = vocab.PLATFORM_SPELLINGS.get(
             canonical, ({value.upper(): value for value in values}, values, None)
         )
-        table = {value: value for value in values} | {key: value for key, value in spellings.items()}
+        table = {value: value for value in values} | dict(spellings)
     first_code: dict[str, str] = {}
     for code, value in table.items():
         if width is None or len(code) <= width:
@@ -185,7 +185,7 @@ def coded_column(spec: Layout, canonical: str) -> CodedColumn:
 def unknown_code(spec: Layout, canonical: str) -> str:
     """A code the layout's table does not know, that fits the field (the unknown_code quirk)."""
     source = spec.fields_for(canonical)[0]
-    table = spec.code_table(canonical) or {key: value for key, value in vocab.PLATFORM_SPELLINGS[canonical][0].items()}
+    table = spec.code_table(canonical) or dict(vocab.PLATFORM_SPELLINGS[canonical][0])
     for candidate in _UNKNOWN_CODES:
         if candidate.upper() in table or (source.width and len(candidate) > source.width):
             continue
@@ -310,7 +310,7 @@ class Delivery:
     id_width: int = ID_DIGITS
 
     @classmethod
-    def of(cls, config: GenerateConfig, spec: Layout, as_of: date, generals: list[int]) -> "Delivery":
+    def of(cls, config: GenerateConfig, spec: Layout, as_of: date, generals: list[int]) -> Delivery:
         quirks = config.defects.state_quirks
         history_spec = layout(spec.history.layout) if isinstance(spec.history, HistoryFile) and config.history else None
         # The companion election map: PA's per-county slot maps, or the election codes of a long
@@ -594,7 +594,7 @@ def spread(parts: list[pa.Array], fields: list[SourceField], canonical: str, sep
     else:
         placement = [min(index, len(fields) - 1) for index in range(len(parts))]
     values: list[list[pa.Array]] = [[] for _ in fields]
-    for part, index in zip(parts, placement):
+    for part, index in zip(parts, placement, strict=True):
         values[index].append(part)
     return [
         constant("", count) if not pieces else pieces[0] if len(pieces) == 1 else join_text(pieces, separator)
@@ -642,7 +642,9 @@ def voter_columns(values: VoterValues, spec: Layout) -> list[pa.Array]:
             else:
                 positions = [spec.fields.index(other) for other in sources]
                 parts = values.text_parts(canonical)
-                for position, value in zip(positions, spread(parts, sources, canonical, spec.join.get(canonical, " "))):
+                for position, value in zip(
+                    positions, spread(parts, sources, canonical, spec.join.get(canonical, " ")), strict=True
+                ):
                     columns[position] = value
             done.add(canonical)
     return [column if column is not None else constant("", count) for column in columns]
@@ -706,11 +708,11 @@ class CellWords:
     not_voted: str
 
     @classmethod
-    def of(cls, spec: Layout, history: ElectionColumns) -> "CellWords":
+    def of(cls, spec: Layout, history: ElectionColumns) -> CellWords:
         return _cell_words(spec)
 
     @classmethod
-    def _build(cls, spec: Layout, history: ElectionColumns) -> "CellWords":
+    def _build(cls, spec: Layout, history: ElectionColumns) -> CellWords:
         voted_cells = [(cell, meaning) for cell, meaning in history.cells.items() if meaning.voted]
         not_voted = next((cell for cell, meaning in history.cells.items() if not meaning.voted), "")
         party_words: dict[int, str] = {}
@@ -909,7 +911,7 @@ def history_rows_truth(delivery: Delivery, values: VoterValues) -> int:
 
 def _distinct_votes(voted: np.ndarray, columns: tuple[int, ...], keys: list[tuple[date, str]]) -> int:
     by_key: dict[tuple[date, str], list[int]] = {}
-    for column, key in zip(columns, keys):
+    for column, key in zip(columns, keys, strict=True):
         by_key.setdefault(key, []).append(column)
     return int(sum(voted[:, group].any(axis=1).sum() for group in by_key.values()))
 
@@ -993,7 +995,7 @@ def history_columns(delivery: Delivery, chunk: Roll) -> pa.Table:
         else:
             raise ValueError(f"{spec.id}: history field {source.name!r} ({first}) is not written")
     if spec.is_fixed_width:
-        columns = [fixed_width(column, source.width) for column, source in zip(columns, spec.fields)]
+        columns = [fixed_width(column, source.width) for column, source in zip(columns, spec.fields, strict=True)]
     return pa.table(columns, names=[source.name for source in spec.fields])
 
 
@@ -1244,7 +1246,8 @@ def delivery_parts(
         number = np.array([int(code) for code in codes])[local]
         ranges = [tuple(int(bound) for bound in item.split("_")) for item in parts.expected]
         return [
-            (item, members[(number >= low) & (number <= high)]) for item, (low, high) in zip(parts.expected, ranges)
+            (item, members[(number >= low) & (number <= high)])
+            for item, (low, high) in zip(parts.expected, ranges, strict=True)
         ]
     keys = [_county_key(county.name) for county in reference.states()[spec.state].counties]
     index_of = {_county_key(item): item for item in parts.expected}
@@ -1266,7 +1269,7 @@ def _missing_parts(config: GenerateConfig, parts: list[tuple[str | None, np.ndar
     candidates = filled[1:-1] if config.state_layout.parts.expected == "numbers" else filled[1:]
     if not candidates:
         return set()
-    count = min(len(candidates), max(1, int(round(rate * len(filled)))))
+    count = min(len(candidates), max(1, round(rate * len(filled))))
     rng = np.random.default_rng(config.seed)
     return set(rng.choice(candidates, size=count, replace=False).tolist())
 
@@ -1286,7 +1289,7 @@ def _voters_builder(
             # A slot field of a repeated name (IA) is found under its alias by occurrence (".1"), the last name.
             columns = [
                 cells.get(source.names[-1], column) if _is_slot(source, history) else column
-                for source, column in zip(spec.fields, columns)
+                for source, column in zip(spec.fields, columns, strict=True)
             ]
         elif isinstance(history, HistoryString):
             position = next(
@@ -1297,7 +1300,7 @@ def _voters_builder(
             _, cells = election_column_cells(delivery, values, history)
             columns += cells
         if spec.is_fixed_width:
-            columns = [fixed_width(column, source.width) for column, source in zip(columns, spec.fields)]
+            columns = [fixed_width(column, source.width) for column, source in zip(columns, spec.fields, strict=True)]
         table = pa.table(columns, names=list(out.columns))
         return table if values.traits is None else (table, values.traits)
 
@@ -1335,7 +1338,7 @@ def election_map_table(delivery: Delivery, rows: list[tuple[int, FileElection]],
         else:
             columns.append(pa.array([""] * len(rows)))
     if spec.is_fixed_width:
-        columns = [fixed_width(column, source.width) for column, source in zip(columns, spec.fields)]
+        columns = [fixed_width(column, source.width) for column, source in zip(columns, spec.fields, strict=True)]
     return pa.table(columns, names=[source.name for source in spec.fields])
 
 

@@ -141,7 +141,7 @@ class DelimitedFileWriter:
         self._facts = facts
         self._records = 0
         self._temporary = temporary_path(path)
-        self._handle = open(self._temporary, "wb")
+        self._handle = open(self._temporary, "wb")  # noqa: SIM115 - open across write() calls; close() or abort() closes it
         self._bom = bom and layout.file_encoding.startswith("utf-16")
         if self._bom:
             self._handle.write(UTF16_LE_BOM)
@@ -222,7 +222,7 @@ def write_manifest(path: Path, file_name: str, line_numbers, defects, details) -
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MANIFEST_COLUMNS)
     if any(_needs_quotes(value) for value in (file_name, *set(details))):
-        writer.writerows(zip([file_name] * len(line_numbers), line_numbers.tolist(), defects, details))
+        writer.writerows(zip([file_name] * len(line_numbers), line_numbers.tolist(), defects, details, strict=True))
         text = buffer.getvalue()
     else:  # the usual case, fast for the 100,000 trait rows of a large file
         numbers = pa.array(line_numbers).cast(pa.string())

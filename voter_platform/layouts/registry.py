@@ -356,7 +356,7 @@ class Layout(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Layout":
+    def _consistent(self) -> Layout:
         columns = COLUMNS_OF[self.record_kind]
         for source in self.fields:
             for canonical in source.canonical:
@@ -483,8 +483,8 @@ class LayoutError(ValueError):
 
 def _load(path: Path) -> Layout:
     try:
-        # libyaml's loader when the wheel has it: the registry is read at every start (10x the pure-Python one).
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        # A safe loader, libyaml's when the wheel has it: the registry is read at every start (10x the pure-Python one).
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         layout = Layout.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(

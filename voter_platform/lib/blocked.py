@@ -21,7 +21,7 @@ import json
 import os
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,9 +76,7 @@ def blocked_entry(outcome: PartitionOutcome, recorded_at: datetime | None = None
         )
     return {
         "threshold_pct": float(outcome.quarantine_threshold_pct),
-        "recorded_at": (recorded_at or datetime.now(timezone.utc))
-        .astimezone(timezone.utc)
-        .isoformat(timespec="seconds"),
+        "recorded_at": (recorded_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds"),
         "snapshots": snapshots,
     }
 
@@ -97,7 +95,8 @@ def describe_blocked_date(day: str | date, entry: Mapping[str, Any], indent: str
             rate = float(file.get("quarantine_rate_pct") or 0)
             above = f", above the {threshold:g}% threshold" if rate > threshold else ""
             lines.append(
-                f"{indent}{file.get('file')}: {int(file.get('quarantined') or 0):,} of {int(file.get('records') or 0):,} "
+                f"{indent}{file.get('file')}: "
+                f"{int(file.get('quarantined') or 0):,} of {int(file.get('records') or 0):,} "
                 f"records quarantined ({rate:.2f}%){above}."
             )
             reasons = file.get("top_reasons") or []

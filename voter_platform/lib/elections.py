@@ -147,7 +147,10 @@ def untyped_election_type_sql(day_sql: str, last_year: int) -> str:
     listed = ", ".join(f"date '{day.isoformat()}'" for day in generals)
     # list_position, not list_contains or IN: DuckDB makes a hash join of those, which loses the fast
     # reader's row order (see records._one_of).
-    return f"(case when list_position([{listed}], {day_sql}) is not null then 'GENERAL' when {day_sql} is not null then 'OTHER' end)"
+    return (
+        f"(case when list_position([{listed}], {day_sql}) is not null then 'GENERAL' "
+        f"when {day_sql} is not null then 'OTHER' end)"
+    )
 
 
 def _month(text: str | None) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 # ISO (2026-11-20, 2026_11_20) or compact (20261120) dates, not glued to other digits.
@@ -65,7 +65,7 @@ def name_without_date(name: str) -> str:
 
 
 def landed_on(mtime: float) -> date:
-    return datetime.fromtimestamp(mtime, tz=timezone.utc).date()
+    return datetime.fromtimestamp(mtime, tz=UTC).date()
 
 
 def is_candidate(path: Path) -> bool:

@@ -34,7 +34,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,9 +179,8 @@ STATE_SUMMARY = PublishedTable(
         "recoverable_pct": ("recoverable_voters", "history_known_voters"),
         "engagement_opportunity_score": ("voters", "history_known_voters"),
     },
-    implied={
-        column: "voters"
-        for column in (
+    implied=dict.fromkeys(
+        (
             "pct_age_18_29",
             "pct_age_30_49",
             "pct_age_50_64",
@@ -194,8 +193,9 @@ STATE_SUMMARY = PublishedTable(
             "pct_never_voted",
             "latest_file_turnout_pct",
             "pct_history_unknown",
-        )
-    },
+        ),
+        "voters",
+    ),
 )
 
 TURNOUT_COMPARISON = PublishedTable(
@@ -370,7 +370,7 @@ def publish_date(
             f"cannot publish {analysis_date}: table(s) {', '.join(table.relation for table in missing)} not found "
             "in the warehouse; build the dbt models first (marts_job builds the marts and their published rollups)"
         )
-    published_at = (published_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    published_at = (published_at or datetime.now(UTC)).astimezone(UTC)
     date_dir = Path(published_dir) / analysis_date.isoformat()
     date_dir.mkdir(parents=True, exist_ok=True)
     files = tuple(_publish_table(connection, table, date_dir, analysis_date, min_cell_size) for table in tables)

@@ -57,13 +57,12 @@ ROLLUP_ALL_LABEL = str(_dbt_var("rollup_all_label"))
 # Source spelling (upper case) -> party. Unaffiliated voters are Independent; any other recorded
 # party is Other (flagged when the spelling is not one we know).
 PARTY_SPELLINGS = {
-    **{spelling: "Democrat" for spelling in ("DEM", "D", "DEMOCRAT", "DEMOCRATIC", "DEMOCRATIC PARTY")},
-    **{spelling: "Republican" for spelling in ("REP", "R", "REPUBLICAN", "REPUBLICAN PARTY", "GOP")},
-    **{spelling: "Libertarian" for spelling in ("LIB", "L", "LIBERTARIAN", "LIBERTARIAN PARTY")},
-    **{spelling: "Green" for spelling in ("GRE", "GRN", "G", "GREEN", "GREEN PARTY")},
-    **{
-        spelling: "Independent"
-        for spelling in (
+    **dict.fromkeys(("DEM", "D", "DEMOCRAT", "DEMOCRATIC", "DEMOCRATIC PARTY"), "Democrat"),
+    **dict.fromkeys(("REP", "R", "REPUBLICAN", "REPUBLICAN PARTY", "GOP"), "Republican"),
+    **dict.fromkeys(("LIB", "L", "LIBERTARIAN", "LIBERTARIAN PARTY"), "Libertarian"),
+    **dict.fromkeys(("GRE", "GRN", "G", "GREEN", "GREEN PARTY"), "Green"),
+    **dict.fromkeys(
+        (
             "UNA",
             "UNAFFILIATED",
             "NPA",
@@ -77,10 +76,11 @@ PARTY_SPELLINGS = {
             "NON-PARTISAN",
             "DECLINE TO STATE",
             "DTS",
-        )
-    },
+        ),
+        "Independent",
+    ),
     # NC's smaller recognised parties, and the generic label.
-    **{spelling: "Other" for spelling in ("CST", "NLB", "JFA", "WTP", "OTH", "OTHER", "CONSTITUTION")},
+    **dict.fromkeys(("CST", "NLB", "JFA", "WTP", "OTH", "OTHER", "CONSTITUTION"), "Other"),
 }
 
 GENDERS = ("F", "M", "X", "U")

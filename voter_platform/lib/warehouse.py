@@ -73,7 +73,7 @@ create table if not exists raw.voters (
     state                varchar   not null,  -- USPS code
     county               varchar,             -- county name, upper case
     party                varchar,             -- registered party; NULL where the state has no registration
-    primary_ballot_party varchar,             -- the party of the latest primary ballot, where the state derives one (OH)
+    primary_ballot_party varchar,             -- the latest primary ballot's party, where the state derives one (OH)
     registration_status  varchar,
     status_reason        varchar,
     registered_date      date,

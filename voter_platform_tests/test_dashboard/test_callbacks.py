@@ -1,6 +1,7 @@
 """What the callbacks return for a choice of filters, checked against the published tables themselves."""
 
 import io
+import logging
 
 import pandas as pd
 import pytest
@@ -164,10 +165,22 @@ def test_insights_quote_the_published_numbers(store):
         (FIRST_DATE.isoformat(), "GA", "Democrat", ALL, "65+", "Male"),
     ],
 )
-def test_every_chart_draws_or_explains_for_any_filter_combination(store, chart_id, filters):
-    figure = chart_figure(store, chart_id, *filters, measure="margin")
+def test_every_chart_draws_or_explains_for_any_filter_combination(store, chart_id, filters, caplog):
+    with caplog.at_level(logging.ERROR, logger=callbacks.logger.name):
+        figure = chart_figure(store, chart_id, *filters, measure="margin")
+    # A chart that raised is shown as a message too ("could not be drawn", see the server log) so that the page
+    # stays up; here that is a failure, not an explanation.
+    failures = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not failures, f"{chart_id} raised: {failures} {caplog.text}"
     assert figures.has_values(figure) or figure.layout.annotations, f"{chart_id} is blank without a word"
     figure.to_plotly_json()
+
+
+@pytest.mark.parametrize("chart_id", list(callbacks.CHART_BUILDERS))
+def test_every_chart_draws_the_published_numbers_for_everyone(store, chart_id):
+    """With no filter every chart has data to draw: a message (no data, suppressed, an error) would be a bug."""
+    figure = chart_figure(store, chart_id, *EVERYONE, measure="voters")
+    assert figures.has_values(figure), (chart_id, [note.text for note in figure.layout.annotations])
 
 
 def test_party_plurals_cover_every_party():

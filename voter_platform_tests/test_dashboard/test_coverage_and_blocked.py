@@ -84,7 +84,7 @@ def test_no_statewide_comparison_is_drawn_for_the_partial_state(store):
 
 def test_the_drill_text_kpis_and_table_name_the_coverage(store):
     view = resolve_view(store, *NC)
-    kpis = dict((label, note) for label, _, note in callbacks.kpis(view))
+    kpis = {label: note for label, _, note in callbacks.kpis(view)}
     assert kpis["Registered voters"] == "in North Carolina (1 of 100 counties)"
     rows = targeting_rows(view)
     assert len(rows) > 0 and set(rows.coverage) == {"1 of 100 counties"}

@@ -104,7 +104,7 @@ def test_downloaded_csv_is_the_table_as_filtered(app):
         values = _values(app, **changes)
         values[("download-button", "n_clicks")] = 1
         _, table = client.callback(
-            "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children..",
+            "..targeting-table.rowData...targeting-table.columnDefs...targeting-table.paginationGoTo...table-count.children..",
             values,
         )
         _, download = client.callback("download.data", values)
@@ -112,7 +112,7 @@ def test_downloaded_csv_is_the_table_as_filtered(app):
         if download["download"]["data"].get("base64"):
             content = base64.b64decode(content).decode()
         exported = pd.read_csv(io.StringIO(content), float_precision="round_trip")
-        shown = pd.DataFrame(table["targeting-table"]["data"])
+        shown = pd.DataFrame(table["targeting-table"]["rowData"])
         assert len(exported) == len(shown) > 0
         pd.testing.assert_frame_equal(exported, shown, check_dtype=False)
         assert download["download"]["data"]["filename"].startswith(f"targeting_{SECOND_DATE}")

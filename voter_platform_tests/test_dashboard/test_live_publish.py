@@ -22,7 +22,7 @@ WATCHED_CALLBACKS = (
     "chart-map.figure",
     "chart-party.figure",
     "chart-turnout.figure",
-    "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children..",
+    "..targeting-table.rowData...targeting-table.columnDefs...targeting-table.paginationGoTo...table-count.children..",
     "insights.children",
 )
 

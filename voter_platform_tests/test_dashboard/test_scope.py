@@ -103,7 +103,7 @@ def other_states_numbers(store) -> set[int]:
 
 def _whole_numbers(values) -> set[int]:
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
-    return {int(round(value)) for value in numbers}
+    return {round(value) for value in numbers}
 
 
 def numbers_in(answer) -> set[int]:
@@ -116,7 +116,7 @@ def numbers_in(answer) -> set[int]:
         if isinstance(value, dict):
             if "bdata" in value and "dtype" in value:
                 array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-                found.update(int(round(number)) for number in array[np.isfinite(array)] if abs(number) < 1e12)
+                found.update(round(number) for number in array[np.isfinite(array)] if abs(number) < 1e12)
                 return
             for key, item in value.items():
                 (walk_texts if key == "layout" else walk)(item)
@@ -127,7 +127,7 @@ def numbers_in(answer) -> set[int]:
             return
         elif isinstance(value, (int, float)):
             if np.isfinite(value):
-                found.add(int(round(value)))
+                found.add(round(value))
         elif isinstance(value, str) and not COLOUR.fullmatch(value):
             found.update(
                 int(float(text.replace(",", "")))
@@ -189,8 +189,8 @@ def test_the_nc_user_sees_north_carolina_in_every_filter_table_and_download(app)
     options = answers["..banner.children...f-state.options...footer.children.."]["f-state"]["options"]
     assert [option["value"] for option in options] == ["NC"]  # and no 'All states'
     table = answers[
-        "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children.."
-    ]["targeting-table"]["data"]
+        "..targeting-table.rowData...targeting-table.columnDefs...targeting-table.paginationGoTo...table-count.children.."
+    ]["targeting-table"]["rowData"]
     assert table and {row["state"] for row in table} == {"NC"}
     download = answers["download.data"]["download"]["data"]
     assert download["filename"] == f"targeting_{LATEST}_NC.csv"

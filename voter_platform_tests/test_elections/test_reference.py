@@ -4,8 +4,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.definitions import defs
+from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.lib import reference
 from voter_platform.settings import data_paths
 

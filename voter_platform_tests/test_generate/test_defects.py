@@ -147,20 +147,20 @@ def _clean(layout: Layout, line: bytes) -> bool:
             return False
     if layout.state_column and _value(layout, fields, layout.state_column) not in reference.states():
         return False
-    if layout.email_column and _value(layout, fields, layout.email_column):
-        if not EMAIL.match(_value(layout, fields, layout.email_column)):
-            return False
+    email = _value(layout, fields, layout.email_column) if layout.email_column else None
+    if email and not EMAIL.match(email):
+        return False
     if layout.age_column and _age_problem(layout, fields):
         return False
     for column, style in layout.date_columns:
         value = _value(layout, fields, column)
         if value and _date_problem(value, style):
             return False
-    if layout is formats.GOODPARTY_VOTERS:
-        # Every goodparty value is filled except last_voted_date for never-voters.
-        if any(value == "" for name, value in zip(layout.columns, fields, strict=True) if name != "last_voted_date"):
-            return False
-    return True
+    # Every goodparty value is filled except last_voted_date for never-voters.
+    return not (
+        layout is formats.GOODPARTY_VOTERS
+        and any(value == "" for name, value in zip(layout.columns, fields, strict=True) if name != "last_voted_date")
+    )
 
 
 @pytest.mark.parametrize("format_name", ["canonical", "goodparty", "ncsbe"])

@@ -219,7 +219,7 @@ def test_defects_never_land_on_a_trait_line_and_trait_lines_follow_inserted_line
     small_run(tmp_path, "ncsbe", voters=8_000, defects=defects + ",blank_field=0.01,impossible_date=0.01",
               chunk_size=700)  # fmt: skip
     path = tmp_path / f"ncvoter_Statewide_{DAY_ONE}.txt"
-    layout, lines, rows = records(path)
+    layout, _, rows = records(path)
     numbers = [int(row["line_number"]) for row in manifest_rows(path)]
     assert len(numbers) == len(set(numbers)), "a line carries one defect or trait"
     listed = manifest_by_kind(path)

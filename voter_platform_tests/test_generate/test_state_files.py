@@ -139,7 +139,7 @@ def test_ohio_header_is_the_layouts_then_one_column_per_election_and_every_value
         assert line.startswith('"') and line.endswith('"') and line.count('","') == len(header) - 1
         values = split(line, ",")
         assert len(values) == len(header)
-        record = dict(zip(header, values))
+        record = dict(zip(header, values, strict=True))
         assert int(record["COUNTY_NUMBER"]) in range(1, 23)  # the county-number range of the part
         assert record["VOTER_STATUS"] in ("ACTIVE", "CONFIRMATION")
         datetime.strptime(record["DATE_OF_BIRTH"], "%Y-%m-%d")
@@ -163,7 +163,7 @@ def test_headerless_county_files_keep_leading_zeros_and_the_states_codes(tmp_pat
         for line in lines(out / name):
             values = line.split("\t")
             assert len(values) == len(spec.fields) == 38
-            record = dict(zip((source.name for source in spec.fields), values))
+            record = dict(zip((source.name for source in spec.fields), values, strict=True))
             assert record["County Code"] == name[:3] and re.fullmatch(r"\d{10}", record["Voter ID"])
             assert re.fullmatch(r"\d{5}", record["Residence Zipcode"])
             assert record["Party Affiliation"] in spec.codes["party"] and record["Race"] in spec.codes["race"]
@@ -206,7 +206,7 @@ def test_iowa_parts_carry_the_header_in_the_first_part_only(tmp_path):
     assert header == [source.name for source in layout("ia_voter_list").fields]
     assert header.count("GENERAL_ELECTION_DATE") == 5 and header.count("CITY") == 3  # the raw, repeated names
     assert all(not line.startswith("REGN_NUM") and len(split(line, ",")) == len(header) for line in first_lines[1:])
-    records = [dict(zip(range(len(header)), split(line, ","))) for line in lines(parts[0])[1:]]
+    records = [dict(zip(range(len(header)), split(line, ","), strict=True)) for line in lines(parts[0])[1:]]
     dates = [header.index("GENERAL_ELECTION_DATE") + 2 * slot for slot in range(5)]
     for record in records:
         filled = [datetime.strptime(record[column], "%m/%d/%Y") for column in dates if record[column]]
@@ -233,7 +233,7 @@ def test_pennsylvania_slots_are_numbered_by_each_countys_election_map(tmp_path):
     fields = [source.name for source in layout("pa_fve").fields]
     slot_of = {name: int(name.split()[1]) for name in fields if name.endswith("Vote Method")}
     for line in lines(out / "BUCKS FVE 20261120.txt"):
-        record = dict(zip(fields, (value.strip('"') for value in line.split("\t"))))
+        record = dict(zip(fields, (value.strip('"') for value in line.split("\t")), strict=True))
         assert len(record) == 154 and record["County"] == "BUCKS"
         voted = {slot_of[name] for name in slot_of if record[name]}
         assert voted <= set(maps["BUCKS"].values())

@@ -54,7 +54,7 @@ def documented_columns() -> list[str]:
 
 
 def test_header_and_every_value_as_a_real_snapshot_writes_it(snapshots):
-    layout, lines, rows = records(snapshots[False] / NAME)
+    _, lines, rows = records(snapshots[False] / NAME)
     assert lines[0].split("\t") == documented_columns()
     assert len(lines[0].split("\t")) == 90 and lines[0].split("\t")[41] == "sex_code"
     for row in rows:

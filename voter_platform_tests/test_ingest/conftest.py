@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from voter_platform.lib.ingest import IngestOptions, InputFile, PartitionOutcome, ingest_partition
+from voter_platform_tests.test_ingest.synthetic_layouts import registered
 
 SNAPSHOT = date(2026, 11, 20)
 
@@ -18,6 +19,15 @@ SNAPSHOT = date(2026, 11, 20)
 def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
         yield connection
+
+
+@pytest.fixture
+def layouts(monkeypatch, tmp_path: Path) -> Iterator[None]:
+    """The synthetic layouts of synthetic_layouts.py as the whole registry, for the test's duration."""
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    with registered(monkeypatch, folder):
+        yield
 
 
 @pytest.fixture

@@ -218,7 +218,10 @@ def _check_row(
             or not set(flags) & {"age_out_of_range", "unparseable_age"}
             or outcome.value(line, "age") is not None
         ):
-            return f"expected loaded with the age nulled and flagged, got flags {flags}, age {outcome.value(line, 'age')}, {reasons}"
+            return (
+                "expected loaded with the age nulled and flagged, "
+                f"got flags {flags}, age {outcome.value(line, 'age')}, {reasons}"
+            )
         return None
     if row.defect == "impossible_date":
         column = canonical_of.get(row.detail.lower(), row.detail)
@@ -230,7 +233,10 @@ def _check_row(
             )
         flags = outcome.flags.get(line, [[]])[0]
         if loaded != 1 or not set(flags) & date_flags(column) or outcome.value(line, column) is not None:
-            return f"expected loaded with {column} nulled and flagged, got flags {flags}, {column} {outcome.value(line, column)}, {reasons}"
+            return (
+                f"expected loaded with {column} nulled and flagged, "
+                f"got flags {flags}, {column} {outcome.value(line, column)}, {reasons}"
+            )
         return None
     if row.defect in _STATUS_OF_TRAIT:
         status = outcome.value(line, "registration_status")
@@ -260,7 +266,8 @@ def _check_row(
             else f"expected {row.detail} quarantined as truncated_record, got {ids}"
         )
     if row.defect == "record_after_truncated":
-        loaded_ids = dict(zip(outcome.values(line, "voter_id"), outcome.flags.get(line, [])))
+        # A line without flags pairs with nothing: the message below then shows what was loaded.
+        loaded_ids = dict(zip(outcome.values(line, "voter_id"), outcome.flags.get(line, []), strict=False))
         flags = loaded_ids.get(row.detail)
         return (
             None

@@ -7,9 +7,9 @@ makes them the registry for the duration of a test.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
@@ -120,7 +120,10 @@ state: IA
 history:
   kind: slots
   groups:
-    - {count: 2, election_type: GENERAL, numbers: ['', '.1'], columns: {election_date: 'GENERAL_DATE{n}', voting_method: 'GENERAL_METHOD{n}'}}
+    - count: 2
+      election_type: GENERAL
+      numbers: ['', '.1']
+      columns: {election_date: 'GENERAL_DATE{n}', voting_method: 'GENERAL_METHOD{n}'}
     - count: 2
       columns: {election_label: 'HISTORY {n}'}
       election: {pattern: '^(?P<type>GE|PR)(?P<year>\\d{2})$', types: {GE: GENERAL, PR: PRIMARY}}
@@ -152,7 +155,9 @@ history:
   column: VoterHistory
   separator: ";"
   # a year and a type word, in either order
-  items: {pattern: '^(?=.*?(?P<year>(?:19|20)\\d{2}))(?=.*?(?P<type>GENERAL|PRIMARY|SPECIAL|\\bGE\\b|\\bPP\\b))', types: {GE: GENERAL, PP: PRIMARY}}
+  items:
+    pattern: '^(?=.*?(?P<year>(?:19|20)\\d{2}))(?=.*?(?P<type>GENERAL|PRIMARY|SPECIAL|\\bGE\\b|\\bPP\\b))'
+    types: {GE: GENERAL, PP: PRIMARY}
 recognise: {header: none, file_name: '^teststring'}
 text: {delimiter: ","}
 fields:
@@ -204,6 +209,12 @@ fields:
   - {name: Election Description, canonical: election_label}
   - {name: Election Date, canonical: election_date}
 """
+
+# The header of a TESTWIDE file (WIDE): the voter fields, then one column per election.
+WIDE_HEADER = (
+    "TEST_VOTERID,TEST_COUNTY,TEST_LAST,TEST_BIRTH,TEST_STATUS,TEST_PARTY,"
+    "PRIMARY-03/15/2016,GENERAL-11/08/2016,SPECIAL-08/02/2016"
+)
 
 ALL = (WIDE, HEADERLESS, HEADERLESS_HISTORY, FIXED, SLOTS, STRING, MAPPED, MAPPED_MAP)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -91,7 +91,7 @@ def platform(tmp_path_factory) -> Platform:
     platform = Platform(tmp_path_factory.mktemp("assets"))
     sample = platform.landing / SAMPLE.name
     sample.write_bytes(SAMPLE.read_bytes())
-    clean_day = datetime.fromisoformat(CLEAN).replace(hour=12, tzinfo=timezone.utc).timestamp()
+    clean_day = datetime.fromisoformat(CLEAN).replace(hour=12, tzinfo=UTC).timestamp()
     os.utime(sample, (clean_day, clean_day))  # no date in its name: the day it landed
 
     snapshot = datetime.fromisoformat(DEFECTS).date()
@@ -107,7 +107,7 @@ def platform(tmp_path_factory) -> Platform:
     ]
     (platform.landing / f"voters_PA_{MISSING}.csv").write_text("\n".join(rows) + "\n")
 
-    for day, voters in zip((*RANGE, *BROKEN_RANGE), (20, 25, 30, 35)):
+    for day, voters in zip((*RANGE, *BROKEN_RANGE), (20, 25, 30, 35), strict=True):
         snapshot = datetime.fromisoformat(day).date()
         rows = [",".join(CANONICAL_VOTER_HEADER)] + [
             ",".join(canonical_voter(number, snapshot, "OH")[column] for column in CANONICAL_VOTER_HEADER)
@@ -291,7 +291,8 @@ def test_a_range_run_ingests_each_date_with_its_own_files_oldest_first(platform)
     ]
     assert {run_id for *_, run_id, _ in log} == {result.run_id}
     assert platform.query(
-        f"select partition_date::varchar, voters_loaded, accepted from raw.snapshots where source_id = 'canonical:OH' order by 1"
+        "select partition_date::varchar, voters_loaded, accepted from raw.snapshots "
+        "where source_id = 'canonical:OH' order by 1"
     ) == [(RANGE[0], 20, True), (RANGE[1], 25, True), (BROKEN_RANGE[0], 30, True)]
 
 

@@ -118,7 +118,10 @@ def test_a_near_miss_names_what_is_missing():
 def test_a_partial_header_with_another_delimiter_names_the_delimiter():
     with pytest.raises(
         UnknownFormatError,
-        match=r"closest: canonical_voters, 4 of its column names found delimited by ';' instead of ','; missing: name_suffix",
+        match=(
+            r"closest: canonical_voters, 4 of its column names found delimited by ';' instead of ','; "
+            r"missing: name_suffix"
+        ),
     ):
         detect_layout("voter_id;first_name;middle_name;last_name")
     with pytest.raises(UnknownFormatError, match=r"\(3 fields, none a known column name\)"):

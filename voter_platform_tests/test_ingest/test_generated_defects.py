@@ -120,7 +120,8 @@ def test_lines_written_in_latin1_inside_utf8_files_are_quarantined_with_their_by
     for path in every_kind.files:
         quarantined = dict(
             every_kind.connection.execute(
-                "select line_number, raw_line from raw.quarantine where file_name = ? and list_contains(reasons, 'invalid_encoding')",
+                "select line_number, raw_line from raw.quarantine "
+                "where file_name = ? and list_contains(reasons, 'invalid_encoding')",
                 [path.name],
             ).fetchall()
         )

@@ -13,7 +13,8 @@ HEADER = "voter_id,first_name,last_name,age,gender,state,party,email,registered_
 
 
 def record(number: int, first: str, last: str, state: str = "TX") -> str:
-    return f"VOT{number:03d},{first},{last},{30 + number},F,{state},Democrat,{first.lower()}.{last.lower()}@example.org,2015-03-15,2024-11-05,,,"
+    email = f"{first.lower()}.{last.lower()}@example.org"
+    return f"VOT{number:03d},{first},{last},{30 + number},F,{state},Democrat,{email},2015-03-15,2024-11-05,,,"
 
 
 LINES = [

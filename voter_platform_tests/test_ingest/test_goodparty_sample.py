@@ -63,7 +63,8 @@ def test_types_and_vocabularies(loaded):
     warehouse, _ = loaded
     (row,) = rows(
         warehouse,
-        "select age, gender, party, registered_date, last_voted_date, updated_at from raw.voters where voter_id = 'VOT001'",
+        "select age, gender, party, registered_date, last_voted_date, updated_at from raw.voters "
+        "where voter_id = 'VOT001'",
     )
     assert row[0:3] == (34, "M", "Independent")
     assert (str(row[3]), str(row[4]), str(row[5])) == ("2015-03-15", "2024-11-05", "2024-02-08 12:03:45")
@@ -84,7 +85,8 @@ def test_snapshot_and_log(loaded):
     warehouse, _ = loaded
     assert rows(
         warehouse,
-        "select source_id, partition_date, history_coverage, voters_loaded, rows_quarantined, accepted from raw.snapshots",
+        "select source_id, partition_date, history_coverage, voters_loaded, rows_quarantined, accepted "
+        "from raw.snapshots",
     ) == [("goodparty:goodparty_voters", SNAPSHOT, "last_vote_only", 1389, 2, True)]
     (log,) = rows(
         warehouse, "select file_sha256, status, lines_read, rows_loaded, quarantine_reasons from raw.ingest_log"

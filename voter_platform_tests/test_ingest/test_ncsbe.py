@@ -177,7 +177,8 @@ def test_ncvhis_history(warehouse, statewide):
     ingest(warehouse, statewide)
     history = rows(
         warehouse,
-        "select voter_id, election_date, election_type, election_label, voting_method, party_ballot from raw.vote_history order by 1, 2",
+        "select voter_id, election_date, election_type, election_label, voting_method, party_ballot "
+        "from raw.vote_history order by 1, 2",
     )
     assert history == [
         ("AA100001", date(2016, 11, 8), "GENERAL", "11/08/2016 GENERAL", "EARLY", "Independent"),

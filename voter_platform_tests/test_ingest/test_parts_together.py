@@ -11,9 +11,7 @@ import duckdb
 
 from voter_platform.lib.ingest.together import LineMap, PartInCopy
 from voter_platform_tests.test_ingest.conftest import SNAPSHOT, ingest, rows
-
-# The synthetic layouts registered for a test (the fixture), and a header of their wide layout.
-from voter_platform_tests.test_ingest.test_state_patterns import WIDE_HEADER, layouts  # noqa: F401
+from voter_platform_tests.test_ingest.synthetic_layouts import WIDE_HEADER
 
 
 def _write(path: Path, text: str) -> Path:
@@ -60,7 +58,8 @@ def test_county_parts_read_together_keep_their_own_files_and_lines(layouts, ware
     ]
     assert rows(
         warehouse,
-        "select file_name, line_number, voter_id, reason, kept_file_name, kept_line_number from raw.superseded_records order by 2",
+        "select file_name, line_number, voter_id, reason, kept_file_name, kept_line_number "
+        "from raw.superseded_records order by 2",
     ) == [
         ("ALA_20261120.txt", 1, "1000000001", "in_another_part", "BAK_20261120.txt", 3),
         ("ALA_20261120.txt", 4, "1000000004", "exact_duplicate", None, 3),

@@ -60,7 +60,7 @@ class Truth:
     files: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, folder: Path) -> "Truth":
+    def read(cls, folder: Path) -> Truth:
         truth = cls()
         for path in sorted((folder / MANIFEST_DIR).glob("*.facts.json")):
             facts = json.loads(path.read_text(encoding="utf-8"))
@@ -243,7 +243,8 @@ def test_legacy_michigan_history_of_a_code_the_lookup_lacks_is_quarantined(tmp_p
         ).fetchall()
     }
     assert detail == (
-        "the row's election code is blank or not listed in the election-code lookup electionscd.lst: the row belongs to no election"
+        "the row's election code is blank or not listed in the election-code lookup electionscd.lst: "
+        "the row belongs to no election"
     )
 
 
@@ -336,7 +337,8 @@ def test_arizona_election_cells_say_method_and_primary_ballot_party(tmp_path):
     assert_loads_as_its_truth(delivery, "az_voter_list")
     ballots = dict(
         delivery.rows(
-            "select election_type, count(party_ballot) from raw.vote_history where election_type in ('GENERAL', 'PRIMARY') group by all"
+            "select election_type, count(party_ballot) from raw.vote_history "
+            "where election_type in ('GENERAL', 'PRIMARY') group by all"
         )
     )
     assert ballots["PRIMARY"] > 0 and ballots["GENERAL"] == 0

@@ -13,18 +13,7 @@ import pytest
 from voter_platform.lib.ingest import InputFile
 from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
 from voter_platform_tests.test_ingest.conftest import SNAPSHOT, ingest, rows
-from voter_platform_tests.test_ingest.synthetic_layouts import registered
-
-
-@pytest.fixture
-def layouts(monkeypatch, tmp_path):
-    folder = tmp_path / "layouts"
-    folder.mkdir()
-    with registered(monkeypatch, folder):
-        yield
-
-
-WIDE_HEADER = "TEST_VOTERID,TEST_COUNTY,TEST_LAST,TEST_BIRTH,TEST_STATUS,TEST_PARTY,PRIMARY-03/15/2016,GENERAL-11/08/2016,SPECIAL-08/02/2016"
+from voter_platform_tests.test_ingest.synthetic_layouts import WIDE_HEADER, registered
 
 
 def test_history_columns_become_vote_history_rows(layouts, warehouse, landing):
@@ -178,7 +167,8 @@ def test_slots_and_a_header_only_in_the_first_part(layouts, warehouse, landing):
     ]
     assert rows(
         warehouse,
-        "select voter_id, election_date, election_type, voting_method, election_label from raw.vote_history order by 1, 2",
+        "select voter_id, election_date, election_type, voting_method, election_label "
+        "from raw.vote_history order by 1, 2",
     ) == [
         ("101", date(2016, 1, 1), "PRIMARY", None, "PR16"),
         ("101", date(2016, 11, 8), "GENERAL", "ABSENTEE", None),
@@ -223,7 +213,8 @@ def test_slots_decoded_by_each_countys_election_map(layouts, warehouse, landing)
     assert statuses["BUCKS Election Map 20261120.txt"] == ("loaded", 28, 1)
     assert rows(
         warehouse,
-        "select voter_id, election_date, election_type, election_label, voting_method, party_ballot from raw.vote_history order by 1, 2",
+        "select voter_id, election_date, election_type, election_label, voting_method, party_ballot "
+        "from raw.vote_history order by 1, 2",
     ) == [
         ("1", date(2024, 4, 23), "PRIMARY", "2024 GENERAL PRIMARY", "IN_PERSON", "Democrat"),
         ("2", date(2024, 4, 23), "PRIMARY", "2024 GENERAL PRIMARY", "ABSENTEE", "Republican"),

@@ -94,8 +94,9 @@ def test_a_utf16_snapshot_loads_with_genders_and_trimmed_values(warehouse, landi
     )
     assert rows(
         warehouse,
-        """select voter_id, first_name, coalesce(middle_name, '-'), last_name, gender, race, ethnicity, party, registration_status, state, county,
-                  street_address, zip_code, phone, registered_date, age, confidential, quality_flags
+        """select voter_id, first_name, coalesce(middle_name, '-'), last_name, gender, race, ethnicity, party,
+                  registration_status, state, county, street_address, zip_code, phone, registered_date, age,
+                  confidential, quality_flags
            from raw.voters order by voter_id""",
     ) == [
         (

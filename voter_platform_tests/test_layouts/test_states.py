@@ -136,7 +136,7 @@ CANDIDATES = {
     "county": ("ALA", "ADAMS", "27", "001", "01", "1"),
     "slot": ("1",),
 }
-ANY = tuple(value for values in CANDIDATES.values() for value in values) + ("A", "Y", "003", "GEN")
+ANY = (*(value for values in CANDIDATES.values() for value in values), "A", "Y", "003", "GEN")
 
 
 def first_line(spec: Layout) -> str:
@@ -147,7 +147,7 @@ def first_line(spec: Layout) -> str:
     if spec.is_fixed_width:
         length = max(source.start + source.width - 1 for source in spec.fields)
         line = [" "] * length
-        for source, value in zip(spec.fields, values):
+        for source, value in zip(spec.fields, values, strict=True):
             line[source.start - 1 : source.start - 1 + source.width] = value.ljust(source.width)[: source.width]
         return "".join(line) + "\r\n"
     quote = spec.text.quote or ""

@@ -1,6 +1,6 @@
 """The dbt analysis window from a Dagster partition window: inclusive dates, never the next day's start."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -8,7 +8,7 @@ from voter_platform.lib.dbt_vars import analysis_window, dbt_env_for_window
 
 
 def test_one_partition_is_one_inclusive_date():
-    window = (datetime(2026, 11, 3, tzinfo=timezone.utc), datetime(2026, 11, 4, tzinfo=timezone.utc))
+    window = (datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC))
     assert analysis_window(*window) == (date(2026, 11, 3), date(2026, 11, 3))
     assert dbt_env_for_window(*window) == {
         "VOTER_PLATFORM_FIRST_ANALYSIS_DATE": "2026-11-03",

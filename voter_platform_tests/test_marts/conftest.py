@@ -76,7 +76,8 @@ class MartsWarehouse:
     def read_run(self, result: dg.ExecuteInProcessResult) -> MartsRun:
         marts = {name: self.query(f"select * from marts.{name} order by all") for name in MARTS}
         voters = self.query(
-            "select analysis_date, cast(voter_key as varchar) as voter_key, source_id, state, federal_generals_missed, engagement_tier,"
+            "select analysis_date, cast(voter_key as varchar) as voter_key, source_id, state, federal_generals_missed,"
+            " engagement_tier,"
             " registered_party, primary_ballot_party, age, birth_year, age_group"
             " from intermediate.int_voters_as_of_date order by all"
         )

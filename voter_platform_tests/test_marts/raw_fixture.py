@@ -289,7 +289,10 @@ def _snapshot_row(
 
 
 # The contract's columns; the ingest may add more (nullable) after them.
-SNAPSHOT_COLUMNS = "source_id, partition_date, file_format, voters_file, history_file, history_coverage, voters_loaded, history_rows_loaded, rows_quarantined, quarantine_rate_pct, accepted, run_id, loaded_at"
+SNAPSHOT_COLUMNS = (
+    "source_id, partition_date, file_format, voters_file, history_file, history_coverage, voters_loaded, "
+    "history_rows_loaded, rows_quarantined, quarantine_rate_pct, accepted, run_id, loaded_at"
+)
 VOTER_COLUMNS = (
     "partition_date, source_id, file_name, line_number, voter_id, first_name, middle_name, last_name, name_suffix,"
     " email, phone, street_address, city, zip_code, birth_date, birth_year, age, gender, race, ethnicity, state,"
@@ -297,7 +300,10 @@ VOTER_COLUMNS = (
     " record_fingerprint, quality_flags"
 )
 MIXED_VOTER_COLUMNS = VOTER_COLUMNS + ", primary_ballot_party"
-HISTORY_COLUMNS = "partition_date, source_id, file_name, line_number, voter_id, election_date, election_type, election_label, voting_method, party_ballot"
+HISTORY_COLUMNS = (
+    "partition_date, source_id, file_name, line_number, voter_id, election_date, election_type, election_label, "
+    "voting_method, party_ballot"
+)
 QUARANTINE_COLUMNS = "partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line"
 INGEST_LOG_COLUMNS = (
     "run_id, partition_date, file_name, file_format, source_id, status, lines_read, header_lines, blank_lines,"
@@ -353,7 +359,7 @@ def write_raw_fixture(warehouse_path: str) -> None:
                     len(voters_loaded),
                     len(history_loaded),
                     accepted,
-                    quarantined=None if not unreadable else unreadable,
+                    quarantined=unreadable or None,
                 )
             )
             quarantined = (0 if accepted else 40) + unreadable
@@ -490,12 +496,14 @@ def write_raw_fixture(warehouse_path: str) -> None:
             f"""insert into raw.quarantine ({QUARANTINE_COLUMNS}) values
                (date '2026-10-15', ?, 'goodparty_voters_2026-10-15.csv', 5, 'voter', 'VOT900', ['impossible_age'], 'x'),
                (date '2026-11-12', ?, 'voters_NC_2026-11-12.csv', 3, 'voter', 'NC98', ['blank_field:voter_id'], 'x'),
-               (date '2026-11-10', ?, 'voters_NC_2026-11-10.csv', 5, 'voter', ?, ['impossible_date:birth_date'], 'x')""",
+               (date '2026-11-10', ?, 'voters_NC_2026-11-10.csv', 5, 'voter', ?, ['impossible_date:birth_date'],
+                'x')""",
             [GOODPARTY, NC, NC, UNREADABLE_ON_SECOND_SNAPSHOT],
         )
         connection.execute(
             """insert into raw.superseded_records
-               (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason) values
+               (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason)
+               values
                (date '2026-10-15', ?, 'goodparty_voters_2026-10-15.csv', 8, 'voter', 'VOT002', 3, 'exact_duplicate')""",
             [GOODPARTY],
         )

@@ -1,15 +1,14 @@
 """The dbt models as Dagster sees them: partitions, checks, metadata, schedule, failure modes."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
 import pytest
 
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import daily_marts_schedule
-from voter_platform.defs.transform.assets import partition_window, dbt_models, prepare_warehouse
+from voter_platform.defs.transform.assets import dbt_models, partition_window, prepare_warehouse
 from voter_platform.defs.transform.project import dbt_project
 from voter_platform_tests.test_marts.conftest import MARTS, RANGE_END, RANGE_START, MartsRun, MartsWarehouse
 from voter_platform_tests.test_marts.raw_fixture import SNAPSHOT_COLUMNS
@@ -92,7 +91,9 @@ def test_a_run_for_another_date_keeps_the_dbt_parse(single_run: MartsRun):
 
 
 def test_the_daily_schedule_requests_the_new_date_of_marts_job():
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 5, 0, 30, tzinfo=timezone.utc))
+    # The schedule's partitions are its job's, which are its assets': known once the definitions resolve it.
+    daily_marts_schedule = defs.resolve_schedule_def("daily_marts_schedule")
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 5, 0, 30, tzinfo=UTC))
     [request] = daily_marts_schedule.evaluate_tick(context).run_requests
     assert daily_marts_schedule.job_name == "marts_job"
     assert request.partition_key == "2026-11-05"
@@ -124,7 +125,8 @@ def test_every_asset_has_a_description_and_kinds():
 def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWarehouse, single_run: MartsRun):
     # history_coverage 'sometimes' is outside the vocabulary: an error-severity test on stg_snapshots fails.
     bad = (
-        f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) values ('broken:XX', date '2026-11-01', 'canonical', null, null,"
+        f"insert into raw.snapshots ({SNAPSHOT_COLUMNS}) "
+        "values ('broken:XX', date '2026-11-01', 'canonical', null, null,"
         " 'sometimes', 1, 0, 0, 0.0, true, null, timestamp '2026-11-01 00:00:00')"
     )
     with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:

@@ -91,7 +91,9 @@ def test_valid_values_reports_each_broken_rule(
         with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
             connection.execute("delete from marts.state_summary where analysis_date = date '2030-01-01'")
     assert result["status"] == "fail"
-    assert dict(zip(failures["rule"], zip(failures["failing_rows"], failures["example_value"]))) == {
+    assert dict(
+        zip(failures["rule"], zip(failures["failing_rows"], failures["example_value"], strict=True), strict=True)
+    ) == {
         "registration_lean is a registration_lean label": (1, "Lean X"),  # a vocabulary
         "registration_margin_pts within [-100, 100]": (1, "150.0"),  # a range
         "presidential_year <= extract(year from analysis_date)": (1, "2031"),  # a bound from the row

@@ -6,7 +6,7 @@ Published with a minimum cell size of 1: the fixture's states have a handful of 
 here is what the page says about them, not suppression (test_publish covers that)."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
@@ -26,9 +26,7 @@ STATES = ("OH", "FL", "OR", "GA", "NC", "DE", "CA", "TX", "NY")
 def app(marts_warehouse: MartsWarehouse, range_run: MartsRun, tmp_path_factory):
     published = tmp_path_factory.mktemp("mixed-published")
     with duckdb.connect(str(marts_warehouse.paths.warehouse), read_only=True) as connection:
-        publication = publish_date(
-            connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=timezone.utc)
-        )
+        publication = publish_date(connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=UTC))
     update_manifest(published, [publication])
     return dashboard_app(published)
 
@@ -65,10 +63,10 @@ def test_drilling_into_a_state_shows_its_coverage(app):
 
 def test_the_targeting_table_gives_each_segments_coverage_and_party_basis(app):
     _, response = admin_client(app).callback(
-        "..targeting-table.data...targeting-table.columns...targeting-table.page_current...table-count.children..",
+        "..targeting-table.rowData...targeting-table.columnDefs...targeting-table.paginationGoTo...table-count.children..",
         _values(app),
     )
-    rows = response["targeting-table"]["data"]
+    rows = response["targeting-table"]["rowData"]
     seen = {(row["state"], row["coverage"], row["party_basis"]) for row in rows}
     assert {entry for entry in seen if entry[0] in ("OH", "FL", "OR", "GA", "NC")} == {
         ("OH", "statewide", "party from primary ballots"),

@@ -6,7 +6,7 @@ published files are compared with the marts they roll up, and suppression - whic
 checked cell by cell."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import pandas as pd
@@ -24,7 +24,7 @@ from voter_platform.lib.publish import (
 from voter_platform_tests.published_fixtures import FIRST_DATE, FIXTURE_STATES
 
 DAY = date(2025, 3, 4)
-AT = datetime(2025, 3, 5, 1, 2, 3, tzinfo=timezone.utc)
+AT = datetime(2025, 3, 5, 1, 2, 3, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ def test_manifest_lists_dates_in_order_and_survives_a_corrupt_copy(connection, t
     (tmp_path / "manifest.json").write_text("{ not json")
     rebuilt = publish.update_manifest(tmp_path, [])
     assert rebuilt["dates"] == ["2025-03-01", "2025-03-04"]
-    assert not [path for path in tmp_path.rglob("*.tmp")]
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def test_a_state_whose_roll_is_not_statewide_is_listed_in_the_manifest_and_compared_with_nothing(
@@ -248,7 +248,8 @@ def test_a_state_whose_roll_is_not_statewide_is_listed_in_the_manifest_and_compa
     with duckdb.connect(str(fixture_warehouse), read_only=True) as connection:
         publication = publish.publish_date(connection, tmp_path, FIRST_DATE, 10, published_at=AT)
         [(statewide_2024, nc_2024)] = connection.execute(
-            "select sum(registered_voters) filter (where coverage = 'full'), sum(registered_voters) filter (where state = 'NC')"
+            "select sum(registered_voters) filter (where coverage = 'full'),"
+            " sum(registered_voters) filter (where state = 'NC')"
             " from marts.turnout_comparison where analysis_date = ? and election_year = 2024",
             [FIRST_DATE],
         ).fetchall()

@@ -21,7 +21,11 @@ latest_runs as (
             *,
             row_number() over (
                 partition by partition_date, file_name
-                order by case when status = 'unchanged' then 1 else 0 end, finished_at desc nulls last, started_at desc nulls last, run_id desc
+                order by
+                    case when status = 'unchanged' then 1 else 0 end,
+                    finished_at desc nulls last,
+                    started_at desc nulls last,
+                    run_id desc
             ) as recency
         from ingest_log
     ) as ranked
@@ -46,10 +50,18 @@ files as (
 ),
 
 volume as (
-    select partition_date, file_name, 'volume' as measure_group, measure, rows,
-           case when measure in ('lines_read', 'header_lines', 'blank_lines') then null else {{ pct('rows', 'data_lines') }} end as pct
+    select
+        partition_date, file_name, 'volume' as measure_group, measure, rows,
+        case
+            when measure in ('lines_read', 'header_lines', 'blank_lines') then null
+            else {{ pct('rows', 'data_lines') }}
+        end as pct
     from files
-    unpivot (rows for measure in (lines_read, header_lines, blank_lines, rows_loaded, rows_quarantined, rows_superseded, rows_recovered))
+    unpivot (
+        rows for measure in (
+            lines_read, header_lines, blank_lines, rows_loaded, rows_quarantined, rows_superseded, rows_recovered
+        )
+    )
 ),
 
 quarantine_reasons as (
@@ -66,8 +78,9 @@ superseded as (
 
 -- possible duplicates are found per snapshot: they belong to its voters file
 possible_duplicates as (
-    select duplicates.partition_date, snapshots.voters_file as file_name,
-           'possible_duplicate_' || duplicates.match_rule as measure, count(*) as rows
+    select
+        duplicates.partition_date, snapshots.voters_file as file_name,
+        'possible_duplicate_' || duplicates.match_rule as measure, count(*) as rows
     from {{ ref('stg_possible_duplicates') }} as duplicates
     inner join {{ ref('stg_snapshots') }} as snapshots
         on duplicates.source_id = snapshots.source_id
@@ -105,8 +118,8 @@ voter_completeness as (
         group by snapshot_date, file_name
     ) as counts
     unpivot (rows for measure in (
-        first_name, last_name, birth_date, birth_year, age, gender, party, primary_ballot_party, county, registration_status,
-        registered_date, last_voted_date, email, phone, street_address, zip_code, updated_at
+        first_name, last_name, birth_date, birth_year, age, gender, party, primary_ballot_party, county,
+        registration_status, registered_date, last_voted_date, email, phone, street_address, zip_code, updated_at
     ))
 ),
 
@@ -163,7 +176,8 @@ final as (
         counted_measures.rows,
         case
             -- completeness is a share of the rows loaded (of that kind); the others of the data lines
-            when counted_measures.measure_group = 'completeness' then {{ pct('counted_measures.rows', 'counted_measures.loaded_rows') }}
+            when counted_measures.measure_group = 'completeness'
+                then {{ pct('counted_measures.rows', 'counted_measures.loaded_rows') }}
             else {{ pct('counted_measures.rows', 'files.data_lines') }}
         end as pct
     from files

@@ -73,7 +73,9 @@ margins as (
         state_totals.total_votes,
         party_votes.democrat_votes,
         party_votes.republican_votes,
-        100.0 * (party_votes.democrat_votes - party_votes.republican_votes) / nullif(state_totals.total_votes, 0) as margin_pts,
+        100.0
+        * (party_votes.democrat_votes - party_votes.republican_votes)
+        / nullif(state_totals.total_votes, 0) as margin_pts,
         coalesce(state_names.is_unofficial, false) as is_unofficial
     from state_totals
     inner join party_votes

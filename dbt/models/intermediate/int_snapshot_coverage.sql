@@ -18,6 +18,15 @@ recognised as (
     where county_fips is not null
 ),
 
+-- per snapshot and state: how many reference counties, and the registered voters living in them
+covered as (
+    select
+        source_id, snapshot_date, state, count(*) as counties_recognised,
+        sum(county_registered_voters) as registered_voters
+    from recognised
+    group by source_id, snapshot_date, state
+),
+
 by_state as (
     select
         source_id,
@@ -40,14 +49,10 @@ measured as (
         cast(by_state.counties_present as integer) as counties_present,
         cast(coalesce(covered.counties_recognised, 0) as integer) as counties_recognised,
         cast(state_reference.counties_in_state as integer) as counties_in_state,
-        {{ pct('coalesce(covered.registered_voters, 0)', 'state_reference.state_registered_voters') }} as registered_share_pct
+        {{ pct('coalesce(covered.registered_voters, 0)', 'state_reference.state_registered_voters') }}
+            as registered_share_pct
     from by_state
-    left join (
-        select source_id, snapshot_date, state, count(*) as counties_recognised,
-               sum(county_registered_voters) as registered_voters
-        from recognised
-        group by source_id, snapshot_date, state
-    ) as covered
+    left join covered
         on by_state.source_id = covered.source_id
         and by_state.snapshot_date = covered.snapshot_date
         and by_state.state = covered.state

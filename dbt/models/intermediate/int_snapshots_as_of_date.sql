@@ -23,7 +23,7 @@ ranked as (
         ) as recency
     from analysis_dates
     inner join accepted_snapshots
-        on accepted_snapshots.snapshot_date <= analysis_dates.analysis_date
+        on analysis_dates.analysis_date >= accepted_snapshots.snapshot_date
 ),
 
 final as (

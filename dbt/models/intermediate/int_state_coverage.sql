@@ -64,7 +64,8 @@ measured as (
         cast(by_state.counties_present as integer) as counties_present,
         cast(coalesce(recognised.counties_recognised, 0) as integer) as counties_recognised,
         cast(state_reference.counties_in_state as integer) as counties_in_state,
-        {{ pct('coalesce(recognised.registered_voters, 0)', 'state_reference.state_registered_voters') }} as registered_share_pct
+        {{ pct('coalesce(recognised.registered_voters, 0)', 'state_reference.state_registered_voters') }}
+            as registered_share_pct
     from by_state
     left join recognised
         on by_state.analysis_date = recognised.analysis_date

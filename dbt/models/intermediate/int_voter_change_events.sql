@@ -45,8 +45,9 @@ continued as (
 ),
 
 new_registrations as (
-    select voter_key, source_id, state, valid_from as change_date, 'new_registration' as change_type,
-           cast(null as varchar) as from_value, cast(null as varchar) as to_value
+    select
+        voter_key, source_id, state, valid_from as change_date, 'new_registration' as change_type,
+        cast(null as varchar) as from_value, cast(null as varchar) as to_value
     from with_neighbours
     where is_registered
         and (
@@ -59,8 +60,9 @@ new_registrations as (
 ),
 
 removals as (
-    select voter_key, source_id, state, valid_to as change_date, 'removed' as change_type,
-           cast(null as varchar) as from_value, cast(null as varchar) as to_value
+    select
+        voter_key, source_id, state, valid_to as change_date, 'removed' as change_type,
+        cast(null as varchar) as from_value, cast(null as varchar) as to_value
     from with_neighbours
     where is_registered
         and valid_to is not null
@@ -68,23 +70,26 @@ removals as (
 ),
 
 moves as (
-    select voter_key, source_id, state, valid_from as change_date, 'moved' as change_type,
-           previous_county as from_value, county as to_value
+    select
+        voter_key, source_id, state, valid_from as change_date, 'moved' as change_type,
+        previous_county as from_value, county as to_value
     from continued
     where previous_county <> county
         or previous_state <> state
 ),
 
 party_switches as (
-    select voter_key, source_id, state, valid_from as change_date, 'party_switch' as change_type,
-           previous_party as from_value, party as to_value
+    select
+        voter_key, source_id, state, valid_from as change_date, 'party_switch' as change_type,
+        previous_party as from_value, party as to_value
     from continued
     where previous_party <> party
 ),
 
 name_changes as (
-    select voter_key, source_id, state, valid_from as change_date, 'name_change' as change_type,
-           cast(null as varchar) as from_value, cast(null as varchar) as to_value
+    select
+        voter_key, source_id, state, valid_from as change_date, 'name_change' as change_type,
+        cast(null as varchar) as from_value, cast(null as varchar) as to_value
     from continued
     where previous_name_hash <> name_hash
 ),

@@ -40,7 +40,7 @@ voter_elections as (
         ) as age_at_election
     from voters
     inner join federal_generals
-        on federal_generals.election_date < voters.analysis_date
+        on voters.analysis_date > federal_generals.election_date
 ),
 
 classified as (
@@ -48,7 +48,8 @@ classified as (
         *,
         case
             when election_date >= snapshot_date then 'unknown'
-            when {{ array_has('federal_generals_voted', 'election_date') }} or election_date = last_vote_date then 'voted'
+            when {{ array_has('federal_generals_voted', 'election_date') }} or election_date = last_vote_date
+                then 'voted'
             when history_coverage = 'per_election' then 'did_not_vote'
             when last_vote_date is null and history_coverage = 'last_vote_only' then 'did_not_vote'
             when last_vote_date is null then 'unknown'

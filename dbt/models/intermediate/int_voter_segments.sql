@@ -22,7 +22,16 @@ final as (
         count(tenure_days) as voters_with_tenure,
         coalesce(sum(tenure_days), 0) as tenure_days_sum
     from voters
-    group by analysis_date, state, coalesce(county, 'Unknown'), party, party_basis, gender, age_group, engagement_tier, tier_order
+    group by
+        analysis_date,
+        state,
+        coalesce(county, 'Unknown'),
+        party,
+        party_basis,
+        gender,
+        age_group,
+        engagement_tier,
+        tier_order
 )
 
 select * from final

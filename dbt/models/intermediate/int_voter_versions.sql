@@ -44,7 +44,9 @@ unreadable as (
 unreadable_breaks as (
     select
         *,
-        coalesce(lag(snapshot_date) over (partition by voter_key order by snapshot_date) = previous_snapshot_date, false)
+        coalesce(
+            lag(snapshot_date) over (partition by voter_key order by snapshot_date) = previous_snapshot_date, false
+        )
             as continues_run
     from unreadable
 ),
@@ -66,7 +68,8 @@ unreadable_runs as (
         first_snapshot.previous_snapshot_date as before_run,
         last_snapshot.next_snapshot_date as after_run
     from (
-        select voter_key, min(source_id) as source_id, min(snapshot_date) as run_started, max(snapshot_date) as run_ended
+        select
+            voter_key, min(source_id) as source_id, min(snapshot_date) as run_started, max(snapshot_date) as run_ended
         from unreadable_numbered
         group by voter_key, run_number
     ) as runs

@@ -59,8 +59,10 @@ history_rows as (
         history.snapshot_date,
         history.voter_id,
         history.election_date,
-        case when history.election_type = 'PRIMARY' and history.party_ballot is not null
-            then {{ party_label('history.party_ballot') }} end as primary_party_ballot,
+        case
+            when history.election_type = 'PRIMARY' and history.party_ballot is not null
+                then {{ party_label('history.party_ballot') }}
+        end as primary_party_ballot,
         federal_generals.election_date is not null as is_federal_general
     from {{ ref('stg_vote_history') }} as history
     inner join snapshots_used
@@ -76,7 +78,8 @@ votes_by_voter as (
         snapshot_date,
         voter_id,
         max(election_date) as last_history_vote_date,
-        {{ value_at_max('primary_party_ballot', 'election_date', 'primary_party_ballot is not null') }} as latest_primary_party_ballot,
+        {{ value_at_max('primary_party_ballot', 'election_date', 'primary_party_ballot is not null') }}
+            as latest_primary_party_ballot,
         {{ date_array_agg('election_date', 'is_federal_general') }} as federal_generals_voted
     from history_rows
     group by source_id, snapshot_date, voter_id
@@ -110,7 +113,7 @@ generals_held_before_date as (
         count(federal_generals.election_date) as generals_held
     from (select distinct analysis_date from snapshots_as_of) as analysis_dates
     left join federal_generals
-        on federal_generals.election_date < analysis_dates.analysis_date
+        on analysis_dates.analysis_date > federal_generals.election_date
     group by analysis_dates.analysis_date
 ),
 
@@ -118,9 +121,12 @@ generals_through_last_vote as (
     select
         last_votes.last_vote_date,
         count(federal_generals.election_date) as generals_through
-    from (select distinct last_vote_date from voters_with_votes where last_vote_date is not null) as last_votes
+    from (
+        select distinct last_vote_date from voters_with_votes
+        where last_vote_date is not null
+    ) as last_votes
     left join federal_generals
-        on federal_generals.election_date <= last_votes.last_vote_date
+        on last_votes.last_vote_date >= federal_generals.election_date
     group by last_votes.last_vote_date
 ),
 
@@ -133,7 +139,7 @@ voters_on_date as (
                 then {{ whole_years_between('voters_with_votes.birth_date', 'snapshots_as_of.analysis_date') }}
             when voters_with_votes.age_on_snapshot is not null
                 then voters_with_votes.age_on_snapshot
-                    + {{ whole_years_between('voters_with_votes.snapshot_date', 'snapshots_as_of.analysis_date') }}
+                + {{ whole_years_between('voters_with_votes.snapshot_date', 'snapshots_as_of.analysis_date') }}
         end as computed_age,
         -- a birth year alone gives no age, only the age reached in the year (for the age group)
         {{ age_from_birth_year('voters_with_votes.birth_year', 'snapshots_as_of.analysis_date') }} as age_in_year,
@@ -143,7 +149,11 @@ voters_on_date as (
         end as tenure_days,
         case
             when voters_with_votes.last_vote_date is not null
-                then greatest(generals_held_before_date.generals_held - coalesce(generals_through_last_vote.generals_through, 0), 0)
+                then greatest(
+                    generals_held_before_date.generals_held
+                    - coalesce(generals_through_last_vote.generals_through, 0),
+                    0
+                )
         end as federal_generals_missed
     from snapshots_as_of
     inner join voters_with_votes

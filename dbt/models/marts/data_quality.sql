@@ -22,7 +22,7 @@ final as (
         measures.pct
     from analysis_dates
     inner join measures
-        on measures.partition_date <= analysis_dates.analysis_date
+        on analysis_dates.analysis_date >= measures.partition_date
 )
 
 select * from final

@@ -91,9 +91,9 @@ latest_presidential as (
         from analysis_dates
         inner join calendar
             on calendar.president_on_ballot
-            and calendar.election_date < analysis_dates.analysis_date
+            and analysis_dates.analysis_date > calendar.election_date
         inner join {{ ref('int_president_results_by_state') }} as results
-            on results.election_year = calendar.election_year
+            on calendar.election_year = results.election_year
     ) as ranked
     where recency = 1
 ),
@@ -109,8 +109,9 @@ latest_file_turnout as (
                 order by voted + did_not_vote > 0 desc, election_date desc
             ) as recency
         from (
-            select analysis_date, state, election_date, election_year,
-                   sum(voted) as voted, sum(did_not_vote) as did_not_vote
+            select
+                analysis_date, state, election_date, election_year,
+                sum(voted) as voted, sum(did_not_vote) as did_not_vote
             from {{ ref('int_participation_by_segment') }}
             group by analysis_date, state, election_date, election_year
         ) as by_election
@@ -138,11 +139,15 @@ final as (
         {{ pct('composition.democrat_voters', 'composition.voters') }} as democrat_pct,
         {{ pct('composition.republican_voters', 'composition.voters') }} as republican_pct,
         {{ pct('composition.independent_voters', 'composition.voters') }} as independent_pct,
-        case when {{ registration_basis }}
-            then {{ pct('composition.democrat_voters - composition.republican_voters', 'composition.voters') }}
+        case
+            when {{ registration_basis }}
+                then {{ pct('composition.democrat_voters - composition.republican_voters', 'composition.voters') }}
         end as registration_margin_pts,
-        case when {{ registration_basis }}
-            then {{ lean_label('100.0 * (composition.democrat_voters - composition.republican_voters) / composition.voters') }}
+        case
+            when {{ registration_basis }}
+                then {{ lean_label(
+                    '100.0 * (composition.democrat_voters - composition.republican_voters) / composition.voters'
+                ) }}
             else 'No party registration'
         end as registration_lean,
         case when {{ statewide }} then cast(latest_presidential.election_year as integer) end as presidential_year,
@@ -160,18 +165,27 @@ final as (
         {{ pct('composition.never_voted_voters', 'composition.voters') }} as pct_never_voted,
         cast(composition.history_known_voters as bigint) as history_known_voters,
         cast(composition.missed_last_voters + composition.occasional_voters as bigint) as recoverable_voters,
-        {{ pct('composition.missed_last_voters + composition.occasional_voters', 'composition.history_known_voters') }} as recoverable_pct,
-        case when composition.history_known_voters > 0 then
-            {{ opportunity_score(
-                'composition.missed_last_voters * 1.0 / composition.history_known_voters',
-                'composition.occasional_voters * 1.0 / composition.history_known_voters',
-                'composition.tenure_days_sum / 365.25 / nullif(composition.voters_with_tenure, 0)',
-                'composition.voters') }}
+        {{ pct('composition.missed_last_voters + composition.occasional_voters', 'composition.history_known_voters') }}
+            as recoverable_pct,
+        case
+            when composition.history_known_voters > 0
+                then {{ opportunity_score(
+                    'composition.missed_last_voters * 1.0 / composition.history_known_voters',
+                    'composition.occasional_voters * 1.0 / composition.history_known_voters',
+                    'composition.tenure_days_sum / 365.25 / nullif(composition.voters_with_tenure, 0)',
+                    'composition.voters'
+                ) }}
         end as engagement_opportunity_score,
         cast(latest_file_turnout.election_year as integer) as turnout_election_year,
-        {{ pct('latest_file_turnout.voted', 'latest_file_turnout.voted + latest_file_turnout.did_not_vote') }} as latest_file_turnout_pct,
-        case when {{ statewide }} then
-            cast(coalesce(official_turnout.vep_turnout_total_ballots_pct, official_turnout.vep_turnout_highest_office_pct) as double)
+        {{ pct('latest_file_turnout.voted', 'latest_file_turnout.voted + latest_file_turnout.did_not_vote') }}
+            as latest_file_turnout_pct,
+        case
+            when {{ statewide }}
+                then cast(
+                    coalesce(
+                        official_turnout.vep_turnout_total_ballots_pct, official_turnout.vep_turnout_highest_office_pct
+                    ) as double
+                )
         end as latest_official_vep_turnout_pct,
         {{ pct('composition.history_unknown_voters', 'composition.voters') }} as pct_history_unknown,
         coalesce(coverage.coverage, 'unknown') as coverage,
@@ -180,8 +194,12 @@ final as (
         coverage.counties_in_state,
         coverage.registered_share_pct as coverage_registered_share_pct,
         coalesce(coverage.coverage_label, 'coverage unknown') as coverage_label,
-        case when not {{ statewide }} then
-            coalesce(coverage.comparison_note, 'Not compared with statewide figures: the coverage of the roll is unknown.')
+        case
+            when not {{ statewide }}
+                then coalesce(
+                    coverage.comparison_note,
+                    'Not compared with statewide figures: the coverage of the roll is unknown.'
+                )
         end as comparison_note
     from composition
     left join coverage

@@ -31,7 +31,7 @@ counted as (
         sum(voters_with_tenure) as voters_with_tenure,
         sum(tenure_days_sum) as tenure_days_sum
     from segments
-    group by grouping sets (
+    group by grouping sets (  -- noqa: PRS
         (analysis_date, state, age_group, party),
         (analysis_date, state, age_group, party, gender)
     )
@@ -58,8 +58,14 @@ scored as (
     select
         *,
         missed_last_voters + lapsed_2_3_voters as recoverable_voters,
-        case when history_known_voters > 0 then
-            {{ opportunity_score('missed_last_voters * 1.0 / history_known_voters', 'lapsed_2_3_voters * 1.0 / history_known_voters', 'avg_tenure_years', 'voters') }}
+        case
+            when history_known_voters > 0
+                then {{ opportunity_score(
+                    'missed_last_voters * 1.0 / history_known_voters',
+                    'lapsed_2_3_voters * 1.0 / history_known_voters',
+                    'avg_tenure_years',
+                    'voters'
+                ) }}
         end as opportunity_score
     from measured
 ),

@@ -45,15 +45,22 @@ final as (
         cast(by_state.did_not_vote as bigint) as did_not_vote,
         cast(by_state.history_unknown as bigint) as history_unknown,
         {{ pct('by_state.voted', 'by_state.voted + by_state.did_not_vote') }} as file_turnout_pct,
-        case when {{ statewide }} then
-            cast(coalesce(official.vep_turnout_total_ballots_pct, official.vep_turnout_highest_office_pct) as double)
+        case
+            when {{ statewide }}
+                then cast(
+                    coalesce(official.vep_turnout_total_ballots_pct, official.vep_turnout_highest_office_pct) as double
+                )
         end as official_vep_turnout_pct,
         case when {{ statewide }} then cast(official.total_ballots_counted as bigint) end as official_ballots_counted,
         case when {{ statewide }} then cast(official.vep as bigint) end as vep,
         coalesce(coverage.coverage, 'unknown') as coverage,
         coalesce(coverage.coverage_label, 'coverage unknown') as coverage_label,
-        case when not {{ statewide }} then
-            coalesce(coverage.comparison_note, 'Not compared with statewide figures: the coverage of the roll is unknown.')
+        case
+            when not {{ statewide }}
+                then coalesce(
+                    coverage.comparison_note,
+                    'Not compared with statewide figures: the coverage of the roll is unknown.'
+                )
         end as comparison_note
     from by_state
     left join official

@@ -26,7 +26,7 @@ final as (
         cast(daily.voters as bigint) as voters
     from analysis_dates
     inner join daily
-        on daily.change_date <= analysis_dates.analysis_date
+        on analysis_dates.analysis_date >= daily.change_date
 )
 
 select * from final

@@ -21,7 +21,7 @@ cube_of_filters as (
         cast(sum(voters) as bigint) as voters,
         {{ voter_weighted_average('avg_tenure_years') }} as avg_tenure_years
     from segments
-    group by analysis_date, cube (state, party, age_group, gender, engagement_tier)
+    group by analysis_date, cube(state, party, age_group, gender, engagement_tier)
 ),
 
 final as (

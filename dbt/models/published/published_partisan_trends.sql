@@ -22,7 +22,7 @@ final as (
         100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0) as turnout_pct,
         100.0 * (sum(voted) + sum(did_not_vote)) / nullif(sum(registered_voters), 0) as known_history_pct
     from trends
-    group by analysis_date, election_date, election_year, cube (state, party, gender, age_group)
+    group by analysis_date, election_date, election_year, cube(state, party, gender, age_group)
 )
 
 select * from final

@@ -16,7 +16,7 @@ final as (
         {{ rolled_up('age_group') }} as age_group,
         cast(sum(voters) as bigint) as voters
     from registrations
-    group by analysis_date, registration_year, cube (state, party, gender, age_group)
+    group by analysis_date, registration_year, cube(state, party, gender, age_group)
 )
 
 select * from final

@@ -26,7 +26,7 @@ rolled as (
         {{ voter_weighted_average('opportunity_score') }} as opportunity_score,
         grouping(state, age_group, party) = 0 as is_segment
     from segments
-    group by analysis_date, gender, cube (state, age_group, party)
+    group by analysis_date, gender, cube(state, age_group, party)
 ),
 
 final as (
@@ -53,11 +53,11 @@ final as (
     from rolled
     left join segments
         on rolled.is_segment
-        and segments.analysis_date = rolled.analysis_date
-        and segments.state = rolled.state
-        and segments.age_group = rolled.age_group
-        and segments.party = rolled.party
-        and segments.gender = rolled.gender
+        and rolled.analysis_date = segments.analysis_date
+        and rolled.state = segments.state
+        and rolled.age_group = segments.age_group
+        and rolled.party = segments.party
+        and rolled.gender = segments.gender
 )
 
 select * from final

@@ -41,7 +41,7 @@ statewide_rolls as (
         cast(sum(history_unknown) as bigint) as history_unknown,
         100.0 * sum(voted) / nullif(sum(voted) + sum(did_not_vote), 0) as file_turnout_pct,
         100.0 * sum(official_ballots_counted) filter (where vep is not null)
-            / nullif(sum(vep) filter (where official_ballots_counted is not null), 0) as official_vep_turnout_pct,
+        / nullif(sum(vep) filter (where official_ballots_counted is not null), 0) as official_vep_turnout_pct,
         cast(sum(official_ballots_counted) as bigint) as official_ballots_counted,
         cast(sum(vep) as bigint) as vep,
         cast(count(*) as integer) as states,

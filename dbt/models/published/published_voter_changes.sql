@@ -25,7 +25,8 @@ final as (
         {{ rolled_up('to_value') }} as to_value,
         cast(sum(voters) as bigint) as voters
     from changes
-    group by grouping sets (
+    -- sqlfluff's DuckDB dialect cannot parse GROUPING SETS
+    group by grouping sets (  -- noqa: PRS
         (analysis_date, change_date, change_type, state),
         (analysis_date, change_date, change_type),
         (analysis_date, change_date, change_type, state, from_value, to_value),

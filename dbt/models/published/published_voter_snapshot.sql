@@ -23,7 +23,7 @@ final as (
         {{ rolled_up('engagement_tier') }} as engagement_tier,
         cast(sum(voters) as bigint) as voters
     from snapshot
-    group by analysis_date, state, county, cube (party, engagement_tier)
+    group by analysis_date, state, county, cube(party, engagement_tier)
 )
 
 select * from final

@@ -6,7 +6,7 @@ with source as (
 renamed as (
     select
         cast(election_date as date) as election_date,
-        year::integer as election_year,
+        cast(year as integer) as election_year,
         election_type,
         cycle_type,
         president_on_ballot,

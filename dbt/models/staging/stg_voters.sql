@@ -16,8 +16,11 @@ renamed as (
         voter_id,
         {{ salted_hash(['source_id', 'voter_id']) }} as voter_key,
         -- null when a name part is missing: a blank name is missing data, not a name change
-        case when nullif(trim(first_name), '') is not null and nullif(trim(last_name), '') is not null then
-            {{ salted_hash(['lower(trim(first_name))', 'lower(trim(middle_name))', 'lower(trim(last_name))', 'lower(trim(name_suffix))']) }}
+        case
+            when nullif(trim(first_name), '') is not null and nullif(trim(last_name), '') is not null
+                then {{ salted_hash([
+                    'lower(trim(first_name))', 'lower(trim(middle_name))', 'lower(trim(last_name))', 'lower(trim(name_suffix))'
+                ]) }}
         end as name_hash,
         birth_date,
         birth_year,

@@ -1,8 +1,7 @@
-"""The three jobs users and automation launch."""
+"""The three jobs users and automation launch. Each job's partitions are those of the assets it selects (daily
+analysis dates, election cycles): Dagster infers them."""
 
 import dagster as dg
-
-from voter_platform.defs.partitions import analysis_date_partitions, election_cycle_partitions
 
 RAW_GROUP = "raw_voter_files"
 ELECTION_GROUP = "election_reference"
@@ -14,7 +13,6 @@ MART_GROUPS = ("staging", "intermediate", "marts", "published")
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=dg.AssetSelection.groups(RAW_GROUP, *MART_GROUPS),
-    partitions_def=analysis_date_partitions,
     description="Load the landing files of one snapshot date, then rebuild and publish its marts.",
 )
 
@@ -22,13 +20,11 @@ ingest_job = dg.define_asset_job(
 marts_job = dg.define_asset_job(
     "marts_job",
     selection=dg.AssetSelection.groups(*MART_GROUPS),
-    partitions_def=analysis_date_partitions,
     description="Rebuild and publish the marts for an analysis date from the latest snapshots.",
 )
 
 election_reference_job = dg.define_asset_job(
     "election_reference_job",
     selection=dg.AssetSelection.groups(ELECTION_GROUP),
-    partitions_def=election_cycle_partitions,
     description="Reload the vendored election results, turnout, calendar and registration tables.",
 )

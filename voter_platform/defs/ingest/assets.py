@@ -56,7 +56,9 @@ def raw_key(table: str) -> dg.AssetKey:
 
 
 _DESCRIPTIONS = {
-    "snapshots": "One row per (source, snapshot date): files, counts, quarantine rate, and whether the marts may use it.",
+    "snapshots": (
+        "One row per (source, snapshot date): files, counts, quarantine rate, and whether the marts may use it."
+    ),
     "voters": "Typed, normalised voter records of every loaded snapshot (canonical schema; PII stays here).",
     "vote_history": "One row per voter per election, from per-election history files.",
     "quarantine": "Every line or record that could not be loaded: file, line number, reasons, raw text.",
@@ -71,7 +73,7 @@ FORMATS_ACCEPTED = describe_formats()
 class IngestConfig(dg.Config):
     """Run configuration of the raw assets (the landing sensor fills `files`)."""
 
-    files: list[str] = []
+    files: list[str] = []  # noqa: RUF012 - a pydantic model (dg.Config): every instance gets its own copy
     """Landing file names to load; empty: every landing file whose snapshot date is the partition."""
     quarantine_threshold_pct: float = DEFAULT_QUARANTINE_THRESHOLD_PCT
     """Above this share of quarantined records in any file, its snapshot is not accepted for the marts."""
@@ -106,7 +108,8 @@ CHECK_SPECS = [
     _check(
         "files_present",
         "ingest_log",
-        "Every file listed for the run was still in the landing folder, and every part of a multi-part delivery arrived.",
+        "Every file listed for the run was still in the landing folder, "
+        "and every part of a multi-part delivery arrived.",
     ),
 ]
 
@@ -130,7 +133,9 @@ CHECK_SPECS = [
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     can_subset=False,
-    description="Load the landing files of each snapshot date of the run into the raw tables, one transaction per date.",
+    description=(
+        "Load the landing files of each snapshot date of the run into the raw tables, one transaction per date."
+    ),
 )
 def raw_voter_files(
     context: dg.AssetExecutionContext, config: IngestConfig, warehouse: DuckDBResource, landing: LandingFolder
@@ -162,7 +167,7 @@ def raw_voter_files(
             if not inputs:
                 context.log.info(f"No landing files for {day} in {landing.folder}: nothing to load.")
             try:
-                outcome = ingest_partition(connection, day, inputs, run_id=context.run_id, options=options)
+                outcome = ingest_partition(connection, day, inputs, run_id=context.run.run_id, options=options)
             except PartitionFailed as failure:
                 if len(days) > 1:
                     context.log.error(str(failure))  # now, not only when the whole range is done
@@ -363,7 +368,8 @@ def _metadata_by_asset(connection, outcomes: list[PartitionOutcome]) -> dict[dg.
             "reasons": dg.MetadataValue.json(
                 report.counts_by(
                     connection,
-                    f"select reason, count(*) from raw.superseded_records where {report.IN_SPAN} group by all order by all",
+                    f"select reason, count(*) from raw.superseded_records where {report.IN_SPAN} "
+                    "group by all order by all",
                     first,
                     last,
                 )
@@ -374,7 +380,8 @@ def _metadata_by_asset(connection, outcomes: list[PartitionOutcome]) -> dict[dg.
             "match_rules": dg.MetadataValue.json(
                 report.counts_by(
                     connection,
-                    f"select match_rule, count(*) from raw.possible_duplicates where {report.IN_SPAN} group by all order by all",
+                    f"select match_rule, count(*) from raw.possible_duplicates where {report.IN_SPAN} "
+                    "group by all order by all",
                     first,
                     last,
                 )
@@ -424,7 +431,10 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
         passed=all(file.reconciles for _, file in counted),
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            "identity": "lines_read = header_lines + blank_lines + rows_loaded + rows_quarantined + rows_superseded - glued_lines",
+            "identity": (
+                "lines_read = header_lines + blank_lines + rows_loaded + rows_quarantined + rows_superseded "
+                "- glued_lines"
+            ),
             "files": dg.MetadataValue.json(
                 {
                     file.file_name: {

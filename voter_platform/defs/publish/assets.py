@@ -52,8 +52,9 @@ class PublishConfig(dg.Config):
     kinds={"duckdb", "parquet"},
     description=(
         "The published dbt models of the analysis date as Parquet files in <data>/published/<date>/ for the "
-        "dashboard: aggregates with 'All' rollup levels, small cells suppressed, no voter-level rows. Files are replaced "
-        "atomically and manifest.json is updated last; it lists, per date, the states whose roll is not statewide."
+        "dashboard: aggregates with 'All' rollup levels, small cells suppressed, no voter-level rows. "
+        "Files are replaced atomically and manifest.json is updated last; it lists, per date, the states "
+        "whose roll is not statewide."
     ),
 )
 def published_snapshot(

@@ -46,7 +46,9 @@ def _build_dbt_models(
     first, last = analysis_window(*window)
     with warehouse.get_connection() as connection:
         prepare_warehouse(connection)
-    prune_dbt_target_dirs(dbt_project.project_dir / "target", f"{context.op.name}-*", KEPT_DBT_TARGET_DIRS - 1)
+    prune_dbt_target_dirs(
+        dbt_project.project_dir / "target", f"{context.op_execution_context.op.name}-*", KEPT_DBT_TARGET_DIRS - 1
+    )
 
     context.log.info(f"dbt build for analysis dates {first} .. {last}")
     started = time.perf_counter()

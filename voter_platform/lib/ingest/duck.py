@@ -58,7 +58,8 @@ def prime_appends(connection: duckdb.DuckDBPyConnection, table: str, marker: dic
         schema, name = table.split(".")
         required = run(
             connection,
-            "select column_name, data_type from duckdb_columns() where schema_name = $schema and table_name = $name and not is_nullable",
+            "select column_name, data_type from duckdb_columns() "
+            "where schema_name = $schema and table_name = $name and not is_nullable",
             {"schema": schema, "name": name},
         )
         marker = {column: _PLACEHOLDERS[data_type] for column, data_type in required}

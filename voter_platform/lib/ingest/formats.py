@@ -198,7 +198,7 @@ class FileLayout:
         ends = {source.start + source.width - 1 for source in self.spec.fields}
         return tuple(sorted(end for end in ends | {self.record_length} if id_end <= end <= self.record_length))
 
-    def cut(self, line_sql: str) -> "_FixedWidthFields":
+    def cut(self, line_sql: str) -> _FixedWidthFields:
         """Fixed width: `.format(position)` gives the SQL of a field cut from `line_sql`."""
         return _FixedWidthFields(self.spec, line_sql)
 
@@ -374,7 +374,7 @@ def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLay
         if len(values) != len(spec.fields):
             return None
         variant = f"{len(values)} fields, no header"
-    for source, value in zip(spec.fields, values):
+    for source, value in zip(spec.fields, values, strict=True):
         if source.required and not value:
             return None  # a history record without its election is no history record
         if source.pattern and value and not re.fullmatch(source.pattern, value):

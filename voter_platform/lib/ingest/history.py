@@ -84,7 +84,10 @@ def derive_history(
     # The loaded voters numbered as the read is: a file's own rows, or the parts' rows (which have
     # their own file and line by now) at their lines in the concatenation.
     if lines.together:
-        loaded_voters = f"select {lines.copy_line_sql('file_name', 'line_number')} as line_number, voter_id from raw.voters where {of_product}"
+        loaded_voters = (
+            f"select {lines.copy_line_sql('file_name', 'line_number')} as line_number, voter_id "
+            f"from raw.voters where {of_product}"
+        )
         loaded_params = product
     else:
         loaded_voters = f"select line_number, voter_id from raw.voters where {voters.where}"
@@ -224,7 +227,8 @@ def _election_column_votes(
     return (
         f"""
         with unpivoted as (
-            select line_number, {_voter_id(layout)} as voter_id, unnest({cell_list}) as cell, unnest({slot_list}) as slot
+            select line_number, {_voter_id(layout)} as voter_id,
+                unnest({cell_list}) as cell, unnest({slot_list}) as slot
             from {cells}
         ),
         cast_votes as (
@@ -268,7 +272,8 @@ def _cell_meaning(layout: FileLayout, history: ElectionColumns) -> str:
         """
     return f"""
         {lookup("voting_method")} as voting_method, {lookup("party_ballot")} as party_ballot,
-        case when cell not in ({listed}) then list_append(e.flags, 'unknown_history_cell') else e.flags end as quality_flags
+        case when cell not in ({listed}) then list_append(e.flags, 'unknown_history_cell') else e.flags end
+            as quality_flags
     """
 
 
@@ -285,9 +290,9 @@ def _named_group(pattern: str, group: str) -> str:
 
 def _no_votes() -> str:
     return """
-        select null::bigint as line_number, null::integer as slot, null::varchar as voter_id, null::date as election_date,
-            null::varchar as election_type, null::varchar as election_label, null::varchar as voting_method,
-            null::varchar as party_ballot, null::varchar[] as quality_flags
+        select null::bigint as line_number, null::integer as slot, null::varchar as voter_id,
+            null::date as election_date, null::varchar as election_type, null::varchar as election_label,
+            null::varchar as voting_method, null::varchar as party_ballot, null::varchar[] as quality_flags
         where false
     """
 
@@ -375,7 +380,8 @@ def _string_votes(
     """One row per item of the history string, its election read from the item's label."""
     position = layout.positions[history.column.lower()]
     items = f"""
-        select line_number, {_voter_id(layout)} as voter_id, unnest(string_split(c{position}, {sql_string(history.separator)})) as item,
+        select line_number, {_voter_id(layout)} as voter_id,
+            unnest(string_split(c{position}, {sql_string(history.separator)})) as item,
             generate_subscripts(string_split(c{position}, {sql_string(history.separator)}), 1) as slot
         from {cells} where c{position} is not null
     """

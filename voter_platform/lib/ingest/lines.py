@@ -223,7 +223,8 @@ def number_stored_read(connection: duckdb.DuckDBPyConnection, table: str, renumb
         header_lines = renumbering.first_line - 1
         run(
             connection,
-            f"create or replace temp table {table} as select {row_index} + {header_lines} as line_number, * from {read}",
+            f"create or replace temp table {table} as "
+            f"select {row_index} + {header_lines} as line_number, * from {read}",
         )
         run(connection, renumbering.update_sql(table, "true", f"(line_number - {header_lines})"))
         run(connection, f"drop table {read}")

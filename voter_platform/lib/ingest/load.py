@@ -31,7 +31,7 @@ import pyarrow as pa
 from voter_platform.layouts.registry import ELECTION_MAP, VOTER, election_lookup
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.dedup import possible_duplicates_sql, superseded_sql
-from voter_platform.lib.ingest.duck import prime_appends, run, scalar
+from voter_platform.lib.ingest.duck import prime_appends, run
 from voter_platform.lib.ingest.formats import ElectionCodes, FileLayout
 from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
 from voter_platform.lib.ingest.prepass import decode_for_quarantine, physical_lines
@@ -58,9 +58,9 @@ SUPERSEDED = "superseded"
 # Every finding and what it does to a record.
 FINDING_ACTIONS = {
     **{name: rule.action for name, rule in RULES.items()},
-    **{issue: FLAG for issue in TYPING_ISSUES},
-    **{issue: QUARANTINE for issue in TYPING_QUARANTINE_ISSUES},
-    **{kind: QUARANTINE for kind in UNLOADABLE_LINE_KINDS},
+    **dict.fromkeys(TYPING_ISSUES, FLAG),
+    **dict.fromkeys(TYPING_QUARANTINE_ISSUES, QUARANTINE),
+    **dict.fromkeys(UNLOADABLE_LINE_KINDS, QUARANTINE),
 }
 
 # What a finding means, for quarantine.detail (never a value from the line).
@@ -232,7 +232,8 @@ def _write_findings(connection: duckdb.DuckDBPyConnection, file: FileToLoad, fai
             create or replace temp table {file.staging}_findings as
             select line_number, part, rule as finding from rule_failures
             union all
-            select line_number, part, unnest(issues) from {file.staging} where line_kind = 'record' and issues is not null
+            select line_number, part, unnest(issues) from {file.staging}
+            where line_kind = 'record' and issues is not null
             union all
             select line_number, part, finding from reader_findings
             """,
@@ -331,7 +332,8 @@ def _delete_bulk_rows(connection: duckdb.DuckDBPyConnection, target: Target, key
     """Remove bulk rows by line number (a careful line has no bulk row, so its number matches none)."""
     run(
         connection,
-        f"delete from {target.table} where {target.where} and line_number in (select line_number from {keys_table} where part = 0)",
+        f"delete from {target.table} where {target.where} "
+        f"and line_number in (select line_number from {keys_table} where part = 0)",
         target.params,
     )
 
@@ -443,7 +445,7 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Se
     """Every count of every file of the read, from the staging tables and raw rows, per file."""
     staging, target = file.staging, file.target
     index = file.lines.part_sql("line_number")
-    for outcome, part in zip(outcomes, file.lines.parts):
+    for outcome, part in zip(outcomes, file.lines.parts, strict=True):
         outcome.header_lines, outcome.blank_lines, outcome.glued_lines = part.header_lines_left_out, 0, 0
         outcome.rows_loaded = outcome.rows_quarantined = outcome.rows_superseded = 0
         outcome.quarantine_reasons, outcome.superseded_reasons, outcome.quality_flags = {}, {}, {}
@@ -465,7 +467,8 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Se
         outcomes[i].rows_quarantined = int(count)
     for i, reason, count in run(
         connection,
-        f"select {index}, reason, count(*) from (select line_number, unnest(reasons) as reason from {staging}_quarantined) "
+        f"select {index}, reason, count(*) "
+        f"from (select line_number, unnest(reasons) as reason from {staging}_quarantined) "
         "group by all order by all",
     ):
         outcomes[i].quarantine_reasons[reason] = int(count)
@@ -555,7 +558,7 @@ def load_election_map(
     blank = {line for line, data in raw.items() if not data.strip()}
     broken = sorted(set(raw) - header - blank)
     run(connection, f"delete from {table} where {these} and not ({usable})")
-    reasons = {line: "wrong_field_count" for line in broken} | {line: "unusable_election_map_line" for line in unusable}
+    reasons = dict.fromkeys(broken, "wrong_field_count") | dict.fromkeys(unusable, "unusable_election_map_line")
     if reasons:
         _quarantine_map_lines(
             connection, target, lines, reasons, physical_lines(source.bytes_path, set(reasons)), source.encoding
@@ -567,7 +570,7 @@ def load_election_map(
 
     headers, blanks, records_read, unusables = per_part(header), per_part(blank), per_part(numbered), per_part(unusable)
     reasons_per_part = Counter((lines.part_of(line), reason) for line, reason in reasons.items())
-    for index, (outcome, part) in enumerate(zip(outcomes, lines.parts)):
+    for index, (outcome, part) in enumerate(zip(outcomes, lines.parts, strict=True)):
         outcome.lines_read = part.lines + part.header_lines_left_out
         outcome.header_lines = headers[index] + part.header_lines_left_out
         outcome.blank_lines = blanks[index]
@@ -592,7 +595,8 @@ def _quarantine_map_lines(
         return part.file_name, line - part.shift
 
     connection.executemany(
-        """insert into raw.quarantine (partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line, detail)
+        """insert into raw.quarantine
+           (partition_date, source_id, file_name, line_number, record_kind, voter_id, reasons, raw_line, detail)
            values (?, ?, ?, ?, ?, null, ?, ?, ?)""",
         [
             (

@@ -27,9 +27,9 @@ import json
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -167,7 +167,7 @@ class _SourceGroup:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def ingest_partition(
@@ -219,19 +219,20 @@ def ingest_partition(
                 before_commit()
             run(connection, "commit")
         except BaseException as error:
-            try:
+            # When the rollback fails the connection is gone with the transaction: nothing was written either way.
+            with suppress(duckdb.Error):
                 run(connection, "rollback")
-            except duckdb.Error:
-                pass  # the connection is gone with the transaction: nothing was written either way
             for file_outcome in outcome.files:
                 if file_outcome.status not in (MISSING, IGNORED):
                     file_outcome.status = FAILED
-                    file_outcome.message = f"the run stopped before the partition was written: {type(error).__name__}: {_first_line(error)}"
+                    file_outcome.message = (
+                        "the run stopped before the partition was written: "
+                        f"{type(error).__name__}: {_first_line(error)}"
+                    )
             if isinstance(error, Exception):
-                try:
+                # The original error says more than a failure to log it.
+                with suppress(duckdb.Error):
                     _write_log_now(connection, outcome, outcome.files)
-                except duckdb.Error:
-                    pass  # the original error says more than a failure to log it
             raise
     return outcome
 
@@ -310,7 +311,7 @@ def _inspect(item: _Readable) -> _Plan:
         return plan
     try:
         stat = item.input.path.stat()
-        outcome.mtime = datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None)
+        outcome.mtime = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
         if item.unreadable_because:
             raise OSError(item.unreadable_because)
         # The first line first: with the layout known, the pre-pass also counts its delimiter.
@@ -644,7 +645,7 @@ def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_dat
         )
     # On an error the transaction is rolled back, and the staging tables with it.
     staged = stage_file(connection, staging, source, target, partition_date)
-    for outcome, part in zip(read.outcomes, read.lines.parts):
+    for outcome, part in zip(read.outcomes, read.lines.parts, strict=True):
         outcome.reader = staged.reader
         outcome.lines_read = part.own_lines
     load_file(
@@ -677,7 +678,7 @@ def _derive_history(
     )
     read.kept_records = None  # derive_history has dropped them
     finished = _now()
-    for outcome, of_file in zip(read.outcomes, derived):
+    for outcome, of_file in zip(read.outcomes, derived, strict=True):
         outcome.history_rows_derived = of_file.rows
         outcome.quality_flags = {
             **outcome.quality_flags,

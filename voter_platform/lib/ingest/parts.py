@@ -72,6 +72,7 @@ def supersede_across_parts(
     table = raw_table(record_kind)
     newest = "updated_at" if record_kind == VOTER else "null::timestamp"
     partition = ", ".join(keys)
+    same_key = " and ".join(f"of_snapshot.{key} is not distinct from repeated.{key}" for key in keys)
     params = {"partition_date": partition_date, "source_id": source_id}
     rows = run(
         connection,
@@ -86,7 +87,7 @@ def supersede_across_parts(
         ),
         copies as (
             select file_name, line_number, {", ".join(f"of_snapshot.{key}" for key in keys)}, newest
-            from of_snapshot join repeated on {" and ".join(f"of_snapshot.{key} is not distinct from repeated.{key}" for key in keys)}
+            from of_snapshot join repeated on {same_key}
         ),
         ranked as (
             select *, first_value(struct_pack(file := file_name, line := line_number)) over (
@@ -95,7 +96,9 @@ def supersede_across_parts(
             ) as kept
             from copies
         )
-        select file_name, line_number, voter_id, kept.file, kept.line, [{", ".join(f"{key}::varchar" for key in keys)}] from ranked
+        select file_name, line_number, voter_id, kept.file, kept.line,
+            [{", ".join(f"{key}::varchar" for key in keys)}]
+        from ranked
         where not (file_name = kept.file and line_number = kept.line)
         order by file_name, line_number
         """,
@@ -106,12 +109,14 @@ def supersede_across_parts(
         return losers
     key_match = " and ".join(f"{key}::varchar = ?" for key in keys)
     connection.executemany(
-        f"delete from {table} where partition_date = ? and source_id = ? and file_name = ? and line_number = ? and {key_match}",
+        f"delete from {table} where partition_date = ? and source_id = ? and file_name = ? and line_number = ? "
+        f"and {key_match}",
         [(partition_date, source_id, row[0], row[1], *row[5]) for row in rows],
     )
     connection.executemany(
         """insert into raw.superseded_records
-           (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason, kept_file_name)
+           (partition_date, source_id, file_name, line_number, record_kind, voter_id, kept_line_number, reason,
+            kept_file_name)
            values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             (

@@ -25,10 +25,10 @@ import hashlib
 import mmap
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 CHUNK_BYTES = 16 << 20
 HEADER_PEEK_BYTES = 1 << 16

@@ -50,7 +50,7 @@ from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.elections import ELECTION_TYPE_WORDS, untyped_election_type_sql
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
 from voter_platform.lib.ingest.shapes import RecordShapes
-from voter_platform.lib.sql import sql_list, sql_map, sql_string, sql_tuple
+from voter_platform.lib.sql import sql_list, sql_map, sql_string
 
 # Typing issues: every one only flags the record (the value is loaded as null).
 TYPING_ISSUES = (
@@ -203,7 +203,10 @@ def required_columns(layout: FileLayout) -> tuple[str, ...]:
 
 def _trimmed(value: str) -> str:
     """The value without surrounding spaces, '' as NULL; trim() only runs where there is a space."""
-    return f"case when prefix({value}, ' ') or suffix({value}, ' ') then nullif(trim({value}), '') else nullif({value}, '') end"
+    return (
+        f"case when prefix({value}, ' ') or suffix({value}, ' ') then nullif(trim({value}), '') "
+        f"else nullif({value}, '') end"
+    )
 
 
 def _one_of(values: str, value: str) -> str:
@@ -560,7 +563,10 @@ def record_insert_sql(layout: FileLayout, reader_sql: str, snapshot: date) -> st
         fields = "c{}"
         unnamed = " or ".join(f"nullif(trim(c{i}), '') is not null" for i in range(m + 1, n + 1)) or "false"
         reader = f"(select *, {unnamed} as c_unnamed from ({reader_sql}) {_unstored_required_fields_read(layout)})"
-        flags = "case when c_unnamed then list_append(coalesce(issues, []), 'values_in_unnamed_columns') else coalesce(issues, []) end"
+        flags = (
+            "case when c_unnamed then list_append(coalesce(issues, []), 'values_in_unnamed_columns') "
+            "else coalesce(issues, []) end"
+        )
         keep = "c_unnamed"
     return f"""
         insert into {raw_table(kind)} by name
@@ -598,13 +604,17 @@ def split_fields_sql(raw: str, delimiter: str) -> str:
     )
     return (
         f"case when {raw} is null then null "
-        f"when contains({raw}, '\"') then list_transform(regexp_extract_all({raw}, {sql_string(pattern)}, 1), {unquote}) "
+        f"when contains({raw}, '\"') "
+        f"then list_transform(regexp_extract_all({raw}, {sql_string(pattern)}, 1), {unquote}) "
         f"else string_split({raw}, {sql_string(delimiter)}) end"
     )
 
 
 def _unquoted(value: str) -> str:
-    return f"case when length({value}) >= 2 and {value}[1] = '\"' and {value}[-1] = '\"' then replace({value}[2:-2], '\"\"', '\"') else {value} end"
+    return (
+        f"case when length({value}) >= 2 and {value}[1] = '\"' and {value}[-1] = '\"' "
+        f"then replace({value}[2:-2], '\"\"', '\"') else {value} end"
+    )
 
 
 def _header_match(layout: FileLayout, strip_bom: bool, fields: str = "fields") -> str:
@@ -753,10 +763,13 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, shapes: Re
                 list_transform([start_of_second] || tail, lambda x: {_unquoted("x")}) as fields
             from split
         ),
-        typed as ({_layers(layout, snapshot, "halves", "row_index, line_number, part, line_kind", "fields[{}]", fast=False)})
+        typed as (
+            {_layers(layout, snapshot, "halves", "row_index, line_number, part, line_kind", "fields[{}]", fast=False)}
+        )
         select row_index, line_number, part, line_kind, null::integer as field_count,
             null::varchar as irregular_raw,
-            case when line_kind = 'record' then list_append(coalesce(issues, []), 'recovered_from_glued_line') end as issues,
+            case when line_kind = 'record'
+                then list_append(coalesce(issues, []), 'recovered_from_glued_line') end as issues,
             null::varchar[] as flags, null::varchar as disposition,
             {", ".join(typed_columns(layout.spec.record_kind))}
         from typed

@@ -54,7 +54,7 @@ def table_profile(connection: duckdb.DuckDBPyConnection, table: str, first: date
     total = int(row[0])
     null_pct = {
         name: round(100.0 * (total - int(present)) / total, 2) if total else 0.0
-        for (name, _), present in zip(columns, row[1:])
+        for (name, _), present in zip(columns, row[1:], strict=True)
     }
     return TableProfile(total, columns, null_pct)
 

@@ -299,7 +299,7 @@ def _lines_with_trailing_fields(
     drop_rejects_tables(connection, rejects)
     numbers = line_numbers_of(source.read_path, [raw.encode(source.encoding) for raw in candidates])
     lines = []
-    for line, raw in zip(numbers, candidates):
+    for line, raw in zip(numbers, candidates, strict=True):
         is_header = layout.header_lines and line == 1
         if (
             not is_header

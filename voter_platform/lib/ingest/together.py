@@ -87,7 +87,7 @@ class LineMap:
     parts: tuple[PartInCopy, ...]
 
     @classmethod
-    def whole_file(cls, file_name: str, lines: int) -> "LineMap":
+    def whole_file(cls, file_name: str, lines: int) -> LineMap:
         return cls((PartInCopy(file_name, 1, lines),))
 
     @property
