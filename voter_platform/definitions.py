@@ -2,7 +2,7 @@
 
 Reading order for a newcomer: a file dropped in <data>/landing is picked up by the landing sensor
 (defs/ingest/sensors.py) and becomes rows in raw.voters (defs/ingest/assets.py); dbt turns raw rows
-into marts (dbt/models/, wired in defs/transform/assets.py); the published asset copies marts to
+into marts (dbt/models/, wired in defs/marts/assets.py); the published asset copies marts to
 Parquet (defs/publish/assets.py), which the dashboard (voter_platform/dashboard/) draws.
 """
 
@@ -20,26 +20,26 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 paths = configure_environment()
 
 # dbt assets are built from the manifest, so it must exist before they are imported.
-from voter_platform.defs.transform.project import prepare_manifest  # noqa: E402
+from voter_platform.defs.marts.project import prepare_manifest  # noqa: E402
 
 prepare_manifest()
 
-from voter_platform.defs.automation.jobs import election_reference_job, ingest_job, marts_job  # noqa: E402
-from voter_platform.defs.automation.schedules import (  # noqa: E402
-    daily_marts_schedule,
-    monthly_election_reference_schedule,
-)
+from voter_platform.defs.elections.jobs import elections_job  # noqa: E402
+from voter_platform.defs.elections.schedules import monthly_elections_schedule  # noqa: E402
+from voter_platform.defs.ingest.jobs import ingest_job  # noqa: E402
+from voter_platform.defs.marts.jobs import marts_job  # noqa: E402
+from voter_platform.defs.marts.schedules import daily_marts_schedule  # noqa: E402
 from voter_platform.defs.elections.assets import election_reference_assets  # noqa: E402
 from voter_platform.defs.ingest.assets import raw_assets  # noqa: E402
 from voter_platform.defs.ingest.sensors import landing_sensor  # noqa: E402
 from voter_platform.defs.publish.assets import published_snapshot  # noqa: E402
 from voter_platform.defs.resources import build_resources  # noqa: E402
-from voter_platform.defs.transform.assets import dbt_models  # noqa: E402
+from voter_platform.defs.marts.assets import dbt_models  # noqa: E402
 
 defs = dg.Definitions(
     assets=[*election_reference_assets, *raw_assets, dbt_models, published_snapshot],
-    jobs=[ingest_job, marts_job, election_reference_job],
-    schedules=[daily_marts_schedule, monthly_election_reference_schedule],
+    jobs=[ingest_job, marts_job, elections_job],
+    schedules=[daily_marts_schedule, monthly_elections_schedule],
     sensors=[landing_sensor],
     resources=build_resources(paths),
     # Steps run one after another in the run's process: 2x faster start-up than a process per step,

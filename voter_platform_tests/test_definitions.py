@@ -45,10 +45,10 @@ def test_every_asset_has_a_group_a_description_and_kinds(asset_graph):
 def test_schedules_run_daily_marts_and_monthly_reference():
     schedules = {schedule.name: schedule for schedule in defs.schedules}
     daily = schedules["daily_marts_schedule"]
-    monthly = schedules["monthly_election_reference_schedule"]
+    monthly = schedules["monthly_elections_schedule"]
     assert (daily.cron_schedule, daily.execution_timezone) == ("30 0 * * *", "UTC")
     assert (monthly.cron_schedule, monthly.execution_timezone) == ("0 3 1 * *", "UTC")
-    assert daily.job_name == "marts_job" and monthly.job_name == "election_reference_job"
+    assert daily.job_name == "marts_job" and monthly.job_name == "elections_job"
     assert daily.default_status == monthly.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
@@ -64,7 +64,7 @@ def test_daily_schedule_builds_the_new_day():
 def test_monthly_schedule_reloads_every_cycle_in_one_run():
     from datetime import datetime, timezone
 
-    schedule = defs.resolve_schedule_def("monthly_election_reference_schedule")
+    schedule = defs.resolve_schedule_def("monthly_elections_schedule")
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 3, tzinfo=timezone.utc))
     [request] = schedule.evaluate_tick(context).run_requests
     assert request.partition_key_range == dg.PartitionKeyRange("1976", "2030")

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"voter-platform up: {error}", file=sys.stderr)
         return 2
 
-    from voter_platform.defs.transform.project import prepare_manifest
+    from voter_platform.defs.marts.project import prepare_manifest
     from voter_platform.demo import seed_demo_data
 
     prepare_manifest()

@@ -4,8 +4,8 @@ from dagster_duckdb import DuckDBResource
 from dagster_duckdb_pandas import DuckDBPandasIOManager
 
 from voter_platform.defs.ingest.resources import LandingFolder
-from voter_platform.defs.transform.cli_resource import WarehouseDbtCliResource
-from voter_platform.defs.transform.project import dbt_project
+from voter_platform.defs.marts.cli_resource import WarehouseDbtCliResource
+from voter_platform.defs.marts.project import dbt_project
 from voter_platform.settings import DataPaths
 
 # Every step that writes the DuckDB warehouse declares this pool; dagster.yaml limits it to one run

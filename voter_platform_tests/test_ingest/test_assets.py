@@ -362,7 +362,7 @@ def test_the_ingest_job_runs_a_backfill_range_as_one_run():
     import warnings
 
     from voter_platform.definitions import defs
-    from voter_platform.defs.automation.jobs import ingest_job
+    from voter_platform.defs.ingest.jobs import ingest_job
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

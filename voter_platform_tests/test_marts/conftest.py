@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.defs.resources import build_resources
 from voter_platform.settings import DATA_ENV_VAR, DataPaths
 from voter_platform_tests.test_marts.raw_fixture import write_raw_fixture
@@ -98,7 +98,7 @@ def marts_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MartsW
             executor=dg.in_process_executor,
         )
         warehouse = MartsWarehouse(paths=paths, definitions=definitions)
-        elections = definitions.resolve_job_def("election_reference_job").execute_in_process(
+        elections = definitions.resolve_job_def("elections_job").execute_in_process(
             tags=all_cycles_tags(), run_config=_QUIET
         )
         assert elections.success

@@ -8,9 +8,9 @@ import duckdb
 import pytest
 
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import daily_marts_schedule
-from voter_platform.defs.transform.assets import partition_window, dbt_models, prepare_warehouse
-from voter_platform.defs.transform.project import dbt_project
+from voter_platform.defs.marts.schedules import daily_marts_schedule
+from voter_platform.defs.marts.assets import partition_window, dbt_models, prepare_warehouse
+from voter_platform.defs.marts.project import dbt_project
 from voter_platform_tests.test_marts.conftest import MARTS, RANGE_END, RANGE_START, MartsRun, MartsWarehouse
 from voter_platform_tests.test_marts.raw_fixture import SNAPSHOT_COLUMNS
 
@@ -104,7 +104,7 @@ def test_the_dbt_assets_refuse_to_run_without_a_partition():
 
 def test_dbt_needs_the_election_reference_loaded(tmp_path):
     with duckdb.connect(str(tmp_path / "empty.duckdb")) as connection:
-        with pytest.raises(dg.Failure, match="election_reference_job"):
+        with pytest.raises(dg.Failure, match="elections_job"):
             prepare_warehouse(connection)
         # The raw tables are created, so a new installation gets empty marts rather than errors.
         assert connection.execute("select count(*) from raw.snapshots").fetchone() == (0,)

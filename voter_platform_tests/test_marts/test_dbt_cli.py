@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from voter_platform.defs.transform.project import dbt_project
+from voter_platform.defs.marts.project import dbt_project
 from voter_platform.settings import SALT_ENV_VAR
 from voter_platform_tests.test_marts.conftest import MartsRun, MartsWarehouse
 

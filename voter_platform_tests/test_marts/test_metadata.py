@@ -5,8 +5,8 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from voter_platform.defs.transform.metadata import BuiltRelation, built_relation, relation_metadata
-from voter_platform.defs.transform.unit_tests import unit_test_results
+from voter_platform.defs.marts.metadata import BuiltRelation, built_relation, relation_metadata
+from voter_platform.defs.marts.unit_tests import unit_test_results
 
 MART = BuiltRelation(schema="marts", name="voter_snapshot", counts_analysis_dates=True)
 TABLE = BuiltRelation(schema="intermediate", name="int_voters_as_of_date", counts_analysis_dates=False)
@@ -100,7 +100,7 @@ def test_unit_test_results_become_check_results_of_their_model():
 def test_old_dbt_target_directories_are_pruned(tmp_path):
     import os
 
-    from voter_platform.defs.transform.assets import prune_dbt_target_dirs
+    from voter_platform.defs.marts.assets import prune_dbt_target_dirs
 
     for age, name in enumerate(["dbt_models-a", "dbt_models-b", "dbt_models-c", "dbt_models-d"]):
         (tmp_path / name).mkdir()

@@ -47,7 +47,8 @@ from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, describe_form
 from voter_platform.lib.landing import describe, state_of_folder
 from voter_platform.settings import data_paths
 
-RAW_GROUP = "raw_voter_files"
+# The layer's one name: code package defs/ingest, asset group, ingest_job, tests test_ingest.
+INGEST_GROUP = "ingest"
 RAW_PREFIX = "raw"
 
 
@@ -117,7 +118,7 @@ CHECK_SPECS = [
         dg.AssetSpec(
             raw_key(table),
             description=description,
-            group_name=RAW_GROUP,
+            group_name=INGEST_GROUP,
             kinds={"duckdb", "python"},
             metadata={"table": f"raw.{table}", "formats_accepted": FORMATS_ACCEPTED},
         )

@@ -26,6 +26,9 @@ from voter_platform.lib.publish import (
 )
 from voter_platform.settings import data_paths
 
+# The layer's one name: code package defs/publish, asset group, tests test_publish.
+PUBLISH_GROUP = "publish"
+
 
 class PublishConfig(dg.Config):
     min_cell_size: int | None = Field(
@@ -39,7 +42,7 @@ class PublishConfig(dg.Config):
 
 @dg.asset(
     name="published_snapshot",
-    group_name="published",
+    group_name=PUBLISH_GROUP,
     partitions_def=analysis_date_partitions,
     deps=[dg.AssetKey(["marts", mart]) for mart in SOURCE_MARTS],
     # A date range (backfill) publishes its dates in one run, like the dbt marts it follows.

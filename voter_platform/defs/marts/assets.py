@@ -21,11 +21,11 @@ from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL
-from voter_platform.defs.transform.cli_resource import WarehouseDbtCliResource
-from voter_platform.defs.transform.metadata import BuiltRelation, built_relation, failing_test_rows, relation_metadata
-from voter_platform.defs.transform.project import dbt_project
-from voter_platform.defs.transform.translator import VoterPlatformTranslator
-from voter_platform.defs.transform.unit_tests import DBT_UNIQUE_ID_KEY, unit_test_check_specs, unit_test_results
+from voter_platform.defs.marts.cli_resource import WarehouseDbtCliResource
+from voter_platform.defs.marts.metadata import BuiltRelation, built_relation, failing_test_rows, relation_metadata
+from voter_platform.defs.marts.project import dbt_project
+from voter_platform.defs.marts.translator import VoterPlatformTranslator
+from voter_platform.defs.marts.unit_tests import DBT_UNIQUE_ID_KEY, unit_test_check_specs, unit_test_results
 from voter_platform.lib.dbt_vars import analysis_window, dbt_env_for_window
 from voter_platform.lib.warehouse import ensure_raw_tables
 
@@ -120,7 +120,7 @@ def prepare_warehouse(connection: duckdb.DuckDBPyConnection) -> None:
         raise dg.Failure(
             description=(
                 f"The election reference is not loaded (missing elections.{', elections.'.join(missing)}). "
-                "Run election_reference_job (or `voter-platform build`) first: the marts read the "
+                "Run elections_job (or `voter-platform build`) first: the marts read the "
                 "election calendar, results and turnout."
             ),
             metadata={"missing_tables": missing},

@@ -13,7 +13,7 @@ from typing import Any
 
 import dagster as dg
 
-from voter_platform.defs.transform.translator import VoterPlatformTranslator
+from voter_platform.defs.marts.translator import VoterPlatformTranslator
 
 # dagster-dbt finds a check's dbt resource (for subset selections) under this metadata key.
 DBT_UNIQUE_ID_KEY = "dagster_dbt/unique_id"
