@@ -84,7 +84,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory):
         definitions = dg.Definitions(
             assets=list(defs.assets),
             jobs=list(defs.jobs),
-            resources=build_resources(paths),
+            resources=build_resources(str(paths.root)),
             executor=dg.in_process_executor,
         )
         results = {"elections": run_job(definitions, "elections_job", tags=all_cycles_tags())}

@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.ingest.assets import raw_key, raw_voter_files
 from voter_platform.defs.ingest.resources import LandingFolder
+from voter_platform.defs.resources import PublishedFolder
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
 from voter_platform.lib.vocabularies import STATE_NAMES
@@ -72,7 +73,8 @@ class Platform:
             instance=self.instance,
             resources={
                 "warehouse": DuckDBResource(database=str(self.database)),
-                "landing": LandingFolder(path=str(self.landing)),
+                "landing": LandingFolder(data_dir=str(self.landing.parent)),
+                "published": PublishedFolder(data_dir=str(self.landing.parent)),
             },
             run_config={"ops": {"raw_voter_files": {"config": {"files": files or []}}}},
             raise_on_error=False,

@@ -67,7 +67,9 @@ class Sensor:
 
     def tick(self) -> dg.SensorResult:
         context = dg.build_sensor_context(
-            instance=self.instance, cursor=self.cursor, resources={"landing": LandingFolder(path=str(self.landing))}
+            instance=self.instance,
+            cursor=self.cursor,
+            resources={"landing": LandingFolder(data_dir=str(self.landing.parent))},
         )
         context.log.addHandler(self.log)
         result = landing_sensor(context)

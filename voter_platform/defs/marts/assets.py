@@ -1,88 +1,115 @@
-"""Every dbt model as a Dagster asset partitioned by analysis date; every dbt test as a check.
+"""Every dbt model as a Dagster asset partitioned by analysis date; every dbt data test as a check.
 
 One `dbt build` per run covers all the run's analysis dates (a single date from the daily
 schedule or the landing sensor, a whole range from a UI backfill): the models cross their inputs
-with the dates, so there is no Python loop over dates. While dbt runs it holds DuckDB's single
-writer lock; its events are therefore collected and yielded once it has exited, each model's
-materialization enriched with its row count and column schema read from the warehouse then.
+with the dates, so there is no Python loop over dates. dagster-dbt streams dbt's events as they
+come, so each model shows as materialized in the UI when dbt finishes it.
+
+While dbt runs it holds DuckDB's single writer lock: nothing else may open the warehouse. So the
+run's row counts and built column schemas are read once dbt has exited, in one connection, and
+reported as observations of the models (dagster-dbt's `fetch_row_counts()` /
+`fetch_column_metadata()` open the warehouse too: on DuckDB they hold every event back until dbt
+exits, which is what streaming is for). A failed data test is held back the same few seconds, so
+its check can show the offending rows.
+
+dbt unit tests (the business rules on hand-made inputs) are excluded from this build: dbt means them
+for development and CI, where `make test` runs them (voter_platform_tests/test_marts/test_dbt_cli.py);
+in a production build they would re-check fixed inputs every day and add nothing about the data.
 """
 
-import json
-import shutil
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import dbt_assets
-from dagster_duckdb import DuckDBResource
+from dagster_dbt import DbtCliResource, dbt_assets
 
-from voter_platform.defs.partitions import analysis_date_partitions
-from voter_platform.defs.resources import WAREHOUSE_POOL
-from voter_platform.defs.marts.cli_resource import WarehouseDbtCliResource
 from voter_platform.defs.marts.metadata import BuiltRelation, built_relation, failing_test_rows, relation_metadata
 from voter_platform.defs.marts.project import dbt_project
 from voter_platform.defs.marts.translator import VoterPlatformTranslator
-from voter_platform.defs.marts.unit_tests import DBT_UNIQUE_ID_KEY, unit_test_check_specs, unit_test_results
+from voter_platform.defs.partitions import analysis_date_partitions
+from voter_platform.defs.resources import WAREHOUSE_POOL, Warehouse
 from voter_platform.lib.dbt_vars import analysis_window, dbt_env_for_window
 from voter_platform.lib.warehouse import ensure_raw_tables
+from voter_platform.settings import DATA_ENV_VAR, SALT_ENV_VAR, voter_key_salt
 
 # The election reference tables the dbt sources read; without them every model fails obscurely.
 REQUIRED_ELECTION_TABLES = ("election_calendar", "president_results", "vep_turnout")
-# dagster-dbt gives every invocation its own target directory (~10 MB: manifest, compiled SQL,
-# logs). The newest are kept for debugging; a daily platform would otherwise grow without bound.
-KEPT_DBT_TARGET_DIRS = 20
-
-_translator = VoterPlatformTranslator()
-_manifest = json.loads(dbt_project.manifest_path.read_text())
+# One target folder for every build, relative to the dbt project, instead of dagster-dbt's folder per
+# invocation: dbt keeps its partial-parse state there from one run to the next (a full parse costs
+# seconds per run), and nothing piles up. Builds never overlap: they share the pool `warehouse`.
+BUILD_TARGET_PATH = Path("target") / "build"
 
 
-def _build_dbt_models(
-    context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: DuckDBResource
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=VoterPlatformTranslator(),
+    partitions_def=analysis_date_partitions,
+    # A date range runs as one dbt invocation over all its dates (parallel partitioned dbt runs
+    # would collide on temp tables and on DuckDB's single writer).
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetMaterialization | dg.AssetObservation]:
     window = partition_window(context)
     first, last = analysis_window(*window)
     with warehouse.get_connection() as connection:
         prepare_warehouse(connection)
-    prune_dbt_target_dirs(dbt_project.project_dir / "target", f"{context.op.name}-*", KEPT_DBT_TARGET_DIRS - 1)
 
     context.log.info(f"dbt build for analysis dates {first} .. {last}")
     started = time.perf_counter()
-    invocation = dbt.cli(["build"], env=dbt_env_for_window(*window), context=context, raise_on_error=False)
-    events = list(invocation.stream())
+    # The window travels as environment variables, not --vars: dbt re-parses the project whenever
+    # --vars change (lib/dbt_vars.py). The salt too: it must never appear on a logged command line.
+    environment = {
+        **dbt_env_for_window(*window),
+        DATA_ENV_VAR: str(warehouse.paths.root),
+        SALT_ENV_VAR: voter_key_salt(warehouse.paths),
+    }
+    with _environment(environment):  # dagster-dbt gives dbt a copy of os.environ when it starts it
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"],
+            context=context,
+            target_path=BUILD_TARGET_PATH,
+            raise_on_error=False,
+        )
+    built: dict[dg.AssetKey, BuiltRelation] = {}
+    failed_checks: list[dg.AssetCheckResult] = []
+    for event in invocation.stream():
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            failed_checks.append(event)  # shown with its failing rows once the warehouse is free
+            continue
+        if isinstance(event, dg.Output):
+            relation = built_relation(invocation.manifest, _unique_id_of(event))
+            if relation is not None:
+                built[context.asset_key_for_output(event.output_name)] = relation
+        yield event
     dbt_seconds = time.perf_counter() - started
-    dbt.keep_partial_parse_state(invocation)
-
-    # dbt writes run_results.json once it ran nodes; a failure before that (a compile error) has
-    # no results, and its own error is raised below.
-    ran_nodes = (invocation.target_path / "run_results.json").exists()
-    run_results = invocation.get_artifact("run_results.json") if ran_nodes else {"results": []}
 
     # dbt has exited: the warehouse is free to read.
     started = time.perf_counter()
-    relations = {event.output_name: _relation_of(event) for event in events if isinstance(event, dg.Output)}
+    run_results_path = invocation.target_path / "run_results.json"
+    # A failure before dbt ran any node (a compile error) leaves no results; its own error is raised below.
+    run_results = invocation.get_artifact("run_results.json") if run_results_path.exists() else {"results": []}
     with warehouse.get_connection() as connection:
-        metadata = relation_metadata(connection, {r for r in relations.values() if r}, first, last)
+        metadata = relation_metadata(connection, set(built.values()), first, last)
         failures = failing_test_rows(connection, run_results)
     context.log.info(
         f"dbt build took {dbt_seconds:.1f} s; row counts and schemas of {len(metadata)} relations "
         f"{time.perf_counter() - started:.1f} s"
     )
-    for event in events:
-        if isinstance(event, dg.Output) and relations.get(event.output_name) in metadata:
-            event = event.with_metadata({**event.metadata, **metadata[relations[event.output_name]]})
-        elif isinstance(event, dg.AssetCheckResult) and _unique_id_of(event) in failures:
-            event = event.with_metadata({**event.metadata, **failures[_unique_id_of(event)]})
-        yield event
-
-    checks_by_unique_id = {
-        spec.metadata[DBT_UNIQUE_ID_KEY]: spec
-        for spec in context.assets_def.check_specs
-        if DBT_UNIQUE_ID_KEY in (spec.metadata or {})
-    }
-    yield from unit_test_results(run_results, checks_by_unique_id, set(context.selected_asset_check_keys))
+    for check in failed_checks:
+        yield check.with_metadata({**check.metadata, **failures.get(_unique_id_of(check) or "", {})})
+    partition = context.partition_key if context.has_partition_key else None
+    for asset_key, relation in built.items():
+        if relation in metadata:
+            yield dg.AssetObservation(asset_key=asset_key, partition=partition, metadata=metadata[relation])
 
     error = invocation.get_error()
     if error is not None:
@@ -127,48 +154,21 @@ def prepare_warehouse(connection: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def prune_dbt_target_dirs(target_dir: Path, pattern: str, keep: int) -> list[Path]:
-    """Delete all but the `keep` newest invocation directories matching `pattern`; return them."""
-    runs = sorted(
-        (path for path in target_dir.glob(pattern) if path.is_dir()),
-        key=lambda path: path.stat().st_mtime,
-        reverse=True,
-    )
-    for old in runs[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-    return runs[keep:]
-
-
 def _unique_id_of(event: dg.Output | dg.AssetCheckResult) -> str | None:
     """The dbt node an event of dagster-dbt reports on."""
     unique_id = event.metadata.get("unique_id")
     return unique_id.value if unique_id is not None else None
 
 
-def _relation_of(output: dg.Output) -> BuiltRelation | None:
-    unique_id = _unique_id_of(output)
-    return built_relation(_manifest, unique_id) if unique_id is not None else None
-
-
-# dagster-dbt builds the asset and check specs from the manifest; the same definition is then made
-# again with the unit tests added as blocking checks (dagster-dbt does not model them).
-_from_dagster_dbt = dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=_translator,
-    partitions_def=analysis_date_partitions,
-)(_build_dbt_models)
-
-dbt_models = dg.multi_asset(
-    name="dbt_models",
-    specs=list(_from_dagster_dbt.specs),
-    check_specs=[*_from_dagster_dbt.check_specs, *unit_test_check_specs(_manifest, _translator)],
-    can_subset=True,
-    partitions_def=analysis_date_partitions,
-    # A date range runs as one dbt invocation over all its dates (parallel partitioned dbt runs
-    # would collide on temp tables and on DuckDB's single writer).
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
-    op_tags=_from_dagster_dbt.op.tags,
-    allow_arbitrary_check_specs=True,
-)(_build_dbt_models)
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
