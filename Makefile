@@ -7,12 +7,12 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
 VENV_BIN := .venv/bin
 
-.PHONY: run test lint format env test-env browsers clean
+.PHONY: run test lint format env test-env manifest browsers clean
 
-run: env
+run: env manifest
 	$(VENV_BIN)/voter-platform up
 
-test: test-env lint browsers
+test: test-env lint browsers manifest
 	$(VENV_BIN)/pytest
 
 # The lint gate `make test` runs first: ruff (lint and format) over the Python, sqlfluff over the dbt project.
@@ -40,6 +40,11 @@ env: $(UV)
 
 test-env: $(UV)
 	$(UV) sync --frozen --extra test
+
+# The dbt manifest the code location is built from, prepared the way dagster-dbt intends (`dbt parse` on the
+# project this module declares); importing the definitions never does it. dagster-dbt runs `dbt` from PATH.
+manifest:
+	PATH="$(CURDIR)/$(VENV_BIN):$$PATH" $(VENV_BIN)/dagster-dbt project prepare-and-package --file voter_platform/defs/marts/project.py
 
 .uv/bin/uv:
 	$(PYTHON) -m venv .uv

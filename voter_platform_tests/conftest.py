@@ -1,6 +1,7 @@
 """Session-wide test setup: tests never touch the user's ./data or DAGSTER_HOME.
 
-The environment is set before anything imports `voter_platform.definitions`, which reads it once.
+The test session sets itself up as the `voter-platform` commands do: its own data directory (and the
+Dagster instance in it), then the dbt manifest when the dbt project changed since it was parsed.
 Area-specific fixtures live in the conftest.py of each test sub-package; the fixture warehouse that the
 publish and dashboard tests share lives here, so a run builds it once.
 """
@@ -14,7 +15,12 @@ SESSION_DATA_DIR = tempfile.mkdtemp(prefix="voter-platform-tests-")
 os.environ["VOTER_PLATFORM_DATA"] = SESSION_DATA_DIR
 os.environ.pop("DAGSTER_HOME", None)
 
-from voter_platform_tests.published_fixtures import fixture_warehouse_path  # noqa: E402 - after the environment is set
+from voter_platform.defs.marts.project import prepare_manifest  # noqa: E402 - after the environment is set
+from voter_platform.settings import configure_environment  # noqa: E402
+from voter_platform_tests.published_fixtures import fixture_warehouse_path  # noqa: E402
+
+configure_environment()
+prepare_manifest()
 
 
 @pytest.fixture(scope="session")

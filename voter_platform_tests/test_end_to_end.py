@@ -22,7 +22,7 @@ import pytest
 from voter_platform.dashboard.callbacks import CHART_BUILDERS, chart_figure, insight_list, resolve_view
 from voter_platform.dashboard.data import PublishedStore
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.defs.resources import build_resources
 from voter_platform.demo import GOODPARTY_SAMPLE
 from voter_platform.generate.config import DefectRates, GenerateConfig
@@ -84,10 +84,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory):
         definitions = dg.Definitions(
             assets=list(defs.assets),
             jobs=list(defs.jobs),
-            resources=build_resources(paths),
+            resources=build_resources(str(paths.root)),
             executor=dg.in_process_executor,
         )
-        results = {"elections": run_job(definitions, "election_reference_job", tags=all_cycles_tags())}
+        results = {"elections": run_job(definitions, "elections_job", tags=all_cycles_tags())}
         for partition in sorted({landing_file.partition_key for landing_file in scan_landing(paths.landing)}):
             results[partition] = run_job(definitions, "ingest_job", partition_key=partition)
         yield paths, results

@@ -3,8 +3,8 @@
 `compare_marts(date)` works on the warehouse already in VOTER_PLATFORM_DATA (the pipeline bench's work
 directory, voter_platform/bench/pipeline.py):
 
-* Dagster: `marts_job` for the partition, in a fresh process (definitions, dbt build with all data and
-  unit tests, metadata queries), with an in-memory Dagster instance. The time runs from the start of
+* Dagster: `marts_job` for the partition, in a fresh process (definitions, dbt build with all data
+  tests, metadata queries), with an in-memory Dagster instance. The time runs from the start of
   its process: importing the code location, the run, dbt's start-up and parse, every test.
 * Direct: the compiled SQL of every model in DAG order (`dbt compile` for the same date), in one
   DuckDB connection in a fresh process (views and tables re-created, marts' dates deleted and

@@ -180,13 +180,13 @@ def _end_to_end_phase(config: BenchConfig) -> dict[str, Any]:
     import dagster as dg
 
     from voter_platform.definitions import defs
-    from voter_platform.defs.automation.schedules import all_cycles_tags
+    from voter_platform.defs.elections.jobs import all_cycles_tags
     from voter_platform.lib.publish import MANIFEST_FILE
 
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with dg.DagsterInstance.get() as instance:
         assert (
-            defs.resolve_job_def("election_reference_job")
+            defs.resolve_job_def("elections_job")
             .execute_in_process(tags=all_cycles_tags(), run_config=quiet, instance=instance)
             .success
         )

@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"voter-platform bench: {error}", file=sys.stderr)
         return 2
     out = (args.out or paths.root / "bench").resolve()
+    # Every timed phase loads the definitions, which are built from the dbt manifest: parse first if needed.
+    from voter_platform.defs.marts.project import prepare_manifest
+
+    prepare_manifest()
     if args.formats:
         return _run_layouts(args, out)
     from voter_platform.bench.pipeline import BenchConfig, run_bench

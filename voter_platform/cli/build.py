@@ -68,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"Nothing to build: no voter files in {paths.landing}")
         return 0
 
-    # Importing the definitions prepares the dbt manifest when it is missing or stale.
+    # The definitions are built from the dbt manifest: parse the project first when it changed.
+    from voter_platform.defs.marts.project import prepare_manifest
+
+    prepare_manifest()
     from voter_platform.cli.materialize import build_elections, build_partition
     from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
 

@@ -12,7 +12,7 @@ import dagster as dg
 
 from voter_platform.cli.build import PartitionOutcome
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.lib.reference import ELECTION_CYCLES
 
 RAW_VOTERS_KEY = dg.AssetKey(["raw", "voters"])
@@ -20,7 +20,7 @@ RAW_VOTERS_KEY = dg.AssetKey(["raw", "voters"])
 
 def build_elections() -> PartitionOutcome:
     """Load every election cycle of the reference data in one run."""
-    result = _execute("election_reference_job", tags=all_cycles_tags())
+    result = _execute("elections_job", tags=all_cycles_tags())
     return _summarize(f"elections {ELECTION_CYCLES[0]}–{ELECTION_CYCLES[-1]}", result)
 
 

@@ -1,6 +1,6 @@
 """`voter-platform up`: prepare, seed demo data, then run the Dagster UI and the dashboard together.
 
-Both servers run in their own process groups (`dagster dev` ignores SIGTERM for a while when it is not
+Both servers run in their own process groups (`dg dev` ignores SIGTERM for a while when it is not
 a group leader); on Ctrl-C or SIGTERM both groups are stopped, forcefully after a grace period, so no
 process is left behind.
 """
@@ -26,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "up",
         help="start the Dagster UI and the dashboard side by side (seeds demo data when landing is empty)",
         description=(
-            "Prepare the dbt manifest, put demo voter files into the landing folder when it is empty, then "
-            "start `dagster dev` (UI, daemon: landing sensor and schedules) and the Dash dashboard. "
+            "Put demo voter files into the landing folder when it is empty, then start `dg dev` (UI, daemon: "
+            "landing sensor and schedules; it prepares the dbt manifest) and the Dash dashboard. "
             "Ctrl-C stops both."
         ),
     )
@@ -45,10 +45,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"voter-platform up: {error}", file=sys.stderr)
         return 2
 
-    from voter_platform.defs.transform.project import prepare_manifest
     from voter_platform.demo import seed_demo_data
 
-    prepare_manifest()
     if not args.no_demo:
         seeded = seed_demo_data(paths)
         if seeded:
@@ -56,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
     bin_dir = Path(sys.executable).parent
     servers = {
+        # dg dev also prepares the dbt manifest when the code location loads (DbtProject.prepare_if_dev).
         "Dagster UI": [
-            str(bin_dir / "dagster"),
+            str(bin_dir / "dg"),
             "dev",
             "-w",
             str(REPO_ROOT / "workspace.yaml"),
@@ -75,16 +74,10 @@ def run(args: argparse.Namespace) -> int:
             str(args.dashboard_port),
         ],
     }
-    environment = {
-        **os.environ,
-        # `dagster dev` works and is what the docs teach; its notice that `dg dev` supersedes it is noise here.
-        # (A message filter: PYTHONWARNINGS cannot name a category outside the standard library.)
-        "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded",
-    }
     # Run from DAGSTER_HOME: Dagster warns about any other dagster.yaml in its working directory (the
     # repo's template), although the instance it uses is the one in DAGSTER_HOME.
     processes = {
-        name: subprocess.Popen(command, cwd=os.environ["DAGSTER_HOME"], env=environment, start_new_session=True)
+        name: subprocess.Popen(command, cwd=os.environ["DAGSTER_HOME"], start_new_session=True)
         for name, command in servers.items()
     }
 

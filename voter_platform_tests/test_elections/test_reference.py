@@ -5,7 +5,7 @@ import duckdb
 import pytest
 
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.lib import reference
 from voter_platform.settings import data_paths
 
@@ -43,9 +43,7 @@ def test_calendar_has_every_federal_general_2008_to_2030():
 @pytest.fixture(scope="module")
 def loaded_warehouse():
     with dg.DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("election_reference_job").execute_in_process(
-            instance=instance, tags=all_cycles_tags()
-        )
+        result = defs.resolve_job_def("elections_job").execute_in_process(instance=instance, tags=all_cycles_tags())
     assert result.success
     return data_paths().warehouse
 
@@ -72,9 +70,5 @@ def test_reloading_a_cycle_replaces_it(loaded_warehouse):
 
     before = count_2024()
     with dg.DagsterInstance.ephemeral() as instance:
-        assert (
-            defs.resolve_job_def("election_reference_job")
-            .execute_in_process(instance=instance, partition_key="2024")
-            .success
-        )
+        assert defs.resolve_job_def("elections_job").execute_in_process(instance=instance, partition_key="2024").success
     assert count_2024() == before == 535

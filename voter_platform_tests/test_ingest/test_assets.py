@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from voter_platform.defs.ingest.assets import raw_key, raw_voter_files
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import analysis_date_partitions
+from voter_platform.defs.resources import PublishedFolder
 from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
 from voter_platform.lib.vocabularies import STATE_NAMES
 from voter_platform.settings import SAMPLES_DIR
@@ -72,7 +73,8 @@ class Platform:
             instance=self.instance,
             resources={
                 "warehouse": DuckDBResource(database=str(self.database)),
-                "landing": LandingFolder(path=str(self.landing)),
+                "landing": LandingFolder(data_dir=str(self.landing.parent)),
+                "published": PublishedFolder(data_dir=str(self.landing.parent)),
             },
             run_config={"ops": {"raw_voter_files": {"config": {"files": files or []}}}},
             raise_on_error=False,
@@ -363,7 +365,7 @@ def test_the_ingest_job_runs_a_backfill_range_as_one_run():
     import warnings
 
     from voter_platform.definitions import defs
-    from voter_platform.defs.automation.jobs import ingest_job
+    from voter_platform.defs.ingest.jobs import ingest_job
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

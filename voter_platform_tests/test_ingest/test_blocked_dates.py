@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from voter_platform.defs.ingest.assets import raw_key, raw_voter_files
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import analysis_date_partitions
+from voter_platform.defs.resources import PublishedFolder
 from voter_platform.lib.blocked import BLOCKED_DATES_FILE, read_blocked_dates
 from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
 from voter_platform_tests.test_ingest.defect_files import canonical_voter
@@ -42,7 +43,8 @@ def _materialize(tmp_path) -> dg.ExecuteInProcessResult:
         [raw_voter_files, marts_stand_in],
         resources={
             "warehouse": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
-            "landing": LandingFolder(path=str(tmp_path / "landing")),
+            "landing": LandingFolder(data_dir=str(tmp_path)),
+            "published": PublishedFolder(data_dir=str(tmp_path)),
         },
         partition_key=DAY.isoformat(),
         raise_on_error=False,
@@ -112,7 +114,8 @@ def test_a_range_with_a_failed_date_and_a_blocked_one_names_both(data_dir):
         [raw_voter_files, marts_stand_in],
         resources={
             "warehouse": DuckDBResource(database=str(data_dir / "warehouse.duckdb")),
-            "landing": LandingFolder(path=str(data_dir / "landing")),
+            "landing": LandingFolder(data_dir=str(data_dir)),
+            "published": PublishedFolder(data_dir=str(data_dir)),
         },
         tags={"dagster/asset_partition_range_start": "2025-10-06", "dagster/asset_partition_range_end": "2025-10-07"},
         raise_on_error=False,

@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.defs.elections.assets import election_reference_assets
+from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.defs.ingest import sensors
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.ingest.sensors import LandingCursor, landing_sensor
@@ -67,7 +67,9 @@ class Sensor:
 
     def tick(self) -> dg.SensorResult:
         context = dg.build_sensor_context(
-            instance=self.instance, cursor=self.cursor, resources={"landing": LandingFolder(path=str(self.landing))}
+            instance=self.instance,
+            cursor=self.cursor,
+            resources={"landing": LandingFolder(data_dir=str(self.landing.parent))},
         )
         context.log.addHandler(self.log)
         result = landing_sensor(context)
@@ -221,7 +223,7 @@ def test_election_reference_is_loaded_before_the_first_ingest(instance, landing,
     path = drop(landing, f"voters_NC_{DAY}.csv")
     sensor.tick()
     (reference,) = sensor.tick().run_requests
-    assert reference.job_name == "election_reference_job"
+    assert reference.job_name == "elections_job"
     assert reference.tags == all_cycles_tags()
     assert path.name not in sensor.state.requested  # held, not forgotten
 

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from voter_platform.definitions import defs
-from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.defs.resources import build_resources
 from voter_platform.settings import DATA_ENV_VAR, DataPaths
 from voter_platform_tests.test_marts.raw_fixture import write_raw_fixture
@@ -64,10 +64,12 @@ class MartsRun:
 class MartsWarehouse:
     paths: DataPaths
     definitions: dg.Definitions
+    # Kept, so a test can read a run's log in order (dbt's events against the step's own messages).
+    instance: dg.DagsterInstance
 
     def run_marts_job(self, **kwargs) -> dg.ExecuteInProcessResult:
         job = self.definitions.resolve_job_def("marts_job")
-        return job.execute_in_process(raise_on_error=False, run_config=_QUIET, **kwargs)
+        return job.execute_in_process(raise_on_error=False, run_config=_QUIET, instance=self.instance, **kwargs)
 
     def query(self, sql: str, parameters: list | None = None) -> pd.DataFrame:
         with duckdb.connect(str(self.paths.warehouse), read_only=True) as connection:
@@ -95,11 +97,11 @@ def marts_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MartsW
         definitions = dg.Definitions(
             assets=list(defs.assets or []),
             jobs=list(defs.jobs or []),
-            resources=build_resources(paths),
+            resources=build_resources(str(paths.root)),
             executor=dg.in_process_executor,
         )
-        warehouse = MartsWarehouse(paths=paths, definitions=definitions)
-        elections = definitions.resolve_job_def("election_reference_job").execute_in_process(
+        warehouse = MartsWarehouse(paths=paths, definitions=definitions, instance=dg.DagsterInstance.ephemeral())
+        elections = definitions.resolve_job_def("elections_job").execute_in_process(
             tags=all_cycles_tags(), run_config=_QUIET
         )
         assert elections.success

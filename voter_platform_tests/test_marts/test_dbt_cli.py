@@ -1,12 +1,12 @@
-"""dbt run by hand (`dbt test`, `dbt compile`) on the test warehouse: the unit tests catch a changed
-rule; voter keys cannot be computed without the salt, nor date-dependent models without the
+"""dbt run by hand (`dbt test`, `dbt compile`) on the test warehouse: the unit tests pass and catch a
+changed rule; voter keys cannot be computed without the salt, nor date-dependent models without the
 analysis window. (That they pass, and every data test, is asserted on the Dagster runs.)"""
 
 import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from voter_platform.defs.transform.project import dbt_project
+from voter_platform.defs.marts.project import dbt_project
 from voter_platform.settings import SALT_ENV_VAR
 from voter_platform_tests.test_marts.conftest import MartsRun, MartsWarehouse
 
@@ -19,6 +19,13 @@ def _unit_test_statuses(invocation) -> dict[str, str]:
     invocation.wait()
     results = invocation.get_artifact("run_results.json")["results"]
     return {result["unique_id"].rsplit(".", 1)[-1]: result["status"] for result in results}
+
+
+def test_the_business_rules_pass_their_unit_tests(range_run: MartsRun):
+    """dbt's unit tests, run the way dbt means them: in CI (`make test`), not in every production build."""
+    statuses = _unit_test_statuses(_dbt("test", "--select", "test_type:unit"))
+    assert len(statuses) >= 13
+    assert set(statuses.values()) == {"pass"}, statuses
 
 
 def test_a_changed_tier_boundary_fails_the_tier_unit_test(range_run: MartsRun):

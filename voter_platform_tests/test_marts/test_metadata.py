@@ -1,12 +1,10 @@
-"""The pure helpers of the dbt asset: materialization metadata and unit-test check results."""
+"""The pure helpers of the dbt asset: the row counts and schemas observed after a build."""
 
 from datetime import date
 
-import dagster as dg
 import duckdb
 
-from voter_platform.defs.transform.metadata import BuiltRelation, built_relation, relation_metadata
-from voter_platform.defs.transform.unit_tests import unit_test_results
+from voter_platform.defs.marts.metadata import BuiltRelation, built_relation, relation_metadata
 
 MART = BuiltRelation(schema="marts", name="voter_snapshot", counts_analysis_dates=True)
 TABLE = BuiltRelation(schema="intermediate", name="int_voters_as_of_date", counts_analysis_dates=False)
@@ -59,53 +57,3 @@ def test_only_models_and_seeds_are_relations():
     }
     assert built_relation(manifest, "model.p.m") == BuiltRelation("marts", "m", counts_analysis_dates=True)
     assert built_relation(manifest, "test.p.t") is None
-
-
-def test_unit_test_results_become_check_results_of_their_model():
-    key = dg.AssetKey(["intermediate", "int_voters_as_of_date"])
-    spec = dg.AssetCheckSpec("engagement_tier_boundaries", asset=key, blocking=True)
-    other = dg.AssetCheckSpec("unknown_history_rule", asset=key, blocking=True)
-    run_results = {
-        "results": [
-            {
-                "unique_id": "unit_test.p.int_voters_as_of_date.engagement_tier_boundaries",
-                "status": "fail",
-                "message": "actual differs from expected",
-                "execution_time": 0.2,
-            },
-            {
-                "unique_id": "unit_test.p.int_voters_as_of_date.unknown_history_rule",
-                "status": "pass",
-                "execution_time": 0.1,
-            },
-            # a data test: dagster-dbt reports it itself
-            {"unique_id": "test.p.not_null_x", "status": "fail"},
-        ]
-    }
-    checks = {
-        "unit_test.p.int_voters_as_of_date.engagement_tier_boundaries": spec,
-        "unit_test.p.int_voters_as_of_date.unknown_history_rule": other,
-        "test.p.not_null_x": dg.AssetCheckSpec("not_null_x", asset=key),
-    }
-    results = list(unit_test_results(run_results, checks, {spec.key, other.key}))
-    assert [(result.check_name, result.passed) for result in results] == [
-        ("engagement_tier_boundaries", False),
-        ("unknown_history_rule", True),
-    ]
-    assert results[0].metadata["message"].value == "actual differs from expected"
-    # An unselected unit test reports nothing.
-    assert list(unit_test_results(run_results, checks, {other.key})) == [results[1]]
-
-
-def test_old_dbt_target_directories_are_pruned(tmp_path):
-    import os
-
-    from voter_platform.defs.transform.assets import prune_dbt_target_dirs
-
-    for age, name in enumerate(["dbt_models-a", "dbt_models-b", "dbt_models-c", "dbt_models-d"]):
-        (tmp_path / name).mkdir()
-        os.utime(tmp_path / name, (1_000_000 - age, 1_000_000 - age))  # a is the newest
-    (tmp_path / "manifest.json").write_text("{}")
-    removed = prune_dbt_target_dirs(tmp_path, "dbt_models-*", keep=2)
-    assert sorted(path.name for path in removed) == ["dbt_models-c", "dbt_models-d"]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["dbt_models-a", "dbt_models-b", "manifest.json"]

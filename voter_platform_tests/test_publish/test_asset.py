@@ -9,6 +9,7 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.publish.assets import published_snapshot
+from voter_platform.defs.resources import PublishedFolder
 from voter_platform.lib.publish import PUBLISHED_TABLES
 from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE
 
@@ -40,7 +41,10 @@ def data_dir(tmp_path, monkeypatch, fixture_warehouse):
 def _materialize(data_dir, run_config=None, **kwargs) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [published_snapshot],
-        resources={"warehouse": DuckDBResource(database=str(data_dir / "warehouse" / "warehouse.duckdb"))},
+        resources={
+            "warehouse": DuckDBResource(database=str(data_dir / "warehouse" / "warehouse.duckdb")),
+            "published": PublishedFolder(data_dir=str(data_dir)),
+        },
         run_config=run_config,
         **kwargs,
     )

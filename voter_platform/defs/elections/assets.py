@@ -14,14 +14,15 @@ from voter_platform.defs.partitions import election_cycle_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL
 from voter_platform.lib.reference import REFERENCE_READERS
 
-ELECTION_GROUP = "election_reference"
+# The layer's one name: code package defs/elections, asset group, elections_job, tests test_elections.
+ELECTIONS_GROUP = "elections"
 
 
 def _reference_asset(reader: Callable[[], pd.DataFrame]) -> dg.AssetsDefinition:
     @dg.asset(
         name=reader.__name__,
         key_prefix="elections",
-        group_name=ELECTION_GROUP,
+        group_name=ELECTIONS_GROUP,
         description=reader.__doc__,
         partitions_def=election_cycle_partitions,
         # All cycles load in one run: the whole table is read from one small file anyway.

@@ -1,1 +1,1 @@
-"""Raw voter files: the landing sensor, the raw multi-asset and its checks (group raw_voter_files)."""
+"""Raw voter files: the landing sensor, the raw multi-asset and its checks (group ingest)."""

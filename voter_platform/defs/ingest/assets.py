@@ -25,13 +25,14 @@ say which file, how much was quarantined, the top reasons and what to do (lib/bl
 
 from contextlib import closing
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import analysis_date_partitions
-from voter_platform.defs.resources import WAREHOUSE_POOL
+from voter_platform.defs.resources import WAREHOUSE_POOL, PublishedFolder
 from voter_platform.lib.blocked import blocked_entry, describe_blocked_date, record_blocked_date
 from voter_platform.lib.ingest import (
     DEFAULT_QUARANTINE_THRESHOLD_PCT,
@@ -45,9 +46,9 @@ from voter_platform.lib.ingest import (
 )
 from voter_platform.lib.ingest.formats import VOTE_HISTORY, VOTER, describe_formats
 from voter_platform.lib.landing import describe, state_of_folder
-from voter_platform.settings import data_paths
 
-RAW_GROUP = "raw_voter_files"
+# The layer's one name: code package defs/ingest, asset group, ingest_job, tests test_ingest.
+INGEST_GROUP = "ingest"
 RAW_PREFIX = "raw"
 
 
@@ -120,7 +121,7 @@ CHECK_SPECS = [
         dg.AssetSpec(
             raw_key(table),
             description=description,
-            group_name=RAW_GROUP,
+            group_name=INGEST_GROUP,
             kinds={"duckdb", "python"},
             metadata={"table": f"raw.{table}", "formats_accepted": FORMATS_ACCEPTED},
         )
@@ -138,7 +139,11 @@ CHECK_SPECS = [
     ),
 )
 def raw_voter_files(
-    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: DuckDBResource, landing: LandingFolder
+    context: dg.AssetExecutionContext,
+    config: IngestConfig,
+    warehouse: DuckDBResource,
+    landing: LandingFolder,
+    published: PublishedFolder,
 ):
     """Ingest every date of the run's partitions (one, or a backfill range), oldest first.
 
@@ -175,7 +180,7 @@ def raw_voter_files(
                 continue
             _log_outcome(context, outcome)
             loaded.append(outcome)
-        blocked = _record_blocked_dates(loaded)
+        blocked = _record_blocked_dates(loaded, published.folder)
         if failed:
             for outcome in loaded:
                 day = outcome.partition_date
@@ -200,13 +205,13 @@ def raw_voter_files(
 # --- blocked dates --------------------------------------------------------------------------------
 
 
-def _record_blocked_dates(outcomes: list[PartitionOutcome]) -> dict[str, dict]:
+def _record_blocked_dates(outcomes: list[PartitionOutcome], published: Path) -> dict[str, dict]:
     """The run's dates with a snapshot that was not accepted, recorded beside the published snapshots for the
     dashboard (aggregates only); a date of the run accepted now is removed from the record."""
     blocked = {}
     for outcome in outcomes:
         entry = blocked_entry(outcome)
-        record_blocked_date(data_paths().published, outcome.partition_date, entry)
+        record_blocked_date(published, outcome.partition_date, entry)
         if entry is not None:
             blocked[outcome.partition_date.isoformat()] = entry
     return blocked

@@ -3,18 +3,20 @@
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from voter_platform.lib.landing import LandingFile, scan_landing
+from voter_platform.settings import DATA_ENV_VAR, DataPaths
 
 
 class LandingFolder(dg.ConfigurableResource):
-    """Where voter files are dropped: `<data>/landing` by default (see settings.DataPaths)."""
+    """Where voter files are dropped: `<data_dir>/landing` (see settings.DataPaths)."""
 
-    path: str
+    data_dir: str = Field(description=f"The platform's data directory ({DATA_ENV_VAR}).")
 
     @property
     def folder(self) -> Path:
-        return Path(self.path)
+        return DataPaths(Path(self.data_dir)).landing
 
     def files(self) -> list[LandingFile]:
         """Every candidate file, with its partition (see lib/landing.py); [] when the folder is missing."""

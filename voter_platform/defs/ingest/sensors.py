@@ -16,7 +16,7 @@ file in the request (run keys dedupe forever, so an untouched file never runs tw
 config lists those files, so a file deleted before the run starts is reported as missing.
 
 Before the first ingest the election reference must be in the warehouse (dbt reads it): if it has
-never been materialized, the sensor requests one election_reference_job run for all cycles and
+never been materialized, the sensor requests one elections_job run for all cycles and
 holds the ingest requests until it has finished (if it fails, the ingest goes ahead and the marts
 report the missing reference).
 """
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from voter_platform.defs.automation.jobs import election_reference_job, ingest_job
-from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.defs.elections.assets import election_reference_assets
+from voter_platform.defs.elections.jobs import all_cycles_tags, elections_job
 from voter_platform.defs.ingest.assets import IngestConfig
+from voter_platform.defs.ingest.jobs import ingest_job
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
 from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
@@ -140,7 +140,7 @@ def _reference_state(instance: dg.DagsterInstance) -> str:
     """loaded | running | failed | missing."""
     if all(instance.get_latest_materialization_event(key) is not None for key in _reference_keys()):
         return "loaded"
-    runs = instance.get_runs(filters=dg.RunsFilter(job_name=election_reference_job.name), limit=1)
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=elections_job.name), limit=1)
     if not runs:
         return "missing"
     if runs[0].status in _IN_FLIGHT:
@@ -150,7 +150,7 @@ def _reference_state(instance: dg.DagsterInstance) -> str:
 
 @dg.sensor(
     name="landing_sensor",
-    jobs=[ingest_job, election_reference_job],
+    jobs=[ingest_job, elections_job],
     minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts the ingest of a snapshot date when its voter files land (once each file has stopped changing).",
@@ -192,7 +192,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
             run_requests=[
                 dg.RunRequest(
                     run_key=REFERENCE_BOOTSTRAP_RUN_KEY,
-                    job_name=election_reference_job.name,
+                    job_name=elections_job.name,
                     tags=all_cycles_tags(),
                 )
             ],

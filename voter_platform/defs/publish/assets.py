@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from voter_platform.defs.partitions import analysis_date_partitions
-from voter_platform.defs.resources import WAREHOUSE_POOL
+from voter_platform.defs.resources import WAREHOUSE_POOL, PublishedFolder
 from voter_platform.lib.publish import (
     MANIFEST_FILE,
     PUBLISHED_MODELS,
@@ -26,7 +26,9 @@ from voter_platform.lib.publish import (
     update_manifest,
     validate_min_cell_size,
 )
-from voter_platform.settings import data_paths
+
+# The layer's one name: code package defs/publish, asset group, tests test_publish.
+PUBLISH_GROUP = "publish"
 
 
 class PublishConfig(dg.Config):
@@ -41,7 +43,7 @@ class PublishConfig(dg.Config):
 
 @dg.asset(
     name="published_snapshot",
-    group_name="published",
+    group_name=PUBLISH_GROUP,
     partitions_def=analysis_date_partitions,
     # The dbt models of the published layer (dagster-dbt keys them <folder>/<model>).
     deps=[dg.AssetKey([PUBLISHED_SCHEMA, model]) for model in PUBLISHED_MODELS],
@@ -58,12 +60,12 @@ class PublishConfig(dg.Config):
     ),
 )
 def published_snapshot(
-    context: dg.AssetExecutionContext, config: PublishConfig, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, config: PublishConfig, warehouse: DuckDBResource, published: PublishedFolder
 ) -> dg.MaterializeResult:
     min_cell_size = (
         validate_min_cell_size(config.min_cell_size) if config.min_cell_size is not None else min_cell_size_from_env()
     )
-    published_dir = data_paths().published
+    published_dir = published.folder
     publications: list[DatePublication] = []
     skipped: list[str] = []
     with warehouse.get_connection() as connection:

@@ -1,4 +1,10 @@
-"""The dbt project (../../dbt) as dagster-dbt sees it, and how its manifest gets prepared."""
+"""The dbt project (../../dbt) as dagster-dbt sees it, and how its manifest gets prepared.
+
+The way dagster-dbt intends: the manifest is prepared at set-up (`make run` / `make test` run
+`dagster-dbt project prepare-and-package --file` on this module), and under `dg dev` it is prepared
+again when the code location loads (`prepare_if_dev`), so an edited model shows up on reload.
+Anywhere else, importing this module only reads the manifest.
+"""
 
 from pathlib import Path
 
@@ -7,6 +13,7 @@ from dagster_dbt import DbtProject
 from voter_platform.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
 
 _NOT_SOURCES = {"target", "logs", "dbt_packages"}
 
@@ -25,10 +32,10 @@ def manifest_is_stale() -> bool:
 
 
 def prepare_manifest() -> Path:
-    """Run `dbt parse` when the manifest is missing or older than any file of the dbt project.
+    """Parse the dbt project when the manifest is missing or older than any file of it.
 
-    Definitions cannot load without a manifest, so every entry point calls this first; it costs a
-    directory scan when nothing changed.
+    The set-up step of the commands that load the definitions outside `dg dev` (`voter-platform build`,
+    the bench, the test session); it costs a directory scan when nothing changed.
     """
     if manifest_is_stale():
         dbt_project.preparer.prepare(dbt_project)

@@ -6,9 +6,13 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+# The layer's one name: code package defs/marts, asset group, marts_job, tests test_marts. Inside it,
+# dbt's own folders (staging, intermediate, marts) stay visible as the first part of each asset key.
+MARTS_GROUP = "marts"
+
 
 class VoterPlatformTranslator(DagsterDbtTranslator):
-    """Models are keyed `<layer>/<model>` and grouped by layer (staging, intermediate, marts).
+    """Models are keyed `<dbt folder>/<model>` (staging, intermediate, marts) and all grouped in `marts`.
 
     dbt sources are keyed `<source>/<table>` so that `raw.voters` is the ingest asset `raw/voters`
     and `elections.vep_turnout` the reference asset `elections/vep_turnout`. Seeds (small, curated
@@ -24,7 +28,7 @@ class VoterPlatformTranslator(DagsterDbtTranslator):
         return dg.AssetKey([_layer(dbt_resource_props), dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return _layer(dbt_resource_props)
+        return MARTS_GROUP
 
     def get_partition_mapping(
         self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
