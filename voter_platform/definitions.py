@@ -24,6 +24,7 @@ from voter_platform.defs.transform.project import prepare_manifest  # noqa: E402
 
 prepare_manifest()
 
+from voter_platform.defs.alerts import alert_definitions  # noqa: E402
 from voter_platform.defs.automation.jobs import election_reference_job, ingest_job, marts_job  # noqa: E402
 from voter_platform.defs.automation.schedules import (  # noqa: E402
     daily_marts_schedule,
@@ -46,3 +47,4 @@ defs = dg.Definitions(
     # and never two writers on the DuckDB file from the same run.
     executor=dg.in_process_executor,
 )
+defs = dg.Definitions.merge(defs, alert_definitions())  # alerts, freshness (defs/alerts/)

@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     }
     environment = {
         **os.environ,
+        # Alerts link to the run in the UI this command starts (unless the user says where the UI is reached).
+        "VOTER_PLATFORM_DAGSTER_UI_URL": os.environ.get("VOTER_PLATFORM_DAGSTER_UI_URL")
+        or f"http://{args.host}:{args.dagster_port}",
         # `dagster dev` works and is what the docs teach; its notice that `dg dev` supersedes it is noise here.
         # (A message filter: PYTHONWARNINGS cannot name a category outside the standard library.)
         "PYTHONWARNINGS": "ignore:Function `dev_command` is superseded",

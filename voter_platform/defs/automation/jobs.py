@@ -7,13 +7,16 @@ from voter_platform.defs.partitions import analysis_date_partitions, election_cy
 RAW_GROUP = "raw_voter_files"
 ELECTION_GROUP = "election_reference"
 MART_GROUPS = ("staging", "intermediate", "marts", "published")
+# The freshness of the published data is checked on a clock (defs/alerts/freshness.py), not by the runs that
+# publish: a backfill of old dates would otherwise fail it.
+NOT_IN_RUNS = dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("published_snapshot"), "published_recently"))
 
 # A dropped file: load its partition, then rebuild and publish the marts of that date. All dbt models
 # are selected, not only those downstream of raw: some (the analysis dates, election results) read
 # no raw table but every mart needs them.
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=dg.AssetSelection.groups(RAW_GROUP, *MART_GROUPS),
+    selection=dg.AssetSelection.groups(RAW_GROUP, *MART_GROUPS) - NOT_IN_RUNS,
     partitions_def=analysis_date_partitions,
     description="Load the landing files of one snapshot date, then rebuild and publish its marts.",
 )
@@ -21,7 +24,7 @@ ingest_job = dg.define_asset_job(
 # A new day without a new file: the marts still move (tiers and tenure depend on the date).
 marts_job = dg.define_asset_job(
     "marts_job",
-    selection=dg.AssetSelection.groups(*MART_GROUPS),
+    selection=dg.AssetSelection.groups(*MART_GROUPS) - NOT_IN_RUNS,
     partitions_def=analysis_date_partitions,
     description="Rebuild and publish the marts for an analysis date from the latest snapshots.",
 )
