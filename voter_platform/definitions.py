@@ -24,7 +24,6 @@ from voter_platform.defs.transform.project import prepare_manifest  # noqa: E402
 
 prepare_manifest()
 
-from voter_platform.defs.alerts import alert_definitions  # noqa: E402
 from voter_platform.defs.automation.jobs import election_reference_job, ingest_job, marts_job  # noqa: E402
 from voter_platform.defs.automation.schedules import (  # noqa: E402
     daily_marts_schedule,
@@ -33,6 +32,7 @@ from voter_platform.defs.automation.schedules import (  # noqa: E402
 from voter_platform.defs.elections.assets import election_reference_assets  # noqa: E402
 from voter_platform.defs.ingest.assets import raw_assets  # noqa: E402
 from voter_platform.defs.ingest.sensors import landing_sensor  # noqa: E402
+from voter_platform.defs.operations import operations_definitions  # noqa: E402
 from voter_platform.defs.publish.assets import published_snapshot  # noqa: E402
 from voter_platform.defs.resources import build_resources  # noqa: E402
 from voter_platform.defs.transform.assets import dbt_models  # noqa: E402
@@ -47,4 +47,4 @@ defs = dg.Definitions(
     # and never two writers on the DuckDB file from the same run.
     executor=dg.in_process_executor,
 )
-defs = dg.Definitions.merge(defs, alert_definitions())  # alerts, freshness (defs/alerts/)
+defs = dg.Definitions.merge(defs, operations_definitions())  # alerts, freshness, console (defs/operations.py)

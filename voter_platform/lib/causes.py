@@ -13,6 +13,7 @@ Plain Python.
 from __future__ import annotations
 
 import errno
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,10 @@ _PATH_IN_TEXT = re.compile(r"""(?:file|File|directory)\s+["']?(/[^"'\s:]+)""")
 
 class WarehouseNotWritable(Exception):
     """The warehouse (or its folder) cannot be written: said before anything runs, never retried."""
+
+
+class FileStillBeingWritten(Exception):
+    """A landing file changed while it was read: its writer has not finished. Transient: the load is retried."""
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -72,14 +77,15 @@ def root_cause(error: BaseException | str) -> str | None:
     if errno.EROFS in codes or "Read-only file system" in joined:
         return f"Read-only file system{at}: the data directory cannot be written. Mount it writable and run again."
     if errno.EACCES in codes or errno.EPERM in codes or "Permission denied" in joined:
+        refused = "" if errno.EPERM not in codes else " (the operating system says: Operation not permitted)"
         return (
-            f"Permission denied{at}: the platform cannot write there. Give the user running it write access "
-            "(or point VOTER_PLATFORM_DATA elsewhere) and run again."
+            f"Permission denied{at}{refused}: the platform cannot write there. Give the user running it write "
+            "access (or point VOTER_PLATFORM_DATA elsewhere) and run again."
         )
     if LOCK_TEXT in joined:
         return (
             f"The warehouse is locked by another process{at} ({LOCK_TEXT}): a DuckDB shell, a `voter-platform build` "
-            "beside `make run`, or a run that was killed. Close it; the run is retried."
+            "beside `make run`, or a run that was killed. Close it; the step is retried a few times before it fails."
         )
     return None
 
@@ -90,26 +96,44 @@ def is_transient(error: BaseException | str) -> bool:
     joined = "\n".join(_texts(error))
     if _errnos(error) & {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM}:
         return False
+    if not isinstance(error, str) and any(isinstance(link, FileStillBeingWritten) for link in _chain(error)):
+        return True
     return LOCK_TEXT in joined and "Permission denied" not in joined
 
 
+def redacted_first_line(error: BaseException) -> str:
+    """The first line of an error with quoted values blanked: a library's error may quote a value of a file."""
+    text = str(error).strip().splitlines()
+    return re.sub(r"(['\"]).*?\1", r"\1…\1", text[0][:300]) if text else ""
+
+
 def check_writable(path: Path) -> None:
-    """Raise WarehouseNotWritable with a sentence when the file at `path` (or, when it does not exist yet, its
-    folder) cannot be written by this process. DuckDB would otherwise fail with an IOException that
-    dagster-duckdb retries for ~15 minutes before anyone is told."""
+    """Raise WarehouseNotWritable with a sentence when the database file at `path`, or its folder (where DuckDB
+    writes its write-ahead log beside it), cannot be written by this process. DuckDB would otherwise fail with an
+    IOException that dagster-duckdb retries for ~15 minutes before anyone is told."""
     path = Path(path)
-    target = path if path.exists() else path.parent
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             with open(path, "r+b"):
                 pass
-        elif not target.exists():
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            probe = target / f".write-probe-{path.name}"
-            probe.touch()
-            probe.unlink()
+        probe = path.parent / f".write-probe-{path.name}-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
     except OSError as error:
         raise WarehouseNotWritable(
-            root_cause(error) or f"{target} cannot be written ({error.strerror or error})"
+            root_cause(error) or f"{path} cannot be written ({error.strerror or error})"
         ) from error
+
+
+def failure_summary(description: str | None, error_texts: list[str]) -> str | None:
+    """What a failed step says first: a known machine fault found anywhere in its description or error chain (a
+    full disk deep in dbt's log lines), then the description, when the description does not say it already.
+    None when there is neither a description nor a known cause (the caller decides what an unknown error shows)."""
+    description = (description or "").strip()
+    cause = root_cause("\n".join([description, *error_texts]))
+    # "Permission denied", "No space left on device", ...: a description whose first line names it says it already.
+    key = cause.split(" (")[0].split(":")[0] if cause else None
+    if cause and key not in description.split("\n", 1)[0]:
+        return cause + (f"\n{description}" if description else "")
+    return description or None

@@ -104,6 +104,8 @@ def test_a_file_is_requested_once_it_looks_the_same_twice(sensor, landing):
     assert request.partition_key == DAY
     assert request.run_key == f"{DAY}|{path.name}:{seen.mtime_ns}:{seen.size}"
     assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == [path.name]
+    # The run tells a failure once on the console (defs/console.py): its logger is named in the request.
+    assert request.run_config["loggers"] == {"console": {"config": {}}}
     assert sensor.state.requested == {path.name: f"{seen.mtime_ns}:{seen.size}"}
     assert sensor.state.max_mtime_ns == seen.mtime_ns
     # Nothing changed: nothing more to do.

@@ -15,12 +15,12 @@ from typing import Any
 import dagster as dg
 
 from voter_platform.defs.alerts.channels import AlertChannels, send_alert
+from voter_platform.defs.failures import resource_failure_summary, step_failure_summary
 from voter_platform.lib.alerts import Alert, blocked_date_alert, run_failed_alert
 from voter_platform.lib.causes import root_cause
 
 RAW_OP_NAME = "raw_voter_files"
 FAILURE_SENSOR_NAME = "failure_alert_sensor"
-_FAILURE_PREFIX = "dagster._core.definitions.events.Failure: "
 
 
 def _value(metadata_value: Any) -> Any:
@@ -44,25 +44,15 @@ def _partition_of(run: dg.DagsterRun) -> str | None:
 
 
 def step_failure_reason(event: dg.DagsterEvent) -> str:
-    """What failed in a step, in words that carry no value from a file."""
-    data = event.step_failure_data
-    described = data.user_failure_data.description if data.user_failure_data else None
-    if described:
-        return f"{event.step_key}: {described.strip()}"
-    error = data.error
-    texts = []
-    while error is not None:
-        texts.append(error.message)
-        error = error.cause or error.context
-    cause = root_cause("\n".join(texts))
-    if cause:
-        return f"{event.step_key}: {cause}"
-    kind = data.error.cls_name if data.error else "error"
-    if data.error and data.error.message.startswith(_FAILURE_PREFIX):
-        return f"{event.step_key}: {data.error.message.removeprefix(_FAILURE_PREFIX).strip()}"
+    """What failed in a step, in words that carry no value from a file: the platform's own description and a
+    machine fault's root cause (lib/causes.py); an exception the platform did not word is named by its kind."""
+    summary = step_failure_summary(event)
+    if summary:
+        return f"{event.step_key}: {summary}"
+    error = event.step_failure_data.error
     return (
-        f"{event.step_key} raised {kind}; its text is not copied here (it may quote a value from a voter file): "
-        "the run's log has it."
+        f"{event.step_key} raised {error.cls_name if error else 'an error'}; its text is not copied here (it may "
+        "quote a value from a voter file): the run's log has it."
     )
 
 
@@ -77,7 +67,11 @@ def blocked_dates_of(events: list[dg.DagsterEvent]) -> dict[str, Mapping[str, An
 
 
 def alerts_for_failed_run(
-    run: dg.DagsterRun, step_failures: list[dg.DagsterEvent], run_failure_message: str | None, ui_base_url: str | None
+    run: dg.DagsterRun,
+    step_failures: list[dg.DagsterEvent],
+    run_failure_message: str | None,
+    ui_base_url: str | None,
+    resource_failures: list[dg.DagsterEvent] = (),
 ) -> list[Alert]:
     """The messages a failed run deserves: one per blocked date when that is why it failed, else one."""
     blocked = blocked_dates_of(step_failures)
@@ -95,6 +89,7 @@ def alerts_for_failed_run(
             for day, entry in sorted(blocked.items())
         ]
     reasons = [step_failure_reason(event) for event in step_failures]
+    reasons += [f"starting the run: {resource_failure_summary(event)}" for event in resource_failures]
     if not reasons:
         # No step failed: the run itself did (its process died, it was marked failed at start-up, ...).
         message = run_failure_message or "the run failed before any step did"
@@ -122,11 +117,16 @@ def alerts_for_failed_run(
 )
 def failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
     channels = AlertChannels.from_env()
+    run = context.dagster_run
     alerts = alerts_for_failed_run(
-        context.dagster_run,
+        run,
         list(context.get_step_failure_events()),
         context.failure_event.message,
         channels.dagster_ui_url,
+        [
+            entry.dagster_event
+            for entry in context.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RESOURCE_INIT_FAILURE)
+        ],
     )
     for alert in alerts:
         send_alert(alert, channels, context.log)

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from voter_platform.defs.automation.jobs import election_reference_job, marts_job
+from voter_platform.defs.console import CONSOLE_RUN_CONFIG
 from voter_platform.lib.reference import ELECTION_CYCLES
 
 # Shortly after midnight UTC the new day's partition exists (end_offset=1) and is built from the
@@ -29,6 +30,7 @@ def monthly_election_reference_schedule(context: dg.ScheduleEvaluationContext) -
     return dg.RunRequest(
         run_key=f"election-reference-{context.scheduled_execution_time:%Y-%m}",
         tags=all_cycles_tags(),
+        run_config=CONSOLE_RUN_CONFIG,  # failures told once on the console (defs/console.py)
     )
 
 

@@ -28,6 +28,7 @@ import dagster as dg
 
 from voter_platform.defs.automation.jobs import election_reference_job, ingest_job
 from voter_platform.defs.automation.schedules import all_cycles_tags
+from voter_platform.defs.console import CONSOLE_LOGGERS, CONSOLE_RUN_CONFIG
 from voter_platform.defs.elections.assets import election_reference_assets
 from voter_platform.defs.ingest.assets import IngestConfig
 from voter_platform.defs.ingest.resources import LandingFolder
@@ -194,6 +195,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
                     run_key=REFERENCE_BOOTSTRAP_RUN_KEY,
                     job_name=election_reference_job.name,
                     tags=all_cycles_tags(),
+                    run_config=CONSOLE_RUN_CONFIG,
                 )
             ],
             cursor=plan.cursor.dump(),
@@ -213,7 +215,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
                 run_key=run_key(partition, runnable),
                 job_name=ingest_job.name,
                 partition_key=partition,
-                run_config=dg.RunConfig(ops={RAW_OP_NAME: IngestConfig(files=names)}),
+                # A request's own run config replaces the partition's: the console logger is named here too.
+                run_config=dg.RunConfig(ops={RAW_OP_NAME: IngestConfig(files=names)}, loggers=CONSOLE_LOGGERS),
                 tags={"voter_platform/trigger": "landing_sensor"},
             )
         )

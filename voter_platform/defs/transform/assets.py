@@ -21,6 +21,7 @@ from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL
+from voter_platform.defs.retries import TRANSIENT_RETRY_POLICY, retry_only_transient
 from voter_platform.defs.transform.cli_resource import WarehouseDbtCliResource
 from voter_platform.defs.transform.metadata import BuiltRelation, built_relation, failing_test_rows, relation_metadata
 from voter_platform.defs.transform.project import dbt_project
@@ -171,4 +172,5 @@ dbt_models = dg.multi_asset(
     pool=WAREHOUSE_POOL,
     op_tags=_from_dagster_dbt.op.tags,
     allow_arbitrary_check_specs=True,
-)(_build_dbt_models)
+    retry_policy=TRANSIENT_RETRY_POLICY,  # a locked warehouse only (defs/retries.py)
+)(retry_only_transient(_build_dbt_models))
