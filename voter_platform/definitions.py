@@ -47,4 +47,6 @@ defs = dg.Definitions(
     # and never two writers on the DuckDB file from the same run.
     executor=dg.in_process_executor,
 )
-defs = dg.Definitions.merge(defs, operations_definitions())  # alerts, freshness, console (defs/operations.py)
+defs = dg.Definitions.merge(
+    defs, operations_definitions()
+)  # alerts, freshness, dead runs, console (defs/operations.py)

@@ -20,6 +20,7 @@ from voter_platform.defs.failures import (
     resource_failures,
     step_failure_summary,
 )
+from voter_platform.defs.instance import ensure_warehouse_pool
 from voter_platform.lib.reference import ELECTION_CYCLES
 
 RAW_VOTERS_KEY = dg.AssetKey(["raw", "voters"])
@@ -43,6 +44,7 @@ _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 def _execute(job_name: str, **kwargs) -> dg.ExecuteInProcessResult:
     with dg.DagsterInstance.get() as instance:
+        ensure_warehouse_pool(instance)  # the same instance `make run` uses, with the same one-writer pool
         job = defs.resolve_job_def(job_name)
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_QUIET_LOGS, **kwargs)
         _print_warnings(instance, result.run_id)

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from voter_platform.demo import seed_demo_data
 
     prepare_manifest()
+    fail_runs_left_by_dead_processes()
     if not args.no_demo:
         seeded = seed_demo_data(paths)
         if seeded:
@@ -118,6 +119,20 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stop_all(processes.values())
     return status
+
+
+def fail_runs_left_by_dead_processes() -> None:
+    """Register the warehouse pool in the instance. And: a run whose process was killed (or a machine restarted) stays STARTED and holds the warehouse pool: mark it
+    failed with the reason before the daemon starts, so the runs queued behind it go ahead."""
+    import dagster as dg
+
+    from voter_platform.defs.dead_runs import fail_dead_runs
+    from voter_platform.defs.instance import ensure_warehouse_pool
+
+    with dg.DagsterInstance.get() as instance:
+        ensure_warehouse_pool(instance)  # one writer at a time from the first run (defs/instance.py)
+        for run_id in fail_dead_runs(instance):
+            print(f"Run {run_id} was in progress in a process that is gone: marked failed (run its date again).")
 
 
 def stop_all(processes) -> None:

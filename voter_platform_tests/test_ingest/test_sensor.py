@@ -266,3 +266,13 @@ def test_a_file_in_a_state_subfolder_is_requested_by_its_path(sensor, landing):
     sensor.tick()
     (request,) = ingest_requests(sensor.tick())
     assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == ["FL/" + path.name]
+
+
+def test_the_warehouse_pool_is_registered_in_the_instance_before_the_first_run(landing):
+    """One writer at a time from the first run, whatever the instance's dagster.yaml says (fault 3 of issue 13)."""
+    with dg.instance_for_test() as instance:
+        assert "warehouse" not in {pool.name for pool in instance.event_log_storage.get_pool_limits()}
+        drop(landing, f"voters_NC_{DAY}.csv")
+        Sensor(instance, landing).tick()
+        [pool] = [pool for pool in instance.event_log_storage.get_pool_limits() if pool.name == "warehouse"]
+        assert (pool.limit, pool.from_default) == (1, False)

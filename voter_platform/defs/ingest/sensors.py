@@ -31,6 +31,7 @@ from voter_platform.defs.automation.schedules import all_cycles_tags
 from voter_platform.defs.console import CONSOLE_LOGGERS, CONSOLE_RUN_CONFIG
 from voter_platform.defs.elections.assets import election_reference_assets
 from voter_platform.defs.ingest.assets import IngestConfig
+from voter_platform.defs.instance import ensure_warehouse_pool
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
 from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
@@ -157,6 +158,7 @@ def _reference_state(instance: dg.DagsterInstance) -> str:
     description="Starts the ingest of a snapshot date when its voter files land (once each file has stopped changing).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) -> dg.SensorResult:
+    ensure_warehouse_pool(context.instance)  # one writer at a time, from the first run (defs/instance.py)
     cursor = LandingCursor.parse(context.cursor)
     files = landing.files()
     plan = plan_tick(files, cursor)
