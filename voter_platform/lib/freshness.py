@@ -11,11 +11,12 @@ Plain Python (the dashboard imports it).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+
+from voter_platform.settings import whole_number_from_env
 
 MAX_AGE_ENV_VAR = "VOTER_PLATFORM_MAX_DATA_AGE_DAYS"
 DEFAULT_MAX_AGE_DAYS = 1
@@ -25,16 +26,7 @@ MANIFEST_FILE = "manifest.json"
 def max_age_days_from_env(environ: Mapping[str, str] | None = None) -> int:
     """The number of days the newest published date may lag today; a setting that is no whole number >= 0
     raises ValueError naming it."""
-    text = ((os.environ if environ is None else environ).get(MAX_AGE_ENV_VAR) or "").strip()
-    if not text:
-        return DEFAULT_MAX_AGE_DAYS
-    try:
-        days = int(text)
-    except ValueError:
-        days = -1
-    if days < 0:
-        raise ValueError(f"{MAX_AGE_ENV_VAR}={text!r}: expected a whole number of days, 0 or more")
-    return days
+    return whole_number_from_env(MAX_AGE_ENV_VAR, DEFAULT_MAX_AGE_DAYS, "days", environ)
 
 
 def today_utc() -> date:

@@ -114,21 +114,6 @@ DEFAULT_UNFINISHED_LINE_SECONDS = 600
 _BINARY_SUFFIXES = (".gz", ".zip", ".xlsx", ".xls")
 
 
-def _seconds_from_env(name: str, default: int, environ=None) -> int:
-    import os
-
-    text = ((os.environ if environ is None else environ).get(name) or "").strip()
-    if not text:
-        return default
-    try:
-        seconds = int(text)
-    except ValueError:
-        seconds = -1
-    if seconds < 0:
-        raise ValueError(f"{name}={text!r}: expected a whole number of seconds, 0 or more")
-    return seconds
-
-
 @dataclass(frozen=True)
 class SettleRules:
     quiet_seconds: int = DEFAULT_QUIET_SECONDS
@@ -136,9 +121,11 @@ class SettleRules:
 
     @classmethod
     def from_env(cls, environ=None) -> SettleRules:
+        from voter_platform.settings import whole_number_from_env
+
         return cls(
-            _seconds_from_env(QUIET_ENV_VAR, DEFAULT_QUIET_SECONDS, environ),
-            _seconds_from_env(UNFINISHED_LINE_ENV_VAR, DEFAULT_UNFINISHED_LINE_SECONDS, environ),
+            whole_number_from_env(QUIET_ENV_VAR, DEFAULT_QUIET_SECONDS, "seconds", environ),
+            whole_number_from_env(UNFINISHED_LINE_ENV_VAR, DEFAULT_UNFINISHED_LINE_SECONDS, "seconds", environ),
         )
 
 
