@@ -118,6 +118,25 @@ def blocked_date_alert(day: str, entry: Mapping[str, Any], *, run_id: str | None
     )
 
 
+BLOCKING_CHECK_WHAT_TO_DO = (
+    "Open the run (link below): each failing check's metadata names the rows or the rule that failed. Fix the data "
+    "or the model, then re-execute the run; until then the date keeps its previously published snapshot."
+)
+
+
+def blocking_check_alert(day: str | None, failed_checks: str, *, run_id: str, ui_base_url: str | None) -> Alert:
+    """A date that will not publish because a blocking check after the raw load failed (a dbt test of error
+    severity): `failed_checks` is Dagster's list of asset keys and check names."""
+    return Alert(
+        kind="blocked_date",
+        subject=f"{SUBJECT_PREFIX} {day or 'A date'} will not be published: a blocking check failed",
+        reason=_cut(failed_checks),
+        what_to_do=BLOCKING_CHECK_WHAT_TO_DO,
+        date=day,
+        run_url=run_url(ui_base_url, run_id),
+    )
+
+
 def stale_alert(
     newest: str | None, age_days: int | None, max_age_days: int, *, ui_base_url: str | None, today: str
 ) -> Alert:

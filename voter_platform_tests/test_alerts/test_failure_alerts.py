@@ -193,3 +193,44 @@ def test_a_channel_that_cannot_deliver_is_logged_and_the_others_still_get_the_me
     assert outcome["email"] == "sent" and outcome["slack webhook"].startswith("failed: ")
     assert len(receivers.emails) == 1 and receivers.slack == []
     assert "could not be sent by slack webhook" in caplog.text
+
+
+def test_a_blocking_check_after_the_raw_load_sends_one_will_not_publish_message(receivers):
+    """A dbt test of error severity fails: the date's published snapshot is not built; one message says which check."""
+
+    @dg.asset(
+        key=["marts", "voter_snapshot"],
+        partitions_def=analysis_date_partitions,
+        check_specs=[
+            dg.AssetCheckSpec("not_null_voter_snapshot_state", asset=["marts", "voter_snapshot"], blocking=True)
+        ],
+    )
+    def voter_snapshot():
+        yield dg.Output(None)
+        yield dg.AssetCheckResult(check_name="not_null_voter_snapshot_state", passed=False)
+
+    @dg.asset(deps=[voter_snapshot], partitions_def=analysis_date_partitions)
+    def published_snapshot() -> None:
+        return None
+
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [voter_snapshot, published_snapshot], partition_key=str(DAY), instance=instance, raise_on_error=False
+        )
+        assert not result.success
+        context = dg.build_run_status_sensor_context(
+            sensor_name=FAILURE_SENSOR_NAME,
+            dagster_event=result.get_run_failure_event(),
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+        ).for_run_failure()
+        failure_alert_sensor(context)
+
+    assert len(receivers.slack) == 1 and len(receivers.emails) == 1
+    text = receivers.slack[0]["text"]
+    assert text.startswith(f"[voter-platform] {DAY} will not be published: a blocking check failed")
+    assert (
+        "Reason: 1 blocking asset check failed with ERROR severity:\nmarts/voter_snapshot: not_null_voter_snapshot_state"
+        in text
+    )
+    assert f"Run: {UI_URL}/runs/{result.run_id}" in text

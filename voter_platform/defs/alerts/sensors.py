@@ -16,7 +16,7 @@ import dagster as dg
 
 from voter_platform.defs.alerts.channels import AlertChannels, send_alert
 from voter_platform.defs.failures import resource_failure_summary, step_failure_summary
-from voter_platform.lib.alerts import Alert, blocked_date_alert, run_failed_alert
+from voter_platform.lib.alerts import Alert, blocked_date_alert, blocking_check_alert, run_failed_alert
 from voter_platform.lib.causes import root_cause
 
 RAW_OP_NAME = "raw_voter_files"
@@ -56,6 +56,12 @@ def step_failure_reason(event: dg.DagsterEvent) -> str:
     )
 
 
+def _is_blocking_check_failure(event: dg.DagsterEvent) -> bool:
+    """Dagster's failure of a step whose blocking checks failed (its text: asset keys and check names only)."""
+    error = event.step_failure_data.error
+    return error is not None and error.cls_name == "DagsterAssetCheckFailedError"
+
+
 def blocked_dates_of(events: list[dg.DagsterEvent]) -> dict[str, Mapping[str, Any]]:
     """The dates a failed run reports blocked (the raw step fails with them in its metadata)."""
     blocked: dict[str, Mapping[str, Any]] = {}
@@ -88,6 +94,11 @@ def alerts_for_failed_run(
             blocked_date_alert(day, entry, run_id=run.run_id, ui_base_url=ui_base_url)
             for day, entry in sorted(blocked.items())
         ]
+    checks = [event for event in other_failures if _is_blocking_check_failure(event)]
+    if checks and len(checks) == len(other_failures):
+        # A blocking check after the raw load (a dbt test of error severity): the date will not publish either.
+        failed = "\n".join(event.step_failure_data.error.message.split(": ", 1)[-1].strip() for event in checks)
+        return [blocking_check_alert(_partition_of(run), failed, run_id=run.run_id, ui_base_url=ui_base_url)]
     reasons = [step_failure_reason(event) for event in step_failures]
     reasons += [f"starting the run: {resource_failure_summary(event)}" for event in resource_failures]
     if not reasons:
