@@ -234,3 +234,28 @@ def test_a_blocking_check_after_the_raw_load_sends_one_will_not_publish_message(
         in text
     )
     assert f"Run: {UI_URL}/runs/{result.run_id}" in text
+
+
+def test_a_dbt_failure_keeps_its_sentence_but_not_a_quoted_value():
+    from dagster._core.events import DagsterEvent, DagsterEventType, StepFailureData
+    from dagster._core.execution.plan.objects import UserFailureData
+    from dagster._utils.error import SerializableErrorInfo
+
+    from voter_platform.defs.alerts.sensors import step_failure_reason
+
+    description = (
+        "The dbt CLI process with command\n\n`dbt build`\n\nfailed with exit code `1`.\n\nErrors parsed from dbt logs:\n"
+        "Conversion Error: Could not convert string 'Zebulon' to INT32"
+    )
+    event = DagsterEvent(
+        event_type_value=DagsterEventType.STEP_FAILURE.value,
+        job_name="ingest_job",
+        step_key="dbt_models",
+        event_specific_data=StepFailureData(
+            error=SerializableErrorInfo(description, [], "DagsterDbtCliRuntimeError"),
+            user_failure_data=UserFailureData(label="intentional-failure", description=description),
+        ),
+    )
+    reason = step_failure_reason(event)
+    assert "Zebulon" not in reason
+    assert "Could not convert string '…' to INT32" in reason and reason.startswith("dbt_models: The dbt CLI process")

@@ -9,6 +9,7 @@ machine fault), what to do and the link to the run. A run is told once: the sens
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,8 @@ from voter_platform.lib.causes import root_cause
 
 RAW_OP_NAME = "raw_voter_files"
 FAILURE_SENSOR_NAME = "failure_alert_sensor"
+# Failures whose description is not the platform's own words but quotes another program's errors.
+QUOTING_ERRORS = ("DagsterDbtCliRuntimeError",)
 
 
 def _value(metadata_value: Any) -> Any:
@@ -47,9 +50,12 @@ def step_failure_reason(event: dg.DagsterEvent) -> str:
     """What failed in a step, in words that carry no value from a file: the platform's own description and a
     machine fault's root cause (lib/causes.py); an exception the platform did not word is named by its kind."""
     summary = step_failure_summary(event)
+    error = event.step_failure_data.error
+    if summary and error is not None and error.cls_name in QUOTING_ERRORS:
+        # dbt's own words include the database's errors, which may quote a value of a row: blanked.
+        summary = re.sub(r"(['\"]).*?\1", r"\1…\1", summary)
     if summary:
         return f"{event.step_key}: {summary}"
-    error = event.step_failure_data.error
     return (
         f"{event.step_key} raised {error.cls_name if error else 'an error'}; its text is not copied here (it may "
         "quote a value from a voter file): the run's log has it."
