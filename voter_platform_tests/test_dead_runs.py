@@ -13,6 +13,7 @@ import time
 import dagster as dg
 import pytest
 
+from voter_platform.defs.alerts.sensors import alerts_for_failed_run
 from voter_platform.defs.dead_runs import fail_dead_runs, run_process
 from voter_platform.lib.processes import is_alive
 
@@ -75,6 +76,10 @@ def test_a_killed_run_is_failed_with_the_reason(dagster_home):
             assert event.message.startswith(f"The run's process (pid {worker.pid}) is gone: it was killed")
             assert "the warehouse pool is free" in event.message
             assert fail_dead_runs(instance) == []  # told once
+            # The failure alert tells it in the same words.
+            [alert] = alerts_for_failed_run(failed, [], event.message, "http://ui")
+            assert alert.kind == "run_failed" and alert.reason == event.message
+            assert alert.run_url == f"http://ui/runs/{run.run_id}"
     finally:
         worker.kill()
         worker.wait()
