@@ -81,3 +81,11 @@ def test_the_sensor_records_the_check_and_alerts_once_per_stale_date(published, 
         fresh = freshness_sensor(dg.build_sensor_context(instance=instance, cursor=again.cursor))
         [evaluation] = fresh.asset_events
         assert evaluation.passed and len(receivers.slack) == 1
+
+
+def test_before_the_first_publish_the_check_fails_but_nobody_is_paged(published, receivers):
+    with dg.instance_for_test() as instance:
+        result = freshness_sensor(dg.build_sensor_context(instance=instance))
+    [evaluation] = result.asset_events
+    assert not evaluation.passed and evaluation.description.startswith("Nothing has been published yet")
+    assert receivers.slack == [] and receivers.emails == []

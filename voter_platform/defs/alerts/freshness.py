@@ -11,7 +11,8 @@ dashboard's banner).
   any backfill of old dates.
 - `freshness_sensor`: every 10 minutes, evaluates the same rule without launching a run, records the result as
   that check's evaluation when it changes (so the asset page shows it), and sends one stale alert per newest
-  date that went stale (cursor), through the channels of `channels.py`.
+  date that went stale (cursor), through the channels of `channels.py`; none before anything was published (a new
+  installation loading its first files).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def freshness_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
             )
         )
     alerted = cursor.get("alerted_for")
-    if freshness.stale and alerted != str(freshness.newest):
+    # Before the first publish (a new installation loading its first files) the check fails, but nobody is paged.
+    if freshness.stale and freshness.newest is not None and alerted != str(freshness.newest):
         channels = AlertChannels.from_env()
         alert = stale_alert(
             str(freshness.newest) if freshness.newest else None,
