@@ -98,6 +98,21 @@ class DataPaths:
         return self
 
 
+def whole_number_from_env(name: str, default: int, unit: str, environ=None) -> int:
+    """A setting that is a whole number of `unit` (days, seconds), 0 or more: its default when unset, else
+    ValueError naming the setting and its value."""
+    text = ((os.environ if environ is None else environ).get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"{name}={text!r}: expected a whole number of {unit}, 0 or more")
+    return number
+
+
 def data_paths() -> DataPaths:
     """The data paths for the current environment (absolute, not created)."""
     return DataPaths(Path(os.environ.get(DATA_ENV_VAR) or DEFAULT_DATA_DIR).expanduser().resolve())

@@ -14,6 +14,10 @@ import pytest
 SESSION_DATA_DIR = tempfile.mkdtemp(prefix="voter-platform-tests-")
 os.environ["VOTER_PLATFORM_DATA"] = SESSION_DATA_DIR
 os.environ.pop("DAGSTER_HOME", None)
+# Files written by a test are finished when written: no quiet period (its rules are tested with explicit values in
+# test_ingest/test_sensor.py).
+os.environ["VOTER_PLATFORM_LANDING_QUIET_SECONDS"] = "0"
+os.environ["VOTER_PLATFORM_LANDING_UNFINISHED_LINE_SECONDS"] = "0"
 
 from voter_platform.defs.marts.project import prepare_manifest  # noqa: E402 - after the environment is set
 from voter_platform.settings import configure_environment  # noqa: E402

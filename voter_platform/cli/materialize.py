@@ -13,6 +13,14 @@ import dagster as dg
 from voter_platform.cli.build import PartitionOutcome
 from voter_platform.definitions import defs
 from voter_platform.defs.elections.jobs import all_cycles_tags
+from voter_platform.defs.failures import (
+    FAILURE_PREFIX,
+    error_texts,
+    resource_failure_summary,
+    resource_failures,
+    step_failure_summary,
+)
+from voter_platform.defs.instance import ensure_warehouse_pool
 from voter_platform.lib.reference import ELECTION_CYCLES
 
 RAW_VOTERS_KEY = dg.AssetKey(["raw", "voters"])
@@ -36,6 +44,7 @@ _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 def _execute(job_name: str, **kwargs) -> dg.ExecuteInProcessResult:
     with dg.DagsterInstance.get() as instance:
+        ensure_warehouse_pool(instance)  # the same instance `make run` uses, with the same one-writer pool
         job = defs.resolve_job_def(job_name)
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_QUIET_LOGS, **kwargs)
         _print_warnings(instance, result.run_id)
@@ -69,6 +78,11 @@ def _summarize(label: str, result: dg.ExecuteInProcessResult) -> PartitionOutcom
         # A blocked date is told by its own paragraph (lib/blocked.py), not as a step failure.
         failures=[
             _failure_message(event) for event in result.get_step_failure_events() if not _is_blocked_failure(event)
+        ]
+        + [
+            # Resources start before any step (a warehouse that cannot be written): no step failed, the run did.
+            f"starting the run: {resource_failure_summary(event)}"
+            for event in resource_failures(result.all_events)
         ],
         blocked=blocked,
     )
@@ -90,10 +104,14 @@ def _is_blocked_failure(event: dg.DagsterEvent) -> bool:
 
 
 def _failure_message(event: dg.DagsterEvent) -> str:
-    error = event.step_failure_data.error
-    message = (error.message if error else "").strip()
+    """The step and the root cause in a sentence: the platform's own words (a Failure's description), led by a
+    machine fault found anywhere in the error's chain (a full disk inside a DuckDB or dbt error), else the error."""
+    summary = step_failure_summary(event)
+    if summary:
+        return f"{event.step_key}: {summary}"
+    texts = error_texts(event.step_failure_data.error)
     # Dagster prefixes user errors with the exception class; the text after it is what the user needs.
-    return f"{event.step_key}: {message.removeprefix('dagster._core.definitions.events.Failure: ')}"
+    return f"{event.step_key}: {(texts[0] if texts else '').removeprefix(FAILURE_PREFIX)}"
 
 
 def _materialization_metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict:

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         seeded = seed_demo_data(paths)
         if seeded:
             print(f"Seeded {len(seeded)} demo file(s) into {paths.landing}")
+    fail_runs_left_by_dead_processes()
 
     bin_dir = Path(sys.executable).parent
     servers = {
@@ -76,8 +77,14 @@ def run(args: argparse.Namespace) -> int:
     }
     # Run from DAGSTER_HOME: Dagster warns about any other dagster.yaml in its working directory (the
     # repo's template), although the instance it uses is the one in DAGSTER_HOME.
+    environment = {
+        **os.environ,
+        # Alerts link to the run in the UI this command starts (unless the user says where the UI is reached).
+        "VOTER_PLATFORM_DAGSTER_UI_URL": os.environ.get("VOTER_PLATFORM_DAGSTER_UI_URL")
+        or f"http://{args.host}:{args.dagster_port}",
+    }
     processes = {
-        name: subprocess.Popen(command, cwd=os.environ["DAGSTER_HOME"], start_new_session=True)
+        name: subprocess.Popen(command, cwd=os.environ["DAGSTER_HOME"], env=environment, start_new_session=True)
         for name, command in servers.items()
     }
 
@@ -125,3 +132,18 @@ def stop_all(processes) -> None:
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
+
+
+def fail_runs_left_by_dead_processes() -> None:
+    """Register the warehouse pool in the instance (one writer at a time from the first run, defs/instance.py).
+    And: a run whose process was killed (or a machine restarted) stays STARTED and holds the warehouse pool: mark
+    it failed with the reason before the daemon starts, so the runs queued behind it go ahead."""
+    import dagster as dg
+
+    from voter_platform.defs.dead_runs import fail_dead_runs
+    from voter_platform.defs.instance import ensure_warehouse_pool
+
+    with dg.DagsterInstance.get() as instance:
+        ensure_warehouse_pool(instance)
+        for run_id in fail_dead_runs(instance):
+            print(f"Run {run_id} was in progress in a process that is gone: marked failed (run its date again).")

@@ -34,6 +34,7 @@ from voter_platform.dashboard.layout import (
     blocked_notice,
     date_options,
     manifest_data,
+    stale_notice,
     state_options,
     table_columns,
 )
@@ -347,6 +348,14 @@ def register_callbacks(app: Dash, store: PublishedStore) -> None:
         if blocked:
             return html.Div(blocked), {"display": "block"}, {"display": "block"}, options
         return None, {"display": "none"}, {"display": "block"}, options
+
+    @app.callback(
+        Output("freshness", "children"),
+        Output("freshness", "style"),
+        Input("manifest", "data"),
+    )
+    def show_freshness(manifest):
+        return stale_notice(manifest.get("stale"))
 
     @app.callback(
         Output("banner", "children"),

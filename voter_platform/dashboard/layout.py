@@ -13,6 +13,7 @@ from voter_platform.dashboard.data import LATEST, DashboardDataError, PublishedS
 from voter_platform.dashboard.figures import GRAPH_CONFIG, MAP_MEASURES
 from voter_platform.dashboard.geography import state_name
 from voter_platform.lib.blocked import describe_blocked_date
+from voter_platform.lib.freshness import DEFAULT_MAX_AGE_DAYS, freshness_of, stale_banner_text
 from voter_platform.lib.publish import AGE_GROUPS, ALL, DEFAULT_MIN_CELL_SIZE, ENGAGEMENT_TIERS, GENDERS, PARTIES
 
 REFRESH_SECONDS = 5
@@ -243,13 +244,14 @@ def targeting_table() -> dag.AgGrid:
 
 
 def manifest_data(store: PublishedStore) -> dict:
-    """What the page keeps of the manifest: enough to notice a new publish and list the dates, and the dates
-    that were blocked (each as the sentences of lib/blocked.py)."""
+    """What the page keeps of the manifest: enough to notice a new publish and list the dates, the dates
+    that were blocked (each as the sentences of lib/blocked.py), and how old the newest date is when that is
+    older than the platform promises (`stale`, lib/freshness.py; it changes at midnight, so the page notices)."""
     blocked = {day: describe_blocked_date(day, entry) for day, entry in store.blocked_dates().items()}
     try:
         manifest = store.manifest()
     except DashboardDataError as error:
-        return {"version": None, "dates": [], "latest": None, "error": str(error), "blocked": blocked}
+        return {"version": None, "dates": [], "latest": None, "error": str(error), "blocked": blocked, "stale": None}
     # The version (mtime in ns) travels as a string: as a JSON number the browser would round it.
     return {
         "version": str(manifest.version),
@@ -257,7 +259,23 @@ def manifest_data(store: PublishedStore) -> dict:
         "latest": manifest.latest,
         "error": None,
         "blocked": blocked,
+        "stale": _stale_text(manifest.latest),
     }
+
+
+def _stale_text(latest: str | None) -> str | None:
+    try:
+        freshness = freshness_of(latest)
+    except ValueError:  # a VOTER_PLATFORM_MAX_DATA_AGE_DAYS that is no number: the promised day still holds
+        freshness = freshness_of(latest, max_age_days=DEFAULT_MAX_AGE_DAYS)
+    return stale_banner_text(freshness)
+
+
+def stale_notice(text: str | None) -> tuple[list, dict]:
+    """The banner over the page when the newest published date is older than promised: (children, style)."""
+    if not text:
+        return [], {"display": "none"}
+    return [html.Strong("Stale data. "), html.Span(text)], {"display": "block"}
 
 
 def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_path: str = "/logout") -> html.Div:
@@ -297,6 +315,7 @@ def build_layout(store: PublishedStore, signed_in_as: str | None = None, logout_
                     *_account(signed_in_as, logout_path),
                 ],
             ),
+            html.Div(id="freshness", className="stale-banner", role="alert", style={"display": "none"}),
             html.Div(id="status", className="status"),
             html.Main(
                 id="content",

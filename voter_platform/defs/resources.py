@@ -19,14 +19,28 @@ from dagster_duckdb_pandas import DuckDBPandasIOManager
 from pydantic import Field
 
 from voter_platform.defs.ingest.resources import LandingFolder
+
+# Every step that writes the DuckDB warehouse declares this pool, limited to one run at a time in the instance
+# (defs/instance.py), because DuckDB allows a single writing process per database file.
+from voter_platform.defs.instance import WAREHOUSE_POOL  # noqa: F401 - imported from here by the assets
 from voter_platform.defs.marts.resources import build_dbt_resource
+from voter_platform.lib.causes import WarehouseNotWritable, check_writable
 from voter_platform.settings import DATA_ENV_VAR, DataPaths
 
-# Every step that writes the DuckDB warehouse declares this pool; dagster.yaml limits it to one run
-# at a time, because DuckDB allows a single writing process per database file.
-WAREHOUSE_POOL = "warehouse"
-
 _DATA_DIR_DESCRIPTION = f"The platform's data directory ({DATA_ENV_VAR}); see voter_platform/settings.py."
+
+
+def ensure_writable(database: str) -> None:
+    """Fail the step at once, not retried, when the warehouse cannot be written.
+
+    dagster-duckdb retries `duckdb.connect` ten times with exponential backoff (~17 minutes in all) on any
+    IOException: right for a lock another process will release, wrong for a read-only file or folder, which is
+    then retried silently and never said. The sentence names the path and "Permission denied" (or "Read-only
+    file system", "No space left on device")."""
+    try:
+        check_writable(database)
+    except WarehouseNotWritable as error:
+        raise dg.Failure(description=f"The warehouse cannot be written: {error}", allow_retries=False) from error
 
 
 class Warehouse(DuckDBResource):
@@ -43,6 +57,7 @@ class Warehouse(DuckDBResource):
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        ensure_writable(str(self.paths.warehouse))
         database = DuckDBResource(database=str(self.paths.warehouse), connection_config=self.connection_config)
         with database.get_connection() as connection:
             yield connection
@@ -55,6 +70,7 @@ class WarehouseIOManager(DuckDBPandasIOManager):
     database: str = Field(default="", description="Derived from data_dir.")
 
     def create_io_manager(self, context) -> DbIOManager:
+        ensure_writable(str(DataPaths(Path(self.data_dir)).warehouse))
         return DbIOManager(
             db_client=_WarehouseClient(),
             database=str(DataPaths(Path(self.data_dir)).warehouse),

@@ -37,6 +37,12 @@ WHAT_TO_DO = (
     "as it is, run the date again with a higher quarantine_threshold_pct (run config of raw_voter_files)."
 )
 
+WHAT_TO_DO_NO_RECORDS = (
+    "What to do: check that the export that wrote the file finished (a header line alone is what an interrupted or "
+    "empty export leaves), then drop the complete file again under the same name, and the date is loaded and "
+    "published."
+)
+
 
 def blocked_entry(outcome: PartitionOutcome, recorded_at: datetime | None = None) -> dict[str, Any] | None:
     """What the dashboard and the command line need to know about a date whose snapshots were not all accepted
@@ -56,9 +62,11 @@ def blocked_entry(outcome: PartitionOutcome, recorded_at: datetime | None = None
                 "source_id": snapshot.source_id,
                 "quarantine_rate_pct": round(float(snapshot.quarantine_rate_pct), 2),
                 "reason": snapshot.message,
+                "no_voter_records": snapshot.voters_loaded == 0,
                 "files": [
                     {
                         "file": file.file_name,
+                        "kind": file.record_kind,
                         "records": file.records,
                         "quarantined": file.rows_quarantined,
                         "quarantine_rate_pct": round(file.quarantine_rate_pct, 2),
@@ -85,13 +93,18 @@ def describe_blocked_date(day: str | date, entry: Mapping[str, Any], indent: str
     """The blocked date in sentences: which file, how much was quarantined, the main reasons, what to do."""
     threshold = float(entry.get("threshold_pct") or 0)
     lines = [f"{day} is blocked: its marts were not built and nothing was published for it."]
-    for snapshot in entry.get("snapshots") or []:
+    snapshots = entry.get("snapshots") or []
+    for snapshot in snapshots:
         files = snapshot.get("files") or []
         if not files:
             lines.append(
                 f"{indent}{snapshot.get('source_id')}: {snapshot.get('reason') or 'the snapshot was not accepted'}."
             )
         for file in files:
+            if file.get("kind", "voter") == "voter" and not int(file.get("records") or 0):
+                # The cause is the missing records, not the quarantine (nothing was quarantined).
+                lines.append(f"{indent}{file.get('file')}: no voter records (a header line and no record).")
+                continue
             rate = float(file.get("quarantine_rate_pct") or 0)
             above = f", above the {threshold:g}% threshold" if rate > threshold else ""
             lines.append(
@@ -104,10 +117,17 @@ def describe_blocked_date(day: str | date, entry: Mapping[str, Any], indent: str
                 listed = ", ".join(f"{reason} {int(count):,}" for reason, count in reasons)
                 more = f" (and {file['other_reasons']} more)" if file.get("other_reasons") else ""
                 lines.append(f"{indent}{indent}Top reasons: {listed}{more}.")
-        if files and not any(float(file.get("quarantine_rate_pct") or 0) > threshold for file in files):
+        empty = any(file.get("kind", "voter") == "voter" and not int(file.get("records") or 0) for file in files)
+        if files and not empty and not any(float(file.get("quarantine_rate_pct") or 0) > threshold for file in files):
             lines.append(f"{indent}{indent}Not accepted: {snapshot.get('reason')}.")
-    lines.append(f"{indent}{WHAT_TO_DO}")
+    only_empty = snapshots and all(_has_no_voter_records(snapshot) for snapshot in snapshots)
+    lines.append(f"{indent}{WHAT_TO_DO_NO_RECORDS if only_empty else WHAT_TO_DO}")
     return "\n".join(lines)
+
+
+def _has_no_voter_records(snapshot: Mapping[str, Any]) -> bool:
+    files = snapshot.get("files") or []
+    return bool(snapshot.get("no_voter_records")) and not any(int(file.get("quarantined") or 0) for file in files)
 
 
 def read_blocked_dates(published_dir: Path | str) -> dict[str, dict[str, Any]]:

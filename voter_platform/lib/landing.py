@@ -101,6 +101,68 @@ def describe(path: Path, root: Path | None = None) -> LandingFile:
     )
 
 
+# --- is a file finished? ---------------------------------------------------------------------------------------
+# Two equal looks 30 s apart are not enough: a writer that pauses longer (a slow network copy, an export between
+# two tables) leaves a half-written file that looks settled. A file is taken only once it has not changed for the
+# quiet period, and a text file whose last line has no line end is taken as still being written until it has not
+# changed for the unfinished-line grace period (a file can end without one: it is then loaded after that).
+
+QUIET_ENV_VAR = "VOTER_PLATFORM_LANDING_QUIET_SECONDS"
+DEFAULT_QUIET_SECONDS = 60
+UNFINISHED_LINE_ENV_VAR = "VOTER_PLATFORM_LANDING_UNFINISHED_LINE_SECONDS"
+DEFAULT_UNFINISHED_LINE_SECONDS = 600
+_BINARY_SUFFIXES = (".gz", ".zip", ".xlsx", ".xls")
+
+
+@dataclass(frozen=True)
+class SettleRules:
+    quiet_seconds: int = DEFAULT_QUIET_SECONDS
+    unfinished_line_seconds: int = DEFAULT_UNFINISHED_LINE_SECONDS
+
+    @classmethod
+    def from_env(cls, environ=None) -> SettleRules:
+        from voter_platform.settings import whole_number_from_env
+
+        return cls(
+            whole_number_from_env(QUIET_ENV_VAR, DEFAULT_QUIET_SECONDS, "seconds", environ),
+            whole_number_from_env(UNFINISHED_LINE_ENV_VAR, DEFAULT_UNFINISHED_LINE_SECONDS, "seconds", environ),
+        )
+
+
+def ends_mid_line(path: Path) -> bool:
+    """Whether a text file's last line has no line end (UTF-16 too); False for archives and empty files."""
+    if path.name.lower().endswith(_BINARY_SUFFIXES):
+        return False
+    with open(path, "rb") as file:
+        head = file.read(2)
+        file.seek(0, 2)
+        size = file.tell()
+        if size == 0:
+            return False
+        file.seek(max(size - 2, 0))
+        tail = file.read(2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: a line end is two bytes, one of them NUL
+        return not any(byte in b"\r\n" for byte in tail)
+    return tail[-1:] not in (b"\n", b"\r")
+
+
+def still_being_written(file: LandingFile, now: float, rules: SettleRules) -> str | None:
+    """Why `file` does not look finished yet (a sentence), or None when it does."""
+    quiet = now - file.mtime
+    if quiet < rules.quiet_seconds:
+        return f"changed {max(quiet, 0):.0f} s ago (quiet period {rules.quiet_seconds} s)"
+    try:
+        unfinished = quiet < rules.unfinished_line_seconds and ends_mid_line(file.path)
+    except OSError:
+        return None  # gone or unreadable: the run says so
+    if unfinished:
+        return (
+            f"its last line has no line end: still being written? (taken as it is {rules.unfinished_line_seconds} s "
+            "after its last change)"
+        )
+    return None
+
+
 def scan_landing(folder: Path) -> list[LandingFile]:
     """Every candidate file in the landing folder and its state subfolders (landing/FL/...), sorted
     by partition then name. Other subfolders (the platform's own, a user's archive) are not read.

@@ -167,6 +167,7 @@ def test_checks_of_a_clean_partition(platform):
     evaluations = checks(platform.results[CLEAN])
     assert {name: evaluation.passed for name, evaluation in evaluations.items()} == {
         "lines_reconcile": True,
+        "has_voter_records": True,
         "quarantine_rate": True,
         "voter_id_unique": True,
         "voter_rules": False,
@@ -312,7 +313,7 @@ def test_a_range_run_reports_metadata_and_checks_over_the_range(platform):
         (RANGE[1], f"voters_OH_{RANGE[1]}.csv"),
     ]
     evaluations = checks(result)
-    assert len(result.get_asset_check_evaluations()) == len(evaluations) == 6  # one result per check, for the range
+    assert len(result.get_asset_check_evaluations()) == len(evaluations) == 7  # one result per check, for the range
     assert all(evaluation.passed for evaluation in evaluations.values())
     assert set(evaluations["lines_reconcile"].metadata["files"].value) == {f"voters_OH_{day}.csv" for day in RANGE}
     assert set(evaluations["quarantine_rate"].metadata["rate_pct_by_snapshot"].value) == {
@@ -348,7 +349,11 @@ def test_a_failed_date_in_a_range_fails_the_run_and_keeps_the_dates_that_loaded(
     assert platform.query(f"select count(*) from raw.voters where partition_date = '{BROKEN_RANGE[1]}'") == [(0,)]
     assert platform.query(
         f"select file_name, status from raw.ingest_log where partition_date = '{BROKEN_RANGE[1]}' order by 1"
-    ) == [(f"voters_WV_{BROKEN_RANGE[1]}.csv", "unknown_format")]
+    ) == [
+        # The good file of the same date is not loaded either, and says why (it is not left without a trace).
+        (f"voters_OH_{BROKEN_RANGE[1]}.csv", "failed"),
+        (f"voters_WV_{BROKEN_RANGE[1]}.csv", "unknown_format"),
+    ]
 
 
 def test_a_file_list_with_a_range_is_a_config_error(platform):

@@ -51,9 +51,9 @@ def test_header_only_voter_file_is_loaded_but_not_accepted(warehouse, landing):
     (file,) = outcome.files
     assert (file.lines_read, file.header_lines, file.rows_loaded, file.reconciles) == (1, 1, 0, True)
     assert file.status == "rejected"
-    assert "no voter records loaded" in file.message
+    assert "no voter records" in file.message
     assert rows(warehouse, "select accepted, message from raw.snapshots") == [
-        (False, f"no voter records loaded from {VOTERS_NAME}")
+        (False, f"no voter records: {VOTERS_NAME} has a header line and no record")
     ]
 
 
@@ -68,9 +68,9 @@ def test_unknown_header_fails_the_partition_listing_the_formats(warehouse, landi
     assert "members_2026-11-20.csv: unknown_format: line 1 is not a header the platform knows (3 fields" in message
     for expected in ("canonical voters", "canonical vote history", "goodparty", "ncsbe ncvoter", "ncsbe ncvhis"):
         assert expected in message
-    # Nothing of the partition is written; the log says which file and why.
+    # Nothing of the partition is written; the log says which file and why, and why the good one was not loaded.
     assert rows(warehouse, "select count(*) from raw.voters") == [(0,)]
-    assert [status for _, status, _ in log_rows(warehouse)] == ["unknown_format"]
+    assert [status for _, status, _ in log_rows(warehouse)] == ["unknown_format", "failed"]
 
 
 def test_wrong_delimiter_is_named(warehouse, landing):
@@ -193,3 +193,32 @@ def test_quoted_delimiters_are_values_not_fields(warehouse, landing):
     assert rows(warehouse, "select street_address, quality_flags from raw.voters where line_number = 3") == [
         ("1 Main St, Apt 4", [])
     ]
+
+
+def test_the_companions_of_a_rejected_file_each_get_a_log_row_saying_why_they_were_not_loaded(warehouse, landing):
+    """A voters file with an unknown header fails its date; its vote history (and an unrelated goodparty file of
+    the same date) were fine but are not loaded either: each has its own ingest_log row naming the rejected file."""
+    from voter_platform.lib.ingest.formats import CANONICAL_HISTORY_HEADER
+    from voter_platform_tests.test_ingest.defect_files import history_row
+
+    voters = landing / VOTERS_NAME
+    voters.write_text("\n".join(["not,a,header", *canonical_lines(3)[1:]]) + "\n")
+    history = landing / f"vote_history_NC_{SNAPSHOT}.csv"
+    history_lines = [",".join(CANONICAL_HISTORY_HEADER)] + [
+        ",".join(history_row(f"NC{number:07d}", "2024-11-05")[column] for column in CANONICAL_HISTORY_HEADER)
+        for number in range(1, 4)
+    ]
+    history.write_text("\n".join(history_lines) + "\n")
+    with pytest.raises(PartitionFailed) as failure:
+        ingest(warehouse, [voters, history])
+    assert f"{VOTERS_NAME}: unknown_format" in str(failure.value)
+    logged = {name: (status, message) for name, status, message in log_rows(warehouse)}
+    assert set(logged) == {VOTERS_NAME, history.name}
+    assert logged[VOTERS_NAME][0] == "unknown_format"
+    status, message = logged[history.name]
+    assert status == "failed"
+    assert message == (
+        f"not loaded: {VOTERS_NAME} (unknown_format) of the same date {SNAPSHOT} was rejected, and a date is loaded as "
+        "a whole; nothing of the date was written. Drop the fixed file and this one is loaded with it."
+    )
+    assert rows(warehouse, "select count(*) from raw.vote_history") == [(0,)]

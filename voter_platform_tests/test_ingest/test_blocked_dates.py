@@ -126,3 +126,21 @@ def test_a_range_with_a_failed_date_and_a_blocked_one_names_both(data_dir):
     assert "voters_WV_2025-10-07.csv: unknown_format" in description
     assert f"{DAY} is blocked: its marts were not built" in description
     assert DAY.isoformat() in read_blocked_dates(data_dir / "published")
+
+
+def test_a_header_only_file_blocks_its_date_for_having_no_voter_records_not_for_its_quarantine(data_dir):
+    """Nothing was quarantined: the failing check is has_voter_records and the run's failure says "no voter
+    records", with advice that fits (not "raise the quarantine threshold")."""
+    name = f"voters_OR_{DAY}.csv"
+    (data_dir / "landing" / name).write_text(",".join(CANONICAL_VOTER_HEADER) + "\n")
+    result = _materialize(data_dir)
+    assert not result.success
+    checks = {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
+    assert checks["quarantine_rate"].passed
+    assert not checks["has_voter_records"].passed and checks["has_voter_records"].blocking
+    assert checks["has_voter_records"].description == f"no voter records: {name} has a header line and no record"
+    [failure] = result.get_step_failure_events()
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.splitlines()[1] == f"  {name}: no voter records (a header line and no record)."
+    assert "quarantined" not in description and "quarantine_threshold_pct" not in description
+    assert "What to do: check that the export that wrote the file finished" in description

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -14,9 +15,9 @@ from voter_platform.defs.elections.assets import election_reference_assets
 from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.defs.ingest import sensors
 from voter_platform.defs.ingest.resources import LandingFolder
-from voter_platform.defs.ingest.sensors import LandingCursor, landing_sensor
+from voter_platform.defs.ingest.sensors import LandingCursor, landing_sensor, plan_tick
 from voter_platform.lib.ingest.formats import CANONICAL_HISTORY_HEADER, CANONICAL_VOTER_HEADER
-from voter_platform.lib.landing import describe
+from voter_platform.lib.landing import LandingFile, SettleRules, describe, ends_mid_line
 
 DAY = "2026-11-20"
 
@@ -106,6 +107,8 @@ def test_a_file_is_requested_once_it_looks_the_same_twice(sensor, landing):
     assert request.partition_key == DAY
     assert request.run_key == f"{DAY}|{path.name}:{seen.mtime_ns}:{seen.size}"
     assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == [path.name]
+    # The run tells a failure once on the console (defs/console.py): its logger is named in the request.
+    assert request.run_config["loggers"] == {"console": {"config": {}}}
     assert sensor.state.requested == {path.name: f"{seen.mtime_ns}:{seen.size}"}
     assert sensor.state.max_mtime_ns == seen.mtime_ns
     # Nothing changed: nothing more to do.
@@ -266,3 +269,76 @@ def test_a_file_in_a_state_subfolder_is_requested_by_its_path(sensor, landing):
     sensor.tick()
     (request,) = ingest_requests(sensor.tick())
     assert request.run_config["ops"]["raw_voter_files"]["config"]["files"] == ["FL/" + path.name]
+
+
+def test_the_warehouse_pool_is_registered_in_the_instance_before_the_first_run(landing):
+    """One writer at a time from the first run, whatever the instance's dagster.yaml says (fault 3 of issue 13)."""
+    with dg.instance_for_test() as instance:
+        assert "warehouse" not in {pool.name for pool in instance.event_log_storage.get_pool_limits()}
+        drop(landing, f"voters_NC_{DAY}.csv")
+        Sensor(instance, landing).tick()
+        [pool] = [pool for pool in instance.event_log_storage.get_pool_limits() if pool.name == "warehouse"]
+        assert (pool.limit, pool.from_default) == (1, False)
+
+
+# --- half-written files (fault 2 of issue 13) ---------------------------------------------------------------------
+
+
+def _landing_file(path: Path, mtime: float) -> LandingFile:
+    os.utime(path, (mtime, mtime))
+    return describe(path)
+
+
+def _two_ticks(files: list[LandingFile], now: float, rules: SettleRules):
+    first = plan_tick(files, LandingCursor(), now=now, rules=rules)
+    return first, plan_tick(files, first.cursor, now=now + 30, rules=rules)
+
+
+def test_a_file_whose_writer_paused_is_not_taken_before_the_quiet_period(landing):
+    """Two equal looks 30 s apart: not enough when the file changed less than the quiet period ago."""
+    now = time.time()
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    rules = SettleRules(quiet_seconds=120, unfinished_line_seconds=0)
+    _, second = _two_ticks([_landing_file(path, now - 40)], now, rules)
+    assert second.ready == {}
+    assert second.reasons[path.name] == "changed 70 s ago (quiet period 120 s)"
+    _, later = _two_ticks([_landing_file(path, now - 200)], now, rules)
+    assert list(later.ready) == [DAY]
+
+
+def test_a_file_whose_last_line_has_no_line_end_waits_for_the_grace_period(landing):
+    now = time.time()
+    path = drop(landing, f"voters_NC_{DAY}.csv")
+    path.write_bytes(path.read_bytes() + b"NC0000099,Ada,Q,Lovel")  # cut in the middle of a record
+    rules = SettleRules(quiet_seconds=0, unfinished_line_seconds=600)
+    _, second = _two_ticks([_landing_file(path, now - 60)], now, rules)
+    assert second.ready == {}
+    assert second.reasons[path.name].startswith("its last line has no line end: still being written?")
+    # Nobody finished it in ten minutes: it is taken as it is (the ingest then reports its last line).
+    _, later = _two_ticks([_landing_file(path, now - 700)], now, rules)
+    assert list(later.ready) == [DAY]
+
+
+def test_a_utf16_file_ending_with_its_line_end_is_finished(landing):
+    path = landing / f"VR_Snapshot_{DAY.replace('-', '')}.txt"
+    path.write_bytes("\ufeffa\tb\r\n1\t2\r\n".encode("utf-16-le"))
+    assert not ends_mid_line(path)
+    path.write_bytes("\ufeffa\tb\r\n1\t2".encode("utf-16-le"))
+    assert ends_mid_line(path)
+
+
+def test_a_voters_file_waits_for_its_vote_history_still_being_copied(landing):
+    """The finished voters file is not loaded alone: the date is requested when both are finished, together."""
+    now = time.time()
+    voters = drop(landing, f"voters_NC_{DAY}.csv")
+    history = drop(landing, f"vote_history_NC_{DAY}.csv", CANONICAL_HISTORY_HEADER)
+    rules = SettleRules(quiet_seconds=60, unfinished_line_seconds=0)
+    files = [_landing_file(voters, now - 300), _landing_file(history, now - 10)]
+    _, second = _two_ticks(files, now, rules)
+    assert second.ready == {} and second.held == {DAY: [history.name]}
+    # The history is finished (its last change 100 s ago): looked at twice, then one request with both files.
+    files = [_landing_file(voters, now - 300), _landing_file(history, now - 100)]
+    third = plan_tick(files, second.cursor, now=now + 60, rules=rules)
+    assert third.ready == {}
+    fourth = plan_tick(files, third.cursor, now=now + 90, rules=rules)
+    assert sorted(file.name for file in fourth.ready[DAY]) == sorted([history.name, voters.name])

@@ -92,8 +92,10 @@ def test_a_snapshot_rejected_for_another_reason_says_which():
         _outcome(accepted=False, reasons={}, loaded=0, message="no voter records loaded from voters_NC_2026-11-05.csv")
     )
     text = describe_blocked_date(DAY, entry)
-    assert "voters_NC_2026-11-05.csv: 0 of 0 records quarantined (0.00%)." in text
-    assert "Not accepted: no voter records loaded from voters_NC_2026-11-05.csv." in text
+    # A header-only file: the cause is said, not a quarantine rate of 0 of 0 records, and the advice fits it.
+    assert "voters_NC_2026-11-05.csv: no voter records (a header line and no record)." in text
+    assert "quarantined" not in text and "quarantine_threshold_pct" not in text
+    assert "What to do: check that the export that wrote the file finished" in text
 
 
 def test_the_record_is_replaced_atomically_and_a_date_accepted_again_leaves_it(tmp_path):

@@ -11,7 +11,8 @@ checks describe the whole range.
 Checks (on raw/voters unless noted):
   lines_reconcile      ERROR, blocking: every line of every file is a header, blank, or a record that
                        was loaded, quarantined or superseded
-  quarantine_rate      ERROR, blocking: every snapshot is accepted (quarantine rate <= threshold)
+  quarantine_rate      ERROR, blocking: every snapshot's quarantine rate is within the threshold
+  has_voter_records    ERROR, blocking: every snapshot loaded voter records (not a header-only voters file)
   voter_id_unique      ERROR, blocking: no voter id loaded twice for a source and date
   voter_rules          WARN: pandera rule findings (counts and a few voter ids)
   vote_history_rules   WARN (raw/vote_history): the same for the vote history
@@ -33,6 +34,7 @@ from dagster_duckdb import DuckDBResource
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL, PublishedFolder
+from voter_platform.defs.retries import TRANSIENT_RETRY_POLICY, retry_only_transient
 from voter_platform.lib.blocked import blocked_entry, describe_blocked_date, record_blocked_date
 from voter_platform.lib.ingest import (
     DEFAULT_QUARANTINE_THRESHOLD_PCT,
@@ -99,6 +101,12 @@ CHECK_SPECS = [
         "Every snapshot of the date has a quarantine rate within the threshold.",
         blocking=True,
     ),
+    _check(
+        "has_voter_records",
+        "voters",
+        "Every snapshot of the date loaded voter records (a header-only voters file has none).",
+        blocking=True,
+    ),
     _check("voter_id_unique", "voters", "No voter id is loaded twice for one source and date.", blocking=True),
     _check("voter_rules", "voters", "The canonical voter rules (pandera): records quarantined or flagged, per rule."),
     _check(
@@ -134,10 +142,13 @@ CHECK_SPECS = [
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     can_subset=False,
+    # A locked warehouse or a file still being written is retried; nothing else is (defs/retries.py).
+    retry_policy=TRANSIENT_RETRY_POLICY,
     description=(
         "Load the landing files of each snapshot date of the run into the raw tables, one transaction per date."
     ),
 )
+@retry_only_transient
 def raw_voter_files(
     context: dg.AssetExecutionContext,
     config: IngestConfig,
@@ -461,12 +472,30 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
     )
     snapshots = [snapshot for outcome in outcomes for snapshot in outcome.snapshots]
     rejected = [snapshot for snapshot in snapshots if not snapshot.accepted]
+    threshold = outcomes[0].quarantine_threshold_pct
+    # Each blocking check fails for its own cause: a header-only file fails has_voter_records, not the rate.
+    over_threshold = [snapshot for snapshot in snapshots if snapshot.quarantine_rate_pct > threshold]
+    empty = [snapshot for snapshot in snapshots if snapshot.voters_loaded == 0]
+    yield dg.AssetCheckResult(
+        asset_key=raw_key("voters"),
+        check_name="has_voter_records",
+        passed=not empty,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(snapshot.message for snapshot in empty) or None,
+        metadata={
+            "voters_loaded_by_snapshot": dg.MetadataValue.json(
+                {_snapshot_label(snapshot): snapshot.voters_loaded for snapshot in snapshots}
+            ),
+            # What voter-platform build tells as the blocked date (as quarantine_rate does for its cause).
+            "blocked_dates": dg.MetadataValue.json(blocked if empty else {}),
+        },
+    )
     yield dg.AssetCheckResult(
         asset_key=raw_key("voters"),
         check_name="quarantine_rate",
-        passed=not rejected,
+        passed=not over_threshold,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=_blocked_text(blocked) if blocked else None,
+        description=_blocked_text(blocked) if blocked and over_threshold else None,
         metadata={
             "threshold_pct": outcomes[0].quarantine_threshold_pct,
             "rate_pct_by_snapshot": dg.MetadataValue.json(

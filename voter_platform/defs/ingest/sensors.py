@@ -6,7 +6,8 @@ Each tick looks at every landing file (name, size, mtime; see lib/landing.py) an
   requested      name -> "mtime_ns:size" of every file already handed to a run
   looks          name -> "mtime_ns:size" of files seen at the previous tick but not yet requested
 
-A file is requested once it looks the same at two consecutive ticks (a copy still growing waits).
+A file is requested once it looks the same at two consecutive ticks and looks finished: unchanged for the quiet
+period, its last line ended (lib/landing.still_being_written); a date is requested once all its files are.
 Comparing each file with what was requested, rather than with a time, means a late file (copied
 with an old mtime) is still noticed; and a corrected file with the same name (new mtime or size) is
 requested again. Names that leave the folder leave the cursor, so it stays as small as the folder.
@@ -22,19 +23,22 @@ report the missing reference).
 """
 
 import json
+import time
 from dataclasses import dataclass, field
 
 import dagster as dg
 
+from voter_platform.defs.console import CONSOLE_LOGGERS, CONSOLE_RUN_CONFIG
 from voter_platform.defs.elections.assets import election_reference_assets
 from voter_platform.defs.elections.jobs import all_cycles_tags, elections_job
 from voter_platform.defs.ingest.assets import IngestConfig
 from voter_platform.defs.ingest.jobs import ingest_job
 from voter_platform.defs.ingest.resources import LandingFolder
+from voter_platform.defs.instance import ensure_warehouse_pool
 from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
 from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
 from voter_platform.lib.ingest.prepass import read_header_line
-from voter_platform.lib.landing import LandingFile
+from voter_platform.lib.landing import LandingFile, SettleRules, still_being_written
 
 SENSOR_INTERVAL_SECONDS = 30
 REFERENCE_BOOTSTRAP_RUN_KEY = "election-reference-before-first-ingest"
@@ -77,30 +81,54 @@ class TickPlan:
     ready: dict[str, list[LandingFile]]  # partition -> files to list in its run
     cursor: LandingCursor
     waiting: list[str]
+    reasons: dict[str, str] = field(default_factory=dict)  # file -> why it does not look finished yet
+    held: dict[str, list[str]] = field(default_factory=dict)  # partition -> its files still being written
 
 
-def plan_tick(files: list[LandingFile], cursor: LandingCursor) -> TickPlan:
-    """Pure decision logic of a tick (no Dagster): which partitions to request, the next cursor."""
+def plan_tick(
+    files: list[LandingFile], cursor: LandingCursor, now: float | None = None, rules: SettleRules | None = None
+) -> TickPlan:
+    """Pure decision logic of a tick (no Dagster): which partitions to request, the next cursor.
+
+    A file is settled when it looks the same as at the previous tick and has not changed for the quiet period
+    (and, while the unfinished-line grace period lasts, ends with a line end: lib/landing.py). A partition is
+    requested only when every one of its files is settled: a voters file waits for its vote history still being
+    copied, so the two are loaded together.
+    """
+    now = time.time() if now is None else now
+    rules = rules or SettleRules()
     present = {file.name: file for file in files}
     requested = {name: sig for name, sig in cursor.requested.items() if name in present}
     looks: dict[str, str] = {}
     changed_partitions: set[str] = set()
-    waiting = []
+    waiting, reasons = [], {}
     for file in files:
         sig = signature(file)
         if requested.get(file.name) == sig:
             continue
-        if cursor.looks.get(file.name) == sig:
+        unfinished = still_being_written(file, now, rules)
+        if cursor.looks.get(file.name) == sig and unfinished is None:
             changed_partitions.add(file.partition_key)
         else:
-            looks[file.name] = sig  # first look, or still changing: look again next tick
+            looks[file.name] = sig  # first look, still changing, or not finished: look again next tick
             waiting.append(file.name)
+            reasons[file.name] = unfinished or "first look, or changed since the last tick"
     ready: dict[str, list[LandingFile]] = {}
+    held: dict[str, list[str]] = {}
     for partition in sorted(changed_partitions):
+        of_partition = [file for file in files if file.partition_key == partition]
+        unsettled = [file.name for file in of_partition if file.name in looks]
+        if unsettled:
+            # A companion is still being written: hold the settled files too (they stay settled in the cursor).
+            for file in of_partition:
+                if file.name not in looks and requested.get(file.name) != signature(file):
+                    looks[file.name] = signature(file)
+            held[partition] = unsettled
+            continue
         # The run loads every settled file of the partition (a vote history with its voters file).
-        ready[partition] = [file for file in files if file.partition_key == partition and file.name not in looks]
+        ready[partition] = of_partition
     next_cursor = LandingCursor(cursor.max_mtime_ns, requested, looks)
-    return TickPlan(ready, next_cursor, waiting)
+    return TickPlan(ready, next_cursor, waiting, reasons, held)
 
 
 def mark_requested(cursor: LandingCursor, files: list[LandingFile]) -> None:
@@ -156,11 +184,18 @@ def _reference_state(instance: dg.DagsterInstance) -> str:
     description="Starts the ingest of a snapshot date when its voter files land (once each file has stopped changing).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) -> dg.SensorResult:
+    ensure_warehouse_pool(context.instance)  # one writer at a time, from the first run (defs/instance.py)
     cursor = LandingCursor.parse(context.cursor)
     files = landing.files()
-    plan = plan_tick(files, cursor)
+    plan = plan_tick(files, cursor, rules=SettleRules.from_env())
     if plan.waiting:
-        context.log.info(f"Waiting for {len(plan.waiting)} file(s) to settle: {_some(plan.waiting)}")
+        context.log.info(
+            f"Waiting for {len(plan.waiting)} file(s) to settle: "
+            + "; ".join(f"{name}: {plan.reasons[name]}" for name in sorted(plan.waiting)[:5])
+            + (f"; and {len(plan.waiting) - 5} more" if len(plan.waiting) > 5 else "")
+        )
+    for partition, unsettled in plan.held.items():
+        context.log.info(f"{partition}: held until its other file(s) are finished: {_some(unsettled)}")
     requests = []
     for partition, partition_files in plan.ready.items():
         runnable = _readable(context, partition_files, plan.cursor)
@@ -194,6 +229,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
                     run_key=REFERENCE_BOOTSTRAP_RUN_KEY,
                     job_name=elections_job.name,
                     tags=all_cycles_tags(),
+                    run_config=CONSOLE_RUN_CONFIG,
                 )
             ],
             cursor=plan.cursor.dump(),
@@ -213,7 +249,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingFolder) 
                 run_key=run_key(partition, runnable),
                 job_name=ingest_job.name,
                 partition_key=partition,
-                run_config=dg.RunConfig(ops={RAW_OP_NAME: IngestConfig(files=names)}),
+                # A request's own run config replaces the partition's: the console logger is named here too.
+                run_config=dg.RunConfig(ops={RAW_OP_NAME: IngestConfig(files=names)}, loggers=CONSOLE_LOGGERS),
                 tags={"voter_platform/trigger": "landing_sensor"},
             )
         )

@@ -33,6 +33,7 @@ from voter_platform.defs.marts.project import dbt_project
 from voter_platform.defs.marts.translator import VoterPlatformTranslator
 from voter_platform.defs.partitions import analysis_date_partitions
 from voter_platform.defs.resources import WAREHOUSE_POOL, Warehouse
+from voter_platform.defs.retries import TRANSIENT_RETRY_POLICY, retry_only_transient
 from voter_platform.lib.dbt_vars import analysis_window, dbt_env_for_window
 from voter_platform.lib.warehouse import ensure_raw_tables
 from voter_platform.settings import DATA_ENV_VAR, SALT_ENV_VAR, voter_key_salt
@@ -54,7 +55,9 @@ BUILD_TARGET_PATH = Path("target") / "build"
     # would collide on temp tables and on DuckDB's single writer).
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
+    retry_policy=TRANSIENT_RETRY_POLICY,  # a locked warehouse only (defs/retries.py)
 )
+@retry_only_transient
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetMaterialization | dg.AssetObservation]:

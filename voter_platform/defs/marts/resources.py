@@ -29,7 +29,13 @@ class InstalledDbtCliResource(DbtCliResource):
         return version.parse(installed_version("dbt-core"))
 
 
+# dbt as a process that dies with the run that started it (lib/dbt_child.py); plain dbt where the console
+# script is not installed (an environment set up before it existed).
+DBT_CHILD = Path(sys.executable).parent / "voter-platform-dbt"
+
+
 def build_dbt_resource() -> DbtCliResource:
     # dbt is a console script of this environment; named by path, it is found without PATH (make runs
     # .venv/bin/... without activating the environment).
-    return InstalledDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    executable = DBT_CHILD if DBT_CHILD.exists() else Path(sys.executable).parent / "dbt"
+    return InstalledDbtCliResource(project_dir=dbt_project, dbt_executable=str(executable))

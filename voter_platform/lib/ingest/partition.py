@@ -36,6 +36,8 @@ from typing import NamedTuple
 import duckdb
 
 from voter_platform.layouts.registry import ELECTION_MAP, layouts
+from voter_platform.lib.causes import FileStillBeingWritten
+from voter_platform.lib.causes import redacted_first_line as _first_line
 from voter_platform.lib.ingest.archives import Unpacked, is_archive, unpack
 from voter_platform.lib.ingest.duck import first, prime_appends, run, scalar
 from voter_platform.lib.ingest.formats import (
@@ -188,6 +190,7 @@ def ingest_partition(
     _configure(connection, options)
     ensure_raw_tables(connection)
     outcome = PartitionOutcome(partition_date, run_id, options.quarantine_threshold_pct)
+    looks = _looks(files)  # size and mtime before reading: a file that changes meanwhile is still being written
     with _unpacked(files, options.work_dir) as readable:
         plans = _recognise_headerless_parts([_inspect(item) for item in readable])
         outcome.files = [plan.outcome for plan in plans]
@@ -199,8 +202,11 @@ def ingest_partition(
                 for plan in conflicting:
                     plan.outcome.status, plan.outcome.message = FAILED, message
                     errors.append(plan.outcome)
-            _write_log_now(connection, outcome, errors)
-            raise PartitionFailed(_failure_message(partition_date, errors), outcome)
+            failure = _failure_message(partition_date, errors)
+            # Every file of the drop leaves a row: the companions of a rejected file say why they were not loaded.
+            _mark_companions_not_loaded(outcome.files, errors, partition_date)
+            _write_log_now(connection, outcome, outcome.files)
+            raise PartitionFailed(failure, outcome)
 
         _decide(connection, partition_date, groups, options)
         run(connection, "begin transaction")
@@ -217,6 +223,7 @@ def ingest_partition(
             _insert_log(connection, outcome, outcome.files)
             if before_commit is not None:
                 before_commit()
+            _raise_if_changed(files, looks)
             run(connection, "commit")
         except BaseException as error:
             # When the rollback fails the connection is gone with the transaction: nothing was written either way.
@@ -237,6 +244,37 @@ def ingest_partition(
     return outcome
 
 
+def _looks(files: Sequence[InputFile]) -> dict[Path, tuple[int, int] | None]:
+    looks: dict[Path, tuple[int, int] | None] = {}
+    for item in files:
+        try:
+            stat = item.path.stat()
+            looks[item.path] = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            looks[item.path] = None  # reported as missing or unreadable by the pre-pass
+    return looks
+
+
+def _raise_if_changed(files: Sequence[InputFile], looks: dict[Path, tuple[int, int] | None]) -> None:
+    """FileStillBeingWritten when a file's size or mtime moved while it was read: nothing is committed, and the
+    step retries it (a transient fault, defs/retries.py) once its writer has finished."""
+    for item in files:
+        before = looks.get(item.path)
+        if before is None:
+            continue
+        try:
+            stat = item.path.stat()
+            now = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            now = None
+        if now != before:
+            size = f"{before[0]:,} → {now[0]:,} bytes" if now else "removed"
+            raise FileStillBeingWritten(
+                f"{item.name or item.path.name} changed while it was read ({size}): it is still being written. "
+                "Nothing of the date was written; the load is tried again."
+            )
+
+
 def _configure(connection: duckdb.DuckDBPyConnection, options: IngestOptions) -> None:
     # Line numbers come from row order: DuckDB must keep the file's order (its default, made explicit).
     run(connection, "set preserve_insertion_order = true")
@@ -255,13 +293,6 @@ _APPENDED_TABLES = ("raw.quarantine", "raw.superseded_records", "raw.possible_du
 def _prime_appends(connection: duckdb.DuckDBPyConnection) -> None:
     for table in _APPENDED_TABLES:
         prime_appends(connection, table)
-
-
-def _first_line(error: BaseException) -> str:
-    """The first line of an error, with quoted values blanked: a database error may quote a value
-    from the file, and this message is logged."""
-    text = str(error).strip().splitlines()
-    return re.sub(r"(['\"]).*?\1", r"\1…\1", text[0][:300]) if text else ""
 
 
 # --- unpacking and the pre-pass -------------------------------------------------------------------
@@ -428,6 +459,23 @@ def _group_by_source(plans: list[_Plan]) -> tuple[dict[str, _SourceGroup], list[
         if voters and voters[0].part is not None:
             group.missing_parts = missing_parts(voters[0].layout, [plan.part for plan in voters])
     return groups, conflicts
+
+
+def _mark_companions_not_loaded(files: list[FileOutcome], errors: list[FileOutcome], partition_date: date) -> None:
+    """The files of a date whose other file was rejected: not read into the raw tables (a date is loaded as a
+    whole), each told why. Files with a status of their own (missing, ignored) keep it."""
+    rejected = ", ".join(f"{error.file_name} ({error.status})" for error in errors[:3]) + (
+        f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+    )
+    for file in files:
+        if file.status:
+            continue
+        file.status = FAILED
+        file.message = (
+            f"not loaded: {rejected} of the same date {partition_date} was rejected, and a date is loaded as a whole; "
+            "nothing of the date was written. Drop the fixed file and this one is loaded with it."
+        )
+        file.finished_at = _now()
 
 
 def _failure_message(partition_date: date, errors: list[FileOutcome]) -> str:
@@ -786,7 +834,12 @@ def _write_snapshot(
     (worst_file, _), worst_rate = max(rates.items(), key=lambda item: item[1], default=((None, None), 0.0))
     problems = []
     if voters_loaded == 0:
-        problems.append(f"no voter records loaded from {voters_file or 'any voters file'}")
+        voter_records = sum(int(q) + int(sup) for _, kind, _, q, sup in per_file if kind == VOTER)
+        problems.append(
+            f"no voter records: {voters_file} has a header line and no record"
+            if voters_file and voter_records == 0
+            else f"no voter records loaded from {voters_file or 'any voters file'}"
+        )
     if worst_rate > options.quarantine_threshold_pct:
         problems.append(
             f"{worst_rate:.2f}% of the records of {worst_file} were quarantined "
