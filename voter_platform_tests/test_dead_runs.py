@@ -118,7 +118,6 @@ def test_the_dbt_launcher_dies_with_the_run_that_started_it():
 
 def test_the_platform_runs_dbt_through_the_launcher(tmp_path):
     from voter_platform.defs.resources import build_resources
-    from voter_platform.settings import DataPaths
 
-    dbt = build_resources(DataPaths(tmp_path))["dbt"]
+    dbt = build_resources(str(tmp_path))["dbt"]
     assert dbt.dbt_executable.endswith("/voter-platform-dbt")

@@ -100,9 +100,8 @@ def test_every_asset_has_a_group_a_description_and_kinds(asset_graph):
 
 
 def test_schedules_run_daily_marts_and_monthly_reference():
-    schedules = {schedule.name: schedule for schedule in defs.schedules}
-    daily = schedules["daily_marts_schedule"]
-    monthly = schedules["monthly_elections_schedule"]
+    daily = defs.resolve_schedule_def("daily_marts_schedule")
+    monthly = defs.resolve_schedule_def("monthly_elections_schedule")
     assert (daily.cron_schedule, daily.execution_timezone) == ("30 0 * * *", "UTC")
     assert (monthly.cron_schedule, monthly.execution_timezone) == ("0 3 1 * *", "UTC")
     assert daily.job_name == "marts_job" and monthly.job_name == "elections_job"

@@ -9,13 +9,12 @@ from datetime import date
 
 import dagster as dg
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.alerts.channels import AlertChannels, send_alert
 from voter_platform.defs.alerts.sensors import FAILURE_SENSOR_NAME, failure_alert_sensor
 from voter_platform.defs.ingest.assets import raw_key, raw_voter_files
-from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.partitions import analysis_date_partitions
+from voter_platform.defs.resources import build_resources
 from voter_platform.lib.alerts import run_failed_alert
 from voter_platform.lib.ingest.formats import CANONICAL_VOTER_HEADER
 from voter_platform_tests.test_alerts.conftest import UI_URL
@@ -44,10 +43,7 @@ def _run_and_alert(data_dir, files: list[str]) -> dg.DagsterRun:
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [raw_voter_files, marts_stand_in],
-            resources={
-                "warehouse": DuckDBResource(database=str(data_dir / "warehouse.duckdb")),
-                "landing": LandingFolder(path=str(data_dir / "landing")),
-            },
+            resources=build_resources(str(data_dir)),
             partition_key=DAY.isoformat(),
             run_config={"ops": {"raw_voter_files": {"config": {"files": files}}}},
             instance=instance,

