@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voter_platform.bench.pipeline import BENCH_START, machine_info
+from voter_platform.bench.pipeline import BENCH_START, machine_info, text_table
 
 TARGET_RATIO = 1.5
 CANONICAL = "canonical"
@@ -205,8 +205,6 @@ HEADINGS = (
 
 def format_table(results: dict) -> str:
     rows = [HEADINGS, *table_rows(results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADINGS))]
-    line = "  ".join(f"{{:<{width}}}" for width in widths)
     machine = results["machine"]
     return "\n".join(
         [
@@ -214,9 +212,7 @@ def format_table(results: dict) -> str:
             f"median of {results['repeats']}; "
             f"target <= {results['target_ratio']:g}x the canonical layout (wall or cpu)",
             "",
-            line.format(*rows[0]),
-            line.format(*("-" * width for width in widths)),
-            *(line.format(*row) for row in rows[1:]),
+            *text_table(rows),
         ]
     )
 

@@ -429,19 +429,26 @@ def table_rows(results: dict) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def text_table(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as left-aligned columns, the first row the headings, a rule of dashes under it."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    line = "  ".join(f"{{:<{width}}}" for width in widths)
+    return [
+        line.format(*rows[0]),
+        line.format(*("-" * width for width in widths)),
+        *(line.format(*row) for row in rows[1:]),
+    ]
+
+
 def format_table(results: dict) -> str:
     rows = [("step", "platform", "baseline (same input, same run)", "ratio"), *table_rows(results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    line = "  ".join(f"{{:<{width}}}" for width in widths)
     machine = results["machine"]
     out = [
         f"{results['input']['voters']:,} voters ({results['input']['state']}), "
         f"{results['input']['bytes'] / 1e6:,.0f} MB; "
         f"{machine['cores']} cores, {machine['memory_gb']} GB; median of {results['repeats']}",
         "",
-        line.format(*rows[0]),
-        line.format(*("-" * width for width in widths)),
-        *(line.format(*row) for row in rows[1:]),
+        *text_table(rows),
         "",
         "targets: "
         + "; ".join(f"{name}: {'met' if met else 'NOT met'}" for name, met in results["targets_met"].items()),

@@ -94,6 +94,21 @@ TEMPLATE = go.layout.Template(
 )
 
 
+def _title(text: str) -> dict:
+    """A chart's title line: a note on what it shows, above the legend, in the muted ink."""
+    return dict(
+        text=text,
+        x=0,
+        xanchor="left",
+        xref="paper",
+        y=1,
+        yref="container",
+        yanchor="top",
+        pad=dict(t=6),
+        font=dict(size=12.5, color=MUTED),
+    )
+
+
 def _layout(
     figure: go.Figure, title: str | None = None, height: int = 380, margin: dict | None = None, **extra
 ) -> go.Figure:
@@ -103,19 +118,7 @@ def _layout(
         # A title (a note on what the chart shows) sits above the legend, which sits above the plot.
         margin=margin or dict(l=56, r=16, t=84 if title else 12, b=44),
         font=dict(family=FONT, size=12, color=INK),
-        title=dict(
-            text=title,
-            x=0,
-            xanchor="left",
-            xref="paper",
-            y=1,
-            yref="container",
-            yanchor="top",
-            pad=dict(t=6),
-            font=dict(size=12.5, color=MUTED),
-        )
-        if title
-        else None,
+        title=_title(title) if title else None,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None, traceorder="normal"),
         hoverlabel=dict(font=dict(family=FONT)),
         **extra,
@@ -164,17 +167,7 @@ def with_note(figure: go.Figure, note: str | None) -> go.Figure:
     existing = figure.layout.title.text if figure.layout.title and figure.layout.title.text else None
     top = figure.layout.margin.t or 0
     figure.update_layout(
-        title=dict(
-            text="; ".join(part for part in (existing, html.escape(note)) if part),
-            x=0,
-            xanchor="left",
-            xref="paper",
-            y=1,
-            yref="container",
-            yanchor="top",
-            pad=dict(t=6),
-            font=dict(size=12.5, color=MUTED),
-        ),
+        title=_title("; ".join(part for part in (existing, html.escape(note)) if part)),
         # a chart laid out without a title line gets room for one (the map keeps its own)
         margin=dict(t=84 if existing is None and top <= 12 else top),
     )

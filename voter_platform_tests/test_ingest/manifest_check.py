@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from voter_platform.generate.config import DEFECT_KINDS
 from voter_platform.lib.ingest.formats import VOTER, detect_layout
 from voter_platform.lib.ingest.prepass import read_header_line, utf16_variant
 from voter_platform_tests.test_ingest.defect_files import ManifestRow, read_manifest
@@ -28,20 +29,7 @@ REQUIRED = {
         "election_date": "missing_election_date",
     },
 }
-LINE_DEFECTS = {
-    "blank_field",
-    "state_name",
-    "malformed_email",
-    "impossible_age",
-    "impossible_date",
-    "exact_duplicate",
-    "conflicting_duplicate",
-    "glued_lines",
-    "repeated_header",
-    "trailing_empty_columns",
-    "non_utf8",
-    "cut_short",
-}
+LINE_DEFECTS = {*DEFECT_KINDS, "cut_short"}  # every defect the generator injects, and a file cut short
 # The generator's real-file traits (the `realistic` profile): real voters, loaded (a value nulled and
 # flagged where it is implausible), and records cut short with the next record or the header run in.
 REAL_FILE_TRAITS = {

@@ -320,15 +320,10 @@ def write_raw_fixture(warehouse_path: str) -> None:
     """Replace the raw tables' content with the fixture (idempotent)."""
     with duckdb.connect(warehouse_path) as connection:
         ensure_raw_tables(connection)
-        for table in (
-            "snapshots",
-            "voters",
-            "vote_history",
-            "quarantine",
-            "superseded_records",
-            "possible_duplicates",
-            "ingest_log",
-        ):
+        raw_tables = connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in raw_tables:
             connection.execute(f"delete from raw.{table}")
 
         snapshots, voter_rows, history_rows, log_rows = [], [], [], []

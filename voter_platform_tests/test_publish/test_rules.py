@@ -141,30 +141,8 @@ def test_percentages_without_a_published_numerator_are_suppressed_by_the_count_t
             ("state", "varchar"),
             ("state_name", "varchar"),
             ("voters", "bigint"),
-            *[
-                (c, "bigint")
-                for c in (
-                    "democrat_voters",
-                    "republican_voters",
-                    "independent_voters",
-                    "other_party_voters",
-                    "unknown_party_voters",
-                    "history_known_voters",
-                    "recoverable_voters",
-                )
-            ],
-            *[
-                (c, "double")
-                for c in (
-                    "democrat_pct",
-                    "republican_pct",
-                    "independent_pct",
-                    "registration_margin_pts",
-                    "recoverable_pct",
-                    "engagement_opportunity_score",
-                    *STATE_SUMMARY.implied,
-                )
-            ],
+            *[(c, "bigint") for c in STATE_SUMMARY.counts if c != "voters"],
+            *[(c, "double") for c in (*STATE_SUMMARY.derived, *STATE_SUMMARY.implied)],
             ("coverage", "varchar"),
             ("counties_recognised", "integer"),
             ("counties_in_state", "integer"),

@@ -211,10 +211,11 @@ def read_numbered_records(
 
 
 def number_stored_read(connection: duckdb.DuckDBPyConnection, table: str, renumbering: Renumbering) -> None:
-    """`table`: the rows of the stored read `{table}_read` with their physical line numbers in front.
+    """`table`: a view of the stored read `{table}_read` with the rows' physical line numbers in front.
 
     Rows are stored in file order; a temporary table's rowids start at some offset. When the numbering
-    is a formula of the position, `table` is a view (nothing copied); else a numbered copy."""
+    is a formula of the position, the view computes it (nothing copied); else the read is replaced by a
+    numbered copy, shifted by an ASOF join, and the view shows that."""
     read = f"{table}_read"
     first_rowid = int(scalar(connection, f"select coalesce(min(rowid), 0) from {read}"))
     row_index = f"(rowid - {first_rowid} + 1)"
@@ -223,20 +224,18 @@ def number_stored_read(connection: duckdb.DuckDBPyConnection, table: str, renumb
         header_lines = renumbering.first_line - 1
         run(
             connection,
-            f"create or replace temp table {table} as "
+            f"create or replace temp table {read}_numbered as "
             f"select {row_index} + {header_lines} as line_number, * from {read}",
         )
-        run(connection, renumbering.update_sql(table, "true", f"(line_number - {header_lines})"))
+        run(connection, renumbering.update_sql(f"{read}_numbered", "true", f"(line_number - {header_lines})"))
         run(connection, f"drop table {read}")
+        run(connection, f"alter table {read}_numbered rename to {table}_read")
+        run(connection, f"create or replace temp view {table} as select * from {read}")
     else:
         run(connection, f"create or replace temp view {table} as select {line_number} as line_number, * from {read}")
 
 
 def drop_numbered_records(connection: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Drop what read_numbered_records made (a view over its read, or a table)."""
-    kinds = run(
-        connection, "select table_type from information_schema.tables where table_name = $name", {"name": table}
-    )
-    if kinds:
-        run(connection, f"drop {'view' if kinds[0][0] == 'VIEW' else 'table'} {table}")
+    """Drop what read_numbered_records / number_stored_read made: the view and the read under it."""
+    run(connection, f"drop view if exists {table}")
     run(connection, f"drop table if exists {table}_read")

@@ -45,7 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from voter_platform.layouts.registry import VOTER
+from voter_platform.layouts.registry import HISTORY_COLUMNS, VOTER, VOTER_COLUMNS
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.elections import ELECTION_TYPE_WORDS, untyped_election_type_sql
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
@@ -93,44 +93,11 @@ TIMESTAMP_FORMATS = [
     "%m/%d/%Y",
 ]
 
-# Canonical source columns, per kind of record (registry.VOTER_COLUMNS without what is not stored).
-VOTER_SOURCE_COLUMNS = (
-    "voter_id",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "name_suffix",
-    "email",
-    "phone",
-    "street_address",
-    "city",
-    "zip_code",
-    "birth_date",
-    "birth_year",
-    "age",
-    "gender",
-    "race",
-    "ethnicity",
-    "state",
-    "county",
-    "party",
-    "primary_ballot_party",
-    "registration_status",
-    "status_reason",
-    "registered_date",
-    "last_voted_date",
-    "updated_at",
-    "confidential",
-)
-HISTORY_SOURCE_COLUMNS = (
-    "voter_id",
-    "state",
-    "election_date",
-    "election_type",
-    "election_label",
-    "voting_method",
-    "party_ballot",
-)
+# Canonical source columns, per kind of record, that are stored: the registry's, without the snapshot date a
+# voters file may carry (the partition says it) and, for history, the county and election code (a history
+# row is its voter's; the code only dates it, through the delivery's lookup).
+VOTER_SOURCE_COLUMNS = tuple(column for column in VOTER_COLUMNS if column != "snapshot_date")
+HISTORY_SOURCE_COLUMNS = tuple(column for column in HISTORY_COLUMNS if column not in ("county", "election_code"))
 # Stored as written: trimming every name and address costs a string operation per value.
 FREE_TEXT_COLUMNS = frozenset(
     {
