@@ -76,7 +76,13 @@ def seed_demo_data(paths: DataPaths) -> list[Path]:
     )
     written = [item.path for item in national.files + county.files]
     written += _seed_state_files(paths)
-    written.append(_copy_atomically(GOODPARTY_SAMPLE, paths.landing / GOODPARTY_SAMPLE.name))
+    sample = _copy_atomically(GOODPARTY_SAMPLE, paths.landing / GOODPARTY_SAMPLE.name)
+    # The case-study file ends without a line end, which the landing sensor takes for a file still being
+    # written until it has been quiet for a grace period (lib/landing.py). It is a finished file: it counts
+    # as delivered at the start of today (the date it loads under is unchanged), so the demo need not wait.
+    start_of_today = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC).timestamp()
+    os.utime(sample, (start_of_today, start_of_today))
+    written.append(sample)
     return written
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -342,3 +343,14 @@ def test_a_voters_file_waits_for_its_vote_history_still_being_copied(landing):
     assert third.ready == {}
     fourth = plan_tick(files, third.cursor, now=now + 90, rules=rules)
     assert sorted(file.name for file in fourth.ready[DAY]) == sorted([history.name, voters.name])
+
+
+def test_a_compressed_delivery_is_not_reported_as_an_unknown_file(sensor, landing):
+    # Ohio delivers its SWVF as .txt.gz parts: the sensor must not read the compressed bytes as a header.
+    plain = drop(landing, f"voters_NC_{DAY}.csv")
+    packed = landing / f"voters_NC_{DAY}.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    sensor.tick()
+    assert len(ingest_requests(sensor.tick())) == 1
+    assert not sensor.logged("not a voter file the platform knows")

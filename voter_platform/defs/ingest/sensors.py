@@ -36,6 +36,7 @@ from voter_platform.defs.ingest.jobs import ingest_job
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.instance import ensure_warehouse_pool
 from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
+from voter_platform.lib.ingest.archives import is_archive
 from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
 from voter_platform.lib.ingest.prepass import read_header_line
 from voter_platform.lib.landing import LandingFile, SettleRules, still_being_written
@@ -153,6 +154,8 @@ def header_problem(file: LandingFile) -> str | None:
     """Why a file's header is not one of ours (None when it is); OSError when it cannot be read."""
     if file.size == 0:
         return "the file is empty"
+    if is_archive(file.path):
+        return None  # its members are recognised when the run unpacks them (lib/ingest/archives.py)
     try:
         detect_layout(read_header_line(file.path), file.path.name, file.state_hint)
     except UnknownFormatError as error:
