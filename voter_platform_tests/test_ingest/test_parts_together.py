@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from voter_platform.lib.ingest import InputFile, ingest_partition
 from voter_platform.lib.ingest.together import LineMap, PartInCopy
 from voter_platform_tests.test_ingest.conftest import SNAPSHOT, ingest, rows
 from voter_platform_tests.test_ingest.synthetic_layouts import WIDE_HEADER
@@ -178,4 +179,43 @@ def test_parts_whose_every_line_takes_the_careful_path_load_whole(layouts, wareh
     assert rows(warehouse, "select file_name, count(*), max(line_number) from raw.voters group by all order by 1") == [
         ("ALA_20261120.txt", lines, lines),
         ("BAK_20261120.txt", lines, lines),
+    ]
+
+
+def _florida_voter(county: str, voter_id: str, name: str) -> str:
+    """A record of Florida's 38-field county voter extract (the real layout, fl_voter_extract)."""
+    fields = [county, voter_id, name, "", "EMMA", "", "N", "1 ELM RD", "", "CITY", "", "32066"]
+    fields += [""] * 7 + ["F", "5", "07/28/1942", "02/09/1968", "REP"] + [""] * 4 + ["ACT"] + [""] * 9
+    return "\t".join(fields) + "\n"
+
+
+def test_a_vote_two_county_history_files_hold_is_kept_once(warehouse, landing):
+    """A voter who moved county is in both counties' voter and history files: the vote both histories
+    hold is kept once (in the later file), each county's other votes are kept."""
+    voter = "0000000074"
+    moved, stayed = _florida_voter("ALA", voter, "SMITH"), _florida_voter("ALA", "0000000075", "LEE")
+    _write(landing / "ALA_20261120.txt", moved + stayed)
+    _write(landing / "BAK_20261120.txt", _florida_voter("BAK", voter, "SMITH"))
+    _write(
+        landing / "ALA_H_20261120.txt",
+        f"ALA\t{voter}\t11/04/2008\tGEN\tE\nALA\t{voter}\t11/02/2010\tGEN\tA\nALA\t0000000075\t11/02/2010\tGEN\tY\n",
+    )
+    _write(landing / "BAK_H_20261120.txt", f"BAK\t{voter}\t11/02/2010\tGEN\tA\nBAK\t{voter}\t11/08/2022\tGEN\tY\n")
+    outcome = ingest_partition(
+        warehouse, SNAPSHOT, [InputFile(path, state_hint="FL") for path in sorted(landing.iterdir())]
+    )
+    assert all(file.reconciles for file in outcome.files)
+    assert rows(
+        warehouse,
+        "select file_name, line_number, voter_id, reason, kept_file_name, kept_line_number "
+        "from raw.superseded_records order by 1, 2",
+    ) == [
+        ("ALA_20261120.txt", 1, voter, "in_another_part", "BAK_20261120.txt", 1),
+        ("ALA_H_20261120.txt", 2, voter, "in_another_part", "BAK_H_20261120.txt", 1),
+    ]
+    assert rows(warehouse, "select file_name, line_number from raw.vote_history order by 1, 2") == [
+        ("ALA_H_20261120.txt", 1),
+        ("ALA_H_20261120.txt", 3),
+        ("BAK_H_20261120.txt", 1),
+        ("BAK_H_20261120.txt", 2),
     ]
