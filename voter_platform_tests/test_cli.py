@@ -68,7 +68,7 @@ def test_build_with_an_unknown_file_fails_naming_the_file_and_the_formats_expect
     summary = result.stdout
     assert "2026-11-05           FAILED" in summary
     assert "mystery_2026-11-05.csv: unknown_format: line 1 is not a header the platform knows" in summary
-    assert "Expected one of: canonical voters: voter_id," in summary
+    assert "layouts `voter-platform layouts` lists (the platform's own voters file: voter_id," in summary
 
 
 def test_build_with_a_file_dated_after_today_names_it_and_builds_nothing_for_it(tmp_path):

@@ -13,7 +13,6 @@ faults of a machine (`lib/causes.py`: disk full, permission denied, a locked war
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,8 +59,6 @@ def run_url(ui_base_url: str | None, run_id: str | None) -> str | None:
 
 def _cut(text: str, limit: int = MAX_REASON_CHARS) -> str:
     text = text.strip()
-    # An unknown header lists every format the platform reads (thousands of characters): the run has the list.
-    text = re.sub(r"Expected one of: [^\n]*", "Expected one of the formats listed in the run's message.", text)
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " … (cut here: the whole message is in the run)"

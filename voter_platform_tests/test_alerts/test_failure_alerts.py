@@ -109,7 +109,7 @@ def test_a_failed_run_sends_one_message_per_channel_with_file_date_reason_and_li
     assert f"Date: {DAY}" in slack_text
     assert f"Files: {name}" in slack_text
     assert "Reason: raw_voter_files:" in slack_text and "line 1 is not a header the platform knows" in slack_text
-    assert "Expected one of the formats listed in the run's message." in slack_text
+    assert "`voter-platform layouts` lists" in slack_text
     assert "What to do: " in slack_text
     assert f"Run: {UI_URL}/runs/{run.run_id}" in slack_text
     _no_pii(slack_text, voters)

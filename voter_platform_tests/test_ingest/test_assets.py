@@ -200,7 +200,7 @@ def test_an_unknown_header_fails_only_its_partition_with_the_formats_expected(pl
     failure = next(event for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE)
     description = failure.step_failure_data.user_failure_data.description
     assert f"voters_NC_{UNKNOWN}.csv: unknown_format: line 1 is not a header the platform knows" in description
-    assert "Expected one of: canonical voters: voter_id,first_name" in description
+    assert "`voter-platform layouts` lists (the platform's own voters file: voter_id,first_name" in description
     assert platform.query(f"select status from raw.ingest_log where partition_date = '{UNKNOWN}'") == [
         ("unknown_format",)
     ]

@@ -98,14 +98,29 @@ def test_utf16_read_as_bytes_is_named_as_an_encoding_problem():
         detect_layout(header)
 
 
-def test_unknown_header_lists_the_formats():
+def test_unknown_header_says_where_the_layouts_are_listed_and_the_canonical_header():
     with pytest.raises(UnknownFormatError) as error:
         detect_layout("a,b,c")
     message = str(error.value)
     assert message.startswith(
-        "line 1 is not a header the platform knows (3 fields, none a known column name). Expected one of: "
+        "line 1 is not a header the platform knows (3 fields, none a known column name). Expected the header "
+        "of one of the "
     )
-    assert "canonical voters: voter_id,first_name" in message and "ncsbe ncvoter" in message
+    assert "layouts `voter-platform layouts` lists (the platform's own voters file: voter_id,first_name," in message
+    assert len(message) < 600  # not every layout's header: there are dozens
+
+
+def test_a_headerless_record_in_a_file_named_otherwise_names_its_layout_and_how_to_name_it():
+    """A Florida county file renamed on download: its line 1 is a record of fl_voter_extract, which is
+    recognised by its file name."""
+    record = "\t".join(["ALA", "0000000074", "SMITH", "", "EMMA"] + [""] * 14 + ["F", "5", "07/28/1942"] + [""] * 16)
+    with pytest.raises(UnknownFormatError) as error:
+        detect_layout(record, "voters.txt")
+    message = str(error.value)
+    assert message.startswith("line 1 is not a header but reads as a record of fl_voter_extract (")
+    assert "files named like CCC_YYYYMMDD.txt" in message and "name it as the state names its files" in message
+    assert "SMITH" not in message  # the record is not echoed
+    assert detect_layout(record, "ALA_20261120.txt").spec.id == "fl_voter_extract"
 
 
 def test_a_near_miss_names_what_is_missing():

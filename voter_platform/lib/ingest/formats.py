@@ -355,9 +355,12 @@ def _name_positions(spec: Layout, named: tuple[str, ...]) -> dict[str, int]:
     return positions
 
 
-def _match_headerless(spec: Layout, line: str, file_name: str | None) -> FileLayout | None:
+def _match_headerless(spec: Layout, line: str, file_name: str | None, *, by_name: bool = True) -> FileLayout | None:
+    """The layout of a headerless file whose line 1 is one of its records and whose name is as the
+    layout's files are named (`by_name=False`: whatever the name, to say so when it is not)."""
     recognise = spec.recognise
-    if recognise.file_name and not (file_name and re.search(recognise.file_name, PurePath(file_name).name, re.I)):
+    named_as_expected = file_name and re.search(recognise.file_name or "", PurePath(file_name).name, re.I)
+    if by_name and recognise.file_name and not named_as_expected:
         return None
     record = line.rstrip("\r\n")
     names = tuple(source.name.lower() for source in spec.fields)
@@ -422,12 +425,13 @@ def _known_count(found: FileLayout) -> int:
 
 
 def describe_formats() -> str:
-    """Every accepted layout, for messages: an exact layout with its header."""
-    return "; ".join(
-        f"{spec.title}: {','.join(source.name for source in spec.fields)}"
-        if spec.recognise.header == "exact"
-        else spec.title
-        for spec in formats()
+    """Where the accepted layouts are, for messages: the list is long (one or more per state), so the
+    message names the command that prints it, and the canonical header a user can write a file to."""
+    canonical = next(spec for spec in formats() if spec.id == "canonical_voters")
+    header = ",".join(source.name for source in canonical.fields)
+    return (
+        f"the header of one of the {len(formats())} layouts `voter-platform layouts` lists (the platform's own "
+        f"voters file: {header}), or a state's headerless file named as the state names it"
     )
 
 
@@ -444,7 +448,7 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
     counts are named."""
     expected = describe_formats()
     if not header_line.strip():
-        return f"the first line is empty. Expected one of: {expected}"
+        return f"the first line is empty. Expected {expected}"
     if header_line.count("\x00") * 3 >= len(header_line):
         return (
             "line 1 is full of NUL bytes: the file looks like UTF-16 text that was not recognised as such "
@@ -460,6 +464,9 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
                     f"line 1 is the {spec.id} header delimited by {delimiter!r}, "
                     f"but {spec.id} files are delimited by {spec.text.delimiter!r}"
                 )
+    headerless = _headerless_but_named_otherwise(header_line)
+    if headerless:
+        return headerless
     lead = "line 1 is not a header the platform knows"
     # The closest format: the most of its column names, under whichever delimiter finds the most.
     found, closest, delimiter = max(
@@ -487,12 +494,36 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
     else:
         fields = max(len(split_header(header_line, d)) for d in _CANDIDATE_DELIMITERS)
         lead += f" ({fields} fields, none a known column name)"
-    message = f"{lead}. Expected one of: {expected}"
+    message = f"{lead}. Expected {expected}"
     if state_hint:
         message += (
             f". The file is in the {state_hint} folder: only layouts of {state_hint} and multi-state ones were tried"
         )
     return message
+
+
+def _product_words(spec: Layout) -> str:
+    """The title without its leading id words ("fl voter extract: Florida Division of ...")."""
+    return spec.title.split(": ", 1)[-1]
+
+
+def _headerless_but_named_otherwise(line: str) -> str | None:
+    """Line 1 is a record of a headerless layout recognised by its file name, in a file named otherwise
+    (a county file renamed on download, say): say which layout and how its files are named."""
+    fits = [
+        spec
+        for spec in formats()
+        if spec.recognise.header == "none"
+        and spec.recognise.file_name
+        and _match_headerless(spec, line, None, by_name=False) is not None
+    ]
+    if not fits:
+        return None
+    described = "; ".join(f"{spec.id} ({_product_words(spec)}), files named like {spec.files}" for spec in fits)
+    return (
+        f"line 1 is not a header but reads as a record of {described}. A headerless file is recognised by its "
+        "name: name it as the state names its files"
+    )
 
 
 def source_id(layout: FileLayout, file_name: str) -> str:
