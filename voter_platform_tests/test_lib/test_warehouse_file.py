@@ -21,7 +21,7 @@ from voter_platform.lib.warehouse_file import (
     httpfs_extension_path,
     open_warehouse,
 )
-from voter_platform.settings import WAREHOUSE_KEY_ENV_VAR, DataPaths
+from voter_platform.settings import WAREHOUSE_ENCRYPTION_ENV_VAR, WAREHOUSE_KEY_ENV_VAR, DataPaths
 from voter_platform_tests.published_fixtures import PLANTED_VOTERS, open_fixture_warehouse, warehouse_paths
 
 ENV_KEY = "a key from the environment, with a quote ' in it"
@@ -189,3 +189,20 @@ def test_the_resource_opens_the_encrypted_warehouse(paths):
     assert file_is_encrypted(paths.warehouse) is True
     assert os.stat(paths.warehouse).st_size > 0
     assert not Path(f"{paths.warehouse}.wal").exists()
+
+
+def test_encryption_off_is_for_measuring_and_never_opens_an_encrypted_warehouse(paths, monkeypatch, tmp_path):
+    """`voter-platform bench --no-encryption` (VOTER_PLATFORM_WAREHOUSE_ENCRYPTION=off) writes a plain warehouse of
+    its own data directory; an encrypted one is refused with a sentence, not opened or rewritten."""
+    with open_warehouse(paths) as connection:
+        _write_voter(connection, "ABERCROMBIE")
+    monkeypatch.setenv(WAREHOUSE_ENCRYPTION_ENV_VAR, "off")
+    with pytest.raises(WarehouseKeyError, match=f"unset {WAREHOUSE_ENCRYPTION_ENV_VAR}"):
+        open_warehouse(paths)
+    assert file_is_encrypted(paths.warehouse) is True
+
+    plain = DataPaths(tmp_path / "bench-work")
+    with open_warehouse(plain) as connection:
+        _write_voter(connection, "ABERCROMBIE")
+    assert file_is_encrypted(plain.warehouse) is False
+    assert b"ABERCROMBIE" in _bytes_on_disk(plain)
