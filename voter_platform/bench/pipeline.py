@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from voter_platform.bench.process import peaks, run_phase
+from voter_platform.lib.landing import QUIET_ENV_VAR, UNFINISHED_LINE_ENV_VAR
 from voter_platform.settings import warehouse_encrypted
 
 BENCH_START = date(2026, 11, 2)
@@ -137,6 +138,10 @@ def _phase(name: str, config: BenchConfig) -> dict[str, Any]:
     payload = json.dumps({**asdict(config), "out": str(config.out.resolve())})
     environment = {**os.environ, "VOTER_PLATFORM_DATA": str(_work_data_dir(config))}
     environment.pop("DAGSTER_HOME", None)
+    # The bench's files are complete when they land (renamed in): the sensor's quiet periods for files a writer may
+    # still be writing are settings, not work, like its polling interval. Left at 60 s, the end-to-end step would
+    # time a minute of waiting.
+    environment.update({QUIET_ENV_VAR: "0", UNFINISHED_LINE_ENV_VAR: "0"})
     return run_phase("voter_platform.bench.pipeline", name, payload, env=environment)
 
 
