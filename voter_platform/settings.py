@@ -9,6 +9,7 @@ Everything else hangs off it:
     <data>/dagster_home/ Dagster's instance (runs, schedules, sensor cursors), seeded from dagster.yaml
     <data>/users.json    the dashboard's users, their password hashes and state scopes (0600)
     <data>/dashboard_secret_key  signs the dashboard's login sessions (0600), unless set in the environment
+    <data>/warehouse_key the key the warehouse file is encrypted with (0600), unless set in the environment
 
 The vendored, version-controlled inputs (real election reference data, samples, layouts) live in
 the repository's own `data/` folder and do not move with the setting.
@@ -40,6 +41,11 @@ SALT_ENV_VAR = "VOTER_PLATFORM_KEY_SALT"
 USERS_FILE_NAME = "users.json"
 DASHBOARD_SECRET_FILE_NAME = "dashboard_secret_key"
 DASHBOARD_SECRET_ENV_VAR = "VOTER_PLATFORM_DASHBOARD_SECRET"
+WAREHOUSE_KEY_FILE_NAME = "warehouse_key"
+WAREHOUSE_KEY_ENV_VAR = "VOTER_PLATFORM_WAREHOUSE_KEY"
+# `off` opens the warehouse without encryption: for measuring what encryption costs (`voter-platform bench
+# --no-encryption`, on a data directory of its own), never for a warehouse holding a real roll.
+WAREHOUSE_ENCRYPTION_ENV_VAR = "VOTER_PLATFORM_WAREHOUSE_ENCRYPTION"
 
 
 class DataDirError(Exception):
@@ -75,6 +81,11 @@ class DataPaths:
     @property
     def salt_file(self) -> Path:
         return self.warehouse_dir / SALT_FILE_NAME
+
+    @property
+    def warehouse_key_file(self) -> Path:
+        # In the data root, not beside the warehouse: a copy of the warehouse folder does not carry its key.
+        return self.root / WAREHOUSE_KEY_FILE_NAME
 
     @property
     def users_file(self) -> Path:
@@ -131,6 +142,20 @@ def dashboard_secret_key(paths: DataPaths) -> str:
     """The key that signs the dashboard's session cookies: `VOTER_PLATFORM_DASHBOARD_SECRET`, else one generated
     once per data directory, so a restart keeps everyone logged in and two installations never share it."""
     return os.environ.get(DASHBOARD_SECRET_ENV_VAR) or generated_secret(paths.dashboard_secret_file, nbytes=32)
+
+
+def warehouse_key(paths: DataPaths) -> str:
+    """The key the warehouse file is encrypted with (lib/warehouse_file.py): `VOTER_PLATFORM_WAREHOUSE_KEY`, else
+    one generated once per data directory into `<data>/warehouse_key` (0600). Losing it loses the warehouse."""
+    return os.environ.get(WAREHOUSE_KEY_ENV_VAR) or generated_secret(paths.warehouse_key_file, nbytes=32)
+
+
+def warehouse_encrypted(environ=None) -> bool:
+    """False only when `VOTER_PLATFORM_WAREHOUSE_ENCRYPTION=off` (the bench's measurement without encryption)."""
+    text = ((os.environ if environ is None else environ).get(WAREHOUSE_ENCRYPTION_ENV_VAR) or "on").strip().lower()
+    if text not in ("on", "off"):
+        raise ValueError(f"{WAREHOUSE_ENCRYPTION_ENV_VAR}={text!r}: expected on or off")
+    return text == "on"
 
 
 def generated_secret(path: Path, nbytes: int) -> str:

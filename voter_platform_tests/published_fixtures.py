@@ -37,6 +37,8 @@ from pathlib import Path
 import duckdb
 
 from voter_platform.lib.publish import DatePublication, publish_date, update_manifest
+from voter_platform.lib.warehouse_file import open_warehouse
+from voter_platform.settings import DataPaths
 
 # Statewide canonical rolls, dense enough that most cells are real, with one small state (WY).
 STATEWIDE_STATES = ("PA", "GA", "AZ", "WY")
@@ -83,7 +85,11 @@ def fixture_key() -> str:
     """A hash of every file that shapes the fixture warehouse, and of the DuckDB and dbt versions."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(f"duckdb {duckdb.__version__} dbt {version('dbt-core')} {version('dbt-duckdb')}".encode())
+    # "encrypted": a warehouse cached before the warehouse was encrypted is never reused (lib/warehouse_file.py).
+    digest = hashlib.sha256(
+        f"duckdb {duckdb.__version__} httpfs {version('duckdb-extension-httpfs')} dbt {version('dbt-core')} "
+        f"{version('dbt-duckdb')} encrypted".encode()
+    )
     for entry in _INPUTS:
         root = _REPO / entry
         paths = [root] if root.is_file() else sorted(root.rglob("*"))
@@ -117,7 +123,7 @@ def build_data_dir(root: Path) -> Path:
 
     paths = DataPaths(root).ensure()
     files_by_date = _generate_files(root / "generated")
-    with duckdb.connect(str(paths.warehouse)) as connection:
+    with open_warehouse(paths) as connection:
         _load_election_reference(connection)
         _ingest(connection, files_by_date)
     env = {
@@ -227,6 +233,26 @@ def _ingest(connection: duckdb.DuckDBPyConnection, files_by_date: dict[date, lis
         assert all(file.reconciles for file in outcome.files), day
 
 
+def warehouse_paths(warehouse: Path) -> DataPaths:
+    """The data directory of a warehouse file (`<data>/warehouse/voter_platform.duckdb`), where its key is."""
+    return DataPaths(Path(warehouse).parent.parent)
+
+
+def open_fixture_warehouse(warehouse: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """The warehouse file `warehouse` opened with its data directory's key (it is encrypted)."""
+    return open_warehouse(warehouse_paths(warehouse), read_only=read_only)
+
+
+def copy_fixture_warehouse(warehouse: Path, data_dir: Path) -> Path:
+    """A copy of the fixture warehouse, with its key, as the warehouse of the data directory `data_dir`."""
+    source, target = warehouse_paths(warehouse), DataPaths(Path(data_dir))
+    target.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source.warehouse, target.warehouse)
+    shutil.copyfile(source.warehouse_key_file, target.warehouse_key_file)
+    target.warehouse_key_file.chmod(0o600)
+    return target.warehouse
+
+
 def publish_fixture(
     warehouse: Path,
     published_dir: Path,
@@ -235,7 +261,7 @@ def publish_fixture(
 ) -> list[DatePublication]:
     """Publish `dates` from the fixture warehouse with the library functions (no Dagster)."""
     publications = []
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with open_fixture_warehouse(warehouse) as connection:
         for day in dates:
             publication = publish_date(connection, published_dir, day, min_cell_size, published_at=PUBLISHED_AT)
             update_manifest(published_dir, [publication])

@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pandas as pd
 import pytest
 
@@ -29,6 +28,7 @@ from voter_platform.generate.config import DefectRates, GenerateConfig
 from voter_platform.generate.run import generate
 from voter_platform.lib.landing import scan_landing
 from voter_platform.lib.publish import ALL
+from voter_platform.lib.warehouse_file import open_warehouse
 from voter_platform.settings import DATA_ENV_VAR, REFERENCE_DIR, DataPaths
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -99,7 +99,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory):
 
 
 def query(paths: DataPaths, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as connection:
+    with open_warehouse(paths, read_only=True) as connection:
         return connection.execute(sql).df()
 
 

@@ -31,6 +31,12 @@
     left(sha2(concat_ws('|', '{{ voter_key_salt() }}'{% for expression in expressions %}, coalesce(cast({{ expression }} as varchar), ''){% endfor %}), 256), 32)
 {%- endmacro %}
 
+{#- DuckDB 1.5 casts a '0x…' hex string to at most 64 bits (2.0 casts 128): the two halves are cast apart and
+    joined, the same number as the single 128-bit cast gave (keys written by either version agree). -#}
 {% macro duckdb__salted_hash(expressions) -%}
-    cast('0x' || left(sha256(concat_ws('|', '{{ voter_key_salt() }}'{% for expression in expressions %}, coalesce(cast({{ expression }} as varchar), ''){% endfor %})), 32) as uhugeint)
+    {%- set digest -%}
+        sha256(concat_ws('|', '{{ voter_key_salt() }}'{% for expression in expressions %}, coalesce(cast({{ expression }} as varchar), ''){% endfor %}))
+    {%- endset -%}
+    ((cast(cast('0x' || left({{ digest }}, 16) as ubigint) as uhugeint) << 64)
+        | cast(cast('0x' || substr({{ digest }}, 17, 16) as ubigint) as uhugeint))
 {%- endmacro %}

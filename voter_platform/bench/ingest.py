@@ -55,7 +55,7 @@ def bench_ingest(
     snapshot = partition_date or _as_of(paths)
     with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=work_dir) as folder:
         work = Path(folder)
-        platform = measure(_platform_ingest, paths, snapshot, work / "platform.duckdb")
+        platform = measure(_platform_ingest, paths, snapshot, work / "platform")
         bare = measure(_bare_read, paths, work / "bare.duckdb")
         voters_file = _voters_file(paths)
         pandas_loader = measure(_pandas_batches, paths, voters_file, pandas_slice_lines, work / "pandas.duckdb")
@@ -134,13 +134,16 @@ def _measured(function, *args) -> dict:
     }
 
 
-def _platform_ingest(paths: list[Path], snapshot: date, database: Path, state_hint: str | None = None) -> dict:
-    """`state_hint`: the state a landing subfolder would name (landing/FL/...), for headerless layouts."""
-    import duckdb
+def _platform_ingest(paths: list[Path], snapshot: date, data_dir: Path, state_hint: str | None = None) -> dict:
+    """The ingest into the warehouse of the data directory `data_dir`, opened as the platform opens it (encrypted,
+    unless VOTER_PLATFORM_WAREHOUSE_ENCRYPTION=off: `voter-platform bench --no-encryption`).
 
+    `state_hint`: the state a landing subfolder would name (landing/FL/...), for headerless layouts."""
     from voter_platform.lib.ingest import InputFile, ingest_partition
+    from voter_platform.lib.warehouse_file import open_warehouse
+    from voter_platform.settings import DataPaths
 
-    with duckdb.connect(str(database)) as connection:
+    with open_warehouse(DataPaths(data_dir)) as connection:
         outcome = ingest_partition(
             connection, snapshot, [InputFile(path, state_hint=state_hint) for path in paths], run_id="bench"
         )

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voter_platform.bench.pipeline import BENCH_START, machine_info, text_table
+from voter_platform.bench.pipeline import BENCH_START, encryption_label, machine_info, text_table
+from voter_platform.settings import warehouse_encrypted
 
 TARGET_RATIO = 1.5
 CANONICAL = "canonical"
@@ -92,7 +93,7 @@ def run_layout_bench(patterns: list[Pattern], *, voters: int, seed: int, repeats
         row["ratio_per_record_to_canonical"] = round(per_record, 2)
     results = {
         "command": f"voter-platform bench --voters {voters} --formats {','.join(p.layout for p in patterns)} "
-        f"--seed {seed} --repeats {repeats}",
+        f"--seed {seed} --repeats {repeats}" + ("" if warehouse_encrypted() else " --no-encryption"),
         "voters": voters,
         "repeats": repeats,
         "target_ratio": TARGET_RATIO,
@@ -146,7 +147,7 @@ def _ingest_once(pattern: Pattern, files: list[Path], out: Path) -> dict[str, An
     from voter_platform.bench.ingest import _in_fresh_process, _platform_ingest
 
     with tempfile.TemporaryDirectory(prefix="bench-layout-", dir=out) as work:
-        return _in_fresh_process(_platform_ingest, files, BENCH_START, Path(work) / "warehouse.duckdb", pattern.state)
+        return _in_fresh_process(_platform_ingest, files, BENCH_START, Path(work) / "platform", pattern.state)
 
 
 def _summarise(pattern: Pattern, files: list[Path], runs: list[dict]) -> dict[str, Any]:
@@ -225,7 +226,7 @@ def format_markdown(results: dict) -> str:
                 f"### Ingest per layout, {results['voters']:,} voters each",
                 "",
                 f"`{results['command']}` — {machine['cores']} cores, {machine['memory_gb']} GB, "
-                f"Python {machine['python']}, DuckDB {machine['versions']['duckdb']}. "
+                f"Python {machine['python']}, DuckDB {machine['versions']['duckdb']}, {encryption_label(machine)}. "
                 f"Median of {results['repeats']} runs; load average at the end {machine['load_average_at_end']}. "
                 f"Target: <= {results['target_ratio']:g}x the canonical layout's ingest.",
                 "",

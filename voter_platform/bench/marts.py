@@ -115,8 +115,7 @@ def _dagster_phase(analysis_date: str) -> dict[str, Any]:
 
 def _direct_phase(analysis_date: str) -> dict[str, Any]:
     """The compiled SQL of the same run, in DAG order, in one DuckDB connection."""
-    import duckdb
-
+    from voter_platform.lib.warehouse_file import open_warehouse
     from voter_platform.settings import data_paths
 
     paths = data_paths()
@@ -125,7 +124,7 @@ def _direct_phase(analysis_date: str) -> dict[str, Any]:
     models = [uid for uid in _dag_order(nodes) if nodes[uid]["resource_type"] == "model"]
     tests = [uid for uid, node in nodes.items() if node["resource_type"] == "test"]
 
-    connection = duckdb.connect(str(paths.warehouse))
+    connection = open_warehouse(paths)
     try:
         started = time.perf_counter()
         for uid in models:

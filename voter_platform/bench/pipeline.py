@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from voter_platform.bench.process import peaks, run_phase
+from voter_platform.lib.landing import QUIET_ENV_VAR, UNFINISHED_LINE_ENV_VAR
+from voter_platform.settings import warehouse_encrypted
 
 BENCH_START = date(2026, 11, 2)
 # Targets of issue 7, checked and printed beside the numbers.
@@ -136,6 +138,10 @@ def _phase(name: str, config: BenchConfig) -> dict[str, Any]:
     payload = json.dumps({**asdict(config), "out": str(config.out.resolve())})
     environment = {**os.environ, "VOTER_PLATFORM_DATA": str(_work_data_dir(config))}
     environment.pop("DAGSTER_HOME", None)
+    # The bench's files are complete when they land (renamed in): the sensor's quiet periods for files a writer may
+    # still be writing are settings, not work, like its polling interval. Left at 60 s, the end-to-end step would
+    # time a minute of waiting.
+    environment.update({QUIET_ENV_VAR: "0", UNFINISHED_LINE_ENV_VAR: "0"})
     return run_phase("voter_platform.bench.pipeline", name, payload, env=environment)
 
 
@@ -236,14 +242,13 @@ def _marts_phase(config: BenchConfig) -> dict[str, Any]:
 
 
 def _publish_phase(config: BenchConfig) -> dict[str, Any]:
-    import duckdb
-
     from voter_platform.lib.publish import min_cell_size_from_env, publish_date
+    from voter_platform.lib.warehouse_file import open_warehouse
     from voter_platform.settings import configure_environment
 
     paths = configure_environment()
     started = time.perf_counter()
-    with duckdb.connect(str(paths.warehouse)) as connection:
+    with open_warehouse(paths) as connection:
         publication = publish_date(connection, paths.published, config.last_day, min_cell_size_from_env())
     return {
         "seconds": round(time.perf_counter() - started, 2),
@@ -344,7 +349,7 @@ def _assemble(config, generated, ingest_runs, end_to_end_runs, marts_runs, publi
     }
     return {
         "command": f"voter-platform bench --voters {config.voters} --days {config.days} --state {config.state} "
-        f"--seed {config.seed} --repeats {config.repeats}",
+        f"--seed {config.seed} --repeats {config.repeats}" + ("" if warehouse_encrypted() else " --no-encryption"),
         "input": {
             "voters": generated["voters"],
             "state": config.state,
@@ -373,6 +378,8 @@ def machine_info() -> dict[str, Any]:
     )
     packages = ["dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "polars", "pandera", "dash"]
     return {
+        # The warehouse as the platform writes it (encrypted), or not (`--no-encryption`): what encryption costs.
+        "warehouse_encrypted": warehouse_encrypted(),
         "cores": os.cpu_count(),
         "memory_gb": round(memory_kb / 2**20, 1),
         "python": host.python_version(),
@@ -456,6 +463,11 @@ def format_table(results: dict) -> str:
     return "\n".join(out)
 
 
+def encryption_label(machine: dict) -> str:
+    encrypted = machine.get("warehouse_encrypted", True)
+    return "warehouse encrypted" if encrypted else "warehouse NOT encrypted (--no-encryption)"
+
+
 def format_markdown(results: dict) -> str:
     machine = results["machine"]
     versions = ", ".join(f"{name} {version}" for name, version in machine["versions"].items())
@@ -464,7 +476,8 @@ def format_markdown(results: dict) -> str:
         f"{results['input']['bytes'] / 1e6:,.0f} MB of CSV)",
         "",
         f"`{results['command']}` — {machine['cores']} cores, {machine['memory_gb']} GB, Python {machine['python']}; "
-        f"{versions}. Median of {results['repeats']} runs; load average at the end {machine['load_average_at_end']}.",
+        f"{versions}; {encryption_label(machine)}. Median of {results['repeats']} runs; load average at the end "
+        f"{machine['load_average_at_end']}.",
         "",
         "| step | platform | baseline (same input, same run) | ratio |",
         "|---|---|---|---|",

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from voter_platform.cli import bench, build, dashboard, generate, layouts, up, users
+from voter_platform.cli import bench, build, dashboard, generate, layouts, sql, up, users
 
 # Each module exposes `register(subparsers)` adding its subcommand with a `func(args) -> int`.
-SUBCOMMANDS = [up, build, generate, dashboard, users, bench, layouts]
+SUBCOMMANDS = [up, build, generate, dashboard, users, bench, layouts, sql]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from voter_platform.settings import DataDirError, configure_environment
+from voter_platform.settings import WAREHOUSE_ENCRYPTION_ENV_VAR, DataDirError, configure_environment
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="instead of the pipeline: the ingest of one layout per structural pattern ('patterns'), or of the "
         "named layouts, each beside the canonical layout's at the same size (target <= 1.5x)",
     )
+    parser.add_argument(
+        "--no-encryption",
+        action="store_true",
+        help="measure with the warehouse NOT encrypted (VOTER_PLATFORM_WAREHOUSE_ENCRYPTION=off in the bench's own "
+        "work data), to compare with a run without this flag: what encryption at rest costs",
+    )
     parser.set_defaults(func=run)
 
 
@@ -53,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
     if args.voters < 1 or args.days < 1 or args.repeats < 1:
         print("voter-platform bench: --voters, --days and --repeats must be at least 1", file=sys.stderr)
         return 2
+    if args.no_encryption:
+        # Read by every phase's fresh process (they inherit the environment); the work data dir is rebuilt by
+        # each end-to-end run, so an encrypted warehouse of an earlier bench is never opened without its key.
+        os.environ[WAREHOUSE_ENCRYPTION_ENV_VAR] = "off"
     try:
         paths = configure_environment()
     except DataDirError as error:

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster._core.storage.db_io_manager import DbIOManager
+from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_pandas import DuckDBPandasIOManager
@@ -25,6 +26,7 @@ from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.instance import WAREHOUSE_POOL  # noqa: F401 - imported from here by the assets
 from voter_platform.defs.marts.resources import build_dbt_resource
 from voter_platform.lib.causes import WarehouseNotWritable, check_writable
+from voter_platform.lib.warehouse_file import WarehouseKeyError, open_warehouse
 from voter_platform.settings import DATA_ENV_VAR, DataPaths
 
 _DATA_DIR_DESCRIPTION = f"The platform's data directory ({DATA_ENV_VAR}); see voter_platform/settings.py."
@@ -44,7 +46,7 @@ def ensure_writable(database: str) -> None:
 
 
 class Warehouse(DuckDBResource):
-    """The DuckDB warehouse of a data directory: `<data_dir>/warehouse/voter_platform.duckdb`."""
+    """The DuckDB warehouse of a data directory: `<data_dir>/warehouse/voter_platform.duckdb`, encrypted."""
 
     data_dir: str = Field(description=_DATA_DIR_DESCRIPTION)
     # DuckDBResource's own field, unused: the path derives from data_dir when the resource is used.
@@ -56,11 +58,27 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The warehouse opened with its key (lib/warehouse_file.py), the warehouse the current catalog.
+
+        DuckDBResource connects to its `database` path, which cannot open an encrypted file; this opens it the
+        platform's one way, with dagster-duckdb's own retries (ten, backing off) while another process holds the
+        lock. A wrong key is a failure said in a sentence, never retried."""
         self.paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
         ensure_writable(str(self.paths.warehouse))
-        database = DuckDBResource(database=str(self.paths.warehouse), connection_config=self.connection_config)
-        with database.get_connection() as connection:
+        try:
+            connection = backoff(
+                fn=open_warehouse,
+                retry_on=(RuntimeError, duckdb.IOException),
+                args=[self.paths],
+                kwargs={"config": {"custom_user_agent": "dagster", **self.connection_config}},
+                max_retries=10,
+            )
+        except WarehouseKeyError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        try:
             yield connection
+        finally:
+            connection.close()
 
 
 class WarehouseIOManager(DuckDBPandasIOManager):

@@ -1,19 +1,23 @@
 """The dashboard keeps answering while the pipeline publishes a new date, then shows it."""
 
 import json
-import shutil
 import threading
 import time
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 from werkzeug.serving import make_server
 
 from voter_platform.bench.dashboard import default_values
 from voter_platform.defs.publish.assets import published_snapshot
-from voter_platform.defs.resources import PublishedFolder
+from voter_platform.defs.resources import PublishedFolder, Warehouse
 from voter_platform_tests.dashboard_users import admin_client, dashboard_app
-from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE, publish_fixture
+from voter_platform_tests.published_fixtures import (
+    FIRST_DATE,
+    PLANTED_PII,
+    SECOND_DATE,
+    copy_fixture_warehouse,
+    publish_fixture,
+)
 
 # Built in the fixture warehouse, not yet published when the dashboard starts.
 NEW_DATE = SECOND_DATE
@@ -32,9 +36,7 @@ def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
     tmp_path, monkeypatch, fixture_warehouse, free_port
 ):
     data = tmp_path / "data"
-    (data / "warehouse").mkdir(parents=True)
-    warehouse = data / "warehouse" / "warehouse.duckdb"
-    shutil.copyfile(fixture_warehouse, warehouse)
+    warehouse = copy_fixture_warehouse(fixture_warehouse, data)
     publish_fixture(warehouse, data / "published", dates=[FIRST_DATE])
     monkeypatch.setenv("VOTER_PLATFORM_DATA", str(data))
 
@@ -51,7 +53,7 @@ def test_requests_never_fail_during_a_publish_and_the_new_date_appears(
             [published_snapshot],
             partition_key=NEW_DATE.isoformat(),
             resources={
-                "warehouse": DuckDBResource(database=str(warehouse)),
+                "warehouse": Warehouse(data_dir=str(data)),
                 "published": PublishedFolder(data_dir=str(data)),
             },
         )

@@ -1,12 +1,12 @@
 """The vendored election data reads correctly and lands in the warehouse by cycle."""
 
 import dagster as dg
-import duckdb
 import pytest
 
 from voter_platform.definitions import defs
 from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.lib import reference
+from voter_platform.lib.warehouse_file import open_warehouse
 from voter_platform.settings import data_paths
 
 
@@ -45,11 +45,11 @@ def loaded_warehouse():
     with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("elections_job").execute_in_process(instance=instance, tags=all_cycles_tags())
     assert result.success
-    return data_paths().warehouse
+    return data_paths()
 
 
 def test_reference_job_loads_every_cycle_into_its_table(loaded_warehouse):
-    with duckdb.connect(str(loaded_warehouse), read_only=True) as connection:
+    with open_warehouse(loaded_warehouse, read_only=True) as connection:
         tables = {
             row[0]
             for row in connection.execute(
@@ -63,7 +63,7 @@ def test_reference_job_loads_every_cycle_into_its_table(loaded_warehouse):
 
 def test_reloading_a_cycle_replaces_it(loaded_warehouse):
     def count_2024():
-        with duckdb.connect(str(loaded_warehouse), read_only=True) as connection:
+        with open_warehouse(loaded_warehouse, read_only=True) as connection:
             return connection.execute(
                 "select count(*) from elections.president_results where cycle = '2024'"
             ).fetchone()[0]

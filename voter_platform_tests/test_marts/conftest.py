@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pandas as pd
 import pytest
 
 from voter_platform.definitions import defs
 from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.defs.resources import build_resources
+from voter_platform.lib.warehouse_file import open_warehouse
 from voter_platform.settings import DATA_ENV_VAR, DataPaths
 from voter_platform_tests.test_marts.raw_fixture import write_raw_fixture
 
@@ -72,7 +72,7 @@ class MartsWarehouse:
         return job.execute_in_process(raise_on_error=False, run_config=_QUIET, instance=self.instance, **kwargs)
 
     def query(self, sql: str, parameters: list | None = None) -> pd.DataFrame:
-        with duckdb.connect(str(self.paths.warehouse), read_only=True) as connection:
+        with open_warehouse(self.paths, read_only=True) as connection:
             return connection.execute(sql, parameters or []).df()
 
     def read_run(self, result: dg.ExecuteInProcessResult) -> MartsRun:
@@ -105,7 +105,7 @@ def marts_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MartsW
             tags=all_cycles_tags(), run_config=_QUIET
         )
         assert elections.success
-        write_raw_fixture(str(paths.warehouse))
+        write_raw_fixture(paths)
         yield warehouse
     finally:
         if previous is None:

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import duckdb
-
 from voter_platform.lib.warehouse import ensure_raw_tables
+from voter_platform.lib.warehouse_file import open_warehouse
+from voter_platform.settings import DataPaths
 from voter_platform_tests.test_marts.mixed_states import mixed_state_rows
 
 NC = "canonical:NC"
@@ -316,9 +316,9 @@ _RUN_TIMES = {
 }
 
 
-def write_raw_fixture(warehouse_path: str) -> None:
-    """Replace the raw tables' content with the fixture (idempotent)."""
-    with duckdb.connect(warehouse_path) as connection:
+def write_raw_fixture(paths: DataPaths) -> None:
+    """Replace the raw tables' content with the fixture (idempotent) in the warehouse of `paths`."""
+    with open_warehouse(paths) as connection:
         ensure_raw_tables(connection)
         raw_tables = connection.execute(
             "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE'"

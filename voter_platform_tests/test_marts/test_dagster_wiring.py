@@ -10,6 +10,7 @@ import pytest
 from voter_platform.definitions import defs
 from voter_platform.defs.marts.assets import BUILD_TARGET_PATH, dbt_models, partition_window, prepare_warehouse
 from voter_platform.defs.marts.project import dbt_project
+from voter_platform.lib.warehouse_file import open_warehouse
 from voter_platform_tests.test_marts.conftest import MARTS, RANGE_END, RANGE_START, MartsRun, MartsWarehouse
 from voter_platform_tests.test_marts.raw_fixture import SNAPSHOT_COLUMNS
 
@@ -142,14 +143,14 @@ def test_a_failing_error_test_blocks_what_is_downstream(marts_warehouse: MartsWa
         "values ('broken:XX', date '2026-11-01', 'canonical', null, null,"
         " 'sometimes', 1, 0, 0, 0.0, true, null, timestamp '2026-11-01 00:00:00')"
     )
-    with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+    with open_warehouse(marts_warehouse.paths) as connection:
         connection.execute(bad)
     try:
         stg_snapshots = dg.AssetKey(["staging", "stg_snapshots"])
         downstream = dg.AssetKey(["intermediate", "int_snapshots_as_of_date"])
         result = marts_warehouse.run_marts_job(partition_key="2026-11-04", asset_selection=[stg_snapshots, downstream])
     finally:
-        with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+        with open_warehouse(marts_warehouse.paths) as connection:
             connection.execute("delete from raw.snapshots where source_id = 'broken:XX'")
     assert not result.success
     failed = [evaluation for evaluation in result.get_asset_check_evaluations() if not evaluation.passed]

@@ -2,11 +2,11 @@
 changed rule; voter keys cannot be computed without the salt, nor date-dependent models without the
 analysis window. (That they pass, and every data test, is asserted on the Dagster runs.)"""
 
-import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
 from voter_platform.defs.marts.project import dbt_project
+from voter_platform.lib.warehouse_file import open_warehouse
 from voter_platform.settings import SALT_ENV_VAR
 from voter_platform_tests.test_marts.conftest import MartsRun, MartsWarehouse
 
@@ -85,7 +85,7 @@ def test_valid_values_reports_each_broken_rule(
         values (date '2030-01-01', 'N1', 'Nowhere', 10, 5, 5, 0, 0, 1, 150.0, 'Lean X', 2031, null, -1.0, 'full',
                 'registration', 'registered party', 10, 0, 1.0)
     """
-    with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+    with open_warehouse(marts_warehouse.paths) as connection:
         connection.execute(bad_row)
     try:
         monkeypatch.setenv("VOTER_PLATFORM_FIRST_ANALYSIS_DATE", "2030-01-01")
@@ -95,7 +95,7 @@ def test_valid_values_reports_each_broken_rule(
         [result] = invocation.get_artifact("run_results.json")["results"]
         failures = marts_warehouse.query(result["compiled_code"])
     finally:
-        with duckdb.connect(str(marts_warehouse.paths.warehouse)) as connection:
+        with open_warehouse(marts_warehouse.paths) as connection:
             connection.execute("delete from marts.state_summary where analysis_date = date '2030-01-01'")
     assert result["status"] == "fail"
     assert dict(

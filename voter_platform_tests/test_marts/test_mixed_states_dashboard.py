@@ -8,13 +8,13 @@ here is what the page says about them, not suppression (test_publish covers that
 import json
 from datetime import UTC, date, datetime
 
-import duckdb
 import pytest
 
 from voter_platform.bench.dashboard import default_values
 from voter_platform.dashboard.callbacks import chart_figure, kpis, resolve_view
 from voter_platform.dashboard.layout import manifest_data
 from voter_platform.lib.publish import ALL, publish_date, update_manifest
+from voter_platform.lib.warehouse_file import open_warehouse
 from voter_platform_tests.dashboard_users import admin_client, dashboard_app
 from voter_platform_tests.test_marts.conftest import MartsRun, MartsWarehouse
 
@@ -25,7 +25,7 @@ STATES = ("OH", "FL", "OR", "GA", "NC", "DE", "CA", "TX", "NY")
 @pytest.fixture(scope="module")
 def app(marts_warehouse: MartsWarehouse, range_run: MartsRun, tmp_path_factory):
     published = tmp_path_factory.mktemp("mixed-published")
-    with duckdb.connect(str(marts_warehouse.paths.warehouse), read_only=True) as connection:
+    with open_warehouse(marts_warehouse.paths, read_only=True) as connection:
         publication = publish_date(connection, published, DAY, 1, published_at=datetime(2026, 11, 14, tzinfo=UTC))
     update_manifest(published, [publication])
     return dashboard_app(published)

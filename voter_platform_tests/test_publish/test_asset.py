@@ -1,17 +1,15 @@
 """The published_snapshot asset run by Dagster against a fixture warehouse."""
 
 import json
-import shutil
 
 import dagster as dg
 import pandas as pd
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from voter_platform.defs.publish.assets import published_snapshot
-from voter_platform.defs.resources import PublishedFolder
+from voter_platform.defs.resources import PublishedFolder, Warehouse
 from voter_platform.lib.publish import PUBLISHED_TABLES
-from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE
+from voter_platform_tests.published_fixtures import FIRST_DATE, PLANTED_PII, SECOND_DATE, copy_fixture_warehouse
 
 # Column names that would mean voter-level or personal data made it into a published file.
 PII_COLUMNS = {
@@ -33,8 +31,7 @@ PII_COLUMNS = {
 def data_dir(tmp_path, monkeypatch, fixture_warehouse):
     """A private data dir whose warehouse is a copy of the dbt-built fixture warehouse."""
     monkeypatch.setenv("VOTER_PLATFORM_DATA", str(tmp_path))
-    (tmp_path / "warehouse").mkdir()
-    shutil.copyfile(fixture_warehouse, tmp_path / "warehouse" / "warehouse.duckdb")
+    copy_fixture_warehouse(fixture_warehouse, tmp_path)
     return tmp_path
 
 
@@ -42,7 +39,7 @@ def _materialize(data_dir, run_config=None, **kwargs) -> dg.ExecuteInProcessResu
     return dg.materialize(
         [published_snapshot],
         resources={
-            "warehouse": DuckDBResource(database=str(data_dir / "warehouse" / "warehouse.duckdb")),
+            "warehouse": Warehouse(data_dir=str(data_dir)),
             "published": PublishedFolder(data_dir=str(data_dir)),
         },
         run_config=run_config,

@@ -21,7 +21,7 @@ from voter_platform.lib.publish import (
     TARGETING_OPPORTUNITIES,
     PublishError,
 )
-from voter_platform_tests.published_fixtures import FIRST_DATE, FIXTURE_STATES
+from voter_platform_tests.published_fixtures import FIRST_DATE, FIXTURE_STATES, open_fixture_warehouse
 
 DAY = date(2025, 3, 4)
 AT = datetime(2025, 3, 5, 1, 2, 3, tzinfo=UTC)
@@ -63,7 +63,7 @@ def _row(frame, **dims):
 
 
 def test_cube_has_one_row_per_filter_combination_with_all_levels_summing_the_mart(fixture_warehouse, tmp_path):
-    with duckdb.connect(str(fixture_warehouse), read_only=True) as connection:
+    with open_fixture_warehouse(fixture_warehouse) as connection:
         cube, _ = _publish_one(connection, tmp_path, ENGAGEMENT_SEGMENTS, min_cell_size=1, day=FIRST_DATE)
         mart = connection.execute("select * from marts.engagement_segments where analysis_date = ?", [FIRST_DATE]).df()
     dims = ["state", "party", "age_group", "gender", "engagement_tier"]
@@ -168,7 +168,7 @@ def test_percentages_without_a_published_numerator_are_suppressed_by_the_count_t
 
 
 def test_targeting_keeps_the_marts_segments_and_adds_weighted_rollups(fixture_warehouse, tmp_path):
-    with duckdb.connect(str(fixture_warehouse), read_only=True) as connection:
+    with open_fixture_warehouse(fixture_warehouse) as connection:
         targeting, _ = _publish_one(connection, tmp_path, TARGETING_OPPORTUNITIES, min_cell_size=1, day=FIRST_DATE)
     segments = targeting[targeting.is_segment]
     assert segments.score_rank.notna().all() and segments.priority_tier.notna().all()
@@ -223,7 +223,7 @@ def test_manifest_lists_dates_in_order_and_survives_a_corrupt_copy(connection, t
 def test_a_state_whose_roll_is_not_statewide_is_listed_in_the_manifest_and_compared_with_nothing(
     fixture_warehouse, tmp_path
 ):
-    with duckdb.connect(str(fixture_warehouse), read_only=True) as connection:
+    with open_fixture_warehouse(fixture_warehouse) as connection:
         publication = publish.publish_date(connection, tmp_path, FIRST_DATE, 10, published_at=AT)
         [(statewide_2024, nc_2024)] = connection.execute(
             "select sum(registered_voters) filter (where coverage = 'full'),"

@@ -69,8 +69,8 @@ def superseded_sql(
         ),
         winners as (
             select {key_list},
-                arg_max(row_hash, struct_pack(newest := newest, position := last_occurrence)) as row_hash,
-                arg_max(first_occurrence, struct_pack(newest := newest, position := last_occurrence)) as kept
+                arg_max(row_hash, struct_pack(newest := newest, "position" := last_occurrence)) as row_hash,
+                arg_max(first_occurrence, struct_pack(newest := newest, "position" := last_occurrence)) as kept
             from version_summary group by all
         )
         select versions.line_number, versions.part, versions.voter_id,
