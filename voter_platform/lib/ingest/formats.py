@@ -404,7 +404,7 @@ def detect_layout(header_line: str, file_name: str | None = None, state_hint: st
     if state_hint is not None:
         matches = [found for found in matches if found.spec.state in (None, state_hint)]
     if not matches:
-        raise UnknownFormatError(_unknown_header_message(header_line, state_hint))
+        raise UnknownFormatError(_unknown_header_message(header_line, state_hint, file_name))
     with_header = [found for found in matches if found.spec.has_header]
     if with_header:
         # An exact header first; among header-matched layouts the one that knows most of the
@@ -427,11 +427,11 @@ def _known_count(found: FileLayout) -> int:
 def describe_formats() -> str:
     """Where the accepted layouts are, for messages: the list is long (one or more per state), so the
     message names the command that prints it, and the canonical header a user can write a file to."""
-    canonical = next(spec for spec in formats() if spec.id == "canonical_voters")
-    header = ",".join(source.name for source in canonical.fields)
+    canonical = next((spec for spec in formats() if spec.id == "canonical_voters"), None)
+    own = f" (the platform's own voters file: {','.join(s.name for s in canonical.fields)})" if canonical else ""
     return (
-        f"the header of one of the {len(formats())} layouts `voter-platform layouts` lists (the platform's own "
-        f"voters file: {header}), or a state's headerless file named as the state names it"
+        f"the header of one of the {len(formats())} layouts `voter-platform layouts` lists{own}, "
+        "or a state's headerless file named as the state names it"
     )
 
 
@@ -442,7 +442,7 @@ def _known_names(spec: Layout) -> set[str]:
     return {name for source in spec.fields for name in source.names}
 
 
-def _unknown_header_message(header_line: str, state_hint: str | None = None) -> str:
+def _unknown_header_message(header_line: str, state_hint: str | None = None, file_name: str | None = None) -> str:
     """What was wrong with line 1, without echoing it: a file whose header is missing has a voter's
     record there, and the message travels to logs and the Dagster UI. Only known column names and
     counts are named."""
@@ -464,7 +464,7 @@ def _unknown_header_message(header_line: str, state_hint: str | None = None) -> 
                     f"line 1 is the {spec.id} header delimited by {delimiter!r}, "
                     f"but {spec.id} files are delimited by {spec.text.delimiter!r}"
                 )
-    headerless = _headerless_but_named_otherwise(header_line)
+    headerless = _headerless_but_named_otherwise(header_line, file_name, state_hint)
     if headerless:
         return headerless
     lead = "line 1 is not a header the platform knows"
@@ -507,7 +507,7 @@ def _product_words(spec: Layout) -> str:
     return spec.title.split(": ", 1)[-1]
 
 
-def _headerless_but_named_otherwise(line: str) -> str | None:
+def _headerless_but_named_otherwise(line: str, file_name: str | None, state_hint: str | None) -> str | None:
     """Line 1 is a record of a headerless layout recognised by its file name, in a file named otherwise
     (a county file renamed on download, say): say which layout and how its files are named."""
     fits = [
@@ -515,11 +515,15 @@ def _headerless_but_named_otherwise(line: str) -> str | None:
         for spec in formats()
         if spec.recognise.header == "none"
         and spec.recognise.file_name
+        and spec.state in (None, state_hint or spec.state)
+        and _match_headerless(spec, line, file_name) is None  # not refused for its name: for its state folder
         and _match_headerless(spec, line, None, by_name=False) is not None
     ]
     if not fits:
         return None
-    described = "; ".join(f"{spec.id} ({_product_words(spec)}), files named like {spec.files}" for spec in fits)
+    described = "; ".join(
+        f"{spec.id} ({_product_words(spec)}), files named like {spec.files or spec.file_template}" for spec in fits
+    )
     return (
         f"line 1 is not a header but reads as a record of {described}. A headerless file is recognised by its "
         "name: name it as the state names its files"
