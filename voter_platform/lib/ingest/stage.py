@@ -86,7 +86,7 @@ class FileToStage:
     # A temp table name: the fast read's records are also kept there, numbered (lines.number_stored_read),
     # for a second look at them (history in the voters file) without reading the file again.
     keep_records_as: str | None = None
-    keep_fields: tuple[int, ...] = ()  # fields kept beyond the record's own (the history's)
+    keep_fields: tuple[str, ...] = ()  # SELECT items over c1..cN kept beyond the record's own fields (the history's)
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,10 @@ def _read_with_record_reader(
     if kept:
         # The fields the insert reads (every typed one among them: a typed field left unparsed could
         # not refuse its line, and the rows must be the ones the insert alone would take) and the history's.
-        fields = sorted(layout.record_positions() | set(source.keep_fields))
+        fields = [f"c{position}" for position in sorted(layout.record_positions())]
+        fields += [item for item in source.keep_fields if item not in fields]
         if not layout.spec.is_fixed_width:
-            reader = f"select {', '.join(f'c{position}' for position in fields)} from ({reader})"
+            reader = f"select {', '.join(fields)} from ({reader})"
         run(connection, f"create or replace temp table {kept}_read as {reader}")
         reader = f"select * from {kept}_read"
     accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
