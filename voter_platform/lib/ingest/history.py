@@ -73,6 +73,7 @@ def derive_history(
         votes, repeats_possible = _election_column_votes(connection, layout, history, cells, work_table)
     elif isinstance(history, Slots):
         votes = _slot_votes(connection, layout, history, cells, work_table, election_map, voters.partition_date.year)
+        repeats_possible = _slots_can_repeat(connection, history, election_map)
     elif isinstance(history, HistoryString):
         votes = _string_votes(connection, layout, history, cells, work_table)
     else:
@@ -165,6 +166,18 @@ def _has_repeated_elections(connection: duckdb.DuckDBPyConnection, staged: str) 
             f"""select 1 from {staged} where election_date is not null
                 group by line_number, election_date, election_type having count(*) > 1 limit 1""",
         )
+    )
+
+
+def _slots_can_repeat(connection: duckdb.DuckDBPyConnection, history: Slots, election_map: str | None) -> bool:
+    """Whether two slots of a record can name one election. Not when the election map alone names
+    them (one group of slots, no date or label cells) and gives no county two entries of one date."""
+    if not history.lookup or not election_map or len(history.groups) > 1:
+        return True
+    if {"election_date", "election_label"} & set(history.groups[0].columns):
+        return True
+    return bool(
+        first(connection, f"select 1 from {election_map} group by county, election_date having count(*) > 1 limit 1")
     )
 
 
