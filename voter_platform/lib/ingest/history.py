@@ -66,13 +66,14 @@ def derive_history(
     history = layout.spec.history
     cells = kept_records or f"{work_table}_cells"
     if kept_records is None:
-        read_numbered_records(connection, layout, read_path, encoding, physical_lines, cells, history_positions(layout))
+        read_numbered_records(connection, layout, read_path, encoding, physical_lines, cells, history_fields(layout))
     # Whether a record can name one election twice (two columns for it, two slots or items listing it).
     repeats_possible = True
     if isinstance(history, ElectionColumns):
         votes, repeats_possible = _election_column_votes(connection, layout, history, cells, work_table)
     elif isinstance(history, Slots):
         votes = _slot_votes(connection, layout, history, cells, work_table, election_map, voters.partition_date.year)
+        repeats_possible = _slots_can_repeat(connection, history, election_map)
     elif isinstance(history, HistoryString):
         votes = _string_votes(connection, layout, history, cells, work_table)
     else:
@@ -168,21 +169,61 @@ def _has_repeated_elections(connection: duckdb.DuckDBPyConnection, staged: str) 
     )
 
 
-def history_positions(layout: FileLayout) -> list[int]:
-    """The fields the history is read from: the voter id, the county (election maps are per county)
-    and the history's own columns."""
+def _slots_can_repeat(connection: duckdb.DuckDBPyConnection, history: Slots, election_map: str | None) -> bool:
+    """Whether two slots of a record can name one election. Not when the election map alone names
+    them (one group of slots, no date or label cells) and gives no county two entries of one date."""
+    if not history.lookup or not election_map or len(history.groups) > 1:
+        return True
+    if {"election_date", "election_label"} & set(history.groups[0].columns):
+        return True
+    return bool(
+        first(connection, f"select 1 from {election_map} group by county, election_date having count(*) > 1 limit 1")
+    )
+
+
+def history_fields(layout: FileLayout) -> list[str]:
+    """What a read of the voters file keeps for the history (SELECT items over its fields c1..cN): the
+    voter id, the county (election maps are per county) and the history's own columns; a slot layout's
+    slots as one list of the filled ones (`FILLED_SLOTS`)."""
     history = layout.spec.history
     positions = [layout.source_position("voter_id"), layout.source_position("county")]
     if isinstance(history, ElectionColumns):
         positions += [position for name, position in layout.positions.items() if read_election(name, history.columns)]
-    elif isinstance(history, Slots):
-        for group in history.groups:
-            numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
-            for template in group.columns.values():
-                positions += [layout.positions.get(template.replace("{n}", number).lower()) for number in numbers]
-    else:
+    elif isinstance(history, HistoryString):
         positions.append(layout.positions[history.column.lower()])
-    return [position for position in positions if position is not None]
+    fields = [f"c{position}" for position in positions if position is not None]
+    if isinstance(history, Slots):
+        fields.append(f"{_filled_slots(layout, history)} as {FILLED_SLOTS}")
+    return fields
+
+
+# A slot layout's record as kept: the slots with a cell, as read (most slots of most records are
+# empty; unnesting every slot of every record cost seconds at a million voters).
+FILLED_SLOTS = "filled_slots"
+_SLOT_CELLS = ("election_date", "election_label", "voting_method", "party_ballot")
+
+
+def _slot_cells(history: Slots) -> list[str]:
+    """The cells a slot of this layout can have (a group may lack some: PA's slots have no date)."""
+    return [column for column in _SLOT_CELLS if any(column in group.columns for group in history.groups)]
+
+
+def _filled_slots(layout: FileLayout, history: Slots) -> str:
+    """A list of the record's slots with some cell not NULL: struct (grp, slot, and `_slot_cells`),
+    the cells untrimmed."""
+    cells = _slot_cells(history)
+    structs = []
+    for group_index, group in enumerate(history.groups):
+        numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
+        for slot, number in enumerate(numbers, start=1):
+            parts = [f"grp := {group_index}", f"slot := {slot}"]
+            for column in cells:
+                template = group.columns.get(column)
+                position = layout.positions.get(template.replace("{n}", number).lower()) if template else None
+                parts.append(f"{column} := {f'c{position}' if position else 'null::varchar'}")
+            structs.append("struct_pack(" + ", ".join(parts) + ")")
+    filled = " or ".join(f"s.{column} is not null" for column in cells)
+    return f"list_filter([{', '.join(structs)}], lambda s: {filled})"
 
 
 def _voter_id(layout: FileLayout) -> str:
@@ -308,16 +349,17 @@ def _slot_votes(
 ) -> str:
     """One row per filled slot: its election from its date cell, its label cell or the election map;
     a dated slot nothing types is typed by the calendar (lib/elections.untyped_election_type)."""
-    structs = []
-    for group_index, group in enumerate(history.groups):
-        numbers = group.numbers or tuple(str(n) for n in range(1, group.count + 1))
-        for slot, number in enumerate(numbers, start=1):
-            parts = [f"grp := {group_index}", f"slot := {slot}"]
-            for column in ("election_date", "election_label", "voting_method", "party_ballot"):
-                template = group.columns.get(column)
-                position = layout.positions.get(template.replace("{n}", number).lower()) if template else None
-                parts.append(f"{column} := {_trimmed(f'c{position}') if position else 'null::varchar'}")
-            structs.append("struct_pack(" + ", ".join(parts) + ")")
+    county = _trimmed(f"c{layout.source_position('county')}") if layout.source_position("county") else "null::varchar"
+    kept = _slot_cells(history)
+    trimmed = ", ".join(
+        f"{column} := {_trimmed(f'r.{column}') if column in kept else 'null::varchar'}" for column in _SLOT_CELLS
+    )
+    # The kept slots, one row each, their cells trimmed ('' as NULL).
+    filled = f"""
+        select line_number, voter_id, county, struct_pack(grp := r.grp, slot := r.slot, {trimmed}) as s
+        from (select line_number, {_voter_id(layout)} as voter_id, {county} as county, unnest({FILLED_SLOTS}) as r
+              from {cells})
+    """
     labels = f"{work_table}_elections"
     label_groups = {index: group for index, group in enumerate(history.groups) if group.election is not None}
     if label_groups:
@@ -325,7 +367,7 @@ def _slot_votes(
             row[0]
             for row in run(
                 connection,
-                f"select distinct s.election_label from (select unnest([{', '.join(structs)}]) as s from {cells}) "
+                f"select distinct s.election_label from ({filled}) "
                 f"where s.election_label is not null and s.grp in ({', '.join(str(i) for i in label_groups)})",
             )
         ]
@@ -351,17 +393,13 @@ def _slot_votes(
         election_type = f"coalesce({group_type}, l.election_type)"
         election_label = "coalesce(l.election_label, s.election_label)"
         flags = "coalesce(l.flags, [])"
-    county = _trimmed(f"c{layout.source_position('county')}") if layout.source_position("county") else "null::varchar"
     if history.lookup and election_map:
         joins += f" left join {election_map} m on m.county = upper(filled.county) and m.slot = s.slot"
         election_date = f"coalesce({election_date}, m.election_date)"
         election_type = f"coalesce({election_type}, m.election_type)"
         election_label = f"coalesce({election_label}, m.election_label)"
     return f"""
-        with filled as (
-            select line_number, {_voter_id(layout)} as voter_id, {county} as county, unnest([{", ".join(structs)}]) as s
-            from {cells}
-        )
+        with filled as ({filled})
         select filled.line_number, s.grp * 1000 + s.slot as slot, filled.voter_id,
             {election_date} as election_date,
             coalesce({election_type}, {untyped_election_type_sql(election_date, last_year)}) as election_type,

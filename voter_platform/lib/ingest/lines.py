@@ -190,17 +190,17 @@ def read_numbered_records(
     encoding: str,
     physical_lines: int,
     table: str,
-    positions: Sequence[int] | None = None,
+    fields: Sequence[str] | None = None,
 ) -> None:
     """CREATE `table` (line_number, c1..cN as text) of every record line DuckDB parses, numbered
     around the lines it skipped (a second look at a file's records, e.g. its history columns).
 
-    `positions`: only these fields are kept (the parse still splits every field, so every line the
-    full read accepts is accepted; what is saved is storing 100 columns to use a dozen)."""
+    `fields`: only these are kept, SELECT items over c1..cN (the parse still splits every field, so
+    every line the full read accepts is accepted; what is saved is storing 100 columns to use a dozen)."""
     rejects, read = f"{table}_rejects", f"{table}_read"
     reader = record_reader_sql(path, encoding, layout, rejects, all_text=True)
-    if positions is not None and not layout.spec.is_fixed_width:
-        reader = f"select {', '.join(f'c{position}' for position in sorted(set(positions)))} from ({reader})"
+    if fields is not None and not layout.spec.is_fixed_width:
+        reader = f"select {', '.join(dict.fromkeys(fields))} from ({reader})"
     run(connection, f"create or replace temp table {read} as {reader}")
     rejected = rejected_line_numbers(connection, rejects)
     drop_rejects_tables(connection, rejects)

@@ -48,7 +48,7 @@ from voter_platform.lib.ingest.formats import (
     detect_layout,
     source_id,
 )
-from voter_platform.lib.ingest.history import carries_history, derive_history, history_positions
+from voter_platform.lib.ingest.history import carries_history, derive_history, history_fields
 from voter_platform.lib.ingest.load import (
     FileToLoad,
     delete_previous_rows,
@@ -688,9 +688,7 @@ def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_dat
     target = read.target(partition_date, source.layout.spec.record_kind)
     staging = f"staging_{next(_staging_names)}"
     if carries_history(source.layout):
-        source = replace(
-            source, keep_records_as=f"{staging}_records", keep_fields=tuple(history_positions(source.layout))
-        )
+        source = replace(source, keep_records_as=f"{staging}_records", keep_fields=tuple(history_fields(source.layout)))
     # On an error the transaction is rolled back, and the staging tables with it.
     staged = stage_file(connection, staging, source, target, partition_date)
     for outcome, part in zip(read.outcomes, read.lines.parts, strict=True):

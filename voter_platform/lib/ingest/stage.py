@@ -63,8 +63,8 @@ _LINE_READER_REJECTS = {
 }
 
 # Quoted delimiters are counted line by line in Python while quotes are rare (at most one quoted
-# line in eight, roughly: cheaper than scanning every line); beyond that (NC files quote every value)
-# the trailing-field scan simply runs.
+# line in eight, roughly: cheaper than scanning every line); beyond that (NC and PA files quote every
+# value) the trailing-field scan runs, unless the delimiters leave no surplus to explain.
 QUOTE_LINES_PER_QUOTE_BYTE = 4
 
 
@@ -86,7 +86,7 @@ class FileToStage:
     # A temp table name: the fast read's records are also kept there, numbered (lines.number_stored_read),
     # for a second look at them (history in the voters file) without reading the file again.
     keep_records_as: str | None = None
-    keep_fields: tuple[int, ...] = ()  # fields kept beyond the record's own (the history's)
+    keep_fields: tuple[str, ...] = ()  # SELECT items over c1..cN kept beyond the record's own fields (the history's)
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,10 @@ def _read_with_record_reader(
     if kept:
         # The fields the insert reads (every typed one among them: a typed field left unparsed could
         # not refuse its line, and the rows must be the ones the insert alone would take) and the history's.
-        fields = sorted(layout.record_positions() | set(source.keep_fields))
+        fields = [f"c{position}" for position in sorted(layout.record_positions())]
+        fields += [item for item in source.keep_fields if item not in fields]
         if not layout.spec.is_fixed_width:
-            reader = f"select {', '.join(f'c{position}' for position in fields)} from ({reader})"
+            reader = f"select {', '.join(fields)} from ({reader})"
         run(connection, f"create or replace temp table {kept}_read as {reader}")
         reader = f"select * from {kept}_read"
     accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
@@ -258,21 +259,27 @@ def _stage_refused_lines(
 
 
 def _extra_delimiters(source: FileToStage, accepted: int, refused: dict[int, bytes]) -> int | None:
-    """Delimiters of the accepted rows beyond their N - 1 each (0: no trailing fields; None: unknown)."""
+    """Delimiters of the accepted rows beyond their N - 1 each (0: no trailing fields; None: unknown).
+
+    Beyond N - 1, an accepted row's delimiter bytes are its extra fields' and those inside its quoted
+    values, neither ever negative: no surplus at all means no trailing fields, whatever the quotes (a
+    file that quotes every value and holds no delimiter in one is settled without a look at its lines)."""
     if source.delimiter_bytes is None or source.quote_bytes is None:
         return None
+    delimiter = source.layout.spec.text.delimiter
+    per_record = source.layout.field_count - 1
+    refused_delimiters = sum(data.count(delimiter.encode()) for data in refused.values())
+    surplus = source.delimiter_bytes - per_record * (source.layout.header_lines + accepted) - refused_delimiters
+    if surplus == 0:
+        return 0
     if source.quote_bytes * QUOTE_LINES_PER_QUOTE_BYTE > source.physical_lines:
         return None
-    delimiter = source.layout.spec.text.delimiter
-    header_delimiters = (source.layout.field_count - 1) * source.layout.header_lines
-    refused_delimiters = sum(data.count(delimiter.encode()) for data in refused.values())
     quoted = 0
     if source.quote_bytes:
         for line, (delimiters, fields) in lines_with_quotes(source.read_path, delimiter).items():
             if line not in refused and not (source.layout.header_lines and line == 1):
                 quoted += delimiters - (fields - 1)
-    accepted_delimiters = source.delimiter_bytes - header_delimiters - refused_delimiters - quoted
-    return accepted_delimiters - (source.layout.field_count - 1) * accepted
+    return surplus - quoted
 
 
 def _lines_with_trailing_fields(

@@ -40,6 +40,7 @@ by one, as before (`reading_key` says which can go together).
 from __future__ import annotations
 
 import bisect
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -47,7 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import duckdb
 
@@ -210,7 +211,7 @@ def concatenated(parts: Sequence[PartToCopy], delimiter: str | None, work_dir: P
         placed: list[PartInCopy] = []
         next_line = 1
         left_out_delimiters = left_out_quotes = 0
-        with path.open("wb") as copy:
+        with path.open("wb", buffering=0) as copy:  # unbuffered: _append_rest writes behind Python's back
             for number, part in enumerate(ordered):
                 ending = b"\r\n" if part.facts.line_endings == "crlf" else b"\n"
                 left_out = part.header_lines if number else 0
@@ -219,7 +220,7 @@ def concatenated(parts: Sequence[PartToCopy], delimiter: str | None, work_dir: P
                         header = source.readline()
                         left_out_delimiters += header.count(delimiter.encode()) if delimiter else 0
                         left_out_quotes += header.count(b'"')
-                    shutil.copyfileobj(source, copy, CHUNK_BYTES)
+                    _append_rest(source, copy)
                     if part.facts.size > 0 and not _ends_with_newline(source):
                         copy.write(ending)  # the last line gets its ending, so the next part starts a line
                 lines = part.facts.physical_lines - left_out
@@ -236,6 +237,24 @@ def concatenated(parts: Sequence[PartToCopy], delimiter: str | None, work_dir: P
             total([part.facts.delimiter_bytes for part in ordered], left_out_delimiters),
             total([part.facts.quote_bytes for part in ordered], left_out_quotes),
         )
+
+
+def _append_rest(source: BinaryIO, copy: BinaryIO) -> None:
+    """Append what is left of `source` to `copy`: in the kernel (copy_file_range: the bytes never pass
+    through Python, about half the time of a chunked copy) where the system allows it, else in chunks."""
+    position = source.tell()
+    end = os.fstat(source.fileno()).st_size
+    copy_file_range = getattr(os, "copy_file_range", None)
+    try:
+        while copy_file_range is not None and position < end:
+            copied = copy_file_range(source.fileno(), copy.fileno(), end - position, position)
+            if copied == 0:
+                break
+            position += copied
+    except OSError:  # not between these files: the rest goes the ordinary way
+        pass
+    source.seek(position)
+    shutil.copyfileobj(source, copy, CHUNK_BYTES)
 
 
 def _ends_with_newline(source) -> bool:
