@@ -31,7 +31,7 @@ import duckdb
 from voter_platform.lib.ingest.duck import run, scalar
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER, blank_line_numbers
-from voter_platform.lib.ingest.records import required_columns
+from voter_platform.lib.ingest.records import required_columns, split_fields_sql
 from voter_platform.lib.sql import sql_string
 
 MAX_LINE_BYTES = 1 << 20
@@ -206,8 +206,44 @@ def read_numbered_records(
     drop_rejects_tables(connection, rejects)
     accepted = int(scalar(connection, f"select count(*) from {read}"))
     blanks = blank_line_numbers(path) if accepted + len(rejected) + layout.header_lines < physical_lines else []
-    renumbering = Renumbering(tuple(sorted(set(rejected) | set(blanks))), first_line=layout.header_lines + 1)
+    skipped = set(rejected) | set(blanks)
+    if accepted + len(skipped) + layout.header_lines != physical_lines and not layout.spec.is_fixed_width:
+        # A quoted field spans lines: the records cannot be numbered from their positions, and the
+        # file's records were loaded line by line (stage.py's line reader). Read them so here too, or
+        # every record after the spanning one would carry another line's number.
+        run(connection, f"drop table {read}")
+        _read_numbered_lines(connection, layout, path, encoding, table, fields)
+        return
+    renumbering = Renumbering(tuple(sorted(skipped)), first_line=layout.header_lines + 1)
     number_stored_read(connection, table, renumbering)
+
+
+def _read_numbered_lines(
+    connection: duckdb.DuckDBPyConnection,
+    layout: FileLayout,
+    path: Path,
+    encoding: str,
+    table: str,
+    fields: Sequence[str] | None,
+) -> None:
+    """read_numbered_records as the line reader reads a file: every physical line split into c1..cN by
+    the line reader's splitter, numbered by its line (an empty field is null, as the record reader has it)."""
+    rejects, read = f"{table}_rejects", f"{table}_read"
+    columns = ", ".join(f"nullif(fields[{i}], '') as c{i}" for i in range(1, layout.field_count + 1))
+    split = split_fields_sql("raw", layout.spec.text.delimiter or ",")
+    lines = f"select row_index, {split} as fields from ({line_reader_sql(path, encoding, rejects)}) where raw is not null"
+    selected = ", ".join(dict.fromkeys(fields)) if fields is not None else "*"
+    run(
+        connection,
+        f"create or replace temp table {read} as "
+        f"select row_index as line_number, {selected} from (select row_index, {columns} from ({lines}))",
+    )
+    rejected = rejected_line_numbers(connection, rejects)
+    drop_rejects_tables(connection, rejects)
+    renumber = Renumbering(tuple(sorted(rejected))).update_sql(read, row_index_sql="line_number")
+    if renumber:
+        run(connection, renumber)
+    run(connection, f"create or replace temp view {table} as select * from {read}")
 
 
 def number_stored_read(connection: duckdb.DuckDBPyConnection, table: str, renumbering: Renumbering) -> None:
