@@ -231,7 +231,8 @@ def _read_numbered_lines(
     rejects, read = f"{table}_rejects", f"{table}_read"
     columns = ", ".join(f"nullif(fields[{i}], '') as c{i}" for i in range(1, layout.field_count + 1))
     split = split_fields_sql("raw", layout.spec.text.delimiter or ",")
-    lines = f"select row_index, {split} as fields from ({line_reader_sql(path, encoding, rejects)}) where raw is not null"
+    reader = line_reader_sql(path, encoding, rejects)
+    lines = f"select row_index, {split} as fields from ({reader}) where raw is not null"
     selected = ", ".join(dict.fromkeys(fields)) if fields is not None else "*"
     run(
         connection,
