@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +16,7 @@ import pytest
 from voter_platform.defs.alerts.sensors import alerts_for_failed_run
 from voter_platform.defs.dead_runs import fail_dead_runs, run_process
 from voter_platform.lib.processes import is_alive
+from voter_platform_tests.waiting import wait_until
 
 LONG_RUN = textwrap.dedent(
     """
@@ -37,16 +37,6 @@ LONG_RUN = textwrap.dedent(
 )
 
 
-def _wait_for(condition, seconds: float = 120.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
 @pytest.fixture
 def dagster_home(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
@@ -59,17 +49,18 @@ def test_a_killed_run_is_failed_with_the_reason(dagster_home):
     worker = subprocess.Popen([sys.executable, "-c", LONG_RUN], env=os.environ.copy())
     try:
         with dg.DagsterInstance.get() as instance:
-            run = _wait_for(
+            run = wait_until(
                 lambda: next(
                     (r for r in instance.get_runs() if r.status == dg.DagsterRunStatus.STARTED),
                     None,
-                )
+                ),
+                120,
             )
-            assert _wait_for(lambda: run_process(instance, run.run_id)) == worker.pid
+            assert wait_until(lambda: run_process(instance, run.run_id), 120) == worker.pid
             assert fail_dead_runs(instance) == []  # alive: left alone
             worker.send_signal(signal.SIGKILL)
             # Not reaped yet (a zombie), then gone: dead either way.
-            _wait_for(lambda: not is_alive(worker.pid), 10)
+            wait_until(lambda: not is_alive(worker.pid), 10)
             assert fail_dead_runs(instance) == [run.run_id]
             failed = instance.get_run_by_id(run.run_id)
             assert failed.status == dg.DagsterRunStatus.FAILURE
@@ -107,11 +98,11 @@ def test_the_dbt_launcher_dies_with_the_run_that_started_it():
     try:
         child = int(parent.stdout.readline())
         # The launcher has become `sleep` (the same process, as dbt would be).
-        _wait_for(lambda: Path(f"/proc/{child}/cmdline").read_text().split("\0")[0] == "sleep", 30)
+        wait_until(lambda: Path(f"/proc/{child}/cmdline").read_text().split("\0")[0] == "sleep", 30)
         assert is_alive(child)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        _wait_for(lambda: not is_alive(child), 10)
+        wait_until(lambda: not is_alive(child), 10)
     finally:
         parent.kill()
 

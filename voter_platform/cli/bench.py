@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from voter_platform.settings import WAREHOUSE_ENCRYPTION_ENV_VAR, DataDirError, configure_environment
+from voter_platform.cli.common import configured_data
+from voter_platform.settings import WAREHOUSE_ENCRYPTION_ENV_VAR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,10 +65,8 @@ def run(args: argparse.Namespace) -> int:
         # Read by every phase's fresh process (they inherit the environment); the work data dir is rebuilt by
         # each end-to-end run, so an encrypted warehouse of an earlier bench is never opened without its key.
         os.environ[WAREHOUSE_ENCRYPTION_ENV_VAR] = "off"
-    try:
-        paths = configure_environment()
-    except DataDirError as error:
-        print(f"voter-platform bench: {error}", file=sys.stderr)
+    paths = configured_data("bench")
+    if paths is None:
         return 2
     out = (args.out or paths.root / "bench").resolve()
     # Every timed phase loads the definitions, which are built from the dbt manifest: parse first if needed.

@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 
-from voter_platform.settings import DataDirError, configure_environment
+from voter_platform.cli.common import configured_data
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,10 +52,8 @@ class PartitionOutcome:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        paths = configure_environment()
-    except DataDirError as error:
-        print(f"voter-platform build: {error}", file=sys.stderr)
+    paths = configured_data("build")
+    if paths is None:
         return 2
 
     from voter_platform.lib.landing import scan_landing

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from voter_platform.settings import DataDirError, configure_environment, dashboard_secret_key
+from voter_platform.cli.common import configured_data
+from voter_platform.settings import dashboard_secret_key
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,10 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        paths = configure_environment()
-    except DataDirError as error:
-        print(f"voter-platform dashboard: {error}", file=sys.stderr)
+    paths = configured_data("dashboard")
+    if paths is None:
         return 2
     published = paths.published
     if args.published is not None:

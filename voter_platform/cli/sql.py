@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voter_platform.settings import DataDirError, configure_environment
+from voter_platform.cli.common import configured_data
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,10 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from voter_platform.lib.causes import root_cause
     from voter_platform.lib.warehouse_file import WarehouseKeyError, open_warehouse
 
-    try:
-        paths = configure_environment()
-    except DataDirError as error:
-        print(f"voter-platform sql: {error}", file=sys.stderr)
+    paths = configured_data("sql")
+    if paths is None:
         return 2
     if not paths.warehouse.exists():
         print(f"voter-platform sql: there is no warehouse yet ({paths.warehouse})", file=sys.stderr)

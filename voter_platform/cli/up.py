@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from voter_platform.settings import REPO_ROOT, DataDirError, configure_environment
+from voter_platform.cli.common import configured_data
+from voter_platform.settings import REPO_ROOT
 
 STOP_GRACE_SECONDS = 15
 
@@ -39,10 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        paths = configure_environment()
-    except DataDirError as error:
-        print(f"voter-platform up: {error}", file=sys.stderr)
+    paths = configured_data("up")
+    if paths is None:
         return 2
 
     from voter_platform.demo import seed_demo_data

@@ -18,6 +18,7 @@ from voter_platform.lib.publish import MANIFEST_FILE
 from voter_platform_tests.dashboard_users import ADMIN, NC_ANALYST, dashboard_app
 from voter_platform_tests.published_fixtures import SECOND_DATE
 from voter_platform_tests.test_dashboard.test_scope import nc_only, numbers_in, other_states_numbers
+from voter_platform_tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -68,16 +69,6 @@ def _traces(dash_duo, chart_id) -> list[dict]:
     )
 
 
-def _wait_until(condition, timeout=20, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {message}")
-
-
 def _full_page_screenshot(dash_duo, path: Path) -> None:
     height = dash_duo.driver.execute_script("return document.documentElement.scrollHeight")
     dash_duo.driver.set_window_size(1440, min(height + 40, 6000))
@@ -118,15 +109,15 @@ def test_page_loads_with_every_chart_insights_and_the_banner(dash_duo, app, free
     dash_duo.wait_for_contains_text("#banner", "2025-01-09 06:30:00 UTC")
     _wait_for_every_chart(dash_duo)
     for chart_id in CHARTS:
-        assert _wait_until(lambda chart=chart_id: _traces(dash_duo, chart), message=f"{chart_id} data")
+        assert wait_until(lambda chart=chart_id: _traces(dash_duo, chart), message=f"{chart_id} data")
     dash_duo.wait_for_contains_text("#insights", "missed only the last election")
-    _wait_until(lambda: len(_table_cells(dash_duo, "state")) == TABLE_PAGE_SIZE, message="a page of table rows")
+    wait_until(lambda: len(_table_cells(dash_duo, "state")) == TABLE_PAGE_SIZE, message="a page of table rows")
     # A click on a header sorts every row by that column's numbers (suppressed counts, shown '<10', first).
     view = resolve_view(store, "latest")
     voters = targeting_rows(view).voters.sort_values(na_position="first").head(TABLE_PAGE_SIZE)
     expected = [f"<{view.min_cell_size}" if pd.isna(count) else f"{count:,.0f}" for count in voters]
     dash_duo.find_element('#targeting-table .ag-header-cell[col-id="voters"]').click()
-    _wait_until(lambda: _table_cells(dash_duo, "voters") == expected, message="the table sorted by voters")
+    wait_until(lambda: _table_cells(dash_duo, "voters") == expected, message="the table sorted by voters")
     assert "Traceback" not in dash_duo.driver.page_source
     assert dash_duo.get_logs() == [], "browser console errors"
     _full_page_screenshot(dash_duo, artifacts / "dashboard.png")
@@ -135,18 +126,18 @@ def test_page_loads_with_every_chart_insights_and_the_banner(dash_duo, app, free
 def test_a_filter_changes_the_charts(dash_duo, app, free_port):
     _start(dash_duo, app, free_port)
     _wait_for_every_chart(dash_duo)
-    _wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="7 party traces")
+    wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="7 party traces")
     dash_duo.select_dcc_dropdown("#f-party", value="Democrat")
-    _wait_until(
+    wait_until(
         lambda: [t["name"] for t in _traces(dash_duo, "chart-party")] == ["Democrat"],
         message="only Democrats in the party chart",
     )
-    _wait_until(
+    wait_until(
         lambda: [t["name"] for t in _traces(dash_duo, "chart-registrations")] == ["Democrat"],
         message="only Democrats in registrations",
     )
     dash_duo.wait_for_contains_text("#table-count", "segments")
-    _wait_until(lambda: set(_table_cells(dash_duo, "party")) == {"Democrat"}, message="only Democrats in the table")
+    wait_until(lambda: set(_table_cells(dash_duo, "party")) == {"Democrat"}, message="only Democrats in the table")
 
 
 def test_clicking_a_state_on_the_map_drills_into_it_and_back(dash_duo, app, free_port, artifacts, published_dir):
@@ -154,20 +145,20 @@ def test_clicking_a_state_on_the_map_drills_into_it_and_back(dash_duo, app, free
     pennsylvania_counties = set(counties[counties.state == "PA"].county)
     _start(dash_duo, app, free_port)
     _wait_for_every_chart(dash_duo)
-    _wait_until(lambda: _traces(dash_duo, "chart-map"), message="map data")
+    wait_until(lambda: _traces(dash_duo, "chart-map"), message="map data")
     _click_map_tile(dash_duo, "PA")
     dash_duo.wait_for_contains_text("#drill", "Pennsylvania", timeout=15)
     dash_duo.wait_for_contains_text("#f-state", "Pennsylvania")
-    _wait_until(
+    wait_until(
         lambda: pennsylvania_counties >= set(_traces(dash_duo, "chart-party")[0]["x"]) != set(),
         message="party chart by county",
     )
     dash_duo.wait_for_contains_text("#chart-party", "By county in Pennsylvania")
     _full_page_screenshot(dash_duo, artifacts / "dashboard_drilled_pa.png")
     dash_duo.find_element("#back").click()
-    _wait_until(lambda: not dash_duo.find_element("#drill").is_displayed(), message="drill bar hidden")
+    wait_until(lambda: not dash_duo.find_element("#drill").is_displayed(), message="drill bar hidden")
     dash_duo.wait_for_contains_text("#f-state", "All states")
-    _wait_until(lambda: "PA" in _traces(dash_duo, "chart-party")[0]["x"], message="party chart by state")
+    wait_until(lambda: "PA" in _traces(dash_duo, "chart-party")[0]["x"], message="party chart by state")
 
 
 def test_the_csv_download_arrives_with_the_filtered_rows(dash_duo, app, free_port, store):
@@ -181,7 +172,7 @@ def test_the_csv_download_arrives_with_the_filtered_rows(dash_duo, app, free_por
     dash_duo.wait_for_text_to_equal("#table-count", f"{len(expected):,} segments")
     dash_duo.find_element("#download-button").click()
     folder = Path(dash_duo.download_path)
-    [path] = _wait_until(lambda: list(folder.glob("*.csv")), message="downloaded CSV")
+    [path] = wait_until(lambda: list(folder.glob("*.csv")), message="downloaded CSV")
     assert path.name == f"targeting_{LATEST}_NC_Female.csv"
     downloaded = pd.read_csv(io.StringIO(path.read_text()), float_precision="round_trip")
     pd.testing.assert_frame_equal(downloaded, expected, check_dtype=False)
@@ -200,9 +191,9 @@ def test_an_empty_dashboard_says_so_then_shows_the_first_publish(
     shutil.copytree(session_published, published, ignore=shutil.ignore_patterns(MANIFEST_FILE))
     shutil.copyfile(session_published / MANIFEST_FILE, published / MANIFEST_FILE)
     dash_duo.wait_for_contains_text("#banner", LATEST, timeout=20)
-    _wait_until(lambda: dash_duo.find_element("#content").is_displayed(), message="content shown")
+    wait_until(lambda: dash_duo.find_element("#content").is_displayed(), message="content shown")
     _wait_for_every_chart(dash_duo)
-    _wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="party chart filled")
+    wait_until(lambda: len(_traces(dash_duo, "chart-party") or []) == 7, message="party chart filled")
     assert not dash_duo.find_element("#status").is_displayed()
 
 
