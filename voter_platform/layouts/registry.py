@@ -340,6 +340,9 @@ class Layout(BaseModel):
     join: dict[str, str] = {}
     # File-name words removed with the date to make the source id (voters_NC_2026-11-20 -> NC).
     name_words: tuple[str, ...] = ()
+    # History layouts whose ballot party is filled for primary ballots only (TX's Election_Party): a row
+    # with one and no election type of its own is a PRIMARY.
+    party_ballot_marks_primary: bool = False
 
     @field_validator("state_in_file_name")
     @classmethod
@@ -390,6 +393,8 @@ class Layout(BaseModel):
                 raise ValueError(f"recognise.required names no field: {missing}")
         if self.history is not None and self.record_kind != VOTER:
             raise ValueError("only a voter layout describes history")
+        if self.party_ballot_marks_primary and not self.fields_for("party_ballot"):
+            raise ValueError("party_ballot_marks_primary needs a field feeding party_ballot")
         self._check_history_fields()
         if self.parts is not None and self.parts.expected == "county_codes" and self.code_table("county") is None:
             raise ValueError("parts.expected is county_codes but the layout has no county code table")

@@ -63,11 +63,14 @@ def test_history_spellings(warehouse, landing):
     history = [
         history_row("NC0000001", "2020-11-03", "EARLY VOTING IN-PERSON"),
         dict(history_row("NC0000001", "2022-11-08", "carrier pigeon"), election_type="general"),
-        dict(history_row("NC0000001", "2024-03-05"), election_type="", party_ballot="REP"),
+        dict(history_row("NC0000001", "2024-03-05"), election_type="referendum", party_ballot="REP"),
+        # A blank type is typed as if the file had no type field: by the day (a federal general's), unflagged.
+        dict(history_row("NC0000001", "2024-11-05"), election_type=""),
+        dict(history_row("NC0000001", "2025-04-01"), election_type=""),
     ]
     path = write(landing / f"vote_history_NC_{SNAPSHOT}.csv", CANONICAL_HISTORY_HEADER, history)
     outcome = ingest(warehouse, [voters, path])
-    assert outcome.files[1].rows_loaded == 3
+    assert outcome.files[1].rows_loaded == 5
     assert rows(
         warehouse,
         "select election_type, voting_method, party_ballot, quality_flags from raw.vote_history order by line_number",
@@ -75,6 +78,8 @@ def test_history_spellings(warehouse, landing):
         ("GENERAL", "EARLY", None, []),
         ("GENERAL", "OTHER", None, ["unknown_voting_method"]),
         ("OTHER", "IN_PERSON", "Republican", ["unknown_election_type"]),
+        ("GENERAL", "IN_PERSON", None, []),
+        ("OTHER", "IN_PERSON", None, []),
     ]
 
 

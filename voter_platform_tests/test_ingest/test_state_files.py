@@ -346,6 +346,26 @@ def test_arizona_election_cells_say_method_and_primary_ballot_party(tmp_path):
     assert delivery.rows("select count(*) from raw.vote_history where voting_method is null") == [(0,)]
 
 
+def test_texas_primaries_are_known_by_their_ballot_party(tmp_path):
+    """TX's Election_Type codes are not published (the generator leaves them blank, as the notes allow) and
+    its Election_Party is the party of a primary ballot: a row with one is a PRIMARY, a federal general's
+    day a GENERAL, none flagged; so a state without party registration still gets a party."""
+    delivery = deliver(tmp_path, "tx_team_voters_686", voters=500)
+    assert_loads_as_its_truth(delivery, "tx_team_voters_686")
+    by_type = dict(
+        delivery.rows(
+            "select election_type, count(*) filter (where party_ballot is null) from raw.vote_history group by all"
+        )
+    )
+    assert set(by_type) == {"PRIMARY", "GENERAL", "OTHER"} and by_type["PRIMARY"] == 0
+    assert delivery.rows(
+        "select count(*) from raw.vote_history where election_type = 'GENERAL' "
+        "and election_date not in ('2008-11-04', '2010-11-02', '2012-11-06', '2014-11-04', '2016-11-08', "
+        "'2018-11-06', '2020-11-03', '2022-11-08', '2024-11-05', '2026-11-03')"
+    ) == [(0,)]
+    assert delivery.flags("raw.vote_history")["unknown_election_type"] == 0
+
+
 def test_arizona_year_only_births_beside_the_date_column(tmp_path):
     delivery = deliver(tmp_path, "az_voter_list", voters=500, defects="year_only_birth=0.1")
     year_only = delivery.truth.birth_year_only

@@ -65,6 +65,12 @@ def test_a_field_feeding_an_unknown_column_is_refused(tmp_path):
         layouts.__wrapped__(tmp_path)
 
 
+def test_a_ballot_party_rule_needs_a_ballot_party(tmp_path):
+    write_layout(tmp_path, "oops", party_ballot_marks_primary=True)
+    with pytest.raises(LayoutError, match=r"party_ballot_marks_primary needs a field feeding party_ballot"):
+        layouts.__wrapped__(tmp_path)
+
+
 def test_the_file_name_is_the_id(tmp_path):
     path = write_layout(tmp_path, "right")
     path.rename(tmp_path / "wrong.yaml")

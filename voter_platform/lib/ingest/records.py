@@ -368,11 +368,16 @@ def _election_of_code(layout: FileLayout, name: str, field: str) -> _Column:
     return _Column(looked_up, None, t)
 
 
-def _untyped_election_type(election_type: _Column, election_date: _Column, snapshot: date) -> _Column:
-    """The type of a history row in a file without a type field (WA, NV, OK vh, MI): the type its
-    election-code lookup names (MI's .lst), else the one rule for an untyped election
-    (lib/elections.untyped_election_type) over the row's date: GENERAL on a federal general's date."""
-    untyped = untyped_election_type_sql(election_date.base, snapshot.year)
+def _untyped_election_type(layout: FileLayout, columns: dict[str, _Column], snapshot: date) -> _Column:
+    """The type of a history row that states none: a file without a type field (WA, NV, OK vh, MI)
+    or a blank one (TX). The type its election-code lookup names (MI's .lst); else, where the layout
+    says a ballot party is only given for a primary (TX), PRIMARY for a row with one; else the one
+    rule for an untyped election (lib/elections.untyped_election_type) over the row's date: GENERAL
+    on a federal general's date, otherwise OTHER."""
+    election_type = columns["election_type"]
+    untyped = untyped_election_type_sql(columns["election_date"].base, snapshot.year)
+    if layout.spec.party_ballot_marks_primary:
+        untyped = f"(case when {columns['party_ballot'].base} is not null then 'PRIMARY' else {untyped} end)"
     return _Column(election_type.text, election_type.parsed, f"coalesce({election_type.base}, {untyped})")
 
 
@@ -425,8 +430,8 @@ def _layers(layout: FileLayout, snapshot: date, source: str, keep: str, field: s
     keeping the reader's row order through the insert."""
     kind = layout.spec.record_kind
     columns = {name: _column(layout, name, field, fast) for name in _source_columns(kind)}
-    if kind != VOTER and "election_type" not in layout.constants and not layout.source_fields("election_type"):
-        columns["election_type"] = _untyped_election_type(columns["election_type"], columns["election_date"], snapshot)
+    if kind != VOTER and "election_type" not in layout.constants:
+        columns["election_type"] = _untyped_election_type(layout, columns, snapshot)
     required = required_columns(layout)
 
     def based_value(name: str, column: _Column) -> str:
