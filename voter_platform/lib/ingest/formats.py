@@ -198,9 +198,20 @@ class FileLayout:
         ends = {source.start + source.width - 1 for source in self.spec.fields}
         return tuple(sorted(end for end in ends | {self.record_length} if id_end <= end <= self.record_length))
 
-    def cut(self, line_sql: str) -> _FixedWidthFields:
-        """Fixed width: `.format(position)` gives the SQL of a field cut from `line_sql`."""
-        return _FixedWidthFields(self.spec, line_sql)
+    def cut(self, line_sql: str, segmented: bool = False) -> _FixedWidthFields:
+        """Fixed width: `.format(position)` gives the SQL of a field cut from `line_sql`; `segmented`:
+        from the segment columns `segment_columns(line_sql)` adds beside it."""
+        return _FixedWidthFields(self.spec, line_sql, segmented)
+
+    def segment_columns(self, line_sql: str) -> str:
+        """Fixed width: the line cut into runs of whole fields (`<line>_s0, <line>_s1, ...`), for
+        `cut(line_sql, segmented=True)`. DuckDB's substr walks the string up to the end of what it
+        cuts (UTF-8), so 30 fields cut from a 685-character line walk ~10,000 characters; cut from
+        runs of at most ~128 characters, ~3,000 (TX: 2.5x less time cutting)."""
+        return ", ".join(
+            f"substr({line_sql}, {start}, {width}) as {line_sql}_s{number}"
+            for number, (start, width) in enumerate(_segments(self.spec))
+        )
 
     def source_fields(self, canonical: str) -> tuple[tuple[SourceField, int], ...]:
         """The fields feeding a canonical column in this file, with their positions, in field order."""
@@ -248,14 +259,41 @@ class FileLayout:
 
 class _FixedWidthFields:
     """Stands where a field template ('c{}', 'fields[{}]') stands: the field at a position of a
-    fixed-width record, cut from its line with substr."""
+    fixed-width record, cut from its line (or from the line's segment holding it) with substr."""
 
-    def __init__(self, spec: Layout, line_sql: str) -> None:
-        self.spec, self.line_sql = spec, line_sql
+    def __init__(self, spec: Layout, line_sql: str, segmented: bool) -> None:
+        self.spec, self.line_sql, self.segmented = spec, line_sql, segmented
 
     def format(self, position: int) -> str:
         source = self.spec.fields[position - 1]
-        return f"substr({self.line_sql}, {source.start}, {source.width})"
+        if not self.segmented:
+            return f"substr({self.line_sql}, {source.start}, {source.width})"
+        assert source.start is not None
+        number, (start, _) = next(
+            (number, segment)
+            for number, segment in enumerate(_segments(self.spec))
+            if segment[0] <= source.start < segment[0] + segment[1]
+        )
+        return f"substr({self.line_sql}_s{number}, {source.start - start + 1}, {source.width})"
+
+
+# The widest run of fields cut from a fixed-width line in one piece (a wider field is a run of its own).
+_SEGMENT_WIDTH = 128
+
+
+@cache
+def _segments(spec: Layout) -> tuple[tuple[int, int], ...]:
+    """(start, width) of the runs of consecutive fields a fixed-width line is cut into first."""
+    runs: list[list[int]] = []  # [start, end]
+    for source in sorted(spec.fields, key=lambda field: field.start or 0):
+        assert source.start is not None and source.width is not None
+        end = source.start + source.width - 1
+        # A field overlapping the run (a composite of others) must be in it.
+        if runs and (source.start <= runs[-1][1] or end - runs[-1][0] < _SEGMENT_WIDTH):
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([source.start, end])
+    return tuple((start, end - start + 1) for start, end in runs)
 
 
 def normalise_header_field(text: str) -> str:

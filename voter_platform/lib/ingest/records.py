@@ -526,9 +526,9 @@ def record_insert_sql(layout: FileLayout, reader_sql: str, snapshot: date) -> st
     n, m = layout.field_count, layout.named_count
     if layout.spec.is_fixed_width:
         # One field per line: the record, cut in SQL; a line of another length cannot be cut.
-        fields = layout.cut("c1")
+        fields = layout.cut("c1", segmented=True)
         wrong = f"not {_one_of(str(list(layout.record_lengths)), 'length(c1)')}"
-        reader = f"(select *, {wrong} as c_wrong from ({reader_sql}))"
+        reader = f"(select *, {wrong} as c_wrong, {layout.segment_columns('c1')} from ({reader_sql}))"
         flags = "case when c_wrong then ['wrong_line_length'] else coalesce(issues, []) end"
         keep = "c_wrong"
     else:
