@@ -20,6 +20,7 @@ import pytest
 
 from voter_platform.dashboard.callbacks import CHART_BUILDERS, chart_figure, insight_list, resolve_view
 from voter_platform.dashboard.data import PublishedStore
+from voter_platform.dashboard.figures import note_text
 from voter_platform.definitions import defs
 from voter_platform.defs.elections.jobs import all_cycles_tags
 from voter_platform.defs.resources import build_resources
@@ -247,7 +248,7 @@ def test_a_one_county_extract_is_partial_everywhere_and_compared_with_nothing_st
     assert texts[0].startswith("North Carolina's roll leans ") and "1 of 100 counties" in texts[0]
     assert not [text for text in texts if "for president" in text or "official VEP turnout" in text]
     lean = chart_figure(store, "chart-lean", DAY_AFTER, ALL, ALL, ALL, ALL, ALL)
-    assert "NC (1 of 100 counties)" in lean.layout.title.text
+    assert "NC (1 of 100 counties)" in note_text(lean)
 
 
 def test_published_files_hold_no_voter_names_or_emails(platform):

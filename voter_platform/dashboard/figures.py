@@ -14,6 +14,7 @@ dimension (`with_note`), and never gives a registration margin.
 from __future__ import annotations
 
 import html
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,10 +95,35 @@ TEMPLATE = go.layout.Template(
 )
 
 
+# A chart's note line holds about this many characters at a card's width; a longer note wraps (a list of
+# fifteen states without party registration was cut at the card's edge).
+NOTE_LINE_CHARACTERS = 88
+NOTE_LINE_HEIGHT = 16
+_TITLE_MARGIN = 84  # room above the plot for one note line and the legend
+
+
+def _note_lines(text: str) -> list[str]:
+    """A note as the lines it is shown in (a wrapped note's line breaks are undone first)."""
+    return textwrap.wrap(
+        text.replace("<br>", " "), width=NOTE_LINE_CHARACTERS, break_long_words=False, break_on_hyphens=False
+    ) or [""]
+
+
+def _extra_note_height(text: str | None) -> int:
+    """Pixels a note needs beyond its first line."""
+    return NOTE_LINE_HEIGHT * (len(_note_lines(text)) - 1) if text else 0
+
+
+def note_text(figure: go.Figure) -> str:
+    """The note above a chart as one line of text ('' without one): its wrapping undone."""
+    title = figure.layout.title
+    return " ".join(_note_lines(title.text)) if title and title.text else ""
+
+
 def _title(text: str) -> dict:
-    """A chart's title line: a note on what it shows, above the legend, in the muted ink."""
+    """A chart's title line(s): a note on what it shows, above the legend, in the muted ink."""
     return dict(
-        text=text,
+        text="<br>".join(_note_lines(text)),
         x=0,
         xanchor="left",
         xref="paper",
@@ -112,11 +138,14 @@ def _title(text: str) -> dict:
 def _layout(
     figure: go.Figure, title: str | None = None, height: int = 380, margin: dict | None = None, **extra
 ) -> go.Figure:
+    extra_height = _extra_note_height(title)
+    margin = dict(margin) if margin else dict(l=56, r=16, t=_TITLE_MARGIN if title else 12, b=44)
+    margin["t"] += extra_height
     figure.update_layout(
         template=TEMPLATE,
-        height=height,
+        height=height + extra_height,
         # A title (a note on what the chart shows) sits above the legend, which sits above the plot.
-        margin=margin or dict(l=56, r=16, t=84 if title else 12, b=44),
+        margin=margin,
         font=dict(family=FONT, size=12, color=INK),
         title=_title(title) if title else None,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None, traceorder="normal"),
@@ -166,10 +195,13 @@ def with_note(figure: go.Figure, note: str | None) -> go.Figure:
         return figure
     existing = figure.layout.title.text if figure.layout.title and figure.layout.title.text else None
     top = figure.layout.margin.t or 0
+    title = "; ".join(part for part in (existing, html.escape(note)) if part)
+    # the lines the note adds (a chart laid out without a title line gets room for one; the map keeps its own)
+    added = _extra_note_height(title) - _extra_note_height(existing)
     figure.update_layout(
-        title=_title("; ".join(part for part in (existing, html.escape(note)) if part)),
-        # a chart laid out without a title line gets room for one (the map keeps its own)
-        margin=dict(t=84 if existing is None and top <= 12 else top),
+        title=_title(title),
+        margin=dict(t=(_TITLE_MARGIN if existing is None and top <= 12 else top) + added),
+        height=(figure.layout.height or 380) + added,
     )
     return figure
 
@@ -340,9 +372,7 @@ def us_map(
         hover[row, column] = f"<b>{state_name(code)}</b>{coverage}<br>{detail}"
     finite = z[np.isfinite(z)]
     # A tile whose roll is not statewide is marked: "NC*".
-    text = np.vectorize(
-        lambda code: f"{code}*" if code in coverage_labels and code in present else code, otypes=[object]
-    )(codes)
+    text = np.vectorize(lambda code: marked(code, coverage_labels) if code in present else code, otypes=[object])(codes)
     scale = dict(colorscale=spec.colorscale, reversescale=False)
     if spec.diverging and finite.size:
         bound = max(abs(finite.min()), abs(finite.max()), 1)
@@ -373,10 +403,23 @@ def us_map(
     figure.update_xaxes(visible=False, range=[-0.6, TILE_COLUMNS - 0.4], fixedrange=True)
     figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", fixedrange=True)
     notes = [f"{spec.ignores} filter not applied to this measure"] if spec.ignores else []
-    partial = sorted(code for code in coverage_labels if code in present)
+    partial = partial_note(coverage_labels, present)
     if partial:
-        notes.append("* not statewide: " + ", ".join(f"{code} {coverage_labels[code]}" for code in partial))
+        notes.append(partial)
     return _layout(figure, title="; ".join(notes) or None, height=400, margin=dict(l=8, r=8, t=30, b=8))
+
+
+def marked(code: str, coverage_labels: dict[str, str]) -> str:
+    """A state's code where space is short, marked when its roll is not statewide: "NC*"."""
+    return f"{code}*" if code in coverage_labels else code
+
+
+def partial_note(coverage_labels: dict[str, str], shown) -> str | None:
+    """What the mark of `marked` means for the states shown: "* not statewide: NC 1 of 100 counties"."""
+    partial = sorted(code for code in coverage_labels if code in {str(state) for state in shown})
+    if not partial:
+        return None
+    return "* not statewide: " + ", ".join(f"{code} {coverage_labels[code]}" for code in partial)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -409,7 +452,9 @@ def party_composition(
         if table.empty or ALL not in table:
             return message_figure("No voters in this segment")
         table = table[table.index != ALL].sort_values(ALL, ascending=False)
-        labels = [state_label(code, coverage_labels, short=True) for code in table.index]
+        # Fifty bars side by side: "SD*" (explained in the note), not "SD (47 of 66 counties)".
+        labels = [marked(code, coverage_labels) for code in table.index]
+        title = partial_note(coverage_labels, table.index)
     figure = go.Figure()
     for party in parties:
         if party not in table:

@@ -9,6 +9,7 @@ import pytest
 from voter_platform.dashboard import callbacks, figures
 from voter_platform.dashboard.callbacks import chart_figure, clicked_state, resolve_view, targeting_rows
 from voter_platform.dashboard.data import Filters, pick
+from voter_platform.dashboard.figures import note_text
 from voter_platform.lib.publish import ALL, PARTIES
 from voter_platform_tests.published_fixtures import FIRST_DATE, FIXTURE_STATES, SECOND_DATE
 
@@ -71,7 +72,7 @@ def test_engagement_tier_filter_applies_where_it_can_and_the_map_says_when_it_ca
     everyone = chart_figure(store, "chart-map", *EVERYONE, measure="voters")
     assert list(dormant.data[1].z.ravel()) != list(everyone.data[1].z.ravel())
     missed = chart_figure(store, "chart-map", "latest", ALL, ALL, "Dormant", ALL, ALL, measure="missed")
-    assert "engagement tier filter not applied" in missed.layout.title.text
+    assert "engagement tier filter not applied" in note_text(missed)
 
 
 def test_map_values_are_the_cube_rows_and_suppressed_states_say_so(store):
@@ -98,7 +99,7 @@ def test_drilling_into_a_state_shows_its_counties(store):
     figure = chart_figure(store, "chart-party", "latest", "PA", ALL, ALL, ALL, ALL)
     counties = pick(store.table(SECOND_DATE.isoformat(), "voter_snapshot"), state="PA", party=ALL, engagement_tier=ALL)
     assert set(_trace(figure, "Democrat").x) <= set(counties.county.astype(str))
-    assert "By county in Pennsylvania" in figure.layout.title.text
+    assert "By county in Pennsylvania" in note_text(figure)
 
 
 def test_unknown_filter_values_mean_all_and_unknown_dates_mean_latest(store):

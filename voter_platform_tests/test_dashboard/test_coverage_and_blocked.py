@@ -11,6 +11,7 @@ from datetime import date
 from voter_platform.bench.dashboard import default_values
 from voter_platform.dashboard import callbacks, figures
 from voter_platform.dashboard.callbacks import chart_figure, resolve_view, targeting_rows
+from voter_platform.dashboard.figures import note_text
 from voter_platform.dashboard.layout import manifest_data, state_options
 from voter_platform.lib.blocked import record_blocked_date
 from voter_platform.lib.publish import ALL
@@ -52,23 +53,24 @@ def test_the_partial_state_is_labelled_on_the_map_the_filter_and_the_drill_down(
     assert "<b>North Carolina</b> (1 of 100 counties)<br>Registered voters:" in hover
     assert "<b>Pennsylvania</b><br>" in hover
     assert "NC*" in list(figure.data[1].text.ravel()) and "PA" in list(figure.data[1].text.ravel())
-    assert "not statewide: NC 1 of 100 counties" in figure.layout.title.text
+    assert "not statewide: NC 1 of 100 counties" in note_text(figure)
     states = store.states(view.analysis_date)
     options = {option["value"]: option["label"] for option in state_options(states, view.coverage_labels)}
     assert options["NC"] == "North Carolina (NC, 1 of 100 counties)" and options["PA"] == "Pennsylvania (PA)"
     party = chart_figure(store, "chart-party", *EVERYONE)
-    assert "NC (1 of 100 counties)" in list(party.data[0].x) and "PA" in list(party.data[0].x)
+    assert "NC*" in list(party.data[0].x) and "PA" in list(party.data[0].x)
+    assert "* not statewide: NC 1 of 100 counties" in note_text(party)
 
 
 def test_no_statewide_comparison_is_drawn_for_the_partial_state(store):
     lean = chart_figure(store, "chart-lean", *EVERYONE)
     assert "NC" not in list(lean.data[1].text)  # the statewide rolls only
-    assert "not statewide, not compared: NC (1 of 100 counties)" in lean.layout.title.text
+    assert "not statewide, not compared: NC (1 of 100 counties)" in note_text(lean)
     drilled_lean = chart_figure(store, "chart-lean", *NC)
     assert [trace.text for trace in drilled_lean.data[1:]] == [tuple(lean.data[1].text)]  # NC stays out
     turnout = chart_figure(store, "chart-turnout", *NC)
     assert not [trace for trace in turnout.data if trace.name.startswith("Official VEP turnout")]
-    assert turnout.layout.title.text.startswith(
+    assert note_text(turnout).startswith(
         "No official VEP turnout beside it: not compared with statewide figures: the roll covers 1 of 100 counties"
     )
     national = chart_figure(store, "chart-turnout", *EVERYONE)

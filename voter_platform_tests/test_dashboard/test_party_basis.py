@@ -7,6 +7,7 @@ are shown the page says so, and neither is ever drawn as a registration lean.
 
 from voter_platform.dashboard import callbacks, figures
 from voter_platform.dashboard.callbacks import chart_figure, kpis, resolve_view, targeting_rows
+from voter_platform.dashboard.figures import note_text
 from voter_platform.dashboard.layout import state_options
 from voter_platform.lib.publish import ALL
 
@@ -29,13 +30,13 @@ def test_ohio_is_labelled_party_from_primary_ballots_in_the_filter_and_the_drill
 def test_every_chart_with_a_party_says_what_party_means_where_it_is_not_registered(store):
     for chart in ("chart-party", "chart-engagement", "chart-turnout", "chart-opportunity", "chart-registrations"):
         figure = chart_figure(store, chart, *EVERYONE)
-        assert "Party from primary ballots: OH" in figure.layout.title.text, chart
-        assert "party not recorded: GA" in figure.layout.title.text, chart
+        assert "Party from primary ballots: OH" in note_text(figure), chart
+        assert "party not recorded: GA" in note_text(figure), chart
         drilled = chart_figure(store, chart, *OHIO)
-        assert "Party from primary ballots: OH" in drilled.layout.title.text, chart
-        assert "GA" not in drilled.layout.title.text, chart
+        assert "Party from primary ballots: OH" in note_text(drilled), chart
+        assert "GA" not in note_text(drilled), chart
     pennsylvania = chart_figure(store, "chart-engagement", "latest", "PA", ALL, ALL, ALL, ALL)
-    assert not pennsylvania.layout.title.text  # registered parties: nothing to say
+    assert not note_text(pennsylvania)  # registered parties: nothing to say
 
 
 def test_no_registration_lean_is_drawn_from_primary_ballots(store):
@@ -55,7 +56,7 @@ def test_no_registration_lean_is_drawn_from_primary_ballots(store):
     lean = chart_figure(store, "chart-lean", *EVERYONE)
     assert "OH" not in list(lean.data[1].text) and "PA" in list(lean.data[1].text)
     assert "no registration lean, not shown: GA (party not recorded), OH (party from primary ballots)" in (
-        lean.layout.title.text
+        note_text(lean)
     )
 
 
@@ -74,3 +75,18 @@ def test_sentences_and_headline_numbers_about_ohio_say_whose_party_it_is(store):
     assert any(text.startswith("Ohio (party from primary ballots) has ") and "Republicans" in text for text in texts)
     [registered] = [note for label, _, note in kpis(view) if label == "Registered voters"]
     assert registered == "in Ohio (party from primary ballots)"
+
+
+def test_a_long_party_note_wraps_above_the_chart_instead_of_running_off_the_card(store):
+    """Fifteen states without party registration: the note is shown whole, on as many lines as it needs, and
+    the chart grows by those lines instead of squeezing its plot."""
+    states = ["AL", "AR", "GA", "HI", "IL", "IN", "MI", "MN", "MO", "MS", "MT", "ND", "SC", "TX", "VT"]
+    note = "Party not recorded: " + ", ".join(states) + "; party from primary ballots: OH"
+    plain = chart_figure(store, "chart-party", *EVERYONE)
+    noted = figures.with_note(chart_figure(store, "chart-party", *EVERYONE), note)
+    lines = noted.layout.title.text.split("<br>")
+    assert len(lines) >= 2 and all(len(line) <= figures.NOTE_LINE_CHARACTERS for line in lines)
+    assert note in note_text(noted)
+    grown = figures.NOTE_LINE_HEIGHT * (len(lines) - len(plain.layout.title.text.split("<br>")))
+    assert noted.layout.height == plain.layout.height + grown
+    assert noted.layout.margin.t == plain.layout.margin.t + grown

@@ -12,6 +12,7 @@ import pytest
 
 from voter_platform.bench.dashboard import default_values
 from voter_platform.dashboard.callbacks import chart_figure, kpis, resolve_view
+from voter_platform.dashboard.figures import note_text
 from voter_platform.dashboard.layout import manifest_data
 from voter_platform.lib.publish import ALL, publish_date, update_manifest
 from voter_platform.lib.warehouse_file import open_warehouse
@@ -100,10 +101,10 @@ def test_ohio_and_georgia_are_never_drawn_as_a_registration_lean(app):
     drawn = set(lean.data[1].text)
     assert "OR" in drawn and not drawn & {"OH", "GA", "FL", "NC"}
     assert "no registration lean, not shown: GA (party from primary ballots), OH (party from primary ballots)" in (
-        lean.layout.title.text
+        note_text(lean)
     )
     party = chart_figure(app.store, "chart-party", "latest", ALL, ALL, ALL, ALL, ALL)
-    assert "Party from primary ballots: GA, OH" in party.layout.title.text
+    assert "Party from primary ballots: GA, OH" in note_text(party)
 
 
 def test_every_callback_answers_for_every_state(app):
