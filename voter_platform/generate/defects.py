@@ -5,7 +5,9 @@ is precisely what a reader of the file would see: a blank field, a state written
 impossible date, a duplicate or conflicting record, two records glued on one line, a record cut
 short and glued to the next record or to the header, a header repeated mid-file, trailing empty
 columns, bytes that are not UTF-8 (in text that is recognisably UTF-8, see `_keep_utf8_evidence`).
-Each affected physical line is listed in the manifest (`file_name,line_number,defect,detail`,
+A fixed-width line (formats.Layout.spans) has its fields cut at their positions and set padded to
+their widths; a record is cut inside a field, never where one ends (a legal record without its
+trailing blank fields). Each affected physical line is listed in the manifest (`file_name,line_number,defect,detail`,
 1 = header) with its detail: the column touched, the line a duplicate repeats, or a voter id.
 
 The record traits the format builders decided (removed, denied, confidential voters, placeholder and
