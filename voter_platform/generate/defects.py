@@ -5,7 +5,9 @@ is precisely what a reader of the file would see: a blank field, a state written
 impossible date, a duplicate or conflicting record, two records glued on one line, a record cut
 short and glued to the next record or to the header, a header repeated mid-file, trailing empty
 columns, bytes that are not UTF-8 (in text that is recognisably UTF-8, see `_keep_utf8_evidence`).
-Each affected physical line is listed in the manifest (`file_name,line_number,defect,detail`,
+A fixed-width line (formats.Layout.spans) has its fields cut at their positions and set padded to
+their widths; a record is cut inside a field, never where one ends (a legal record without its
+trailing blank fields). Each affected physical line is listed in the manifest (`file_name,line_number,defect,detail`,
 1 = header) with its detail: the column touched, the line a duplicate repeats, or a voter id.
 
 The record traits the format builders decided (removed, denied, confidential voters, placeholder and
@@ -41,6 +43,7 @@ _MALFORMED_EMAILS = (
     lambda email: email.replace("@", " @"),  # a space inside
 )
 _IMPOSSIBLE_AGES = ("-1", "0", "3", "9", "12", "131", "142", "157", "205")
+_IMPOSSIBLE_MONTH_DAYS = (("02", "30"), ("02", "31"), ("04", "31"), ("13", "05"), ("00", "12"))
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ class DefectInjector:
             self._add_traits(first_line + trait_rows, traits, trait_rows)
             return data, line_count
         lines = _Lines(data)
-        plan = self._plan(lines, counts, trait_rows)
+        plan = self._plan(lines, counts, trait_rows, first_line)
         return self._assemble(lines, plan, first_line, traits, trait_rows)
 
     @property
@@ -120,10 +123,14 @@ class DefectInjector:
 
     # -- planning ---------------------------------------------------------------------------------
 
-    def _plan(self, lines: _Lines, counts: dict[str, int], trait_rows: np.ndarray) -> _ChunkPlan:
-        if len(trait_rows):
+    def _plan(self, lines: _Lines, counts: dict[str, int], trait_rows: np.ndarray, first_line: int) -> _ChunkPlan:
+        reserved = trait_rows
+        if self.layout.is_fixed_width and first_line == 1 and not self.layout.header_line:
+            # A headerless fixed-width file is recognised by its first record's length: it stays whole.
+            reserved = np.union1d(trait_rows, [0])
+        if len(reserved):
             # Defects go on other lines: a line carries one defect or trait.
-            free = np.setdiff1d(np.arange(len(lines)), trait_rows, assume_unique=True)
+            free = np.setdiff1d(np.arange(len(lines)), reserved, assume_unique=True)
             total = min(sum(counts.values()), len(free))
             picks = free[self.rng.choice(len(free), size=total, replace=False)]
         else:
@@ -131,10 +138,13 @@ class DefectInjector:
             picks = self.rng.choice(len(lines), size=total, replace=False)
         kinds = [kind for kind, count in counts.items() for _ in range(count)][:total]
         plan = _ChunkPlan()
-        taken = {int(row) for row in picks} | set(trait_rows.tolist())
+        taken = {int(row) for row in picks} | set(reserved.tolist())
         glue_rows, cut_rows = [], []
         for row, kind in zip((int(row) for row in picks), kinds, strict=True):
-            if kind == "glued_lines":
+            if kind == "glued_lines" and self.layout.is_fixed_width and self.rng.random() < 0.5:
+                # A lost newline in a fixed-width file, half the time after a record cut short (mid-field).
+                cut_rows.append((row, "truncated_then_record"))
+            elif kind == "glued_lines":
                 glue_rows.append(row)
             elif kind in TRUNCATED_KINDS:
                 cut_rows.append((row, kind))
@@ -168,7 +178,12 @@ class DefectInjector:
 
     def _cut_point(self, line: bytes) -> int | None:
         """How many bytes of a record a cut keeps: its id and delimiter at least, one byte lost at least,
-        never inside a multi-byte character."""
+        never inside a multi-byte character. A fixed-width record is cut anywhere inside a field (one
+        character kept at least): a line ending where a field ends is a record whose trailing blank
+        fields were left off, which real files have."""
+        if self.layout.is_fixed_width:
+            inside = np.setdiff1d(np.arange(1, len(line)), self.layout.record_lengths)
+            return int(inside[self.rng.integers(len(inside))]) if len(inside) else None
         first_delimiter = line.find(self._delimiter)
         if first_delimiter < 0 or first_delimiter + 1 >= len(line):
             return None
@@ -178,6 +193,12 @@ class DefectInjector:
         return kept
 
     def _record_id(self, line: bytes) -> str:
+        """The line's voter id (the first field of a delimited line); '' where a cut left it incomplete."""
+        if self.layout.is_fixed_width:
+            start, width = self.layout.spans[self.layout.index(self.layout.id_column)]
+            if len(line) < start - 1 + width:
+                return ""
+            return line[start - 1 : start - 1 + width].decode(self.layout.encoding).strip()
         value = line.split(self._delimiter, 1)[0].decode(self.layout.encoding)
         return value[1:-1] if self.layout.quote_all else value
 
@@ -206,7 +227,7 @@ class DefectInjector:
         if kind == "trailing_empty_columns":
             extra = int(self.rng.integers(1, 4))
             return line + self._delimiter * extra, str(extra)
-        fields = line.decode(self.layout.encoding).split(self.layout.delimiter)
+        fields = self._split(line)
         column = None
         if kind == "blank_field":
             candidates = [
@@ -245,16 +266,33 @@ class DefectInjector:
             return self.layout.delimiter.join(fields).encode("latin-1"), column
         else:
             raise ValueError(f"unknown defect {kind}")
-        return self.layout.delimiter.join(fields).encode(self.layout.encoding), column
+        return self._join(fields), column
+
+    def _split(self, line: bytes) -> list[str]:
+        """The line's fields: split on the delimiter, or cut at their positions (fixed width)."""
+        text = line.decode(self.layout.encoding)
+        if self.layout.is_fixed_width:
+            return [text[start - 1 : start - 1 + width] for start, width in self.layout.spans]
+        return text.split(self.layout.delimiter)
+
+    def _join(self, fields: list[str]) -> bytes:
+        return self.layout.delimiter.join(fields).encode(self.layout.encoding)
 
     def _value(self, fields: list[str], column: str | None) -> str:
         if column is None:
             return ""
         value = fields[self.layout.index(column)]
+        if self.layout.is_fixed_width:
+            return value.strip()
         return value[1:-1] if self.layout.quote_all else value
 
     def _set(self, fields: list[str], column: str, value: str) -> None:
-        fields[self.layout.index(column)] = f'"{value}"' if self.layout.quote_all else value
+        position = self.layout.index(column)
+        if self.layout.is_fixed_width:
+            width = self.layout.spans[position][1]
+            fields[position] = value[:width].ljust(width)
+            return
+        fields[position] = f'"{value}"' if self.layout.quote_all else value
 
     def _impossible_age(self, fields: list[str]) -> None:
         old = self.rng.random() < 0.7
@@ -270,17 +308,24 @@ class DefectInjector:
             self._set(fields, "birth_year", str(self.as_of.year - years))
 
     def _impossible_date(self, value: str, style: str) -> str:
-        """A date after the snapshot, or one no calendar has (30 February, month 13)."""
+        """A date after the snapshot, or one no calendar has (30 February, month 13). `style`: iso, mdy,
+        or the layout's own format of fixed-width tokens (%Y%m%d, %m%d%Y)."""
+        if style not in ("iso", "mdy"):
+            if self.rng.random() < 0.5:
+                return (self.as_of + timedelta(days=int(self.rng.integers(15, 1500)))).strftime(style)
+            year = str(datetime.strptime(value, style).year)
+            month, day = _IMPOSSIBLE_MONTH_DAYS[int(self.rng.integers(len(_IMPOSSIBLE_MONTH_DAYS)))]
+            return style.replace("%Y", year).replace("%m", month).replace("%d", day)
         if self.rng.random() < 0.5:
             future = self.as_of + timedelta(days=int(self.rng.integers(15, 1500)))
             return future.isoformat() if style == "iso" else f"{future:%m/%d/%Y}"
         year = value[:4] if style == "iso" else value[-4:]
-        month, day = [("02", "30"), ("02", "31"), ("04", "31"), ("13", "05"), ("00", "12")][int(self.rng.integers(5))]
+        month, day = _IMPOSSIBLE_MONTH_DAYS[int(self.rng.integers(5))]
         return f"{year}-{month}-{day}" if style == "iso" else f"{month}/{day}/{year}"
 
     def _stale_version(self, line: bytes) -> bytes | None:
         """The same voter id with another surname and, where the layout has one, an older updated_at."""
-        fields = line.decode(self.layout.encoding).split(self.layout.delimiter)
+        fields = self._split(line)
         column = self.layout.last_name_column
         if column is None:
             return None
@@ -296,7 +341,7 @@ class DefectInjector:
                 self.layout.updated_column,
                 _earlier(updated, self.layout.updated_style, int(self.rng.integers(30, 700))),
             )
-        return self.layout.delimiter.join(fields).encode(self.layout.encoding)
+        return self._join(fields)
 
     # -- assembly ---------------------------------------------------------------------------------
 
@@ -362,7 +407,7 @@ class DefectInjector:
                     after = ("header_after_truncated", "")
                     cursor = row + 1
                 placed[row] = index
-                found.append((index, 0, "truncated_record", self._record_id(lines[row])))
+                found.append((index, 0, "truncated_record", self._record_id(cut)))
                 found.append((index, 1, *after))
                 continue
             if row in plan.replaced:

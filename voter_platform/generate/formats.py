@@ -92,6 +92,14 @@ class Layout:
     header_line: bool = True  # False: the file starts with its first record (headerless layouts, IA's later parts)
     # The manifest detail of a trait that is not a date trait (kind -> detail, e.g. the column it touches).
     trait_details: tuple[tuple[str, str], ...] = ()
+    # Fixed width (no delimiter): each column's (start, width), 1-based, in column order, and the lengths a
+    # record line may have (a line may lose its trailing blank fields: registry.Layout.record_lengths).
+    spans: tuple[tuple[int, int], ...] = ()
+    record_lengths: tuple[int, ...] = ()
+
+    @property
+    def is_fixed_width(self) -> bool:
+        return bool(self.spans)
 
     @property
     def required_columns(self) -> tuple[str, ...]:

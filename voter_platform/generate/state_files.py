@@ -68,6 +68,8 @@ from voter_platform.generate.state_elections import (
     roll_party,
 )
 from voter_platform.layouts.registry import (
+    VOTE_HISTORY,
+    VOTER,
     ElectionColumns,
     ElectionText,
     HistoryFile,
@@ -1026,6 +1028,7 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
     registration_format = spec.date_format_of(spec.fields_for("registered_date")[0]) if registration else None
     date_style = {"%Y-%m-%d": "iso", "%m/%d/%Y": "mdy"}.get(registration_format or "")
     kinds = []
+    fixed_width_records = not delimited and spec.record_kind in (VOTER, VOTE_HISTORY)
     if delimited:
         kinds = ["blank_field", "exact_duplicate", "trailing_empty_columns"]
         first = spec.fields[0]
@@ -1044,6 +1047,15 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
             kinds.append("malformed_email")
         if spec.text.encoding != "latin-1":
             kinds.append("non_utf8")
+    elif fixed_width_records:
+        # Fixed width: no fields to add or header to repeat; a glued line is half the time a record cut
+        # short mid-field (its end and newline lost) with the next record after it (DefectInjector).
+        kinds = ["blank_field", "exact_duplicate", "glued_lines"]
+        if field_named("last_name"):
+            kinds.append("conflicting_duplicate")
+        if registration_format in ("%Y%m%d", "%m%d%Y"):
+            date_style = registration_format
+            kinds.append("impossible_date")
     quirk_column = unknown_code_column(spec)
     details = []
     if quirk_column:
@@ -1067,11 +1079,13 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
         date_columns=((registration, date_style),) if registration and date_style else (),
         optional_columns=optional,
         defect_kinds=tuple(kinds),
-        trait_kinds=("unknown_code", "year_only_birth"),
+        trait_kinds=("unknown_code", "year_only_birth", *(("truncated_then_record",) if fixed_width_records else ())),
         name=spec.id,
         record_kind="voters" if spec.record_kind == "voter" else spec.record_kind,
         header_line=spec.has_header if header_line is None else header_line,
         trait_details=tuple(details),
+        spans=() if delimited else tuple((source.start, source.width) for source in spec.fields),
+        record_lengths=spec.record_lengths(sum(source.width for source in spec.fields)) if fixed_width_records else (),
     )
 
 

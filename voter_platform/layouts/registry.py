@@ -441,6 +441,14 @@ class Layout(BaseModel):
             return "none"
         return "per_election"
 
+    def record_lengths(self, record_length: int) -> tuple[int, ...]:
+        """Fixed width: the lengths a line of `record_length`-character records may have. Writers cut
+        trailing blanks off: a line may end after any field from the voter id on (blank fields cut
+        whole), never inside one."""
+        id_end = max(source.start + source.width - 1 for source in self.fields_for("voter_id"))
+        ends = {source.start + source.width - 1 for source in self.fields}
+        return tuple(sorted(end for end in ends | {record_length} if id_end <= end <= record_length))
+
     def fields_for(self, canonical: str) -> tuple[SourceField, ...]:
         return tuple(source for source in self.fields if source.feeds(canonical))
 

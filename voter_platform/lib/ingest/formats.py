@@ -191,12 +191,9 @@ class FileLayout:
 
     @property
     def record_lengths(self) -> tuple[int, ...]:
-        """Fixed width: the lengths a record line may have. Writers cut trailing blanks off: a line
-        may end after any field from the voter id on (blank fields cut whole), never inside one."""
+        """Fixed width: the lengths a record line may have (registry.Layout.record_lengths)."""
         assert self.record_length is not None
-        id_end = max(source.start + source.width - 1 for source in self.spec.fields_for("voter_id"))
-        ends = {source.start + source.width - 1 for source in self.spec.fields}
-        return tuple(sorted(end for end in ends | {self.record_length} if id_end <= end <= self.record_length))
+        return self.spec.record_lengths(self.record_length)
 
     def cut(self, line_sql: str, segmented: bool = False) -> _FixedWidthFields:
         """Fixed width: `.format(position)` gives the SQL of a field cut from `line_sql`; `segmented`:

@@ -623,6 +623,8 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
             case
                 when raw is null or trim(raw) = '' then 'blank'
                 when {_one_of(str(list(layout.record_lengths)), "field_count")} then 'record'
+                -- longer than a record: records run together? (fixed_width_glued_sql decides)
+                when field_count > {layout.record_length} then 'glued'
                 else 'wrong_line_length'
             end
         """
@@ -735,6 +737,14 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, shapes: Re
                 list_transform([start_of_second] || tail, lambda x: {_unquoted("x")}) as fields
             from split
         ),
+        {_typed_parts_sql(layout, snapshot)}
+    """
+
+
+def _typed_parts_sql(layout: FileLayout, snapshot: date) -> str:
+    """The staging rows of the parts of glued lines, from `halves` (row_index, line_number, part,
+    line_kind, fields): typed; a record recovered from the line flagged so."""
+    return f"""
         typed as (
             {_layers(layout, snapshot, "halves", "row_index, line_number, part, line_kind", "fields[{}]", fast=False)}
         )
@@ -748,13 +758,66 @@ def glued_records_sql(table: str, layout: FileLayout, snapshot: date, shapes: Re
     """
 
 
-def mark_unsplit_glued_sql(table: str) -> str:
-    """Split lines are accounted by their parts; a line that gave no records is quarantined whole,
-    unless it only had empty trailing columns: then it is a record (flagged trailing_empty_columns)."""
+def fixed_width_glued_sql(table: str, layout: FileLayout, snapshot: date) -> str | None:
+    """INSERT the parts of every fixed-width line longer than a record whose last w characters (w = the
+    record length) are a recognisable record: its first field and voter id as the layout's patterns
+    say (None: the layout declares no voter id pattern, no record is looked for).
+
+    A lost newline runs a record into the next; a record cut short loses its end and newline. What
+    comes before the last record is part 1: a record when its length is a record length (trailing
+    blank fields may be cut off), else a record cut short (truncated_record, its voter id kept only
+    when the cut left it whole), or more than a record (glued_records_unrecoverable). Only the few
+    lines of odd length are looked at.
+    """
+    spec, width = layout.spec, layout.record_length
+    ids = spec.fields_for("voter_id")
+    if not ids or not all(source.pattern for source in ids):
+        return None
+
+    def matches(source, blank_too: bool = False) -> str:
+        value = f"trim(substr(second, {source.start}, {source.width}))"
+        found = f"regexp_full_match({value}, {sql_string(source.pattern)})"
+        return f"({value} = '' or {found})" if blank_too else found
+
+    checks = [matches(source) for source in ids]
+    if spec.fields[0].pattern and spec.fields[0] not in ids:
+        # A blank first field is a record's too (recognition allows it: GA's county number).
+        checks.insert(0, matches(spec.fields[0], blank_too=True))
+    id_start = min(source.start for source in ids)
+    id_end = max(source.start + source.width - 1 for source in ids)
+    cut = layout.cut("text")
+    fields = "[" + ", ".join(cut.format(i) for i in range(1, layout.field_count + 1)) + "]"
+    return f"""
+        insert into {table} by name
+        with glued as (
+            select row_index, line_number, irregular_raw as raw, length(irregular_raw) - {width} as k,
+                substr(irregular_raw, length(irregular_raw) - {width} + 1) as second
+            from {table} where line_kind = 'glued'
+        ),
+        split as (select * from glued where {" and ".join(checks)}),
+        parts as (
+            select row_index, line_number, 1::tinyint as part,
+                case when {_one_of(str(list(layout.record_lengths)), "k")} then 'record'
+                     when k < {width} then 'truncated_record' else 'glued_records_unrecoverable' end as line_kind,
+                -- a voter id the cut went through is no voter id: the part is read without it
+                case when k < {id_end} then left(raw, least(k, {id_start - 1})) else left(raw, k) end as text
+            from split
+            union all
+            select row_index, line_number, 2::tinyint as part, 'record' as line_kind, second as text from split
+        ),
+        halves as (select row_index, line_number, part, line_kind, {fields} as fields from parts),
+        {_typed_parts_sql(layout, snapshot)}
+    """
+
+
+def mark_unsplit_glued_sql(table: str, unsplit: str = "glued_records_unrecoverable") -> str:
+    """Split lines are accounted by their parts; a line that gave no records is quarantined whole (as
+    `unsplit`: a fixed-width line says wrong_line_length), unless it only had empty trailing columns:
+    then it is a record (flagged trailing_empty_columns)."""
     return f"""
         update {table} set line_kind = case
             when line_number in (select line_number from {table} where part > 0) then 'glued'
             when line_kind = 'glued_or_trailing' then 'record'
-            else 'glued_records_unrecoverable' end
+            else {sql_string(unsplit)} end
         where line_kind in ('glued', 'glued_or_trailing') and part = 0
     """

@@ -43,6 +43,7 @@ from voter_platform.lib.ingest.lines import (
 )
 from voter_platform.lib.ingest.prepass import blank_line_numbers, line_numbers_of, lines_with_quotes, physical_lines
 from voter_platform.lib.ingest.records import (
+    fixed_width_glued_sql,
     glued_records_sql,
     line_staging_select,
     mark_unsplit_glued_sql,
@@ -128,12 +129,17 @@ def stage_file(
     if staged is None:
         _read_with_line_reader(connection, staging, source, snapshot)
         staged = StagedFile(LINE_READER, 0)
+    fixed_width = source.layout.spec.is_fixed_width
     if scalar(connection, f"select count(*) from {staging} where line_kind in ('glued', 'glued_or_trailing')"):
-        shapes = record_shapes(source.layout, source.read_path, source.encoding)
-        glued = glued_records_sql(staging, source.layout, snapshot, shapes)
+        if fixed_width:
+            glued = fixed_width_glued_sql(staging, source.layout, snapshot)
+        else:
+            shapes = record_shapes(source.layout, source.read_path, source.encoding)
+            glued = glued_records_sql(staging, source.layout, snapshot, shapes)
         if glued:
             run(connection, glued)
-    run(connection, mark_unsplit_glued_sql(staging))
+    unsplit = "wrong_line_length" if fixed_width else "glued_records_unrecoverable"
+    run(connection, mark_unsplit_glued_sql(staging, unsplit))
     staged_lines = scalar(connection, f"select count(*) from {staging} where part = 0") + staged.bulk_rows
     if staged_lines != source.physical_lines:
         raise StagingError(f"read {staged_lines} lines but the file has {source.physical_lines}")
@@ -199,13 +205,38 @@ def _read_with_record_reader(
     if header_lines:
         _add_lines(connection, staging, "header", [1])
     _add_lines(connection, staging, "blank", blanks)
-    refused = physical_lines(source.bytes_path, set(rejected)) if rejected else {}
+    odd = _take_back_odd_lengths(connection, target, staged) if layout.spec.is_fixed_width else set()
+    refused = physical_lines(source.bytes_path, set(rejected) | odd) if rejected or odd else {}
     _stage_refused_lines(connection, staging, source, refused, snapshot)
     # Trailing empty fields exist only where there are fields (not in fixed-width records).
     if not layout.spec.is_fixed_width and _extra_delimiters(source, accepted, refused) != 0:
         for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
             staged.bulk_findings.setdefault(line, []).append("trailing_empty_columns")
     return staged
+
+
+def _take_back_odd_lengths(connection: duckdb.DuckDBPyConnection, target: Target, staged: StagedFile) -> set[int]:
+    """Fixed width: the few bulk rows whose line is no record length leave the raw table for the careful
+    path, which looks for the records in them (a record cut short or whole, then the next one: a lost
+    newline) and quarantines the rest. Their line numbers."""
+    odd = {line for line, findings in staged.bulk_findings.items() if "wrong_line_length" in findings}
+    if not odd:
+        return odd
+    numbers = pa.table({"line_number": pa.array(sorted(odd), pa.int64())})
+    connection.register("odd_length_lines", numbers)
+    try:
+        run(
+            connection,
+            f"delete from {target.table} where {target.where} "
+            "and line_number in (select line_number from odd_length_lines)",
+            target.params,
+        )
+    finally:
+        connection.unregister("odd_length_lines")
+    for line in odd:
+        del staged.bulk_findings[line]
+    staged.bulk_rows -= len(odd)
+    return odd
 
 
 def _number_lines(connection: duckdb.DuckDBPyConnection, target: Target, renumbering: Renumbering) -> None:
