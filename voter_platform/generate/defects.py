@@ -125,8 +125,9 @@ class DefectInjector:
 
     def _plan(self, lines: _Lines, counts: dict[str, int], trait_rows: np.ndarray, first_line: int) -> _ChunkPlan:
         reserved = trait_rows
-        if self.layout.is_fixed_width and first_line == 1 and not self.layout.header_line:
-            # A headerless fixed-width file is recognised by its first record's length: it stays whole.
+        if first_line == 1 and not self.layout.header_line:
+            # A headerless file is recognised by its first record (its length, or its fields' count and
+            # looks): it stays whole.
             reserved = np.union1d(trait_rows, [0])
         if len(reserved):
             # Defects go on other lines: a line carries one defect or trait.

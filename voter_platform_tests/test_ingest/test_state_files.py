@@ -475,3 +475,24 @@ def test_a_quoted_field_spanning_lines_costs_no_other_record_its_history(tmp_pat
     assert warehouse.execute(
         "select count(*) from raw.vote_history h anti join raw.voters v using (file_name, line_number, voter_id)"
     ).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("layout_id", ["oh_swvf", "wi_voter_list_csv", "ia_voter_list"])
+def test_records_recovered_from_a_glued_line_keep_their_votes(tmp_path, layout_id):
+    """A lost newline runs two records into one line of a voters file that carries the votes (a column per
+    election, or slots by date): both records are recovered, and each keeps every vote it holds, as in the same
+    delivery without the defect. (Their votes were lost, silently: no read of the file's records had them.)"""
+    clean = deliver(tmp_path / "clean", layout_id, voters=1500, seed=7)
+    glued = deliver(tmp_path / "glued", layout_id, voters=1500, seed=7, defects="glued_lines=0.02")
+    recovered = glued.rows(
+        "select voter_id from raw.voters where list_contains(quality_flags, 'recovered_from_glued_line')"
+    )
+    assert len(recovered) > 10
+    votes = (
+        "select voter_id, election_date, election_type, voting_method, party_ballot from raw.vote_history "
+        "where voter_id in (select unnest($ids))"
+    )
+    ids = {"ids": [voter_id for (voter_id,) in recovered]}
+    expected = sorted(clean.warehouse.execute(votes, ids).fetchall())
+    assert len(expected) > 10
+    assert sorted(glued.warehouse.execute(votes, ids).fetchall()) == expected

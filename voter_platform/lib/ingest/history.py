@@ -25,7 +25,7 @@ import duckdb
 
 from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots
 from voter_platform.lib.elections import Election, read_election, untyped_election_type_sql
-from voter_platform.lib.ingest.duck import first, run
+from voter_platform.lib.ingest.duck import first, run, scalar
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
 from voter_platform.lib.ingest.records import _decode, _trimmed
@@ -57,16 +57,29 @@ def derive_history(
     election_map: str | None = None,
     lines: LineMap | None = None,
     kept_records: str | None = None,
+    glued_cells: str | None = None,
 ) -> list[DerivedHistory]:
     """Insert the history rows of a loaded voters file, or of the parts of a product read together
     (`lines`, read as `voters.file_name`); returns how many per file, with their flag counts, in the
     order of `lines.parts`. `kept_records`: the voters read's records, numbered, kept by stage.py
-    (else the file is read again); dropped here."""
+    (else the file is read again); dropped here. `glued_cells`: the cells of the records recovered from
+    glued lines (keep_glued_cells), which no read of the file's records has; dropped here."""
     lines = lines or LineMap.whole_file(voters.file_name, physical_lines)
     history = layout.spec.history
-    cells = kept_records or f"{work_table}_cells"
+    records = kept_records or f"{work_table}_cells"
     if kept_records is None:
-        read_numbered_records(connection, layout, read_path, encoding, physical_lines, cells, history_fields(layout))
+        read_numbered_records(connection, layout, read_path, encoding, physical_lines, records, history_fields(layout))
+    cells = records
+    if glued_cells:
+        # A glued line's records replace what a read made of the line (nothing, or the first record's
+        # fields, split line by line).
+        cells = f"{work_table}_with_glued"
+        run(
+            connection,
+            f"""create or replace temp view {cells} as
+            select * from {records} where line_number not in (select line_number from {glued_cells})
+            union all by name select * from {glued_cells}""",
+        )
     # Whether a record can name one election twice (two columns for it, two slots or items listing it).
     repeats_possible = True
     if isinstance(history, ElectionColumns):
@@ -105,7 +118,10 @@ def derive_history(
         """,
         loaded_params,
     )
-    drop_numbered_records(connection, cells)
+    if glued_cells:
+        run(connection, f"drop view {cells}")
+        run(connection, f"drop table {glued_cells}")
+    drop_numbered_records(connection, records)
     unresolved = run(
         connection,
         f"select {lines.part_sql('line_number')}, count(*) from {staged} where election_date is null group by all",
@@ -179,6 +195,24 @@ def _slots_can_repeat(connection: duckdb.DuckDBPyConnection, history: Slots, ele
     return bool(
         first(connection, f"select 1 from {election_map} group by county, election_date having count(*) > 1 limit 1")
     )
+
+
+def keep_glued_cells(connection: duckdb.DuckDBPyConnection, staging: str, layout: FileLayout, table: str) -> str | None:
+    """CREATE `table` (line_number, history_fields) of the records stage.py recovered from glued lines
+    (their parts), for derive_history: a read of the file's records refuses a glued line or splits it
+    as one record, so without these the recovered voters would lose their votes. None when there are none."""
+    recovered = f"from {staging} where part > 0 and line_kind = 'record'"
+    if layout.spec.is_fixed_width or not scalar(connection, f"select count(*) {recovered}"):
+        return None
+    # as a read has them: c1..cN, an empty field null
+    columns = ", ".join(f"nullif(part_fields[{i}], '') as c{i}" for i in range(1, layout.field_count + 1))
+    fields = ", ".join(dict.fromkeys(history_fields(layout)))
+    run(
+        connection,
+        f"create or replace temp table {table} as "
+        f"select line_number, {fields} from (select line_number, {columns} {recovered})",
+    )
+    return table
 
 
 def history_fields(layout: FileLayout) -> list[str]:

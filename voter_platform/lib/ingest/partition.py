@@ -48,7 +48,7 @@ from voter_platform.lib.ingest.formats import (
     detect_layout,
     source_id,
 )
-from voter_platform.lib.ingest.history import carries_history, derive_history, history_fields
+from voter_platform.lib.ingest.history import carries_history, derive_history, history_fields, keep_glued_cells
 from voter_platform.lib.ingest.load import (
     FileToLoad,
     delete_previous_rows,
@@ -611,6 +611,8 @@ class _Read:
     lines: LineMap
     # The records as read, numbered (a temp view or table), kept for the history they carry.
     kept_records: str | None = None
+    # The history cells of the records recovered from glued lines (history.keep_glued_cells).
+    glued_cells: str | None = None
 
     @property
     def outcomes(self) -> list[FileOutcome]:
@@ -699,6 +701,8 @@ def _load_read(connection: duckdb.DuckDBPyConnection, read: _Read, partition_dat
         FileToLoad(staging, staged, target, source.layout, source.bytes_path, source.encoding, read.lines),
         read.outcomes,
     )
+    if carries_history(source.layout):
+        read.glued_cells = keep_glued_cells(connection, staging, source.layout, f"{staging}_glued_cells")
     drop_staging(connection, staging)
     read.kept_records = staged.kept_records
     finished = _now()
@@ -721,8 +725,9 @@ def _derive_history(
         election_map,
         read.lines,
         read.kept_records,
+        read.glued_cells,
     )
-    read.kept_records = None  # derive_history has dropped them
+    read.kept_records = read.glued_cells = None  # derive_history has dropped them
     finished = _now()
     for outcome, of_file in zip(read.outcomes, derived, strict=True):
         outcome.history_rows_derived = of_file.rows

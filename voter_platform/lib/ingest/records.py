@@ -666,7 +666,7 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
                 {trailing}
                 else issues
             end as issues,
-            null::varchar[] as flags, null::varchar as disposition,
+            null::varchar[] as flags, null::varchar as disposition, null::varchar[] as part_fields,
             {", ".join(typed_columns(layout.spec.record_kind))}
         from typed
     """
@@ -746,13 +746,15 @@ def _typed_parts_sql(layout: FileLayout, snapshot: date) -> str:
     line_kind, fields): typed; a record recovered from the line flagged so."""
     return f"""
         typed as (
-            {_layers(layout, snapshot, "halves", "row_index, line_number, part, line_kind", "fields[{}]", fast=False)}
+            {_layers(layout, snapshot, "halves", "row_index, line_number, part, line_kind, fields", "fields[{}]", fast=False)}
         )
         select row_index, line_number, part, line_kind, null::integer as field_count,
             null::varchar as irregular_raw,
             case when line_kind = 'record'
                 then list_append(coalesce(issues, []), 'recovered_from_glued_line') end as issues,
             null::varchar[] as flags, null::varchar as disposition,
+            -- the part's fields, for the history a voters file carries (history.keep_glued_cells)
+            fields as part_fields,
             {", ".join(typed_columns(layout.spec.record_kind))}
         from typed
     """
