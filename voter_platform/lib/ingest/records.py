@@ -672,6 +672,10 @@ def line_staging_select(layout: FileLayout, lines_sql: str, snapshot: date) -> s
     """
 
 
+# What a glued line's part keeps through the layers: its fields too, for the history (history.keep_glued_cells).
+_GLUED_PART_KEEP = "row_index, line_number, part, line_kind, fields"
+
+
 def glued_records_sql(table: str, layout: FileLayout, snapshot: date, shapes: RecordShapes) -> str | None:
     """INSERT the parts of every glued line where a complete record can be found (None: no way to).
 
@@ -746,7 +750,7 @@ def _typed_parts_sql(layout: FileLayout, snapshot: date) -> str:
     line_kind, fields): typed; a record recovered from the line flagged so."""
     return f"""
         typed as (
-            {_layers(layout, snapshot, "halves", "row_index, line_number, part, line_kind, fields", "fields[{}]", fast=False)}
+            {_layers(layout, snapshot, "halves", _GLUED_PART_KEEP, "fields[{}]", fast=False)}
         )
         select row_index, line_number, part, line_kind, null::integer as field_count,
             null::varchar as irregular_raw,
