@@ -25,7 +25,7 @@ import hashlib
 import mmap
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +61,8 @@ class FileFacts:
     physical_lines: int  # LF-separated lines (a last line without LF counts)
     delimiter_bytes: int | None = None  # occurrences of the format's delimiter (when asked)
     quote_bytes: int | None = None  # occurrences of '"' (when asked)
+    # A carriage return not followed by a line feed, in a file of LF lines (not a line end: a stray byte).
+    stray_carriage_returns: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -129,6 +131,7 @@ def inspect_file(path: Path, delimiter: str | None = None, encoding_evidence: bo
         physical_lines=lf + (1 if size and last_byte != b"\n" else 0),
         delimiter_bytes=delimiters if delimiter_byte and not is_utf16 else None,
         quote_bytes=quotes if delimiter_byte and not is_utf16 else None,
+        stray_carriage_returns=not is_utf16 and lf > 0 and cr > crlf,
     )
 
 
@@ -427,6 +430,55 @@ def lines_with_quotes(path: Path, delimiter: str) -> dict[int, tuple[int, int]]:
             position = end + 1
             line += 1
     return found
+
+
+@dataclass(frozen=True)
+class QuoteScan:
+    """What `scan_quotes` found."""
+
+    odd_lines: np.ndarray  # 1-based lines holding an odd number of quote characters (a quoted value opens or closes)
+    lines_at: dict[int, int]  # byte offset -> the 1-based line it is on
+
+
+def scan_quotes(path: Path, quote: str, delimiter: str, offsets: Collection[int] = ()) -> QuoteScan:
+    """One pass over the file with numpy, chunk by chunk (no loop over lines): the lines on which a quoted
+    value is left open, or closed, at the line's end -- an odd number of quote characters -- and the line
+    of each of `offsets`.
+
+    A quote character between two ordinary characters (`O"NEIL`) is not counted: DuckDB's parser takes a
+    quote only at the start of a field, where it opens a value, and inside one (doubled, or before a
+    delimiter or line end, where it closes it); such a quote is a letter of an unquoted value. Only read
+    when a read's rows do not add up to the file's lines (a quoted value holding a line break, lines.py).
+    """
+    quote_byte, delimiter_byte = ord(quote), ord(delimiter)
+    wanted = sorted(set(offsets))
+    odd: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    lines_at: dict[int, int] = {}
+    start = 0  # the piece's first byte in the file
+    index = 0  # the next offset to place
+    for line, piece in _whole_lines(path):
+        data = np.frombuffer(piece, dtype=np.uint8)
+        ends = np.flatnonzero(data == 0x0A)
+        quotes = np.flatnonzero(data == quote_byte)
+        if quotes.size:
+            before = data[np.maximum(quotes - 1, 0)]
+            before[quotes == 0] = 0x0A  # a piece starts a line
+            after = data[np.minimum(quotes + 1, len(data) - 1)]
+            after[quotes + 1 >= len(data)] = 0x0A
+
+            def ordinary(neighbours: np.ndarray) -> np.ndarray:
+                special = (neighbours == quote_byte) | (neighbours == delimiter_byte)
+                return ~(special | (neighbours == 0x0A) | (neighbours == 0x0D))
+
+            counted = quotes[~(ordinary(before) & ordinary(after))]
+            per_line = np.bincount(np.searchsorted(ends, counted), minlength=len(ends) + 1)
+            odd.append(np.flatnonzero(per_line & 1).astype(np.int64) + line)
+        stop = start + len(piece)
+        while index < len(wanted) and wanted[index] < stop:
+            lines_at[wanted[index]] = line + int(np.searchsorted(ends, wanted[index] - start))
+            index += 1
+        start = stop
+    return QuoteScan(np.concatenate(odd), lines_at)
 
 
 def decode_for_quarantine(raw: bytes, encoding: str) -> str:
