@@ -274,25 +274,58 @@ def test_generated_line_breaks_load_as_the_voters_they_are(tmp_path, layout_id):
     assert [path.name for path in files] == [path.name for path in clean_files]
 
 
-def test_a_quote_that_never_closes_in_a_generated_file_is_quarantined(tmp_path):
+def _pa_value(line: bytes, position: int) -> bytes:
+    return line.split(b"\t")[position].strip(b'"')
+
+
+@pytest.mark.parametrize("where", ["inside a part", "at the end of a part read with the next"])
+def test_a_quote_that_never_closes_in_a_generated_file_is_quarantined(tmp_path, where):
     """Pennsylvania's FVE with the closing quote of a record's last value taken away: the reader runs that
-    value into the next line; the record is quarantined as unterminated_quote under its own line, with its
-    voter id, and the next line still loads under its number."""
+    value into the next line (of the next county's file, when the parts are read together); the record is
+    quarantined as unterminated_quote under its own file and line, with its voter id, and the next line
+    still loads under its number. Names with accents before it (latin-1: two bytes each in the text DuckDB
+    reads, where its rejects say the record starts) and a name over two lines in between do not move it."""
     files, _ = _generate_and_ingest(tmp_path / "clean", "pa_fve", "none")
-    path = next(path for path in files if path.name.startswith("PHILADELPHIA FVE"))
-    lines = path.read_bytes().split(b"\n")
-    assert lines[40].endswith(b'"')
-    lines[40] = lines[40][:-1]
-    path.write_bytes(b"\n".join(lines))
-    voter_id, next_voter = (lines[number].split(b"\t")[0].strip(b'"').decode() for number in (40, 41))
+    adams, philadelphia = (
+        next(path for path in files if path.name.startswith(f"{name} FVE")) for name in ("ADAMS", "PHILADELPHIA")
+    )
+    texts = {path: path.read_bytes().split(b"\n") for path in (adams, philadelphia)}
+    for lines in texts.values():
+        lines[3] = lines[3].replace(b'"' + _pa_value(lines[3], 3) + b'"', '"JOSÉ ÑUÑEZ"'.encode("latin-1"), 1)
+        # A long surname of accented letters: 1,500 bytes more in the text DuckDB reads, several lines' worth.
+        lines[4] = lines[4].replace(b'"' + _pa_value(lines[4], 2) + b'"', ('"' + "É" * 1500 + '"').encode("latin-1"), 1)
+        lines[5] = lines[5].replace(b'"' + _pa_value(lines[5], 3) + b'"', b'"ANNE\nMARIE"', 1)
+    path, number = (philadelphia, 40) if where == "inside a part" else (adams, len(texts[adams]) - 2)
+    following = (philadelphia, 40 + 1) if where == "inside a part" else (philadelphia, 0)
+    lines = texts[path]
+    assert lines[number].endswith(b'"')
+    lines[number] = lines[number][:-1]
+    for changed, text in texts.items():
+        changed.write_bytes(b"\n".join(text))
+    voter_id = _pa_value(lines[number], 0).decode()
+    next_voter = _pa_value(texts[following[0]][following[1]], 0).decode()
     warehouse = duckdb.connect(str(tmp_path / "unterminated.duckdb"))
     outcome = ingest_partition(
         warehouse, SNAPSHOT, [InputFile(file) for file in files], options=IngestOptions(quarantine_threshold_pct=100)
     )
     assert all(file.reconciles for file in outcome.files)
+
+    def physical(index: int) -> int:  # the line of lines[index]: the address over two lines comes before
+        return index + 1 + (index > 5)
+
     assert rows(warehouse, "select file_name, line_number, voter_id, reasons from raw.quarantine") == [
-        (path.name, 41, voter_id, ["unterminated_quote"])
+        (path.name, physical(number), voter_id, ["unterminated_quote"])
     ]
-    assert rows(warehouse, "select line_number from raw.voters where voter_id = ?", next_voter) == [(42,)]
+    assert rows(warehouse, "select file_name, line_number from raw.voters where voter_id = ?", next_voter) == [
+        (following[0].name, physical(following[1]))
+    ]
+    assert (
+        rows(
+            warehouse,
+            "select first_name, quality_flags from raw.voters where first_name in ('JOSÉ ÑUÑEZ', 'ANNE MARIE') "
+            "order by file_name, line_number",
+        )
+        == [("JOSÉ ÑUÑEZ", []), ("ANNE MARIE", ["line_break_in_value"])] * 2
+    )
     (file,) = [file for file in outcome.files if file.file_name == path.name]
-    assert (file.rows_quarantined, file.continuation_lines, file.lines_read) == (1, 0, len(lines) - 1)
+    assert (file.rows_quarantined, file.continuation_lines, file.lines_read) == (1, 1, len(lines))

@@ -219,7 +219,7 @@ def read_numbered_records(
     accepted = int(scalar(connection, f"select count(*) from {read}"))
     # Numbered around the lines the reader skipped: empty ones, refused records, and the lines that
     # continue a record whose quoted value holds a line break (spans.py).
-    records = record_lines(path, layout, physical_lines, accepted, rejected)
+    records = record_lines(path, encoding, layout, physical_lines, accepted, rejected)
     if records is None and not layout.spec.is_fixed_width:
         # Quotes that cannot be told apart: the records cannot be numbered from their positions, and the
         # file's records were loaded line by line (stage.py's line reader). Read them so here too, or

@@ -437,48 +437,62 @@ class QuoteScan:
     """What `scan_quotes` found."""
 
     odd_lines: np.ndarray  # 1-based lines holding an odd number of quote characters (a quoted value opens or closes)
-    lines_at: dict[int, int]  # byte offset -> the 1-based line it is on
+    places: dict[int, tuple[int, int]]  # a reader's byte offset -> (the file's byte offset, its 1-based line)
 
 
-def scan_quotes(path: Path, quote: str, delimiter: str, offsets: Collection[int] = ()) -> QuoteScan:
+def scan_quotes(
+    path: Path, quote: str, delimiter: str, offsets: Collection[int] = (), latin1: bool = False
+) -> QuoteScan:
     """One pass over the file with numpy, chunk by chunk (no loop over lines): the lines on which a quoted
-    value is left open, or closed, at the line's end -- an odd number of quote characters -- and the line
-    of each of `offsets`.
+    value is left open, or closed, at the line's end -- an odd number of quote characters -- and where
+    each of the reader's `offsets` is.
 
     A quote character between two ordinary characters (`O"NEIL`) is not counted: DuckDB's parser takes a
     quote only at the start of a field, where it opens a value, and inside one (doubled, or before a
-    delimiter or line end, where it closes it); such a quote is a letter of an unquoted value. Only read
-    when a read's rows do not add up to the file's lines (a quoted value holding a line break, lines.py).
+    delimiter or line end, where it closes it); such a quote is a letter of an unquoted value. With
+    `latin1`, the offsets are DuckDB's in the file's text transcoded to UTF-8 (a byte from 0x80 on takes
+    two there). Only read when a read's rows do not add up to the file's lines (spans.py).
     """
     quote_byte, delimiter_byte = ord(quote), ord(delimiter)
     wanted = sorted(set(offsets))
     odd: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    lines_at: dict[int, int] = {}
-    start = 0  # the piece's first byte in the file
+    places: dict[int, tuple[int, int]] = {}
+    start = reader_start = 0  # the piece's first byte in the file, and in the reader's text
     index = 0  # the next offset to place
     for line, piece in _whole_lines(path):
         data = np.frombuffer(piece, dtype=np.uint8)
         ends = np.flatnonzero(data == 0x0A)
         quotes = np.flatnonzero(data == quote_byte)
         if quotes.size:
-            before = data[np.maximum(quotes - 1, 0)]
-            before[quotes == 0] = 0x0A  # a piece starts a line
-            after = data[np.minimum(quotes + 1, len(data) - 1)]
-            after[quotes + 1 >= len(data)] = 0x0A
-
-            def ordinary(neighbours: np.ndarray) -> np.ndarray:
-                special = (neighbours == quote_byte) | (neighbours == delimiter_byte)
-                return ~(special | (neighbours == 0x0A) | (neighbours == 0x0D))
-
-            counted = quotes[~(ordinary(before) & ordinary(after))]
-            per_line = np.bincount(np.searchsorted(ends, counted), minlength=len(ends) + 1)
-            odd.append(np.flatnonzero(per_line & 1).astype(np.int64) + line)
-        stop = start + len(piece)
-        while index < len(wanted) and wanted[index] < stop:
-            lines_at[wanted[index]] = line + int(np.searchsorted(ends, wanted[index] - start))
+            odd.append(_odd_quote_lines(data, quotes, ends, quote_byte, delimiter_byte) + line)
+        # Where each byte of the piece is in the reader's text: after as many extra bytes as wide bytes before it.
+        wide = np.flatnonzero(data >= 0x80) if latin1 else np.zeros(0, dtype=np.int64)
+        wide_in_reader = wide + np.arange(len(wide))
+        reader_stop = reader_start + len(piece) + len(wide)
+        while index < len(wanted) and wanted[index] < reader_stop:
+            at = wanted[index] - reader_start
+            at -= int(np.searchsorted(wide_in_reader, at))
+            places[wanted[index]] = (start + at, line + int(np.searchsorted(ends, at)))
             index += 1
-        start = stop
-    return QuoteScan(np.concatenate(odd), lines_at)
+        start, reader_start = start + len(piece), reader_stop
+    return QuoteScan(np.concatenate(odd), places)
+
+
+def _odd_quote_lines(data: np.ndarray, quotes: np.ndarray, ends: np.ndarray, quote: int, delimiter: int) -> np.ndarray:
+    """The 0-based lines of a piece (whole lines, `ends` their line feeds) with an odd number of quote
+    characters at `quotes`, not counting one between two ordinary characters."""
+    before = data[np.maximum(quotes - 1, 0)]
+    before[quotes == 0] = 0x0A  # a piece starts a line
+    after = data[np.minimum(quotes + 1, len(data) - 1)]
+    after[quotes + 1 >= len(data)] = 0x0A
+
+    def ordinary(neighbours: np.ndarray) -> np.ndarray:
+        special = (neighbours == quote) | (neighbours == delimiter) | (neighbours == 0x0A) | (neighbours == 0x0D)
+        return ~special
+
+    counted = quotes[~(ordinary(before) & ordinary(after))]
+    per_line = np.bincount(np.searchsorted(ends, counted), minlength=len(ends) + 1)
+    return np.flatnonzero(per_line & 1).astype(np.int64)
 
 
 def decode_for_quarantine(raw: bytes, encoding: str) -> str:

@@ -60,8 +60,8 @@ _CLOSED, _QUOTE_ERROR, _OPEN_AT_END = "closed", "quote error", "open at the end"
 
 @dataclass(frozen=True)
 class Refused:
-    """A record the reader refused: `offset` is where DuckDB says its line starts (0-based; it may point
-    at the line ends and empty lines before the record)."""
+    """A record the reader refused: `offset` is where DuckDB says its line starts (0-based, in the text it
+    read; it may point at the line ends and empty lines before the record)."""
 
     offset: int
 
@@ -83,6 +83,7 @@ class RecordLines:
 
 def record_lines(
     path: Path,
+    encoding: str,
     layout: FileLayout,
     physical_lines: int,
     accepted: int,
@@ -90,7 +91,8 @@ def record_lines(
     part_starts: Sequence[int] = (),
 ) -> RecordLines | None:
     """Where the records of a read lie, from what its reader said: `accepted` rows, and `refused`, DuckDB's
-    line of each refused record -> where that line starts (its byte offset). None: they cannot be told.
+    line of each refused record -> where that line starts (its byte offset in the text DuckDB read: the
+    file, or its transcoding to UTF-8 when read as `encoding` latin-1). None: they cannot be told.
 
     When the numbers add up (no record over several lines: nearly always), the reader's own line numbers
     stand and nothing more is read than the empty lines (only when there are any); otherwise `locate`."""
@@ -105,11 +107,14 @@ def record_lines(
     if layout.spec.is_fixed_width or not quote or not delimiter:
         return None
     offsets = [Refused(offset) for offset in refused.values()]
-    return locate(path, quote, delimiter, header_lines, physical_lines, accepted, offsets, blanks, part_starts)
+    return locate(
+        path, encoding, quote, delimiter, header_lines, physical_lines, accepted, offsets, blanks, part_starts
+    )
 
 
 def locate(
     path: Path,
+    encoding: str,
     quote: str,
     delimiter: str,
     header_lines: int,
@@ -122,17 +127,21 @@ def locate(
     """The lines of a read whose reader accepted `accepted` rows and refused `refused` (module doc), or
     None when they cannot be told apart. `blanks`: the file's empty lines; `part_starts`: the lines
     where a later part of a concatenation starts (no record runs over them)."""
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        starts = sorted({_record_start(data, item.offset) for item in refused})
-        extents = {start: _extent(data, start, ord(delimiter), ord(quote)) for start in starts}
-    scan = scan_quotes(path, quote, delimiter, starts)
+    scan = scan_quotes(path, quote, delimiter, [item.offset for item in refused], latin1=encoding == "latin-1")
     odd_lines: list[int] = scan.odd_lines.tolist()
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        lines_at: dict[int, int] = {}  # a refused record's first byte -> its line
+        for offset, line in scan.places.values():
+            start = _record_start(data, offset)
+            lines_at[start] = line + data[offset:start].count(b"\n")
+        starts = sorted(lines_at)
+        extents = {start: _extent(data, start, ord(delimiter), ord(quote)) for start in starts}
     found = RecordLines()
     taken: list[tuple[int, int]] = []  # (first, last) line of every refused record and accepted span
     after = header_lines + 1  # the first line after the last refused record
     regions: list[tuple[int, int]] = []  # the accepted stretches between them: first and last line
     for start in starts:
-        first = scan.lines_at[start]
+        first = lines_at[start]
         breaks, ended = extents[start]
         last = first + breaks
         if first < after or last > physical_lines:

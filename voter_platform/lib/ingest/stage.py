@@ -186,7 +186,9 @@ def _read_with_record_reader(
     # quoted value holds a line break (spans.py); when that cannot be told, the rows cannot be numbered:
     # the line reader takes over.
     header_lines = layout.header_lines
-    records = record_lines(source.read_path, layout, source.physical_lines, accepted, rejected, source.part_starts)
+    records = record_lines(
+        source.read_path, source.encoding, layout, source.physical_lines, accepted, rejected, source.part_starts
+    )
     if records is None or (header_lines and 1 in records.refused):
         run(connection, f"delete from {target.table} where {target.where}", target.params)
         if kept:
