@@ -9,8 +9,12 @@ Two readers, one promise (each physical line is accounted for, with its number):
   skipped silently (stage.py finds them);
 * the *line reader* reads each physical line as one VARCHAR (no quoting, a delimiter byte that never
   occurs in text), blank lines as NULL rows; the fields are then split in SQL. It is used for a whole
-  file when the record reader cannot be trusted with it (mixed line endings, or a quoted field
-  spanning lines, noticed because the numbers do not add up) and to look at lines one by one.
+  file when the record reader cannot be trusted with it (carriage returns inside lines, or quotes
+  whose records spans.py cannot tell apart) and to look at lines one by one.
+
+A record whose quoted value holds a line break is one row of the record reader over several lines;
+its rejects table then counts records, not lines. spans.py finds which lines start rows and which
+continue one (only when the numbers do not add up); the lines that continue a row are skipped lines.
 
 Accepted rows are renumbered around the lines a reader skipped:
 

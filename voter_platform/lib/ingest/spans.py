@@ -58,14 +58,6 @@ _LINE_BREAKS = re.compile(LINE_BREAKS_PATTERN.encode())
 _CLOSED, _QUOTE_ERROR, _OPEN_AT_END = "closed", "quote error", "open at the end"
 
 
-@dataclass(frozen=True)
-class Refused:
-    """A record the reader refused: `offset` is where DuckDB says its line starts (0-based, in the text it
-    read; it may point at the line ends and empty lines before the record)."""
-
-    offset: int
-
-
 @dataclass
 class RecordLines:
     """Where a read's records lie, line by line (only lines with something to say are listed)."""
@@ -106,9 +98,17 @@ def record_lines(
     quote, delimiter = layout.spec.text.quote, layout.spec.text.delimiter
     if layout.spec.is_fixed_width or not quote or not delimiter:
         return None
-    offsets = [Refused(offset) for offset in refused.values()]
     return locate(
-        path, encoding, quote, delimiter, header_lines, physical_lines, accepted, offsets, blanks, part_starts
+        path,
+        encoding,
+        quote,
+        delimiter,
+        header_lines,
+        physical_lines,
+        accepted,
+        list(refused.values()),
+        blanks,
+        part_starts,
     )
 
 
@@ -120,14 +120,16 @@ def locate(
     header_lines: int,
     physical_lines: int,
     accepted: int,
-    refused: Sequence[Refused],
+    refused: Sequence[int],
     blanks: Sequence[int],
     part_starts: Sequence[int] = (),
 ) -> RecordLines | None:
-    """The lines of a read whose reader accepted `accepted` rows and refused `refused` (module doc), or
-    None when they cannot be told apart. `blanks`: the file's empty lines; `part_starts`: the lines
-    where a later part of a concatenation starts (no record runs over them)."""
-    scan = scan_quotes(path, quote, delimiter, [item.offset for item in refused], latin1=encoding == "latin-1")
+    """The lines of a read whose reader accepted `accepted` rows and refused records whose lines DuckDB
+    says start at the offsets `refused` (0-based, in the text it read; such an offset may point at the line
+    ends and empty lines before the record), or None when they cannot be told apart (module doc).
+    `blanks`: the file's empty lines; `part_starts`: the lines where a later part of a concatenation
+    starts (no record runs over them)."""
+    scan = scan_quotes(path, quote, delimiter, refused, latin1=encoding == "latin-1")
     odd_lines: list[int] = scan.odd_lines.tolist()
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         lines_at: dict[int, int] = {}  # a refused record's first byte -> its line
