@@ -289,11 +289,12 @@ def _mark_refused_over_lines(
     quote, delimiter = source.layout.spec.text.quote, source.layout.spec.text.delimiter
     if quote and delimiter and not source.layout.spec.is_fixed_width:
         # A line the reader refused that ends inside its quotes: the last line of the file (else the
-        # quote would have run on into the next line).
+        # quote would have run on into the next line). Only a line with an odd count of quotes is read
+        # field by field (a file quoting every value may refuse thousands of lines for other reasons).
         unterminated |= {
             line
             for line, data in refused.items()
-            if line not in held and quote.encode() in data and leaves_quote_open(data, delimiter, quote)
+            if line not in held and data.count(quote.encode()) % 2 and leaves_quote_open(data, delimiter, quote)
         }
     if unterminated:
         run(
