@@ -185,6 +185,20 @@ def test_a_run_on_quote_is_not_held_past_a_handful_of_lines(warehouse, landing):
     ]
 
 
+def test_quotes_the_count_cannot_explain_fall_back_to_reading_line_by_line(warehouse, landing):
+    """An unquoted value that ends in a quote (`12"`) is a letter to DuckDB but looks like a closing quote
+    to the count of quotes per line: the records over lines cannot be told apart, and the file is read
+    line by line as before (the record over two lines is then two broken lines). Still, every line ends
+    in one place."""
+    lines = [HEADER, voter_line(1, middle_name='12"'), voter_line(2, street_address='"1 Main St\nApt 4"')]
+    (file,) = ingest(warehouse, [write(landing, lines)], quarantine_threshold_pct=100).files
+    assert counts(file) == ("line reader", 4, 1, 2, 0) and file.reconciles
+    assert [(line, reasons) for line, _, reasons, _ in quarantined(warehouse)] == [
+        (3, ["wrong_field_count"]),
+        (4, ["wrong_field_count"]),
+    ]
+
+
 def test_continuation_lines_are_logged_with_the_file(warehouse, landing):
     lines = [HEADER, voter_line(1, street_address='"1 Main St\nApt 4"'), voter_line(2)]
     ingest(warehouse, [write(landing, lines)])
