@@ -55,6 +55,10 @@ DEFECT_KINDS = (
     "repeated_header",
     "trailing_empty_columns",
     "non_utf8",
+    # A text value (an address, a name) typed with a line break, written in quotes as RFC 4180 allows:
+    # one record over two physical lines (LF or CRLF inside the value). Only where the layout has a
+    # quote character and a text column with a space (the break takes a space's place).
+    "quoted_line_break",
 )
 
 # Traits real files have that the line defects above do not cover (issue 10). Each is a rate key of
@@ -112,12 +116,15 @@ REALISTIC_PROFILE = {
 }
 # The traps the state notes describe (data/layouts/states/*.md), for the registry layouts: a few codes
 # outside the tables, year-only births where the layout has a year beside the date, a GENERAL on a day
-# no calendar lists, and one part of a multi-part delivery missing. No line-level damage.
+# no calendar lists, one part of a multi-part delivery missing, and now and then an address typed with a
+# line break inside its quotes (Pennsylvania's FVE, which quotes every value, has them). No line-level
+# damage: a quoted line break is one record by RFC 4180.
 STATE_QUIRKS_PROFILE = {
     "unknown_code": 0.003,
     "year_only_birth": 0.05,
     "off_calendar_election": 0.08,
     "missing_part": 0.01,
+    "quoted_line_break": 0.001,
 }
 PROFILES = (*DEFECT_PROFILES, "realistic", "state_quirks")
 PROFILE_ALIASES = {"real": "realistic", "quirks": "state_quirks"}

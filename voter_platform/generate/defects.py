@@ -4,11 +4,14 @@ Defects are applied to the serialised lines of a chunk, after the clean text is 
 is precisely what a reader of the file would see: a blank field, a state written in full, an
 impossible date, a duplicate or conflicting record, two records glued on one line, a record cut
 short and glued to the next record or to the header, a header repeated mid-file, trailing empty
-columns, bytes that are not UTF-8 (in text that is recognisably UTF-8, see `_keep_utf8_evidence`).
+columns, bytes that are not UTF-8 (in text that is recognisably UTF-8, see `_keep_utf8_evidence`),
+an address typed with a line break inside its quotes (one record over two physical lines).
 A fixed-width line (formats.Layout.spans) has its fields cut at their positions and set padded to
 their widths; a record is cut inside a field, never where one ends (a legal record without its
-trailing blank fields). Each affected physical line is listed in the manifest (`file_name,line_number,defect,detail`,
-1 = header) with its detail: the column touched, the line a duplicate repeats, or a voter id.
+trailing blank fields). Each affected physical line is listed in the manifest
+(`file_name,line_number,defect,detail`, 1 = header) with its detail: the column touched, the line a
+duplicate repeats, or a voter id; a record over two lines is listed at its first line (the next is
+its continuation, not listed).
 
 The record traits the format builders decided (removed, denied, confidential voters, placeholder and
 implausible dates: formats.TRAIT_CODES) arrive as one code per rendered row; they are listed too,
@@ -265,6 +268,10 @@ class DefectInjector:
             column = self.layout.first_name_column
             self._set(fields, column, ACCENTED_FIRST[int(self.rng.integers(len(ACCENTED_FIRST)))])
             return self.layout.delimiter.join(fields).encode("latin-1"), column
+        elif kind == "quoted_line_break":
+            column = self._line_break(fields)
+            if column is None:
+                return None
         else:
             raise ValueError(f"unknown defect {kind}")
         return self._join(fields), column
@@ -278,6 +285,25 @@ class DefectInjector:
 
     def _join(self, fields: list[str]) -> bytes:
         return self.layout.delimiter.join(fields).encode(self.layout.encoding)
+
+    def _line_break(self, fields: list[str]) -> str | None:
+        """Type a line break (LF, or CRLF in a file of LF lines) in place of a space of a text value, and
+        quote the value (RFC 4180: one record over two physical lines). The column, or None when no text
+        value of the line has a space."""
+        quote = self.layout.quote
+        if not quote:
+            return None
+        candidates = [name for name in self.layout.line_break_columns if " " in self._value(fields, name)]
+        if not candidates:
+            return None
+        column = candidates[int(self.rng.integers(len(candidates)))]
+        value = self._value(fields, column)
+        spaces = [position for position, character in enumerate(value) if character == " "]
+        at = spaces[int(self.rng.integers(len(spaces)))]
+        line_break = "\r\n" if self.layout.line_ending == "\n" and self.rng.random() < 0.5 else "\n"
+        broken = value[:at] + line_break + value[at + 1 :]
+        fields[self.layout.index(column)] = quote + broken.replace(quote, quote * 2) + quote
+        return column
 
     def _value(self, fields: list[str], column: str | None) -> str:
         if column is None:
@@ -363,10 +389,12 @@ class DefectInjector:
         stretches: list[tuple[int, int]] = []  # (first row copied as is, its output index - its row)
 
         def emit(text: bytes) -> int:
+            """Write one line (a record with a line break in a quoted value: several); its first line's index."""
             nonlocal written
             pieces.append(text + b"\n")
-            written += 1
-            return written - 1
+            first = written
+            written += 1 + text.count(b"\n")
+            return first
 
         def copy(first: int, stop: int) -> None:
             nonlocal written

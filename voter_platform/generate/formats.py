@@ -65,6 +65,7 @@ class Layout:
     columns: tuple[str, ...]
     delimiter: str = ","
     quote_all: bool = False  # every value in double quotes (NCSBE); otherwise never needed
+    quote: str | None = '"'  # the quote character a reader honours (None: values are never quoted)
     encoding: str = "utf-8"
     id_column: str | None = None
     state_column: str | None = None
@@ -77,6 +78,8 @@ class Layout:
     age_style: str | None = None  # "birth_date" (ISO date), "age" (years) or "nc" (age_at_year_end + birth_year)
     date_columns: tuple[tuple[str, str], ...] = ()  # (column, "iso" | "mdy") that an impossible_date may hit
     optional_columns: tuple[str, ...] = ()  # may be blanked and the record still loads
+    # Text a person typed (addresses): where a `quoted_line_break` may put a line break, in place of a space.
+    line_break_columns: tuple[str, ...] = ()
     defect_kinds: tuple[str, ...] = ()
     # Real-file traits the layout can carry (config.TRAIT_KINDS), and the columns each one blanks.
     trait_kinds: tuple[str, ...] = ()
@@ -175,6 +178,7 @@ CANONICAL_VOTERS = Layout(
     ),
     defect_kinds=VOTER_DEFECTS,
     trait_kinds=("placeholder_date", "registered_on_birth_date", "registered_before_age_16", *TRUNCATED_KINDS),
+    line_break_columns=("street_address", "city"),
     registration_column="registered_date",
     name="canonical_voters",
 )
@@ -203,7 +207,8 @@ GOODPARTY_VOTERS = Layout(
     age_style="age",
     date_columns=(("registered_date", "iso"), ("last_voted_date", "iso")),
     optional_columns=("first_name", "last_name", "age", "gender", "party", "email", "registered_date"),
-    defect_kinds=VOTER_DEFECTS,
+    # No address, and one-word names: no space for a line break to take.
+    defect_kinds=tuple(kind for kind in VOTER_DEFECTS if kind != "quoted_line_break"),
     trait_kinds=("placeholder_date", "registered_before_age_16", *TRUNCATED_KINDS),
     registration_column="registered_date",
     name="goodparty",
@@ -231,6 +236,7 @@ NCVOTER = Layout(
         "race_code",
         "birth_state",
     ),
+    line_break_columns=("res_street_address", "res_city_desc"),
     # Non-UTF-8 bytes are not a defect in a latin-1 file; there is no email column.
     defect_kinds=tuple(kind for kind in VOTER_DEFECTS if kind not in ("non_utf8", "malformed_email")),
     # No birth date in the file: a registration "on the birth date" cannot be told from one before age 16.
@@ -273,6 +279,7 @@ _VR_ADDRESS = (
 VR_SNAPSHOT = Layout(
     columns=registry_columns("nc_vr_snapshot"),
     delimiter="\t",
+    quote=None,
     encoding="utf-8",
     id_column="ncid",
     state_column="state_cd",
@@ -282,7 +289,8 @@ VR_SNAPSHOT = Layout(
     age_style="age",
     date_columns=(("registr_dt", "iso"),),
     optional_columns=("first_name", "midl_name", "street_name", "zip_code", "party_cd", "sex_code", "race_code"),
-    defect_kinds=NCVOTER.defect_kinds,
+    # Unquoted: a line break in a value would end the record.
+    defect_kinds=tuple(kind for kind in NCVOTER.defect_kinds if kind != "quoted_line_break"),
     trait_kinds=NCVOTER.trait_kinds,
     # A snapshot keeps the address of removed voters (a real county snapshot does); confidential ones are blanked.
     blanked_columns=(("confidential_voter", _VR_ADDRESS),),

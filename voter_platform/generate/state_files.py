@@ -1056,6 +1056,14 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
         if registration_format in ("%Y%m%d", "%m%d%Y"):
             date_style = registration_format
             kinds.append("impossible_date")
+    # An address typed with a line break, in quotes: only a layout whose reader honours a quote can hold one.
+    line_break_columns = tuple(
+        source.name for canonical in ("street_address", "city") for source in spec.fields_for(canonical)
+    )
+    if delimited and spec.text.quote and line_break_columns:
+        kinds.append("quoted_line_break")
+    else:
+        line_break_columns = ()
     quirk_column = unknown_code_column(spec)
     details = []
     if quirk_column:
@@ -1071,6 +1079,7 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
         columns=names,
         delimiter=spec.text.delimiter or "",
         quote_all=spec.text.quote_all,
+        quote=spec.text.quote if delimited else None,
         encoding=spec.text.encoding or "utf-8",
         id_column=field_named("voter_id"),
         email_column=field_named("email"),
@@ -1078,6 +1087,7 @@ def output_layout(spec: Layout, header_line: bool | None = None, extra_columns: 
         last_name_column=field_named("last_name"),
         date_columns=((registration, date_style),) if registration and date_style else (),
         optional_columns=optional,
+        line_break_columns=line_break_columns,
         defect_kinds=tuple(kinds),
         trait_kinds=("unknown_code", "year_only_birth", *(("truncated_then_record",) if fixed_width_records else ())),
         name=spec.id,

@@ -163,7 +163,8 @@ create table if not exists raw.ingest_log (
     glued_lines          bigint,              -- lines split into two records (each adds one record)
     quality_flags        varchar,             -- JSON object flag -> count, over the loaded rows
     quarantine_rate_pct  double,              -- rows_quarantined / records, in percent
-    history_rows_derived bigint               -- vote-history rows read from the voters file's own history columns
+    history_rows_derived bigint,              -- vote-history rows read from the voters file's own history columns
+    continuation_lines   bigint               -- lines continuing a record (a line break inside a quoted value)
 );
 """
 
@@ -174,6 +175,7 @@ alter table raw.voters add column if not exists primary_ballot_party varchar;
 alter table raw.voters add column if not exists confidential boolean;
 alter table raw.superseded_records add column if not exists kept_file_name varchar;
 alter table raw.ingest_log add column if not exists history_rows_derived bigint;
+alter table raw.ingest_log add column if not exists continuation_lines bigint;
 """
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -265,6 +266,61 @@ def test_a_history_string_lists_the_elections_voted(tmp_path):
         for item in filter(None, values[46].split(";")):
             election = read_election(item, spec)
             assert election is not None and item == f"{election.date:%m/%d/%Y} {election.type}"
+
+
+def _records_over_two_lines(path: Path, encoding: str = "latin-1") -> dict[int, list[str]]:
+    """First line -> fields (RFC 4180) of every record of the file that a line break inside quotes spreads
+    over more than one physical line."""
+    text = path.read_bytes().decode(encoding)
+    delimiter = "\t" if "\t" in text.split("\n", 1)[0] else ","
+    found, line = {}, 1
+    for fields in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        breaks = sum(value.count("\n") for value in fields)
+        if breaks:
+            found[line] = fields
+        line += 1 + breaks
+    return found
+
+
+@pytest.mark.parametrize("layout_id", ["pa_fve", "oh_swvf"])
+def test_an_address_typed_with_a_line_break_is_one_quoted_record_where_the_manifest_says(tmp_path, layout_id):
+    """`quoted_line_break`: a space of an address value becomes a line break (LF or CRLF) inside its quotes;
+    the manifest lists the record's first line and its column; no other record spans lines."""
+    out = state_run(
+        tmp_path, layout_id, voters=3000, defects=DefectRates.parse("quoted_line_break=0.01"), counties=None
+    )
+    spec = layout(layout_id)
+    columns = [source.name for source in spec.fields]
+    address_fields = {source.name for canonical in ("street_address", "city") for source in spec.fields_for(canonical)}
+    listed_total, endings = 0, set()
+    for path in sorted(out.glob("*FVE*")) + sorted(out.glob("SWVF_*")):
+        listed = {
+            int(row["line_number"]): row["detail"]
+            for row in csv.DictReader(io.StringIO((out / "_manifest" / f"{path.name}.defects.csv").read_text()))
+        }
+        spread = _records_over_two_lines(path)
+        assert set(spread) == set(listed), path.name
+        for line, fields in spread.items():
+            (broken,) = [name for name, value in zip(columns, fields, strict=False) if "\n" in value]
+            assert broken == listed[line] and broken in address_fields
+            value = fields[columns.index(broken)]
+            endings.add("crlf" if "\r\n" in value else "lf")
+            assert value.replace("\r\n", "\n").count("\n") == 1
+        facts = json.loads((out / "_manifest" / f"{path.name}.facts.json").read_text())
+        assert facts["lines"] == path.read_bytes().count(b"\n")
+        assert facts["manifest_rows"].get("quoted_line_break", 0) == len(listed)
+        listed_total += len(listed)
+    assert listed_total >= 10 and endings == {"lf", "crlf"}
+
+
+@pytest.mark.parametrize("layout_id", ["fl_voter_extract", "wa_vrdb", "tx_team_voters_686"])
+def test_no_line_break_in_a_layout_without_quotes(tmp_path, layout_id):
+    """A tab file without a quote character (FL, WA) or a fixed-width one (TX) cannot hold a line break in a
+    value: the kind is not among its defects, and asked for, it writes none."""
+    out = state_run(tmp_path, layout_id, voters=600, defects=DefectRates.parse("quoted_line_break=0.05"))
+    manifests = list((out / "_manifest").glob("*.defects.csv"))
+    assert manifests
+    assert not any("quoted_line_break" in path.read_text() for path in manifests)
 
 
 def test_the_same_seed_writes_the_same_bytes(tmp_path):

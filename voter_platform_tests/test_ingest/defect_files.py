@@ -96,28 +96,30 @@ class DefectFile:
 
     @property
     def next_line(self) -> int:
-        return len(self.lines) + 1
+        """The physical line the next record starts on (a record with a line break in a value takes two)."""
+        return sum(1 + line.count(b"\n") for line in self.lines) + 1
 
     def _encode(self, record: dict[str, str]) -> bytes:
         values = []
         for column in self.header:
             value = record.get(column, "")
-            if self.delimiter in value or '"' in value:
+            if self.delimiter in value or '"' in value or "\n" in value:
                 value = '"' + value.replace('"', '""') + '"'
             values.append(value)
         return self.delimiter.join(values).encode()
 
     def record(self, record: dict[str, str]) -> int:
+        number = self.next_line
         self.lines.append(self._encode(record))
-        return len(self.lines)
+        return number
 
     def defect(
         self, kind: str, record: dict[str, str] | None = None, detail: str = "", raw: bytes | None = None
     ) -> int:
-        line = raw if raw is not None else self._encode(record or {})
-        self.lines.append(line)
-        self.manifest.append((len(self.lines), kind, detail))
-        return len(self.lines)
+        number = self.next_line
+        self.lines.append(raw if raw is not None else self._encode(record or {}))
+        self.manifest.append((number, kind, detail))
+        return number
 
     def write(self, folder: Path, final_newline: bool = True) -> Path:
         path = folder / self.name
@@ -181,6 +183,9 @@ def canonical_voters_with_defects(snapshot: date, state: str = "NC") -> DefectFi
 
     record = canonical_voter(next(numbers), snapshot, state)
     file.defect("non_utf8", raw=file._encode(record).replace(record["last_name"].encode(), b"Mu\xf1oz", 1))
+    record = canonical_voter(next(numbers), snapshot, state)
+    record["street_address"] = record["street_address"].replace(" ", "\n", 1)  # quoted by _encode
+    file.defect("quoted_line_break", record, "street_address")
 
     for _ in range(3):  # records whose end was lost: unparseable, quarantined
         encoded = file._encode(canonical_voter(next(numbers), snapshot, state))

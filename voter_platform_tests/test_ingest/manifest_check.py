@@ -9,6 +9,8 @@ manifest: the fixtures of defect_files.py today, generated files tomorrow.
 from __future__ import annotations
 
 import csv
+import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -79,7 +81,11 @@ def manifest_problems(connection: duckdb.DuckDBPyConnection, data_file: Path) ->
         involved.add(row.line_number)
         if row.defect in ("exact_duplicate", "conflicting_duplicate") and row.detail.isdigit():
             involved.add(int(row.detail))
-        problem = _check_row(row, kind, canonical_of, required, outcome, data_file, layout.spec.text.delimiter)
+        if row.defect == "quoted_line_break":
+            problem = _check_line_break(row, canonical_of, outcome, data_file, layout.spec.text.delimiter)
+            involved.update(range(row.line_number, row.line_number + len(record_lines(data_file, row.line_number))))
+        else:
+            problem = _check_row(row, kind, canonical_of, required, outcome, data_file, layout.spec.text.delimiter)
         if problem:
             problems.append(f"line {row.line_number} ({row.defect} {row.detail}): {problem}")
     for line in range(2, outcome.lines_read(data_file) + 1):
@@ -152,6 +158,48 @@ class _Outcome:
     def raw_line(data_file: Path, line: int) -> str:
         """The line's text with quotes removed (NC files quote every value)."""
         return data_file.read_bytes().split(b"\n")[line - 1].decode("latin-1").replace('"', "")
+
+
+def record_lines(data_file: Path, line: int) -> list[bytes]:
+    """The physical lines of the record that starts on `line`: more than one while a quote is left open."""
+    lines = data_file.read_bytes().split(b"\n")
+    record = [lines[line - 1]]
+    while b"\n".join(record).count(b'"') % 2:
+        record.append(lines[line - 1 + len(record)])
+    return record
+
+
+def _check_line_break(
+    row: ManifestRow, canonical_of: dict[str, str], outcome: _Outcome, data_file: Path, delimiter: str
+) -> str | None:
+    """A value with a line break inside its quotes: the record is loaded once, on its first line, flagged
+    line_break_in_value, the value read with a space for the break; its other lines are neither loaded
+    nor quarantined (they are the record's)."""
+    line = row.line_number
+    record = record_lines(data_file, line)
+    if len(record) < 2:
+        return f"the record does not run over lines: {record}"
+    flags = outcome.flags.get(line, [])
+    if len(flags) != 1 or "line_break_in_value" not in flags[0] or line in outcome.quarantined:
+        return f"expected loaded once with line_break_in_value, got {flags} {outcome.quarantined.get(line)}"
+    for other in range(line + 1, line + len(record)):
+        if outcome.loaded(other) or other in outcome.quarantined or other in outcome.superseded:
+            return f"its line {other} was also loaded, quarantined or superseded"
+    (fields,) = csv.reader(io.StringIO(b"\n".join(record).decode("latin-1"), newline=""), delimiter=delimiter)
+    layout = detect_layout(read_header_line(data_file), data_file.name)
+    if layout.spec.has_header:
+        names = next(csv.reader([read_header_line(data_file)], delimiter=delimiter))
+    else:
+        names = [source.name for source in layout.spec.fields]
+    written = fields[[name.lower() for name in names].index(row.detail.lower())]
+    if "\n" not in written:
+        return f"the value of {row.detail} holds no line break: {written!r}"
+    expected = re.sub(r"[ \t]*(?:\r?\n[ \t]*)+", " ", written).strip()
+    column = canonical_of.get(row.detail.lower(), row.detail)
+    loaded = outcome.value(line, column) or ""
+    if expected.upper() not in loaded.upper():
+        return f"expected {column} to hold {expected!r} (the break read as a space), got {loaded!r}"
+    return None
 
 
 def _check_row(

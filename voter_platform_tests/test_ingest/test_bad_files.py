@@ -159,7 +159,7 @@ def test_crlf_file(warehouse, landing):
     assert rows(warehouse, "select count(*) from raw.voters where contains(updated_at::varchar, chr(13))") == [(0,)]
 
 
-def test_quoted_field_spanning_lines_falls_back_to_whole_lines(warehouse, landing):
+def test_a_quoted_value_over_two_lines_is_one_record(warehouse, landing):
     lines = canonical_lines(4)
     record = canonical_voter(2, SNAPSHOT)
     record["street_address"] = '"1 Main St\nApt 4"'
@@ -167,18 +167,23 @@ def test_quoted_field_spanning_lines_falls_back_to_whole_lines(warehouse, landin
     path = landing / VOTERS_NAME
     path.write_text("\n".join(lines) + "\n")
     (file,) = ingest(warehouse, [path]).files
-    # Physical lines stay the unit: the record spanning lines 3-4 is quarantined as two broken lines.
-    assert (file.reader, file.lines_read, file.rows_loaded, file.rows_quarantined, file.reconciles) == (
-        "line reader",
-        6,
-        3,
-        2,
-        True,
-    )
-    assert rows(warehouse, "select line_number, reasons from raw.quarantine order by 1") == [
-        (3, ["wrong_field_count"]),
-        (4, ["wrong_field_count"]),
+    # RFC 4180: the record over lines 3-4 is one voter, on its first line; line 4 is its continuation.
+    assert (
+        file.reader,
+        file.lines_read,
+        file.rows_loaded,
+        file.rows_quarantined,
+        file.continuation_lines,
+        file.reconciles,
+    ) == ("duckdb read_csv", 6, 4, 0, 1, True)
+    loaded = "select line_number, voter_id, street_address, quality_flags from raw.voters order by 1"
+    assert rows(warehouse, loaded) == [
+        (2, "NC0000001", canonical_voter(1, SNAPSHOT)["street_address"], []),
+        (3, "NC0000002", "1 Main St Apt 4", ["line_break_in_value"]),
+        (5, "NC0000003", canonical_voter(3, SNAPSHOT)["street_address"], []),
+        (6, "NC0000004", canonical_voter(4, SNAPSHOT)["street_address"], []),
     ]
+    assert rows(warehouse, "select count(*) from raw.quarantine") == [(0,)]
 
 
 def test_quoted_delimiters_are_values_not_fields(warehouse, landing):

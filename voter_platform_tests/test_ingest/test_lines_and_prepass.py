@@ -146,3 +146,45 @@ def test_lines_are_found_by_their_bytes_in_file_order(tmp_path):
     assert prepass.line_numbers_of(path, [b"id,name", b"1,a", b"1,a", b"2,b"]) == [1, 2, 5, 3]
     with pytest.raises(LookupError):
         prepass.line_numbers_of(path, [b"3,c"])
+
+
+def test_the_quote_scan_finds_the_lines_a_quoted_value_opens_or_closes_on(tmp_path: Path):
+    """Odd counts of quote characters, a quote between two letters not counted (O"NEIL, as DuckDB reads
+    it), doubled quotes counted both; and each offset of the reader's text placed on its line, for a
+    latin-1 file whose text DuckDB reads transcoded (é: one byte in the file, two in its text)."""
+    path = tmp_path / "quotes.csv"
+    lines = [
+        "id,name,address",  # 1
+        '1,O"NEIL,"1 Main St"',  # 2: the quote in O"NEIL is a letter: even
+        '2,"Ann ""Nan""","2 Oak',  # 3: doubled quotes inside a value, then one left open: odd
+        "Ave\r",  # 4: inside the value (a CRLF in it): no quote
+        'Apt 5",Raleigh',  # 5: closes it: odd
+        '3,Zoé,"Élan St"',  # 6
+        "4,x,y",  # 7
+    ]
+    path.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
+    text = ("\n".join(lines) + "\n").encode("utf-8")  # what DuckDB reads a latin-1 file as
+    offsets = [text.index(b"4,x,y"), text.index(b"3,Zo"), 0]
+    scan = prepass.scan_quotes(path, '"', ",", offsets, latin1=True)
+    assert scan.odd_lines.tolist() == [3, 5]
+    data = path.read_bytes()
+    assert {scan.places[offset][1] for offset in offsets} == {7, 6, 1}
+    assert data[scan.places[offsets[0]][0] :].startswith(b"4,x,y")
+    assert data[scan.places[offsets[1]][0] :].startswith("3,Zoé".encode("latin-1"))
+    assert prepass.scan_quotes(path, '"', ",", [text.index(b"4,x,y")]).places != scan.places  # UTF-8: as is
+
+
+@pytest.mark.parametrize(
+    ("record", "breaks", "ended"),
+    [
+        (b'1,"a\nb",c\n2,x,y\n', 1, "closed"),
+        (b'1,"a\r\nb""\nc",d\r\n2', 2, "closed"),
+        (b'1,"a\nb"x,c\nnext', 1, "quote error"),  # a value goes on after its closing quote
+        (b'1,"never closes\n2,x\n3,y\n', 3, "open at the end"),
+        (b'1,x"y,z\n2', 0, "closed"),  # a quote inside an unquoted value is a letter
+    ],
+)
+def test_a_refused_record_is_followed_as_duckdb_reads_it(record, breaks, ended):
+    from voter_platform.lib.ingest.spans import _extent
+
+    assert _extent(record, 0, ord(","), ord('"')) == (breaks, ended)

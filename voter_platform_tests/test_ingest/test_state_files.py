@@ -449,10 +449,11 @@ def test_line_defects_end_where_the_manifest_says(tmp_path, layout_id, counties)
 
 
 def test_a_quoted_field_spanning_lines_costs_no_other_record_its_history(tmp_path):
-    """Pennsylvania's FVE quotes every value; a value with a line break inside its quotes makes the file be
-    read line by line, and its forty history slots read again for the votes. Every other voter keeps every
-    vote, each on its own voter's line. (The second read numbered the records after the break wrongly: on a
-    50,000-voter delivery the votes of 61 of its 67 counties were lost, silently.)"""
+    """Pennsylvania's FVE quotes every value; a value with a line break inside its quotes (LF: the county
+    files are read together) is one record over two lines, its forty history slots read from the same
+    record. That voter and every other keep every vote, each on its own voter's line. (A second read once
+    numbered the records after the break wrongly: on a 50,000-voter delivery the votes of 61 of its 67
+    counties were lost, silently. test_quoted_line_breaks.py has the generator's quoted_line_break.)"""
     clean = deliver(tmp_path / "clean", "pa_fve", voters=600, seed=9)
     adams = next(path for path in clean.folder.iterdir() if path.name.startswith("ADAMS FVE"))
     broken = tmp_path / "broken"
@@ -468,10 +469,17 @@ def test_a_quoted_field_spanning_lines_costs_no_other_record_its_history(tmp_pat
     outcome = ingest_partition(warehouse, SNAPSHOT, [InputFile(path) for path in files], options=IngestOptions())
     assert all(file.reconciles for file in outcome.files)
 
-    votes = "select file_name, voter_id, election_date, election_type from raw.vote_history where voter_id <> ?"
-    expected = clean.warehouse.execute(votes, [broken_voter]).fetchall()
+    assert all(file.reader == "duckdb read_csv" for file in outcome.files if "FVE" in file.file_name)
+    assert [file.continuation_lines for file in outcome.files if file.file_name == adams.name] == [1]
+    assert warehouse.execute(
+        "select file_name, line_number, quality_flags from raw.voters where voter_id = ?", [broken_voter]
+    ).fetchall() == [(adams.name, 3, ["line_break_in_value"])]
+
+    votes = "select file_name, voter_id, election_date, election_type from raw.vote_history"
+    expected = clean.warehouse.execute(votes).fetchall()
     assert len(expected) > 1000
-    assert sorted(warehouse.execute(votes, [broken_voter]).fetchall()) == sorted(expected)
+    assert [row for row in expected if row[1] == broken_voter]
+    assert sorted(warehouse.execute(votes).fetchall()) == sorted(expected)
     assert warehouse.execute(
         "select count(*) from raw.vote_history h anti join raw.voters v using (file_name, line_number, voter_id)"
     ).fetchone() == (0,)

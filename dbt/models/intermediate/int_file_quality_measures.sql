@@ -1,6 +1,7 @@
 -- Data-quality measures per ingested file, for every partition up to the run's last analysis date:
 --   volume            lines read, header and blank lines, rows loaded / quarantined / superseded /
---                     recovered from glued lines (pct of data lines = lines - header - blank)
+--                     recovered from glued lines, lines continuing a record (a line break inside a
+--                     quoted value) (pct of data lines = lines - header - blank - continuation lines)
 --   quarantine_reason lines quarantined per rule broken (a line may break several)
 --   duplicates        superseded rows per reason, possible duplicate pairs per matching rule
 --   completeness      share of loaded rows with a value, per column (voter and history files; a
@@ -38,14 +39,19 @@ files as (
         file_name,
         source_id,
         file_format,
-        greatest(coalesce(lines_read, 0) - coalesce(header_lines, 0) - coalesce(blank_lines, 0), 0) as data_lines,
+        greatest(
+            coalesce(lines_read, 0) - coalesce(header_lines, 0) - coalesce(blank_lines, 0)
+            - coalesce(continuation_lines, 0),
+            0
+        ) as data_lines,
         lines_read,
         header_lines,
         blank_lines,
         rows_loaded,
         rows_quarantined,
         rows_superseded,
-        rows_recovered
+        rows_recovered,
+        coalesce(continuation_lines, 0) as continuation_lines
     from latest_runs
 ),
 
@@ -53,13 +59,14 @@ volume as (
     select
         partition_date, file_name, 'volume' as measure_group, measure, rows,
         case
-            when measure in ('lines_read', 'header_lines', 'blank_lines') then null
+            when measure in ('lines_read', 'header_lines', 'blank_lines', 'continuation_lines') then null
             else {{ pct('rows', 'data_lines') }}
         end as pct
     from files
     unpivot (
         rows for measure in (
-            lines_read, header_lines, blank_lines, rows_loaded, rows_quarantined, rows_superseded, rows_recovered
+            lines_read, header_lines, blank_lines, continuation_lines,
+            rows_loaded, rows_quarantined, rows_superseded, rows_recovered
         )
     )
 ),

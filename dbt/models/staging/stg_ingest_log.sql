@@ -18,6 +18,7 @@ renamed as (
         rows_quarantined,
         rows_superseded,
         rows_recovered,
+        continuation_lines,
         started_at,
         finished_at
     from source

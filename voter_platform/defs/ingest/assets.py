@@ -449,7 +449,7 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
         metadata={
             "identity": (
                 "lines_read = header_lines + blank_lines + rows_loaded + rows_quarantined + rows_superseded "
-                "- glued_lines"
+                "- glued_lines + continuation_lines"
             ),
             "files": dg.MetadataValue.json(
                 {
@@ -462,6 +462,7 @@ def _check_results(connection, outcomes: list[PartitionOutcome], blocked: dict[s
                         "rows_quarantined": file.rows_quarantined,
                         "rows_superseded": file.rows_superseded,
                         "glued_lines": file.glued_lines,
+                        "continuation_lines": file.continuation_lines,
                         "accounted": file.accounted_lines,
                         "reconciles": file.reconciles,
                     }

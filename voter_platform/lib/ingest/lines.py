@@ -9,8 +9,12 @@ Two readers, one promise (each physical line is accounted for, with its number):
   skipped silently (stage.py finds them);
 * the *line reader* reads each physical line as one VARCHAR (no quoting, a delimiter byte that never
   occurs in text), blank lines as NULL rows; the fields are then split in SQL. It is used for a whole
-  file when the record reader cannot be trusted with it (mixed line endings, or a quoted field
-  spanning lines, noticed because the numbers do not add up) and to look at lines one by one.
+  file when the record reader cannot be trusted with it (carriage returns inside lines, or quotes
+  whose records spans.py cannot tell apart) and to look at lines one by one.
+
+A record whose quoted value holds a line break is one row of the record reader over several lines;
+its rejects table then counts records, not lines. spans.py finds which lines start rows and which
+continue one (only when the numbers do not add up); the lines that continue a row are skipped lines.
 
 Accepted rows are renumbered around the lines a reader skipped:
 
@@ -32,6 +36,7 @@ from voter_platform.lib.ingest.duck import run, scalar
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.prepass import LINE_READER_DELIMITER, blank_line_numbers
 from voter_platform.lib.ingest.records import required_columns, split_fields_sql
+from voter_platform.lib.ingest.spans import record_lines
 from voter_platform.lib.sql import sql_string
 
 MAX_LINE_BYTES = 1 << 20
@@ -108,6 +113,17 @@ def rejected_line_numbers(connection: duckdb.DuckDBPyConnection, rejects_table: 
     """Line number -> DuckDB's error type, one entry per refused line."""
     rows = connection.execute(f"select line, min(error_type) from {rejects_table} group by line").fetchall()
     return {int(line): str(error_type) for line, error_type in rows}
+
+
+def rejected_records(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> dict[int, int]:
+    """DuckDB's line number -> the byte offset its line starts at, one entry per refused record.
+
+    The line numbers are the file's lines only while no record spans lines (DuckDB counts records, and
+    empty lines); the offsets hold either way (spans.py)."""
+    rows = connection.execute(
+        f"select line, min(line_byte_position) - 1 from {rejects_table} group by line order by line"
+    ).fetchall()
+    return {int(line): int(offset) for line, offset in rows}
 
 
 def drop_rejects_tables(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> None:
@@ -202,19 +218,21 @@ def read_numbered_records(
     if fields is not None and not layout.spec.is_fixed_width:
         reader = f"select {', '.join(dict.fromkeys(fields))} from ({reader})"
     run(connection, f"create or replace temp table {read} as {reader}")
-    rejected = rejected_line_numbers(connection, rejects)
+    rejected = rejected_records(connection, rejects)
     drop_rejects_tables(connection, rejects)
     accepted = int(scalar(connection, f"select count(*) from {read}"))
-    blanks = blank_line_numbers(path) if accepted + len(rejected) + layout.header_lines < physical_lines else []
-    skipped = set(rejected) | set(blanks)
-    if accepted + len(skipped) + layout.header_lines != physical_lines and not layout.spec.is_fixed_width:
-        # A quoted field spans lines: the records cannot be numbered from their positions, and the
+    # Numbered around the lines the reader skipped: empty ones, refused records, and the lines that
+    # continue a record whose quoted value holds a line break (spans.py).
+    records = record_lines(path, encoding, layout, physical_lines, accepted, rejected)
+    if records is None and not layout.spec.is_fixed_width:
+        # Quotes that cannot be told apart: the records cannot be numbered from their positions, and the
         # file's records were loaded line by line (stage.py's line reader). Read them so here too, or
         # every record after the spanning one would carry another line's number.
         run(connection, f"drop table {read}")
         _read_numbered_lines(connection, layout, path, encoding, table, fields)
         return
-    renumbering = Renumbering(tuple(sorted(skipped)), first_line=layout.header_lines + 1)
+    skipped = records.skipped if records is not None else sorted({*rejected, *blank_line_numbers(path)})
+    renumbering = Renumbering(tuple(skipped), first_line=layout.header_lines + 1)
     number_stored_read(connection, table, renumbering)
 
 

@@ -48,6 +48,7 @@ from voter_platform.lib.ingest.records import (
 )
 from voter_platform.lib.ingest.results import FileOutcome
 from voter_platform.lib.ingest.schemas import FLAG, PLACEHOLDER_DATES, QUARANTINE, RULES, validate_records
+from voter_platform.lib.ingest.spans import UNTERMINATED_QUOTE
 from voter_platform.lib.ingest.stage import FileToStage, StagedFile, Target
 from voter_platform.lib.ingest.together import LineMap
 from voter_platform.lib.sql import sql_list, sql_map, sql_string, sql_tuple
@@ -291,7 +292,9 @@ def _quarantined_sql(file: FileToLoad) -> str:
             for kind, text in UNLOADABLE_LINE_KINDS.items()
         }
     )
-    id_in_place = sql_tuple(("wrong_field_count", "wrong_line_length", "values_in_unnamed_columns", "truncated_record"))
+    id_in_place = sql_tuple(
+        ("wrong_field_count", "wrong_line_length", "values_in_unnamed_columns", "truncated_record", UNTERMINATED_QUOTE)
+    )
     return f"""
         create or replace temp table {staging}_quarantined as
         select v.line_number, v.part, coalesce(b.voter_id, s.voter_id) as voter_id, v.reasons,
@@ -399,14 +402,24 @@ def _insert_careful_records(connection: duckdb.DuckDBPyConnection, file: FileToL
 
 
 def _insert_quarantine(connection: duckdb.DuckDBPyConnection, file: FileToLoad) -> None:
-    """Quarantine rows with the text of their line, fetched from the file by line number."""
+    """Quarantine rows with the text of their line, fetched from the file by line number (a record over
+    several lines: its lines, joined by their line breaks)."""
     staging = file.staging
     line_numbers = {row[0] for row in run(connection, f"select distinct line_number from {staging}_quarantined")}
-    raw = physical_lines(file.bytes_path, line_numbers) if line_numbers else {}
+    lines_of = {line: [line] for line in line_numbers}
+    if line_numbers:
+        continuation = {
+            row[0] for row in run(connection, f"select line_number from {staging} where line_kind = 'continuation'")
+        }
+        for record in lines_of.values():
+            while record[-1] + 1 in continuation:
+                record.append(record[-1] + 1)
+    raw = physical_lines(file.bytes_path, {line for record in lines_of.values() for line in record}) if lines_of else {}
+    texts = {line: b"\n".join(raw.get(number, b"") for number in record) for line, record in lines_of.items()}
     lines = pa.table(
         {
-            "line_number": pa.array(list(raw), pa.int64()),
-            "raw_line": pa.array([decode_for_quarantine(data, file.encoding) for data in raw.values()], pa.string()),
+            "line_number": pa.array(list(texts), pa.int64()),
+            "raw_line": pa.array([decode_for_quarantine(data, file.encoding) for data in texts.values()], pa.string()),
         }
     )
     connection.register("quarantined_lines", lines)
@@ -447,6 +460,7 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Se
     index = file.lines.part_sql("line_number")
     for outcome, part in zip(outcomes, file.lines.parts, strict=True):
         outcome.header_lines, outcome.blank_lines, outcome.glued_lines = part.header_lines_left_out, 0, 0
+        outcome.continuation_lines = 0
         outcome.rows_loaded = outcome.rows_quarantined = outcome.rows_superseded = 0
         outcome.quarantine_reasons, outcome.superseded_reasons, outcome.quality_flags = {}, {}, {}
     for i, kind, count in run(
@@ -459,6 +473,8 @@ def _count(connection: duckdb.DuckDBPyConnection, file: FileToLoad, outcomes: Se
             outcome.blank_lines += int(count)
         elif kind == "glued":
             outcome.glued_lines += int(count)
+        elif kind == "continuation":
+            outcome.continuation_lines += int(count)
     for i, count in run(
         connection, f"select {index}, count(*) from {target.table} where {target.where} group by all", target.params
     ):

@@ -657,6 +657,7 @@ def _read(plans: list[_Plan], options: IngestOptions) -> Iterator[_Read]:
             physical_lines=copy.physical_lines,
             delimiter_bytes=copy.delimiter_bytes,
             quote_bytes=copy.quote_bytes,
+            part_starts=tuple(part.first_line for part in copy.lines.parts[1:] if part.lines),
         )
         yield _Read(ordered, source, copy.lines)
 
@@ -677,7 +678,7 @@ def _readable(plan: _Plan, options: IngestOptions) -> Iterator[tuple[FileToStage
                 # Mixed line endings: show the line as it is in the file, carriage returns included.
                 bytes_path=plan.path if facts.line_endings == "mixed" else read_path,
                 physical_lines=facts.physical_lines if as_is else count_lines(read_path),
-                mixed_line_endings=facts.line_endings == "mixed",
+                stray_carriage_returns=facts.stray_carriage_returns,
                 delimiter_bytes=facts.delimiter_bytes if as_is else None,
                 quote_bytes=facts.quote_bytes if as_is else None,
             ),
@@ -925,7 +926,7 @@ def _reuse_unchanged_counts(connection: duckdb.DuckDBPyConnection, outcome: File
         connection,
         """
         select lines_read, header_lines, blank_lines, rows_loaded, rows_quarantined, rows_superseded,
-            glued_lines, quarantine_reasons, quality_flags, file_layout
+            glued_lines, continuation_lines, quarantine_reasons, quality_flags, file_layout
         from raw.ingest_log
         where partition_date = $date and source_id = $source and file_sha256 = $sha and status in ('loaded', 'rejected')
         order by finished_at desc limit 1
@@ -942,9 +943,10 @@ def _reuse_unchanged_counts(connection: duckdb.DuckDBPyConnection, outcome: File
         outcome.rows_quarantined,
         outcome.rows_superseded,
         outcome.glued_lines,
-    ) = (int(value or 0) for value in row[:7])
-    outcome.quarantine_reasons = json.loads(row[7] or "{}")
-    outcome.quality_flags = json.loads(row[8] or "{}")
+        outcome.continuation_lines,
+    ) = (int(value or 0) for value in row[:8])
+    outcome.quarantine_reasons = json.loads(row[8] or "{}")
+    outcome.quality_flags = json.loads(row[9] or "{}")
 
 
 _LOG_COLUMNS = (
@@ -975,6 +977,7 @@ _LOG_COLUMNS = (
     "quality_flags",
     "quarantine_rate_pct",
     "history_rows_derived",
+    "continuation_lines",
 )
 
 
@@ -1008,6 +1011,7 @@ def _log_row(outcome: PartitionOutcome, file_outcome: FileOutcome) -> tuple:
         json_counts(file_outcome.quality_flags) if counted else None,
         round(file_outcome.quarantine_rate_pct, 4) if counted else None,
         file_outcome.history_rows_derived,
+        file_outcome.continuation_lines if counted else None,
     )
 
 

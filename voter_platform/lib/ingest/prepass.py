@@ -25,7 +25,7 @@ import hashlib
 import mmap
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +61,8 @@ class FileFacts:
     physical_lines: int  # LF-separated lines (a last line without LF counts)
     delimiter_bytes: int | None = None  # occurrences of the format's delimiter (when asked)
     quote_bytes: int | None = None  # occurrences of '"' (when asked)
+    # A carriage return not followed by a line feed, in a file of LF lines (not a line end: a stray byte).
+    stray_carriage_returns: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -129,6 +131,7 @@ def inspect_file(path: Path, delimiter: str | None = None, encoding_evidence: bo
         physical_lines=lf + (1 if size and last_byte != b"\n" else 0),
         delimiter_bytes=delimiters if delimiter_byte and not is_utf16 else None,
         quote_bytes=quotes if delimiter_byte and not is_utf16 else None,
+        stray_carriage_returns=not is_utf16 and lf > 0 and cr > crlf,
     )
 
 
@@ -427,6 +430,69 @@ def lines_with_quotes(path: Path, delimiter: str) -> dict[int, tuple[int, int]]:
             position = end + 1
             line += 1
     return found
+
+
+@dataclass(frozen=True)
+class QuoteScan:
+    """What `scan_quotes` found."""
+
+    odd_lines: np.ndarray  # 1-based lines holding an odd number of quote characters (a quoted value opens or closes)
+    places: dict[int, tuple[int, int]]  # a reader's byte offset -> (the file's byte offset, its 1-based line)
+
+
+def scan_quotes(
+    path: Path, quote: str, delimiter: str, offsets: Collection[int] = (), latin1: bool = False
+) -> QuoteScan:
+    """One pass over the file with numpy, chunk by chunk (no loop over lines): the lines on which a quoted
+    value is left open, or closed, at the line's end -- an odd number of quote characters -- and where
+    each of the reader's `offsets` is.
+
+    A quote character between two ordinary characters (`O"NEIL`) is not counted: DuckDB's parser takes a
+    quote only at the start of a field, where it opens a value, and inside one (doubled, or before a
+    delimiter or line end, where it closes it); such a quote is a letter of an unquoted value. With
+    `latin1`, the offsets are DuckDB's in the file's text transcoded to UTF-8 (a byte from 0x80 on takes
+    two there). Only read when a read's rows do not add up to the file's lines (spans.py).
+    """
+    quote_byte, delimiter_byte = ord(quote), ord(delimiter)
+    wanted = sorted(set(offsets))
+    odd: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    places: dict[int, tuple[int, int]] = {}
+    start = reader_start = 0  # the piece's first byte in the file, and in the reader's text
+    index = 0  # the next offset to place
+    for line, piece in _whole_lines(path):
+        data = np.frombuffer(piece, dtype=np.uint8)
+        ends = np.flatnonzero(data == 0x0A)
+        quotes = np.flatnonzero(data == quote_byte)
+        if quotes.size:
+            odd.append(_odd_quote_lines(data, quotes, ends, quote_byte, delimiter_byte) + line)
+        # Where each byte of the piece is in the reader's text: after as many extra bytes as wide bytes before it.
+        wide = np.flatnonzero(data >= 0x80) if latin1 else np.zeros(0, dtype=np.int64)
+        wide_in_reader = wide + np.arange(len(wide))
+        reader_stop = reader_start + len(piece) + len(wide)
+        while index < len(wanted) and wanted[index] < reader_stop:
+            at = wanted[index] - reader_start
+            at -= int(np.searchsorted(wide_in_reader, at))
+            places[wanted[index]] = (start + at, line + int(np.searchsorted(ends, at)))
+            index += 1
+        start, reader_start = start + len(piece), reader_stop
+    return QuoteScan(np.concatenate(odd), places)
+
+
+def _odd_quote_lines(data: np.ndarray, quotes: np.ndarray, ends: np.ndarray, quote: int, delimiter: int) -> np.ndarray:
+    """The 0-based lines of a piece (whole lines, `ends` their line feeds) with an odd number of quote
+    characters at `quotes`, not counting one between two ordinary characters."""
+    before = data[np.maximum(quotes - 1, 0)]
+    before[quotes == 0] = 0x0A  # a piece starts a line
+    after = data[np.minimum(quotes + 1, len(data) - 1)]
+    after[quotes + 1 >= len(data)] = 0x0A
+
+    def ordinary(neighbours: np.ndarray) -> np.ndarray:
+        special = (neighbours == quote) | (neighbours == delimiter) | (neighbours == 0x0A) | (neighbours == 0x0D)
+        return ~special
+
+    counted = quotes[~(ordinary(before) & ordinary(after))]
+    per_line = np.bincount(np.searchsorted(ends, counted), minlength=len(ends) + 1)
+    return np.flatnonzero(per_line & 1).astype(np.int64)
 
 
 def decode_for_quarantine(raw: bytes, encoding: str) -> str:

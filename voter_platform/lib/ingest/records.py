@@ -31,7 +31,9 @@ Staging columns:
     part           0, or 1/2 for the two records of a glued line
     line_kind      header | blank | repeated_header | record | glued | glued_records_unrecoverable |
                    truncated_record | wrong_field_count | values_in_unnamed_columns |
-                   invalid_encoding | line_too_long | control_character | stray_carriage_return
+                   invalid_encoding | line_too_long | control_character | stray_carriage_return |
+                   continuation (a line continuing the quoted value of the record on a line before it:
+                   accounted with that record, spans.py) | unterminated_quote
     field_count    fields found on the line
     irregular_raw  the text of a glued line (needed to split it)
     issues         typing findings; NULL when none
@@ -50,6 +52,7 @@ from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.elections import ELECTION_TYPE_WORDS, untyped_election_type_sql
 from voter_platform.lib.ingest.formats import FastType, FileLayout, decoding, fast_types
 from voter_platform.lib.ingest.shapes import RecordShapes
+from voter_platform.lib.ingest.spans import MAX_RECORD_LINES, UNTERMINATED_QUOTE
 from voter_platform.lib.sql import sql_list, sql_map, sql_string
 
 # Typing issues: every one only flags the record (the value is loaded as null).
@@ -80,6 +83,8 @@ UNLOADABLE_LINE_KINDS = {
     "line_too_long": "longer than the 1 MiB line limit",
     "control_character": "a control character inside the line",
     "stray_carriage_return": "a carriage return inside the line",
+    UNTERMINATED_QUOTE: f"a quote opens a value on this line and does not close within {MAX_RECORD_LINES} lines "
+    "(or before the end of the file): the lines after it are read each on its own",
 }
 
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%Y%m%d"]
@@ -143,6 +148,11 @@ _BASE_TYPES = {
 
 def typed_columns(record_kind: str) -> tuple[str, ...]:
     return VOTER_TYPED_COLUMNS if record_kind == VOTER else HISTORY_TYPED_COLUMNS
+
+
+def text_columns(record_kind: str) -> tuple[str, ...]:
+    """The typed columns that hold text (a value a line break could be in)."""
+    return tuple(column for column in typed_columns(record_kind) if column not in _BASE_TYPES)
 
 
 def _source_columns(record_kind: str) -> tuple[str, ...]:

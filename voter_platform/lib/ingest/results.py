@@ -46,6 +46,8 @@ class FileOutcome:
     header_lines: int = 0
     blank_lines: int = 0
     glued_lines: int = 0  # lines holding two records, both recovered
+    # Lines continuing a record whose quoted value holds a line break (the record counts on its first line).
+    continuation_lines: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_superseded: int = 0
@@ -63,7 +65,8 @@ class FileOutcome:
 
     @property
     def records(self) -> int:
-        """Records the file held: every line that was not a header or blank, glued lines counting twice."""
+        """Records the file held: every line that was not a header, blank or a continuation line, glued
+        lines counting twice."""
         return self.rows_loaded + self.rows_quarantined + self.rows_superseded
 
     @property
@@ -84,15 +87,17 @@ class FileOutcome:
             + self.rows_quarantined
             + self.rows_superseded
             - self.glued_lines
+            + self.continuation_lines
         )
 
     @property
     def reconciles(self) -> bool:
-        """lines_read = header + blank + loaded + quarantined + superseded - glued lines.
+        """lines_read = header + blank + loaded + quarantined + superseded - glued lines + continuation lines.
 
         Every physical line is a header, a blank line, or holds records; a glued line that was split
-        holds two records, so it is subtracted once. Each record is loaded, quarantined or
-        superseded, exactly once.
+        holds two records, so it is subtracted once; a record over several lines (a line break inside a
+        quoted value) is counted on its first line, its other lines as continuation lines. Each record is
+        loaded, quarantined or superseded, exactly once.
         """
         return self.lines_read == self.accounted_lines
 

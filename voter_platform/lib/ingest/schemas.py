@@ -10,7 +10,8 @@ Each check's name is the reason a user reads in `raw.quarantine.reasons` or `raw
   the value is nulled (`nulls`) and the finding listed in its `quality_flags`: an age outside
   16-120, a date after the snapshot, before 1900 or a known placeholder, a registration before
   the voter could have been 16, a malformed email, a code outside the layout's tables (loaded as
-  Other / U / NULL).
+  Other / U / NULL); also how it was read, where that changed a value (a line break inside a quoted
+  value, read as a space: `line_break_in_value`).
 
 Uniqueness of the voter id per snapshot is not a row rule: duplicates are resolved in SQL
 (`dedup.py`), which keeps one version and records the others.
@@ -37,6 +38,7 @@ import pyarrow
 from voter_platform.layouts.registry import VOTER
 from voter_platform.lib import vocabularies as vocab
 from voter_platform.lib.ingest.records import PLAUSIBLE_AGES
+from voter_platform.lib.ingest.spans import LINE_BREAK_FLAG
 
 QUARANTINE = "quarantine"
 FLAG = "flag"
@@ -88,6 +90,10 @@ RULES: dict[str, Rule] = {
     "unknown_registration_status": Rule(FLAG, "a registration status outside the layout's table (loaded as NULL)"),
     "last_voted_before_registration": Rule(FLAG, "the last vote predates the registration"),
     "invalid_zip_code": Rule(FLAG, "the zip code is not 5 or 9 digits"),
+    # Found by the reading, not by a check of the values (spans.py): the record is read over its lines.
+    LINE_BREAK_FLAG: Rule(
+        FLAG, "a quoted value held a line break: the record was read over its lines, each break as a space"
+    ),
     # vote-history records
     "missing_election_date": Rule(QUARANTINE, "the election date is blank: the row belongs to no election"),
     "election_date_after_snapshot": Rule(QUARANTINE, "an election after the snapshot date"),

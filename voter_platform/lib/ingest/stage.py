@@ -15,9 +15,13 @@ from elsewhere, into the staging table (records.py has its columns):
   such lines exist, and a line-level scan finds them (they are flagged, see load.py).
 
 Rows are numbered row + 1 as they are written and renumbered in place when the reader skipped
-lines (lines.py). If the rows cannot be numbered (a quoted field spanning lines) or the file mixes
-line endings, the bulk insert is undone and the whole file goes through the line reader into the
-staging table instead. Either way, raw rows + staging lines = physical lines, which is verified.
+lines (lines.py). A record whose quoted value holds a line break is one row of the reader over
+several lines: spans.py tells which lines continue it (staged as `continuation` lines) and which
+lines its rows start on, and the record is held (its breaks read as spaces, flagged) or, for a quote
+that never closes, its first line quarantined. If the rows still cannot be numbered (quotes the count
+cannot explain) or the file has carriage returns inside its lines, the bulk insert is undone and the
+whole file goes through the line reader into the staging table instead. Either way, raw rows +
+staging lines = physical lines, which is verified.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from voter_platform.layouts.registry import VOTER
 from voter_platform.lib.ingest.duck import prime_appends, run, scalar
 from voter_platform.lib.ingest.formats import FileLayout
 from voter_platform.lib.ingest.lines import (
@@ -40,17 +45,29 @@ from voter_platform.lib.ingest.lines import (
     number_stored_read,
     record_reader_sql,
     rejected_line_numbers,
+    rejected_records,
 )
-from voter_platform.lib.ingest.prepass import blank_line_numbers, line_numbers_of, lines_with_quotes, physical_lines
+from voter_platform.lib.ingest.prepass import line_numbers_of, lines_with_quotes, physical_lines
 from voter_platform.lib.ingest.records import (
+    FINGERPRINT_SQL,
     fixed_width_glued_sql,
     glued_records_sql,
     line_staging_select,
     mark_unsplit_glued_sql,
     raw_table,
     record_insert_sql,
+    text_columns,
 )
 from voter_platform.lib.ingest.shapes import record_shapes
+from voter_platform.lib.ingest.spans import (
+    LINE_BREAK_FLAG,
+    UNTERMINATED_QUOTE,
+    RecordLines,
+    joined_record,
+    leaves_quote_open,
+    record_lines,
+    single_spaced_sql,
+)
 
 RECORD_READER = "duckdb read_csv"
 LINE_READER = "line reader"
@@ -80,7 +97,10 @@ class FileToStage:
     encoding: str  # utf-8 | latin-1 (of read_path)
     bytes_path: Path  # where the original bytes of a line are fetched from
     physical_lines: int
-    mixed_line_endings: bool = False
+    # Carriage returns inside lines (the working copy marks them with a byte only the line reader
+    # refuses): the file is read line by line. Lines that merely end in CRLF and LF alike (a CRLF inside
+    # a quoted value of an LF file) are read by the record reader from the copy, all LF.
+    stray_carriage_returns: bool = False
     # From the pre-pass of read_path (None: not counted, e.g. a working copy): see the module doc.
     delimiter_bytes: int | None = None
     quote_bytes: int | None = None
@@ -88,6 +108,8 @@ class FileToStage:
     # for a second look at them (history in the voters file) without reading the file again.
     keep_records_as: str | None = None
     keep_fields: tuple[str, ...] = ()  # SELECT items over c1..cN kept beyond the record's own fields (the history's)
+    # Parts read together (together.py): the lines where each later part starts (no record runs over one).
+    part_starts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +146,7 @@ def stage_file(
 ) -> StagedFile:
     """Write the file's sound records into the raw table and the rest into `staging`."""
     staged = None
-    if not source.mixed_line_endings:
+    if not source.stray_carriage_returns:
         staged = _read_with_record_reader(connection, staging, source, target, snapshot)
     if staged is None:
         _read_with_line_reader(connection, staging, source, snapshot)
@@ -164,20 +186,21 @@ def _read_with_record_reader(
         run(connection, f"create or replace temp table {kept}_read as {reader}")
         reader = f"select * from {kept}_read"
     accepted = int(scalar(connection, record_insert_sql(layout, reader, snapshot), target.params))
-    rejected = rejected_line_numbers(connection, rejects)
+    rejected = rejected_records(connection, rejects)
     drop_rejects_tables(connection, rejects)
-    # Lines neither accepted, refused nor the header were skipped as empty; anything else (a quoted
-    # field spanning lines) means the rows cannot be numbered: the line reader takes over.
+    # Lines neither accepted, refused nor the header were skipped as empty, or continue a record whose
+    # quoted value holds a line break (spans.py); when that cannot be told, the rows cannot be numbered:
+    # the line reader takes over.
     header_lines = layout.header_lines
-    counted = accepted + len(rejected) + header_lines
-    blanks = blank_line_numbers(source.read_path) if counted < source.physical_lines else []
-    skipped = sorted(set(rejected) | set(blanks))
-    if accepted + len(skipped) + header_lines != source.physical_lines or (header_lines and 1 in rejected):
+    records = record_lines(
+        source.read_path, source.encoding, layout, source.physical_lines, accepted, rejected, source.part_starts
+    )
+    if records is None or (header_lines and 1 in records.refused):
         run(connection, f"delete from {target.table} where {target.where}", target.params)
         if kept:
             run(connection, f"drop table {kept}_read")
         return None
-    renumbering = Renumbering(tuple(skipped), first_line=header_lines + 1)
+    renumbering = Renumbering(tuple(records.skipped), first_line=header_lines + 1)
     _number_lines(connection, target, renumbering)
     if kept:
         number_stored_read(connection, kept, renumbering)
@@ -198,19 +221,24 @@ def _read_with_record_reader(
             f"update {target.table} set quality_flags = [] where {target.where} and len(quality_flags) > 0",
             target.params,
         )
+    _rows_over_lines(connection, target, records, staged)
 
     run(connection, f"create or replace temp table {staging} as {line_staging_select(layout, _NO_LINES, snapshot)}")
     # Created empty, it may next receive a read's worth of refused lines at once.
     prime_appends(connection, staging, {"line_number": "0", "part": "0", "line_kind": "'primed'"})
     if header_lines:
         _add_lines(connection, staging, "header", [1])
-    _add_lines(connection, staging, "blank", blanks)
-    odd = _take_back_odd_lengths(connection, target, staged) if layout.spec.is_fixed_width else set()
-    refused = physical_lines(source.bytes_path, set(rejected) | odd) if rejected or odd else {}
+    _add_lines(connection, staging, "blank", records.blanks)
+    _add_lines(connection, staging, "continuation", records.continuation)
+    refused = _refused_records(source, records)
+    if layout.spec.is_fixed_width:
+        odd = _take_back_odd_lengths(connection, target, staged)
+        refused.update(physical_lines(source.bytes_path, odd) if odd else {})
     _stage_refused_lines(connection, staging, source, refused, snapshot)
+    _mark_refused_over_lines(connection, staging, source, records, refused)
     # Trailing empty fields exist only where there are fields (not in fixed-width records).
     if not layout.spec.is_fixed_width and _extra_delimiters(source, accepted, refused) != 0:
-        for line in _lines_with_trailing_fields(connection, staging, source, set(rejected)):
+        for line in _lines_with_trailing_fields(connection, staging, source, set(records.skipped)):
             staged.bulk_findings.setdefault(line, []).append("trailing_empty_columns")
     return staged
 
@@ -237,6 +265,78 @@ def _take_back_odd_lengths(connection: duckdb.DuckDBPyConnection, target: Target
         del staged.bulk_findings[line]
     staged.bulk_rows -= len(odd)
     return odd
+
+
+def _rows_over_lines(
+    connection: duckdb.DuckDBPyConnection, target: Target, records: RecordLines, staged: StagedFile
+) -> None:
+    """Accepted rows over several lines: a held one gets its line breaks read as spaces and the flag
+    `line_break_in_value`; one whose quote never closes is quarantined (`unterminated_quote`), the lines
+    it ran over being read each on its own (spans.py)."""
+    for line in records.held:
+        staged.bulk_findings.setdefault(line, []).append(LINE_BREAK_FLAG)
+    for line in records.broken:
+        staged.bulk_findings.setdefault(line, []).append(UNTERMINATED_QUOTE)
+    if not records.held:
+        return
+    joined = ", ".join(f"{column} = {single_spaced_sql(column)}" for column in text_columns(target.record_kind))
+    fingerprint = f", record_fingerprint = {FINGERPRINT_SQL}" if target.record_kind == VOTER else ""
+    run(
+        connection,
+        f"update {target.table} set {joined}{fingerprint} where {target.where} and list_contains($lines, line_number)",
+        {**target.params, "lines": records.held},
+    )
+
+
+def _refused_records(source: FileToStage, records: RecordLines) -> dict[int, bytes]:
+    """The text of each refused record, by its first line: its line, or a held record's lines joined
+    (its line breaks read as spaces)."""
+    if not records.refused:
+        return {}
+    wanted = {line for lines in records.refused.values() for line in lines}
+    raw = physical_lines(source.bytes_path, wanted)
+    return {
+        first: joined_record(raw, lines) if len(lines) > 1 else raw.get(first, b"")
+        for first, lines in records.refused.items()
+    }
+
+
+def _mark_refused_over_lines(
+    connection: duckdb.DuckDBPyConnection,
+    staging: str,
+    source: FileToStage,
+    records: RecordLines,
+    refused: dict[int, bytes],
+) -> None:
+    """A refused record held over several lines is flagged `line_break_in_value`; a refused line that
+    opens a quote never closed is quarantined as `unterminated_quote` (its fields as far as they go)."""
+    held = [first for first, lines in records.refused.items() if len(lines) > 1]
+    if held:
+        run(
+            connection,
+            f"update {staging} set issues = list_append(coalesce(issues, []), '{LINE_BREAK_FLAG}') "
+            "where line_kind = 'record' and list_contains($lines, line_number)",
+            {"lines": held},
+        )
+    unterminated = set(records.unterminated)
+    quote, delimiter = source.layout.spec.text.quote, source.layout.spec.text.delimiter
+    if quote and delimiter and not source.layout.spec.is_fixed_width:
+        # A line the reader refused that ends inside its quotes: the last line of the file (else the
+        # quote would have run on into the next line). Only a line with an odd count of quotes is read
+        # field by field (a file quoting every value may refuse thousands of lines for other reasons).
+        unterminated |= {
+            line
+            for line, data in refused.items()
+            if line not in held and data.count(quote.encode()) % 2 and leaves_quote_open(data, delimiter, quote)
+        }
+    if unterminated:
+        run(
+            connection,
+            f"update {staging} set line_kind = '{UNTERMINATED_QUOTE}', issues = null "
+            "where part = 0 and list_contains($lines, line_number) "
+            "and line_kind not in ('invalid_encoding', 'line_too_long', 'blank')",
+            {"lines": sorted(unterminated)},
+        )
 
 
 def _number_lines(connection: duckdb.DuckDBPyConnection, target: Target, renumbering: Renumbering) -> None:
