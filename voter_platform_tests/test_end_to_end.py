@@ -129,6 +129,7 @@ def test_every_landing_line_is_accounted_for(platform):
         + log.rows_quarantined
         + log.rows_superseded
         - log.glued_lines
+        + log.continuation_lines
     )
     assert (accounted == log.lines_read).all()
     assert log.rows_quarantined.sum() > 0  # the light defect profile did put bad lines in
