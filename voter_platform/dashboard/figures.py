@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from voter_platform.dashboard.data import Filters, pick, state_label
+from voter_platform.dashboard.data import Filters, party_note, pick, state_label
 from voter_platform.dashboard.geography import TILE_COLUMNS, TILE_POSITIONS, TILE_ROWS, state_name
 from voter_platform.lib.publish import AGE_GROUPS, ALL, CHANGE_TYPES, ENGAGEMENT_TIERS, GENDERS, PARTIES
 
@@ -98,7 +98,7 @@ TEMPLATE = go.layout.Template(
 # A chart's note line holds about this many characters at a card's width; a longer note wraps (a list of
 # fifteen states without party registration was cut at the card's edge).
 NOTE_LINE_CHARACTERS = 88
-NOTE_LINE_HEIGHT = 16
+NOTE_LINE_HEIGHT = 17
 _TITLE_MARGIN = 84  # room above the plot for one note line and the legend
 
 
@@ -122,15 +122,17 @@ def note_text(figure: go.Figure) -> str:
 
 def _title(text: str) -> dict:
     """A chart's title line(s): a note on what it shows, above the legend, in the muted ink."""
+    lines = _note_lines(text)
     return dict(
-        text="<br>".join(_note_lines(text)),
+        text="<br>".join(lines),
         x=0,
         xanchor="left",
         xref="paper",
         y=1,
         yref="container",
         yanchor="top",
-        pad=dict(t=6),
+        # plotly centres a title of several lines where one line would sit: half the others go above the top
+        pad=dict(t=6 + NOTE_LINE_HEIGHT * (len(lines) - 1) // 2),
         font=dict(size=12.5, color=MUTED),
     )
 
@@ -148,11 +150,20 @@ def _layout(
         margin=margin,
         font=dict(family=FONT, size=12, color=INK),
         title=_title(title) if title else None,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None, traceorder="normal"),
+        legend=dict(orientation="h", xanchor="left", x=0, title=None, traceorder="normal")
+        | _legend_under(title, height + extra_height),
         hoverlabel=dict(font=dict(family=FONT)),
         **extra,
     )
     return figure
+
+
+def _legend_under(title: str | None, height: int) -> dict:
+    """The legend's place: its top just under the note. plotly's automargin then keeps the plot under the legend
+    (a legend anchored to the plot's top grows up into a note of several lines, or over the note when it has
+    many rows: the turnout chart's nine)."""
+    below = 14 + NOTE_LINE_HEIGHT * len(_note_lines(title)) if title else 12
+    return dict(yref="container", y=1 - below / height, yanchor="top")
 
 
 def has_values(figure: go.Figure) -> bool:
@@ -198,10 +209,12 @@ def with_note(figure: go.Figure, note: str | None) -> go.Figure:
     title = "; ".join(part for part in (existing, html.escape(note)) if part)
     # the lines the note adds (a chart laid out without a title line gets room for one; the map keeps its own)
     added = _extra_note_height(title) - _extra_note_height(existing)
+    height = (figure.layout.height or 380) + added
     figure.update_layout(
         title=_title(title),
         margin=dict(t=(_TITLE_MARGIN if existing is None and top <= 12 else top) + added),
-        height=(figure.layout.height or 380) + added,
+        height=height,
+        legend=_legend_under(title, height),
     )
     return figure
 
@@ -727,10 +740,11 @@ def lean_vs_result(
     party_labels = party_labels or {}
     margins = registration_margins(cube, filters, party_labels)
     present = {str(state) for state in cube.state.unique()} - {ALL}
-    not_registration = [f"{code} ({party_labels[code]})" for code in sorted(present & set(party_labels))]
+    # grouped by what party is there: "party from primary ballots: OH, TX; party not recorded: AL, GA, ..."
+    not_registration = _lower_first(party_note(party_labels, present) or "")
     if margins.empty:
         if not_registration:
-            return message_figure("No registration lean to compare: " + ", ".join(not_registration))
+            return message_figure("No registration lean to compare: " + not_registration)
         return message_figure("No state in the file has party registration")
     official = summary.assign(state=summary.state.astype(str)).set_index("state")
     if "coverage_label" not in official:
@@ -795,13 +809,12 @@ def lean_vs_result(
     figure.update_xaxes(title="Registration margin D − R (pts, voter file)", zeroline=True, range=[-bound, bound])
     figure.update_yaxes(title=f"{year} presidential margin D − R (pts, official)", zeroline=True, range=[-bound, bound])
     if not_registration:
-        notes = ["no registration lean, not shown: " + ", ".join(not_registration)]
+        notes = ["no registration lean, not shown: " + not_registration]
     else:
         notes = [f"{skipped} state(s) without party registration not shown"] if skipped else []
     if not_compared:
         notes.append("not statewide, not compared: " + ", ".join(not_compared))
-    # one line per note: together they are wider than the chart
-    return _layout(figure, title="<br>".join(notes) or None, showlegend=False)
+    return _layout(figure, title="; ".join(notes) or None, showlegend=False)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -904,7 +917,7 @@ def data_quality(quality: pd.DataFrame, max_files: int = 12) -> go.Figure:
     figure.update_layout(barmode="stack")
     figure.update_yaxes(autorange="reversed", tickfont=dict(size=10))
     _layout(figure, height=max(300, 80 + 26 * len(names)))
-    figure.update_layout(margin=dict(l=8, r=16, t=48, b=36), legend=dict(y=-0.12, yanchor="top"))
+    figure.update_layout(margin=dict(l=8, r=16, t=48, b=36), legend=dict(yref="paper", y=-0.12, yanchor="top"))
     figure.update_yaxes(automargin=True)
     for annotation in figure.layout.annotations:
         annotation.font = dict(size=12, color=MUTED)

@@ -55,7 +55,7 @@ def test_no_registration_lean_is_drawn_from_primary_ballots(store):
     assert "<b>Pennsylvania</b><br>Registration margin D − R (pts):" in hover
     lean = chart_figure(store, "chart-lean", *EVERYONE)
     assert "OH" not in list(lean.data[1].text) and "PA" in list(lean.data[1].text)
-    assert "no registration lean, not shown: GA (party not recorded), OH (party from primary ballots)" in (
+    assert "no registration lean, not shown: party from primary ballots: OH; party not recorded: GA" in (
         note_text(lean)
     )
 

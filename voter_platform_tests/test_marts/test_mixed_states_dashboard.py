@@ -100,9 +100,7 @@ def test_ohio_and_georgia_are_never_drawn_as_a_registration_lean(app):
     lean = chart_figure(app.store, "chart-lean", "latest", ALL, ALL, ALL, ALL, ALL)
     drawn = set(lean.data[1].text)
     assert "OR" in drawn and not drawn & {"OH", "GA", "FL", "NC"}
-    assert "no registration lean, not shown: GA (party from primary ballots), OH (party from primary ballots)" in (
-        note_text(lean)
-    )
+    assert "no registration lean, not shown: party from primary ballots: GA, OH" in (note_text(lean))
     party = chart_figure(app.store, "chart-party", "latest", ALL, ALL, ALL, ALL, ALL)
     assert "Party from primary ballots: GA, OH" in note_text(party)
 
