@@ -27,7 +27,7 @@ from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slot
 from voter_platform.lib.elections import Election, read_election, untyped_election_type_sql
 from voter_platform.lib.ingest.duck import first, run, scalar
 from voter_platform.lib.ingest.formats import FileLayout
-from voter_platform.lib.ingest.lines import drop_numbered_records, read_numbered_records
+from voter_platform.lib.ingest.lines import drop_numbered_records, fields_as_columns, read_numbered_records
 from voter_platform.lib.ingest.records import _decode, _trimmed
 from voter_platform.lib.ingest.stage import Target
 from voter_platform.lib.ingest.together import LineMap
@@ -204,8 +204,7 @@ def keep_glued_cells(connection: duckdb.DuckDBPyConnection, staging: str, layout
     recovered = f"from {staging} where part > 0 and line_kind = 'record'"
     if layout.spec.is_fixed_width or not scalar(connection, f"select count(*) {recovered}"):
         return None
-    # as a read has them: c1..cN, an empty field null
-    columns = ", ".join(f"nullif(part_fields[{i}], '') as c{i}" for i in range(1, layout.field_count + 1))
+    columns = fields_as_columns("part_fields", layout.field_count)
     fields = ", ".join(dict.fromkeys(history_fields(layout)))
     run(
         connection,

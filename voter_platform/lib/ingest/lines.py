@@ -236,6 +236,11 @@ def read_numbered_records(
     number_stored_read(connection, table, renumbering)
 
 
+def fields_as_columns(fields_sql: str, count: int) -> str:
+    """c1..cN of a list of a record's fields, as the record reader has them (an empty field is null)."""
+    return ", ".join(f"nullif({fields_sql}[{i}], '') as c{i}" for i in range(1, count + 1))
+
+
 def _read_numbered_lines(
     connection: duckdb.DuckDBPyConnection,
     layout: FileLayout,
@@ -247,7 +252,7 @@ def _read_numbered_lines(
     """read_numbered_records as the line reader reads a file: every physical line split into c1..cN by
     the line reader's splitter, numbered by its line (an empty field is null, as the record reader has it)."""
     rejects, read = f"{table}_rejects", f"{table}_read"
-    columns = ", ".join(f"nullif(fields[{i}], '') as c{i}" for i in range(1, layout.field_count + 1))
+    columns = fields_as_columns("fields", layout.field_count)
     split = split_fields_sql("raw", layout.spec.text.delimiter or ",")
     reader = line_reader_sql(path, encoding, rejects)
     lines = f"select row_index, {split} as fields from ({reader}) where raw is not null"
