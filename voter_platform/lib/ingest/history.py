@@ -80,17 +80,6 @@ def derive_history(
             select * from {records} where line_number not in (select line_number from {glued_cells})
             union all by name select * from {glued_cells}""",
         )
-    # Whether a record can name one election twice (two columns for it, two slots or items listing it).
-    repeats_possible = True
-    if isinstance(history, ElectionColumns):
-        votes, repeats_possible = _election_column_votes(connection, layout, history, cells, work_table)
-    elif isinstance(history, Slots):
-        votes = _slot_votes(connection, layout, history, cells, work_table, election_map, voters.partition_date.year)
-        repeats_possible = _slots_can_repeat(connection, history, election_map)
-    elif isinstance(history, HistoryString):
-        votes = _string_votes(connection, layout, history, cells, work_table)
-    else:
-        raise ValueError(f"{layout.spec.id}: no history in the voters file")
     product = {"partition_date": voters.partition_date, "source_id": voters.source_id}
     of_product = (
         f"partition_date = $partition_date and source_id = $source_id and file_name in {sql_tuple(lines.file_names)}"
@@ -106,18 +95,35 @@ def derive_history(
     else:
         loaded_voters = f"select line_number, voter_id from raw.voters where {voters.where}"
         loaded_params = voters.params
-    # Votes of loaded voters only; a filled cell whose election cannot be told is counted, not loaded.
-    staged = f"{work_table}_votes"
+    # Votes of loaded voters only: the records are narrowed to them before a record becomes its votes
+    # (a join of records, not of the several times more votes).
+    loaded = f"{work_table}_loaded_voters"
+    run(connection, f"create or replace temp table {loaded} as {loaded_voters}", loaded_params)
+    cells_of_voters = f"{work_table}_loaded_cells"
     run(
         connection,
-        f"""
-        create or replace temp table {staged} as
-        select votes.* from ({votes}) votes
-        join ({loaded_voters}) voters
-          on voters.line_number = votes.line_number and voters.voter_id = votes.voter_id
-        """,
-        loaded_params,
+        f"""create or replace temp view {cells_of_voters} as
+        select records.* from {cells} records
+        semi join {loaded} voters
+          on voters.line_number = records.line_number and voters.voter_id = {_voter_id(layout)}""",
     )
+    # Whether a record can name one election twice (two columns for it, two slots or items listing it).
+    repeats_possible = True
+    if isinstance(history, ElectionColumns):
+        votes, repeats_possible = _election_column_votes(connection, layout, history, cells_of_voters, work_table)
+    elif isinstance(history, Slots):
+        last_year = voters.partition_date.year
+        votes = _slot_votes(connection, layout, history, cells_of_voters, work_table, election_map, last_year)
+        repeats_possible = _slots_can_repeat(connection, history, election_map)
+    elif isinstance(history, HistoryString):
+        votes = _string_votes(connection, layout, history, cells_of_voters, work_table)
+    else:
+        raise ValueError(f"{layout.spec.id}: no history in the voters file")
+    # A filled cell whose election cannot be told is counted, not loaded.
+    staged = f"{work_table}_votes"
+    run(connection, f"create or replace temp table {staged} as {votes}")
+    run(connection, f"drop view {cells_of_voters}")
+    run(connection, f"drop table {loaded}")
     if glued_cells:
         run(connection, f"drop view {cells}")
         run(connection, f"drop table {glued_cells}")
