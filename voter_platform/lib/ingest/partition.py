@@ -24,9 +24,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -192,7 +194,7 @@ def ingest_partition(
     outcome = PartitionOutcome(partition_date, run_id, options.quarantine_threshold_pct)
     looks = _looks(files)  # size and mtime before reading: a file that changes meanwhile is still being written
     with _unpacked(files, options.work_dir) as readable:
-        plans = _recognise_headerless_parts([_inspect(item) for item in readable])
+        plans = _recognise_headerless_parts(_inspect_all(readable))
         outcome.files = [plan.outcome for plan in plans]
 
         groups, conflicts = _group_by_source(plans)
@@ -330,6 +332,16 @@ def _unpacked(files: Sequence[InputFile], work_dir: Path | None) -> Iterator[lis
                 continue
             readable += [_Readable(item, member.path, member.name, member.ignored_because) for member in members]
         yield readable
+
+
+def _inspect_all(readable: list[_Readable]) -> list[_Plan]:
+    """Every file's pre-pass, in the files' order. Files are read side by side, one per core: hashing and
+    counting a file's bytes (hashlib, numpy) run outside the GIL, and a state's 254 county files of
+    voters and 254 of history (3.5 GB for a 1M-voter Texas roll) took 8 s one after another."""
+    if len(readable) < 2:
+        return [_inspect(item) for item in readable]
+    with ThreadPoolExecutor(max_workers=min(len(readable), os.cpu_count() or 1)) as pool:
+        return list(pool.map(_inspect, readable))
 
 
 def _inspect(item: _Readable) -> _Plan:
