@@ -62,6 +62,7 @@ from voter_platform.lib.ingest.load import (
 from voter_platform.lib.ingest.parts import (
     IN_ANOTHER_PART,
     describe_missing,
+    empty_part_layout,
     missing_parts,
     part_of,
     supersede_across_parts,
@@ -192,7 +193,7 @@ def ingest_partition(
     outcome = PartitionOutcome(partition_date, run_id, options.quarantine_threshold_pct)
     looks = _looks(files)  # size and mtime before reading: a file that changes meanwhile is still being written
     with _unpacked(files, options.work_dir) as readable:
-        plans = _recognise_headerless_parts([_inspect(item) for item in readable])
+        plans = _recognise_empty_parts(_recognise_headerless_parts([_inspect(item) for item in readable]))
         outcome.files = [plan.outcome for plan in plans]
 
         groups, conflicts = _group_by_source(plans)
@@ -432,6 +433,19 @@ def _recognise_headerless_parts(plans: list[_Plan]) -> list[_Plan]:
     return plans
 
 
+def _recognise_empty_parts(plans: list[_Plan]) -> list[_Plan]:
+    """An empty file (no byte) that is a part of a delivery of the run is that part, with no line to
+    read (parts.empty_part_layout); any other empty file stays a file-level error."""
+    recognised = [plan.layout for plan in plans if plan.layout is not None and plan.layout.spec.parts is not None]
+    for plan in plans:
+        if plan.outcome.status != EMPTY:
+            continue
+        layout = empty_part_layout(plan.path.name, recognised, plan.state_hint)
+        if layout is not None:
+            _adopt(plan, layout)
+    return plans
+
+
 def _group_by_source(plans: list[_Plan]) -> tuple[dict[str, _SourceGroup], list[tuple[str, list[_Plan]]]]:
     """Files by the snapshot they belong to; more than one voters (or history) file for a source is
     a conflict unless the layout is delivered in parts (and each is a different part)."""
@@ -566,8 +580,8 @@ def _load_group(
 
     The parts of a product are read together where they can be (together.py): one read, one
     decision, per-file counts."""
-    voters = [plan for plan in group.voters if plan.load]
-    history = [plan for plan in group.history if plan.load]
+    voters = _to_read(group.voters)
+    history = _to_read(group.history)
     election_map = None
     if voters:
         delete_previous_rows(connection, partition_date, group.source_id, VOTER)
@@ -600,6 +614,17 @@ def _load_group(
             with _read(batch, options) as history_read:
                 _load_read(connection, history_read, partition_date)
         _supersede_across_parts(connection, group, partition_date, VOTE_HISTORY)
+
+
+def _to_read(plans: list[_Plan]) -> list[_Plan]:
+    """The plans to load that have lines to read; an empty part (no byte) is loaded with none."""
+    finished = _now()
+    for plan in plans:
+        if plan.load and plan.facts is not None and plan.facts.is_empty:
+            plan.outcome.finished_at = finished
+            if plan.layout is not None and carries_history(plan.layout):
+                plan.outcome.history_rows_derived = 0
+    return [plan for plan in plans if plan.load and not (plan.facts is not None and plan.facts.is_empty)]
 
 
 @dataclass
