@@ -36,6 +36,7 @@ from typing import NamedTuple
 import duckdb
 
 from voter_platform.layouts.registry import ELECTION_MAP, layouts
+from voter_platform.lib.blocked import judged, over_threshold_sentence, worst
 from voter_platform.lib.causes import FileStillBeingWritten
 from voter_platform.lib.causes import redacted_first_line as _first_line
 from voter_platform.lib.ingest.archives import Unpacked, is_archive, unpack
@@ -855,12 +856,11 @@ def _write_snapshot(
     per_file = [row for row in per_file if row[1] != ELECTION_MAP] + [
         (map_file.file_name, ELECTION_MAP, map_file.rows_loaded, map_file.rows_quarantined, 0) for map_file in maps
     ]
-    rates = {
-        (name, kind): 100.0 * int(q) / (int(loaded) + int(q) + int(s))
-        for name, kind, loaded, q, s in per_file
-        if int(loaded) + int(q) + int(s)
-    }
-    (worst_file, _), worst_rate = max(rates.items(), key=lambda item: item[1], default=((None, None), 0.0))
+    # The threshold applies to a file, or to the parts of a delivery together (lib/blocked.judged).
+    worst_unit = worst(
+        judged((name, kind, int(loaded) + int(q) + int(s), int(q), {}) for name, kind, loaded, q, s in per_file)
+    )
+    worst_rate = worst_unit.rate_pct if worst_unit is not None else 0.0
     problems = []
     if voters_loaded == 0:
         voter_records = sum(int(q) + int(sup) for _, kind, _, q, sup in per_file if kind == VOTER)
@@ -869,11 +869,8 @@ def _write_snapshot(
             if voters_file and voter_records == 0
             else f"no voter records loaded from {voters_file or 'any voters file'}"
         )
-    if worst_rate > options.quarantine_threshold_pct:
-        problems.append(
-            f"{worst_rate:.2f}% of the records of {worst_file} were quarantined "
-            f"(threshold {options.quarantine_threshold_pct:g}%)"
-        )
+    if worst_unit is not None and worst_rate > options.quarantine_threshold_pct:
+        problems.append(over_threshold_sentence(worst_unit, options.quarantine_threshold_pct))
     layout_plan = (group.voters or group.history)[0]
     assert layout_plan.layout is not None
     spec = layout_plan.layout.spec
