@@ -21,8 +21,9 @@ table, date format and file name):
   vote written is a vote the ingest can load; the federal generals come from the roll, primaries and
   specials from state_elections.py;
 - the delivery as the state ships it: per-county files, OH's county-number ranges, numbered parts,
-  named by the layout's file_template; empty parts (a county without voters in a small run) are not
-  written.
+  named by the layout's file_template; every part is written, a part no record falls in (a county
+  without voters in a small run) as an empty file: its header line where the layout's parts carry
+  one, else no byte (the parts of counties outside a county extract are missing parts).
 
 `file_plans` returns the files of one snapshot; generate/run.py renders them chunk by chunk in worker
 threads like every other format. Each file's facts (generate/writer.py) carry the truth the ingest is
@@ -1110,15 +1111,17 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
     state_votes = delivery.participation(state_roll)
     local = delivery.local_county(state_roll)
     parts = delivery_parts(spec, members, local, len(delivery.counties))
-    missing = _missing_parts(config, parts)
-    empty = [name for name, part_members in parts if not len(part_members)]
+    # A state writes every part of its delivery, empty where no record falls in it; not written: the
+    # parts the missing_part quirk leaves out, and those of counties outside a county extract.
+    missing = _missing_parts(config, parts) | _outside_the_extract(config, spec)
+    empty = [name for name, part_members in parts if not len(part_members) and name not in missing]
     expected = [name for name, _ in parts]
     plans: list[StateFile] = []
     history_cells_layout = spec.history if isinstance(spec.history, ElectionColumns) else None
     voter_header_columns = _election_header(delivery)
-    first_written = next((name for name, part_members in parts if len(part_members) and name not in missing), None)
+    first_written = next((name for name, _ in parts if name not in missing), None)
     for part, part_members in parts:
-        if not len(part_members) or part in missing:
+        if part in missing:
             continue
         group = f"{spec.id}:{part}"
         header = spec.has_header and (not (spec.parts and spec.parts.header_in_first_only) or part == first_written)
@@ -1155,8 +1158,8 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
             in_state = np.searchsorted(members, history_members)
             held = in_state[delivery.included(state_roll.take(in_state))]
             rows = int(state_votes.voted[np.ix_(held, list(history_file_elections(delivery)))].sum())
-            if not rows:
-                continue  # no vote in the part: no history file (an empty file is no file of the layout)
+            if not rows and not history_spec.parts:
+                continue  # no vote at all: no history file (a part without a vote is written, empty)
             history_facts = facts_of(history_members, history_out, history_spec.id)
             if history_facts:
                 history_facts["truth"] = {"history_rows": rows, "part": part if history_spec.parts else None}
@@ -1180,7 +1183,7 @@ def file_plans(config: GenerateConfig, roll: Roll, as_of: date, generals: list[i
         if delivery.map_spec is not None and isinstance(spec.history, Slots):
             map_spec = delivery.map_spec
             map_out = output_layout(map_spec)
-            county = int(local[np.searchsorted(members, part_members[0])]) if len(part_members) else 0
+            county = _county_of_part(spec, part)
             rows = map_rows(delivery, county, _slot_count(spec))
             map_facts = facts_of(np.zeros(0, dtype=np.int64), map_out, map_spec.id)
             if map_facts:
@@ -1254,32 +1257,58 @@ def _members_in_state(roll: Roll, state: str) -> np.ndarray:
 def delivery_parts(
     spec: Layout, members: np.ndarray, local: np.ndarray, counties: int
 ) -> list[tuple[str | None, np.ndarray]]:
-    """(part name, the members in it) of every part of a whole delivery, in the layout's order."""
+    """(part name, the members in it) of every part of a whole delivery, in the layout's order; a part
+    no member falls in is there with none."""
     parts = spec.parts
     if parts is None:
         return [(None, members)]
-    codes = county_codes(spec) if spec.code_table("county") is not None else None
     if parts.expected == "numbers":
         return [(str(number + 1), chunk) for number, chunk in enumerate(np.array_split(members, NUMBERED_PARTS))]
+    names, part_of_county = county_parts(spec)
+    return [(name, members[part_of_county[local] == position]) for position, name in enumerate(names)]
+
+
+def county_parts(spec: Layout) -> tuple[list[str], np.ndarray]:
+    """The parts of a delivery cut by county (per-county files, county-number ranges), in the layout's
+    order, and the part of each county of the state (reference order; -1: in none)."""
+    parts = spec.parts
+    assert parts is not None and parts.expected != "numbers", f"{spec.id}: not cut by county"
+    codes = county_codes(spec) if spec.code_table("county") is not None else None
     if parts.expected == "county_codes":
         assert codes is not None
-        table_order = list(spec.codes_as_written("county"))
-        return [(code, members[local == codes.index(code)]) for code in table_order if code in codes]
+        names = [code for code in spec.codes_as_written("county") if code in codes]
+        return names, np.array([names.index(code) for code in codes])
     if all(re.fullmatch(r"\d+_\d+", item) for item in parts.expected):
         assert codes is not None, f"{spec.id}: county-number ranges need a county code table"
-        number = np.array([int(code) for code in codes])[local]
         ranges = [tuple(int(bound) for bound in item.split("_")) for item in parts.expected]
-        return [
-            (item, members[(number >= low) & (number <= high)])
-            for item, (low, high) in zip(parts.expected, ranges, strict=True)
+        part_of_county = [
+            next((position for position, (low, high) in enumerate(ranges) if low <= int(code) <= high), -1)
+            for code in codes
         ]
+        return list(parts.expected), np.array(part_of_county)
     keys = [_county_key(county.name) for county in reference.states()[spec.state].counties]
     index_of = {_county_key(item): item for item in parts.expected}
     unknown = [key for key in keys if key not in index_of]
     if unknown:
         raise ValueError(f"{spec.id}: counties {unknown} are no part of {parts.expected}")
-    part_of_county = np.array([list(parts.expected).index(index_of[key]) for key in keys])
-    return [(item, members[part_of_county[local] == position]) for position, item in enumerate(parts.expected)]
+    return list(parts.expected), np.array([list(parts.expected).index(index_of[key]) for key in keys])
+
+
+def _county_of_part(spec: Layout, part: str | None) -> int:
+    """The county (reference order, in the state) of a per-county part."""
+    names, part_of_county = county_parts(spec)
+    return int(np.flatnonzero(part_of_county == names.index(part))[0])
+
+
+def _outside_the_extract(config: GenerateConfig, spec: Layout) -> set[str]:
+    """The parts of a county extract's delivery that hold none of its counties: not written (missing
+    parts), where a part of one of its counties without a voter is written empty."""
+    if config.county_indices is None or spec.parts is None or spec.parts.expected == "numbers":
+        return set()  # numbered parts are cut from the extract's own voters
+    names, part_of_county = county_parts(spec)
+    first = int(geography().state_first_county[geography().state_index(spec.state)])
+    inside = {int(part_of_county[county - first]) for county in config.county_indices}
+    return {name for position, name in enumerate(names) if position not in inside}
 
 
 def _missing_parts(config: GenerateConfig, parts: list[tuple[str | None, np.ndarray]]) -> set[str]:

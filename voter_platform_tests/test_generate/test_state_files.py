@@ -20,9 +20,10 @@ from voter_platform.generate.reference import general_elections
 from voter_platform.generate.run import generate
 from voter_platform.generate.state_elections import file_elections
 from voter_platform.generate.state_files import election_text, file_name
-from voter_platform.layouts.registry import ElectionColumns, HistoryString, Slots, layout, layouts
+from voter_platform.layouts.registry import ElectionColumns, HistoryFile, HistoryString, Slots, layout, layouts
 from voter_platform.lib.elections import read_election
 from voter_platform.lib.ingest.formats import detect_layout
+from voter_platform.lib.ingest.parts import missing_parts, part_of
 
 AS_OF = date(2026, 11, 20)
 ALL_GENERALS = list(range(len([election for election in general_elections() if election.day < AS_OF])))
@@ -212,6 +213,50 @@ def test_iowa_parts_carry_the_header_in_the_first_part_only(tmp_path):
     for record in records:
         filled = [datetime.strptime(record[column], "%m/%d/%Y") for column in dates if record[column]]
         assert filled == sorted(filled, reverse=True)  # slot 1 the latest general voted
+
+
+MULTI_PART_LAYOUTS = [layout_id for layout_id in state_formats() if layout(layout_id).parts is not None]
+
+
+def _delivered_with(spec) -> list:
+    """The layout and the multi-part layouts delivered with it (its history file, its election maps)."""
+    history = spec.history
+    companions = [getattr(history, "layout", None) if isinstance(history, HistoryFile) else None]
+    companions.append(getattr(history, "lookup", None))
+    return [spec, *(layout(item) for item in companions if item and layout(item).parts is not None)]
+
+
+@pytest.mark.parametrize("layout_id", MULTI_PART_LAYOUTS)
+def test_every_part_of_a_delivery_is_written_empty_where_no_record_falls(tmp_path, layout_id):
+    """A state writes every county's (range's, number's) file: a part no record falls in is there, with
+    its header line where the layout's parts carry one, else no byte; none of the parts is missing."""
+    spec = layout(layout_id)
+    out = state_run(tmp_path, layout_id, voters=200)
+    written = [path for path in out.iterdir() if path.is_file()]
+    voter_parts = None
+    for delivered in _delivered_with(spec):
+        files = [path for path in written if part_of(_AsFound(delivered), path.name) is not None]
+        parts = [part_of(_AsFound(delivered), path.name) for path in files]
+        assert missing_parts(_AsFound(delivered), parts) == [], delivered.id
+        if voter_parts is None:
+            voter_parts = sorted(parts)
+        else:
+            assert sorted(parts) == voter_parts, f"{delivered.id}: one part per part of the voters files"
+        header_in_first_only = delivered.parts.header_in_first_only
+        for path in files:
+            text = path.read_bytes()
+            if not text:
+                assert not delivered.has_header or header_in_first_only, f"{path.name}: no header"
+            elif len(lines(path)) == 1 and delivered.has_header:  # a header line only, or one record
+                first = lines(path, delivered.text.encoding or "utf-8")[0]
+                assert detect_layout(first, path.name).spec.id == delivered.id
+
+
+class _AsFound:
+    """A layout as the ingest's parts helpers take it (they read its spec only)."""
+
+    def __init__(self, spec) -> None:
+        self.spec = spec
 
 
 def test_pennsylvania_slots_are_numbered_by_each_countys_election_map(tmp_path):

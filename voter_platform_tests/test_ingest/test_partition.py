@@ -132,6 +132,69 @@ def test_quarantine_rate_above_the_threshold_rejects_the_snapshot(warehouse, pai
     assert accepted.snapshots[0].accepted
 
 
+# --- the threshold over the parts of a delivery (lib/blocked.judged) ---------------------------------
+
+_COUNTY_FILES = {"ALA": "ALA_20261120.txt", "BAK": "BAK_20261120.txt", "BAY": "BAY_20261120.txt"}
+
+
+def _county_parts(landing: Path, **counts: tuple[int, int]) -> list[Path]:
+    """Headerless county parts (synthetic layout test_headerless), county code -> (good, bad): `good`
+    records, then `bad` lines cut short (quarantined as wrong_field_count). Ids and placeholder text only."""
+    paths = []
+    for county, (good, bad) in counts.items():
+        base = {"ALA": 1, "BAK": 2, "BAY": 3}[county] * 100_000_000
+        lines = [f"{county}\t{base + number:010d}\tNAME\t5\t05/01/1970\tDEM\n" for number in range(good)]
+        lines += [f"{county}\t{base + good + number:010d}\tNAME\t5\n" for number in range(bad)]
+        path = landing / _COUNTY_FILES[county]
+        path.write_text("".join(lines), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_one_bad_line_in_a_small_part_does_not_block_the_delivery(layouts, warehouse, landing):
+    """7 records, 1 quarantined (14%) in one county part; the parts together 1 of 207 (0.48%): accepted."""
+    files = _county_parts(landing, ALA=(150, 0), BAK=(6, 1), BAY=(50, 0))
+    outcome = ingest_with_options(warehouse, files)
+    (snapshot,) = outcome.snapshots
+    assert snapshot.accepted, snapshot.message
+    assert [file.status for file in outcome.files] == ["loaded"] * 3
+    small = next(file for file in outcome.files if file.file_name == _COUNTY_FILES["BAK"])
+    assert (small.rows_quarantined, small.records) == (1, 7) and small.reconciles
+    assert snapshot.quarantine_rate_pct == pytest.approx(100 * 1 / 207, abs=1e-3)
+
+
+def test_parts_together_over_the_threshold_block_the_delivery(layouts, warehouse, landing):
+    """No part reaches 100 records, so none is judged on its own; together 7 of 103 (6.80%): refused,
+    the message naming the parts judged as one file."""
+    files = _county_parts(landing, ALA=(60, 4), BAK=(6, 1), BAY=(30, 2))
+    outcome = ingest_with_options(warehouse, files)
+    (snapshot,) = outcome.snapshots
+    assert not snapshot.accepted
+    assert snapshot.message == (
+        "6.80% of the records of the 3 voters parts together (ALA_20261120.txt and 2 more) were quarantined "
+        "(threshold 5%; 3 parts of one delivery are judged as one file)"
+    )
+    assert [file.status for file in outcome.files] == ["rejected"] * 3
+
+
+def test_a_part_of_a_hundred_records_is_also_judged_on_its_own(layouts, warehouse, landing):
+    """The parts together are at 0.48%, but one part of 100 records has 10 quarantined: refused for that part."""
+    files = _county_parts(landing, ALA=(90, 10), BAK=(1000, 0), BAY=(1000, 0))
+    outcome = ingest_with_options(warehouse, files)
+    (snapshot,) = outcome.snapshots
+    assert not snapshot.accepted
+    assert snapshot.message.startswith("10.00% of the records of ALA_20261120.txt were quarantined (threshold 5%; ")
+    assert snapshot.quarantine_rate_pct == pytest.approx(10.0)
+
+
+def test_a_delivery_of_one_small_file_is_judged_on_its_own(layouts, warehouse, landing):
+    """A single file is judged as before, whatever its size: 1 of 7 records quarantined is over 5%."""
+    outcome = ingest_with_options(warehouse, _county_parts(landing, BAK=(6, 1)))
+    (snapshot,) = outcome.snapshots
+    assert not snapshot.accepted
+    assert snapshot.message.startswith("14.29% of the records of BAK_20261120.txt were quarantined (threshold 5%; ")
+
+
 def test_a_run_killed_during_the_write_leaves_the_previous_state(tmp_path, pair):
     database = tmp_path / "killed.duckdb"
     started = tmp_path / "writing"

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from voter_platform.lib.ingest import InputFile, ingest_partition
+from voter_platform.lib.ingest import InputFile, PartitionFailed, ingest_partition
 from voter_platform.lib.ingest.together import LineMap, PartInCopy
 from voter_platform_tests.test_ingest.conftest import SNAPSHOT, ingest, rows
 from voter_platform_tests.test_ingest.synthetic_layouts import WIDE_HEADER
@@ -115,6 +116,54 @@ def test_a_header_in_every_part_is_each_parts_header(layouts, warehouse, landing
         ("TESTWIDE_23_44_20261120.txt", 2, "OH0004"),
         ("TESTWIDE_23_44_20261120.txt", 4, "OH0005"),
     ]
+
+
+def test_an_empty_part_is_a_part_of_the_delivery_with_no_line(layouts, warehouse, landing):
+    """A state writes every county's file, with no byte in it when the county has no record (a headerless
+    layout has no header to write): the empty voters and history parts are recognised by their names as
+    parts of the delivery the other files are, count no line, and no part is missing."""
+    _write(landing / "ALA_20261120.txt", "ALA\t1000000001\tNAME\t5\t05/01/1970\tDEM\n")
+    _write(landing / "BAK_20261120.txt", "")
+    _write(landing / "BAY_20261120.txt", "BAY\t1000000005\tNAME\t1\t07/08/1960\tDEM\n")
+    _write(landing / "ALA_H_20261120.txt", "ALA\t1000000001\t11/05/2024\tGEN\tY\n")
+    _write(landing / "BAK_H_20261120.txt", "")
+    _write(landing / "BAY_H_20261120.txt", "")
+    outcome = ingest(warehouse, sorted(landing.iterdir()))
+    (snapshot,) = outcome.snapshots
+    assert snapshot.accepted and snapshot.missing_parts == [] and snapshot.message == ""
+    assert (snapshot.voters_loaded, snapshot.history_rows_loaded) == (2, 1)
+    files = {file.file_name: file for file in outcome.files}
+    assert all(file.status == "loaded" and file.reconciles for file in outcome.files)
+    for name, layout_id in (("BAK_20261120.txt", "test_headerless"), ("BAK_H_20261120.txt", "test_headerless_history")):
+        empty = files[name]
+        assert empty.layout.startswith(f"{layout_id} (an empty part")
+        assert (empty.lines_read, empty.header_lines, empty.records) == (0, 0, 0)
+    assert rows(warehouse, "select file_name, lines_read, rows_loaded from raw.ingest_log where file_size = 0") == [
+        ("BAK_20261120.txt", 0, 0),
+        ("BAK_H_20261120.txt", 0, 0),
+        ("BAY_H_20261120.txt", 0, 0),
+    ]
+
+
+def test_an_empty_file_of_no_delivery_still_fails_its_date(layouts, warehouse, landing):
+    """An empty file that no other file of the run (nor its state's folder) makes a part of stays an error."""
+    _write(landing / "ALA_20261120.txt", "ALA\t1000000001\tNAME\t5\t05/01/1970\tDEM\n")
+    _write(landing / "voters_NC_2026-11-20.csv", "")
+    with pytest.raises(PartitionFailed) as failed:
+        ingest(warehouse, sorted(landing.iterdir()))
+    statuses = {file.file_name: file.status for file in failed.value.outcome.files}
+    assert statuses["voters_NC_2026-11-20.csv"] == "empty"
+
+
+def test_an_empty_part_in_its_states_folder_is_told_by_its_name(layouts, warehouse, landing):
+    """Dropped on its own into landing/FL/, a county file of no byte is the one FL layout whose parts are
+    named so: a snapshot without voter records, not an unrecognised file."""
+    path = _write(landing / "BAK_20261120.txt", "")
+    outcome = ingest_partition(warehouse, SNAPSHOT, [InputFile(path, state_hint="FL")], run_id="test")
+    (file,) = outcome.files
+    assert file.layout.startswith("test_headerless (an empty part") and file.reconciles
+    (snapshot,) = outcome.snapshots
+    assert not snapshot.accepted and snapshot.voters_loaded == 0
 
 
 def test_the_line_map_finds_each_copy_lines_part():

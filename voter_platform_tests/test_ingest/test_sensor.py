@@ -354,3 +354,19 @@ def test_a_compressed_delivery_is_not_reported_as_an_unknown_file(sensor, landin
     sensor.tick()
     assert len(ingest_requests(sensor.tick())) == 1
     assert not sensor.logged("not a voter file the platform knows")
+
+
+def test_an_empty_county_part_is_no_unknown_file_to_the_sensor(tmp_path):
+    """A county file a state wrote empty is left to the run, which tells it by the other parts; any other
+    empty file is named as one."""
+
+    def problem(name: str) -> str | None:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+        return sensors.header_problem(LandingFile(path, 0, 0.0, "2026-12-08", "file name", name))
+
+    assert problem("VR_12_20261208.txt") is None
+    assert problem("TX/VH_12_20261208.txt") is None
+    assert problem("voters_NC_2026-12-08.csv") == "the file is empty"
+    assert problem("OH/VR_12_20261208.txt") == "the file is empty"  # no Ohio layout names its parts so

@@ -98,6 +98,42 @@ def test_a_snapshot_rejected_for_another_reason_says_which():
     assert "What to do: check that the export that wrote the file finished" in text
 
 
+def test_a_multi_part_delivery_is_told_by_its_parts_together_and_its_large_parts_over_the_threshold():
+    """County parts: the parts together are judged as one file; a part is told on its own only when it holds
+    100 records or more and is over the threshold (a 7-record part with one bad line is in the total only)."""
+    outcome = PartitionOutcome(DAY, "run", 5.0)
+    parts = {"VR_1_20261105.txt": (46, 4), "VR_2_20261105.txt": (6, 1), "VR_3_20261105.txt": (180, 20)}
+    outcome.files = [
+        FileOutcome(
+            name,
+            status="rejected",
+            record_kind="voter",
+            source_id="tx:TX",
+            rows_loaded=loaded,
+            rows_quarantined=quarantined,
+            quarantine_reasons={"wrong_line_length": quarantined},
+        )
+        for name, (loaded, quarantined) in parts.items()
+    ]
+    outcome.snapshots = [
+        SnapshotOutcome("tx:TX", DAY, "tx", "VR_1_20261105.txt and 2 more", None, "none", 232, 0, 25, 10.0, False, "x")
+    ]
+    entry = blocked_entry(outcome)
+    [snapshot] = entry["snapshots"]
+    assert [(file["file"], file["parts"], file["records"], file["quarantined"]) for file in snapshot["files"]] == [
+        ("the 3 voters parts together (VR_1_20261105.txt and 2 more)", 3, 257, 25),
+        ("VR_3_20261105.txt", 1, 200, 20),
+    ]
+    lines = describe_blocked_date(DAY, entry).splitlines()
+    assert lines[1] == (
+        "  the 3 voters parts together (VR_1_20261105.txt and 2 more): 25 of 257 records quarantined (9.73%), "
+        "above the 5% threshold."
+    )
+    assert lines[2] == "    Top reasons: wrong_line_length 25."
+    assert lines[3] == "  VR_3_20261105.txt: 20 of 200 records quarantined (10.00%), above the 5% threshold."
+    assert not any("VR_2_20261105.txt:" in line for line in lines)
+
+
 def test_the_record_is_replaced_atomically_and_a_date_accepted_again_leaves_it(tmp_path):
     entry = blocked_entry(_outcome(accepted=False, reasons={"missing_state": 900}, loaded=9000, message="x"))
     record_blocked_date(tmp_path, DAY, entry)

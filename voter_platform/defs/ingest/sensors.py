@@ -36,8 +36,10 @@ from voter_platform.defs.ingest.jobs import ingest_job
 from voter_platform.defs.ingest.resources import LandingFolder
 from voter_platform.defs.instance import ensure_warehouse_pool
 from voter_platform.defs.partitions import ANALYSIS_DATES_TEXT, analysis_date_partitions
+from voter_platform.layouts.registry import layouts
 from voter_platform.lib.ingest.archives import is_archive
 from voter_platform.lib.ingest.formats import UnknownFormatError, detect_layout
+from voter_platform.lib.ingest.parts import named_as_part
 from voter_platform.lib.ingest.prepass import read_header_line
 from voter_platform.lib.landing import LandingFile, SettleRules, still_being_written
 
@@ -153,7 +155,13 @@ def run_key(partition: str, files: list[LandingFile]) -> str:
 def header_problem(file: LandingFile) -> str | None:
     """Why a file's header is not one of ours (None when it is); OSError when it cannot be read."""
     if file.size == 0:
-        return "the file is empty"
+        # A part a state wrote empty (a county without voters) is told from the other parts by the run.
+        named_as_a_part = any(
+            named_as_part(spec, file.path.name)
+            for spec in layouts().values()
+            if file.state_hint is None or spec.state == file.state_hint
+        )
+        return None if named_as_a_part else "the file is empty"
     if is_archive(file.path):
         return None  # its members are recognised when the run unpacks them (lib/ingest/archives.py)
     try:

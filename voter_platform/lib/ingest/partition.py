@@ -38,6 +38,7 @@ from typing import NamedTuple
 import duckdb
 
 from voter_platform.layouts.registry import ELECTION_MAP, layouts
+from voter_platform.lib.blocked import judged, over_threshold_sentence, worst
 from voter_platform.lib.causes import FileStillBeingWritten
 from voter_platform.lib.causes import redacted_first_line as _first_line
 from voter_platform.lib.ingest.archives import Unpacked, is_archive, unpack
@@ -64,6 +65,7 @@ from voter_platform.lib.ingest.load import (
 from voter_platform.lib.ingest.parts import (
     IN_ANOTHER_PART,
     describe_missing,
+    empty_part_layout,
     missing_parts,
     part_of,
     supersede_across_parts,
@@ -194,7 +196,7 @@ def ingest_partition(
     outcome = PartitionOutcome(partition_date, run_id, options.quarantine_threshold_pct)
     looks = _looks(files)  # size and mtime before reading: a file that changes meanwhile is still being written
     with _unpacked(files, options.work_dir) as readable:
-        plans = _recognise_headerless_parts(_inspect_all(readable))
+        plans = _recognise_empty_parts(_recognise_headerless_parts(_inspect_all(readable)))
         outcome.files = [plan.outcome for plan in plans]
 
         groups, conflicts = _group_by_source(plans)
@@ -444,6 +446,19 @@ def _recognise_headerless_parts(plans: list[_Plan]) -> list[_Plan]:
     return plans
 
 
+def _recognise_empty_parts(plans: list[_Plan]) -> list[_Plan]:
+    """An empty file (no byte) that is a part of a delivery of the run is that part, with no line to
+    read (parts.empty_part_layout); any other empty file stays a file-level error."""
+    recognised = [plan.layout for plan in plans if plan.layout is not None and plan.layout.spec.parts is not None]
+    for plan in plans:
+        if plan.outcome.status != EMPTY:
+            continue
+        layout = empty_part_layout(plan.path.name, recognised, plan.state_hint)
+        if layout is not None:
+            _adopt(plan, layout)
+    return plans
+
+
 def _group_by_source(plans: list[_Plan]) -> tuple[dict[str, _SourceGroup], list[tuple[str, list[_Plan]]]]:
     """Files by the snapshot they belong to; more than one voters (or history) file for a source is
     a conflict unless the layout is delivered in parts (and each is a different part)."""
@@ -578,8 +593,8 @@ def _load_group(
 
     The parts of a product are read together where they can be (together.py): one read, one
     decision, per-file counts."""
-    voters = [plan for plan in group.voters if plan.load]
-    history = [plan for plan in group.history if plan.load]
+    voters = _to_read(group.voters)
+    history = _to_read(group.history)
     election_map = None
     if voters:
         delete_previous_rows(connection, partition_date, group.source_id, VOTER)
@@ -612,6 +627,17 @@ def _load_group(
             with _read(batch, options) as history_read:
                 _load_read(connection, history_read, partition_date)
         _supersede_across_parts(connection, group, partition_date, VOTE_HISTORY)
+
+
+def _to_read(plans: list[_Plan]) -> list[_Plan]:
+    """The plans to load that have lines to read; an empty part (no byte) is loaded with none."""
+    finished = _now()
+    for plan in plans:
+        if plan.load and plan.facts is not None and plan.facts.is_empty:
+            plan.outcome.finished_at = finished
+            if plan.layout is not None and carries_history(plan.layout):
+                plan.outcome.history_rows_derived = 0
+    return [plan for plan in plans if plan.load and not (plan.facts is not None and plan.facts.is_empty)]
 
 
 @dataclass
@@ -842,12 +868,11 @@ def _write_snapshot(
     per_file = [row for row in per_file if row[1] != ELECTION_MAP] + [
         (map_file.file_name, ELECTION_MAP, map_file.rows_loaded, map_file.rows_quarantined, 0) for map_file in maps
     ]
-    rates = {
-        (name, kind): 100.0 * int(q) / (int(loaded) + int(q) + int(s))
-        for name, kind, loaded, q, s in per_file
-        if int(loaded) + int(q) + int(s)
-    }
-    (worst_file, _), worst_rate = max(rates.items(), key=lambda item: item[1], default=((None, None), 0.0))
+    # The threshold applies to a file, or to the parts of a delivery together (lib/blocked.judged).
+    worst_unit = worst(
+        judged((name, kind, int(loaded) + int(q) + int(s), int(q), {}) for name, kind, loaded, q, s in per_file)
+    )
+    worst_rate = worst_unit.rate_pct if worst_unit is not None else 0.0
     problems = []
     if voters_loaded == 0:
         voter_records = sum(int(q) + int(sup) for _, kind, _, q, sup in per_file if kind == VOTER)
@@ -856,11 +881,8 @@ def _write_snapshot(
             if voters_file and voter_records == 0
             else f"no voter records loaded from {voters_file or 'any voters file'}"
         )
-    if worst_rate > options.quarantine_threshold_pct:
-        problems.append(
-            f"{worst_rate:.2f}% of the records of {worst_file} were quarantined "
-            f"(threshold {options.quarantine_threshold_pct:g}%)"
-        )
+    if worst_unit is not None and worst_rate > options.quarantine_threshold_pct:
+        problems.append(over_threshold_sentence(worst_unit, options.quarantine_threshold_pct))
     layout_plan = (group.voters or group.history)[0]
     assert layout_plan.layout is not None
     spec = layout_plan.layout.spec

@@ -4,18 +4,24 @@ Per-county files (FL's 67, TX's 254), county-range files (OH's four), numbered p
 layout's `parts` says how to read a file's part from its name and which parts make a whole delivery.
 A missing part is named in the snapshot's message. A voter (or vote) found in two parts is kept once,
 the other copy recorded in raw.superseded_records as `in_another_part` with the file and line kept.
+
+A state writes every part of a delivery, empty where no record falls in it (a small county with no
+voter, or none who voted): a header line only where its layout has one, else no byte at all. Such a
+part is a part of the delivery, not a missing one: a file of no byte is recognised by its name
+(`empty_part_layout`) and counts no line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePosixPath
 
 import duckdb
 
-from voter_platform.layouts.registry import VOTER, Parts
+from voter_platform.layouts import registry
+from voter_platform.layouts.registry import VOTER, HistoryFile, Layout, Parts, Slots
 from voter_platform.lib.ingest.dedup import DEDUP_KEYS
 from voter_platform.lib.ingest.duck import run
 from voter_platform.lib.ingest.formats import FileLayout
@@ -31,6 +37,56 @@ def part_of(layout: FileLayout, file_name: str) -> str | None:
         return None
     found = re.search(parts.file_name, PurePosixPath(file_name).name, re.IGNORECASE)
     return found["part"].upper() if found and found.groupdict().get("part") else None
+
+
+def named_as_part(spec: Layout, file_name: str) -> bool:
+    """Whether `file_name` is named as a part of the layout's deliveries."""
+    return spec.parts is not None and re.search(spec.parts.file_name, PurePosixPath(file_name).name, re.I) is not None
+
+
+def empty_part_layout(file_name: str, recognised: list[FileLayout], state_hint: str | None) -> FileLayout | None:
+    """The layout of an empty file (no byte, so no header or record to tell it by) that is a part of a
+    delivery: the one layout, among those the run's other files were recognised as (and their history
+    files and election maps), whose parts are named as this file is; else, in a state's landing folder
+    (`state_hint`), the one layout of that state whose parts are. None when no layout, or several, fit."""
+    by_id: dict[str, FileLayout | Layout] = {}
+    for found in recognised:
+        by_id[found.spec.id] = found
+        for companion in _companions(found.spec):
+            by_id.setdefault(companion.id, companion)
+    fits = [item for item in by_id.values() if named_as_part(_spec(item), file_name)]
+    if not fits and state_hint is not None:
+        of_state = [spec for spec in registry.layouts().values() if spec.state == state_hint]
+        fits = [spec for spec in of_state if named_as_part(spec, file_name)]
+    if len(fits) != 1:
+        return None
+    (fit,) = fits
+    if isinstance(fit, FileLayout):
+        return replace(fit, has_header_line=False, variant=f"an empty part, as {fit.variant}")
+    names = tuple(source.name.lower() for source in fit.fields)
+    return FileLayout(
+        fit,
+        names,
+        {name: position for position, name in enumerate(names, start=1)},
+        len(names),
+        "an empty part",
+        fit.state,
+        fit.recognise.line_length[0] if fit.is_fixed_width and fit.recognise.line_length else None,
+        has_header_line=False,
+    )
+
+
+def _companions(spec: Layout) -> list[Layout]:
+    """The layouts delivered with a voters layout's files: its history file and election map."""
+    history = spec.history
+    ids = [history.layout] if isinstance(history, HistoryFile) else []
+    if isinstance(history, (HistoryFile, Slots)) and history.lookup:
+        ids.append(history.lookup)
+    return [registry.layout(layout_id) for layout_id in ids]
+
+
+def _spec(item: FileLayout | Layout) -> Layout:
+    return item.spec if isinstance(item, FileLayout) else item
 
 
 def missing_parts(layout: FileLayout, found: list[str]) -> list[str]:
