@@ -82,6 +82,12 @@ def run(args: argparse.Namespace) -> int:
         "VOTER_PLATFORM_DAGSTER_UI_URL": os.environ.get("VOTER_PLATFORM_DAGSTER_UI_URL")
         or f"http://{args.host}:{args.dagster_port}",
     }
+    # Ctrl-C (SIGINT) and SIGTERM both stop the servers; installed before they start, because a signal a
+    # parent set to "ignore" (a shell starting `make run &` in a script ignores SIGINT) stays ignored in
+    # every program started from here, and a server that ignores SIGTERM is only stopped by the kill.
+    # A caught signal is not inherited: the servers start with the default, and stop when told.
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     processes = {
         name: subprocess.Popen(command, cwd=os.environ["DAGSTER_HOME"], env=environment, start_new_session=True)
         for name, command in servers.items()
@@ -97,13 +103,6 @@ def run(args: argparse.Namespace) -> int:
     print("  Ctrl-C stops both.")
     print()
 
-    def stop(signum, frame):  # the signal handler's signature; neither is needed
-        raise KeyboardInterrupt
-
-    # Ctrl-C (SIGINT) and SIGTERM both stop the servers; SIGINT explicitly, because a parent that
-    # started us in the background may have set it to "ignore".
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     try:
         while all(process.poll() is None for process in processes.values()):
             time.sleep(0.5)
@@ -113,19 +112,31 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         status = 0
     finally:
-        stop_all(processes.values())
+        stop_all(processes)
     return status
 
 
-def stop_all(processes) -> None:
-    """SIGTERM every process group, then SIGKILL whatever is still alive after the grace period."""
-    for process in processes:
+def _interrupted(signum, frame):  # the signal handler's signature; neither is needed
+    raise KeyboardInterrupt
+
+
+def stop_all(processes: dict[str, subprocess.Popen]) -> None:
+    """SIGTERM every process group, then SIGKILL whatever is still alive after the grace period.
+
+    A second Ctrl-C while they stop is ignored: it used to interrupt this very cleanup, leaving the
+    servers running without the command that started them (holding their ports and the warehouse)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print(f"Stopping the servers (at most {STOP_GRACE_SECONDS} s) ...", file=sys.stderr)
+    for process in processes.values():
         _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for process in processes:
+    for name, process in processes.items():
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        _signal_group(process, signal.SIGKILL)
+        if process.poll() is None:
+            print(f"{name} did not stop within {STOP_GRACE_SECONDS} s: killed.", file=sys.stderr)
+        _signal_group(process, signal.SIGKILL)  # its children too, whether or not it stopped
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
