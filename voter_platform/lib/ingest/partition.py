@@ -631,13 +631,17 @@ def _load_group(
 
 def _to_read(plans: list[_Plan]) -> list[_Plan]:
     """The plans to load that have lines to read; an empty part (no byte) is loaded with none."""
+    loaded = [plan for plan in plans if plan.load]
     finished = _now()
-    for plan in plans:
-        if plan.load and plan.facts is not None and plan.facts.is_empty:
-            plan.outcome.finished_at = finished
-            if plan.layout is not None and carries_history(plan.layout):
-                plan.outcome.history_rows_derived = 0
-    return [plan for plan in plans if plan.load and not (plan.facts is not None and plan.facts.is_empty)]
+    for plan in filter(_has_no_byte, loaded):
+        plan.outcome.finished_at = finished
+        if plan.layout is not None and carries_history(plan.layout):
+            plan.outcome.history_rows_derived = 0
+    return [plan for plan in loaded if not _has_no_byte(plan)]
+
+
+def _has_no_byte(plan: _Plan) -> bool:
+    return plan.facts is not None and plan.facts.is_empty
 
 
 @dataclass

@@ -30,18 +30,22 @@ from voter_platform.lib.ingest.records import raw_table
 IN_ANOTHER_PART = "in_another_part"
 
 
+def _part_name_match(spec: Layout, file_name: str) -> re.Match[str] | None:
+    """The match of the layout's part file-name pattern in the file's name (None: no parts, or no match)."""
+    if spec.parts is None:
+        return None
+    return re.search(spec.parts.file_name, PurePosixPath(file_name).name, re.IGNORECASE)
+
+
 def part_of(layout: FileLayout, file_name: str) -> str | None:
     """The part a file is (county code, number, range), from its name; None when not a part."""
-    parts = layout.spec.parts
-    if parts is None:
-        return None
-    found = re.search(parts.file_name, PurePosixPath(file_name).name, re.IGNORECASE)
+    found = _part_name_match(layout.spec, file_name)
     return found["part"].upper() if found and found.groupdict().get("part") else None
 
 
 def named_as_part(spec: Layout, file_name: str) -> bool:
     """Whether `file_name` is named as a part of the layout's deliveries."""
-    return spec.parts is not None and re.search(spec.parts.file_name, PurePosixPath(file_name).name, re.I) is not None
+    return _part_name_match(spec, file_name) is not None
 
 
 def empty_part_layout(file_name: str, recognised: list[FileLayout], state_hint: str | None) -> FileLayout | None:
